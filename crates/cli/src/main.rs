@@ -1,0 +1,49 @@
+//! `netvet`: vet 5G network equipment and vendors. This binary only parses arguments and calls
+//! the library crates; each subcommand is one module under `cmd/`.
+
+mod cmd;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Vet 5G network equipment and its vendors against security requirements.
+#[derive(Parser)]
+#[command(name = "netvet", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Identify(cmd::identify::Args),
+    Unpack(cmd::unpack::Args),
+}
+
+/// Exit code when the command ran and nothing reached `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when findings or a verdict reached `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage and input errors.
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Identify(a) => cmd::identify::run(a),
+        Command::Unpack(a) => cmd::unpack::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return ExitCode::from(EXIT_OK);
+            }
+            eprintln!("netvet: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The nouns netvet's pipeline stages exchange, with stable, versioned JSON forms.
+//!
+//! This crate has no I/O and no heavy dependencies, so every stage (and a server or batch
+//! worker) can depend on it. Each top-level document carries a `schema` string; the number
+//! after the slash changes whenever a field is removed or changes meaning.
+
+pub mod image;
+pub mod json;
+
+pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};

@@ -1,0 +1,146 @@
+//! Classifying bytes no extractor claimed: padding, text, structured data, or near-random
+//! (compressed or encrypted by something not recognised).
+
+use netvet_model::{Region, RegionClass};
+
+use crate::source::{Source, SourceExt};
+
+/// Block size for classification; regions are runs of blocks of one class.
+const BLOCK: u64 = 64 * 1024;
+/// Entropy above this (bits per byte) counts as compressed or encrypted.
+const HIGH_ENTROPY: f64 = 7.2;
+/// At most this many regions are listed per layer; the rest are merged into the last.
+const MAX_REGIONS: usize = 256;
+
+/// Shannon entropy of `data` in bits per byte.
+pub fn entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u64; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The class of one block of bytes, with its entropy.
+pub fn classify(data: &[u8]) -> (RegionClass, f64) {
+    let h = entropy(data);
+    let class = if data.iter().all(|&b| b == data[0]) {
+        RegionClass::Padding
+    } else if data
+        .iter()
+        .filter(|&&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b))
+        .count()
+        * 100
+        >= data.len() * 95
+    {
+        RegionClass::Text
+    } else if h >= HIGH_ENTROPY {
+        RegionClass::CompressedOrEncrypted
+    } else {
+        RegionClass::Data
+    };
+    (class, h)
+}
+
+/// True when every byte of `[from, to)` is the same value, 0x00 or 0xff (erased flash).
+pub fn is_padding(src: &dyn Source, from: u64, to: u64) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = from;
+    let mut fill = None;
+    while pos < to {
+        let n = (to - pos).min(buf.len() as u64) as usize;
+        src.read_exact_at(pos, &mut buf[..n])?;
+        let v = *fill.get_or_insert(buf[0]);
+        if (v != 0 && v != 0xff) || buf[..n].iter().any(|&b| b != v) {
+            return Ok(false);
+        }
+        pos += n as u64;
+    }
+    Ok(true)
+}
+
+/// Splits `[from, to)` into runs of one class, merging adjacent blocks of the same class.
+pub fn regions(src: &dyn Source, from: u64, to: u64) -> std::io::Result<Vec<Region>> {
+    let mut out: Vec<(Region, f64)> = Vec::new(); // region and its entropy-weighted byte sum
+    let mut buf = vec![0u8; BLOCK as usize];
+    let mut pos = from;
+    while pos < to {
+        let n = (to - pos).min(BLOCK) as usize;
+        src.read_exact_at(pos, &mut buf[..n])?;
+        let (class, h) = classify(&buf[..n]);
+        let full = out.len() >= MAX_REGIONS;
+        match out.last_mut() {
+            Some((last, sum)) if last.class == class || full => {
+                if last.class != class {
+                    last.class = RegionClass::Data;
+                }
+                last.length += n as u64;
+                *sum += h * n as f64;
+            }
+            _ => out.push((
+                Region {
+                    offset: pos,
+                    length: n as u64,
+                    entropy: 0.0,
+                    class,
+                },
+                h * n as f64,
+            )),
+        }
+        pos += n as u64;
+    }
+    Ok(out
+        .into_iter()
+        .map(|(mut r, sum)| {
+            r.entropy = (sum / r.length as f64 * 1000.0).round() / 1000.0;
+            r
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemSource;
+
+    #[test]
+    fn tells_padding_text_and_random_apart() {
+        let mut data = vec![0xffu8; BLOCK as usize];
+        data.extend(b"root:x:0:0:root:/root:/bin/sh\n".repeat(3000));
+        data.truncate(2 * BLOCK as usize);
+        // xorshift bytes: near 8 bits of entropy
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        for _ in 0..BLOCK {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            data.push(x as u8);
+        }
+        let src = MemSource::new(data);
+        let r = regions(&src, 0, src.len()).unwrap();
+        let classes: Vec<_> = r.iter().map(|r| r.class).collect();
+        assert_eq!(
+            classes,
+            [
+                RegionClass::Padding,
+                RegionClass::Text,
+                RegionClass::CompressedOrEncrypted
+            ]
+        );
+        assert_eq!(r[0].entropy, 0.0);
+        assert!(r[2].entropy > 7.9);
+        assert!(is_padding(&src, 0, BLOCK).unwrap());
+        assert!(!is_padding(&src, 0, BLOCK + 1).unwrap());
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per format.
+
+pub mod squashfs;
+pub mod streams;
