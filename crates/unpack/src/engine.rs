@@ -136,6 +136,31 @@ pub fn open_source(
     engine.finish(name, src)
 }
 
+/// Opens `src` as format `format_id` directly, without identification (for fuzzing and for
+/// users who know the format), then expands nested images as usual. Unknown ids give a tree
+/// with one warning.
+pub fn open_forced(name: &str, src: SourceRef, opts: &Options, format_id: &str) -> Tree {
+    let engine = Engine::new(opts, None);
+    match engine.formats.iter().find(|f| f.id() == format_id) {
+        Some(&fmt) => {
+            let how = How {
+                hint: Some(fmt.id()),
+                carve: false,
+                from_member: false,
+            };
+            let lineage = [ancestor_of(&*src)];
+            engine.open_image(fmt, src.clone(), name, 0, name, None, 1, how, &lineage);
+        }
+        None => engine.state().warnings.push(Warning {
+            code: WarningCode::Unsupported,
+            message: format!("no reader for format {format_id:?}"),
+            offset: None,
+            path: None,
+        }),
+    }
+    engine.finish(name, src)
+}
+
 #[derive(Clone, Copy)]
 struct How {
     /// Format a container says its part has.

@@ -24,7 +24,7 @@ pub mod source;
 pub mod spool;
 pub mod tree;
 
-pub use engine::{Options, Progress, Visitor, open_path, open_source, walk_path};
+pub use engine::{Options, Progress, Visitor, open_forced, open_path, open_source, walk_path};
 pub use error::{Error, LimitKind, Result};
 pub use limits::Limits;
 pub use source::{FileSource, MemSource, Source, SourceRef};
