@@ -1,0 +1,138 @@
+//! The result of scanning one firmware image: findings, the service inventory, components and
+//! their vulnerabilities, and a hardening summary. This is the evidence the assessment stage
+//! reads (`netvet assess --evidence DIR` takes files of this schema).
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Location, Severity};
+use crate::image::ImageReport;
+
+/// Schema identifier of [`ScanReport`].
+pub const SCAN_REPORT_SCHEMA: &str = "netvet.scan/1";
+
+/// Everything `netvet scan` learnt about one image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Always [`SCAN_REPORT_SCHEMA`].
+    pub schema: String,
+    /// The layer report of the image (its `sha256` links the scan to product records).
+    pub image: ImageReport,
+    pub findings: Vec<Finding>,
+    /// Network services the image starts.
+    pub services: Vec<Service>,
+    /// Software components found (the SBOM).
+    #[serde(default)]
+    pub components: Vec<Component>,
+    /// Known vulnerabilities of those components.
+    #[serde(default)]
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// Problems checks had reading parts of the image (the scan went on).
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl ScanReport {
+    /// The highest severity among the findings, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// A network service an image starts.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Service {
+    /// Daemon name, e.g. `telnetd`, `dropbear`.
+    pub name: String,
+    /// Virtual path of the binary, when resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+    /// Listening ports, when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<Port>,
+    /// How it is started: `inittab`, `init.d`, `systemd`, `inetd`, `procd`, `cron`...
+    pub started_by: String,
+    /// Who may use it: `none`, `password`, `key`, `unknown`.
+    pub authentication: String,
+    /// The file and line that start it.
+    pub location: Location,
+}
+
+/// A transport port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Port {
+    pub number: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+/// What kind of thing a component is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentType {
+    /// Installed by a package manager (dpkg, opkg, apk).
+    Package,
+    /// Recognised from a program's bytes.
+    Binary,
+    Library,
+    Kernel,
+    Firmware,
+    OperatingSystem,
+}
+
+/// A piece of software in an image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: ComponentType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<String>,
+    /// End of support, when known (ISO date), and whether it has passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_of_support: Option<String>,
+    #[serde(default)]
+    pub unsupported: bool,
+    pub evidence: Vec<ComponentEvidence>,
+}
+
+/// Why a component is believed present.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentEvidence {
+    pub path: String,
+    /// Cataloger or classifier id, e.g. `opkg-status-cataloger`, `busybox-binary`.
+    pub cataloger: String,
+    /// 0 to 1.
+    pub confidence: f64,
+}
+
+/// A known vulnerability matched to a component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Vulnerability {
+    /// Advisory id (CVE, GHSA, OSV id).
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The component's PURL or `name@version`.
+    pub component: String,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_in: Option<String>,
+    /// Listed in CISA's Known Exploited Vulnerabilities catalogue.
+    #[serde(default)]
+    pub known_exploited: bool,
+    /// How the match was made (ecosystem and range, or CPE).
+    pub matched_by: String,
+}
