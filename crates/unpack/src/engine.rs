@@ -1267,22 +1267,25 @@ fn link_inodes(out: &mut [Entry], inodes: &[Option<u64>]) {
     }
 }
 
-/// Gives named hard links (tar, cpio) their target's content; warns about dangling ones.
+/// Gives named hard links (tar, cpio) their target's content, warns about dangling ones, and
+/// makes the form canonical whatever the archive order: the first name in path order is the
+/// file, the others are hard links to it.
 fn resolve_hard_links(
     out: &mut [Entry],
     by_path: &HashMap<String, usize>,
     warnings: &mut Vec<Warning>,
 ) {
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
     for i in 0..out.len() {
         if out[i].kind != EntryKind::HardLink || !matches!(out[i].data, Data::Empty) {
             continue;
         }
         let target = out[i].link_target.clone().unwrap_or_default();
-        match by_path.get(&target).map(|&t| &out[t]) {
-            Some(t) if t.kind == EntryKind::File => {
-                let (data, size) = (t.data.clone(), t.size);
-                out[i].data = data;
-                out[i].size = size;
+        match by_path.get(&target).copied() {
+            Some(t) if out[t].kind == EntryKind::File => {
+                out[i].data = out[t].data.clone();
+                out[i].size = out[t].size;
+                groups.entry(t).or_default().push(i);
             }
             _ => warnings.push(Warning {
                 code: WarningCode::Corrupt,
@@ -1290,6 +1293,25 @@ fn resolve_hard_links(
                 offset: None,
                 path: Some(out[i].path.clone()),
             }),
+        }
+    }
+    for (target, mut members) in groups {
+        // Link entries may carry less metadata (tar stores no xattrs for them): the file keeps
+        // the metadata of the entry that held the data.
+        let file = out[target].clone();
+        members.push(target);
+        members.sort_by(|&a, &b| out[a].path.cmp(&out[b].path));
+        let first = out[members[0]].path.clone();
+        for (n, &m) in members.iter().enumerate() {
+            if n == 0 {
+                out[m] = Entry {
+                    path: first.clone(),
+                    ..file.clone()
+                };
+            } else {
+                out[m].kind = EntryKind::HardLink;
+                out[m].link_target = Some(first.clone());
+            }
         }
     }
 }
@@ -1369,18 +1391,8 @@ fn blob_like(head: &[u8]) -> bool {
 }
 
 fn sha256(src: &dyn Source) -> io::Result<String> {
-    if let Some(bytes) = src.as_bytes() {
-        return Ok(hex::encode(Sha256::digest(bytes)));
-    }
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut pos = 0;
-    while pos < src.len() {
-        let n = (src.len() - pos).min(buf.len() as u64) as usize;
-        src.read_exact_at(pos, &mut buf[..n])?;
-        h.update(&buf[..n]);
-        pos += n as u64;
-    }
+    src.for_each_chunk(&mut |b| h.update(b))?;
     Ok(hex::encode(h.finalize()))
 }
 

@@ -216,6 +216,12 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &cpio::Cpio,
+        &tar::Tar,
+        &zip::Zip,
+        &uimage::UImage,
+        &fit::Fit,
+        &trx::Trx,
         &streams::Gzip,
         &streams::Xz,
         &streams::Zstd,
@@ -277,9 +283,6 @@ pub(crate) mod bytes {
     }
     pub fn be32(b: &[u8], at: usize) -> u32 {
         Endian::Big.u32(b, at)
-    }
-    pub fn be64(b: &[u8], at: usize) -> u64 {
-        Endian::Big.u64(b, at)
     }
 
     /// The bytes before the first NUL.

@@ -39,6 +39,8 @@ pub trait SourceExt {
     fn read_vec(&self, offset: u64, len: usize) -> io::Result<Vec<u8>>;
     /// Reads up to `len` bytes at `offset` (fewer at the end of the source).
     fn read_upto(&self, offset: u64, len: usize) -> io::Result<Vec<u8>>;
+    /// Feeds the whole source to `f` in chunks of up to 1 MiB (for hashes and checksums).
+    fn for_each_chunk(&self, f: &mut dyn FnMut(&[u8])) -> io::Result<()>;
 }
 
 impl<S: Source + ?Sized> SourceExt for S {
@@ -77,6 +79,29 @@ impl<S: Source + ?Sized> SourceExt for S {
         let avail = self.len().saturating_sub(offset).min(len as u64) as usize;
         self.read_vec(offset, avail)
     }
+
+    fn for_each_chunk(&self, f: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        if let Some(bytes) = self.as_bytes() {
+            f(bytes);
+            return Ok(());
+        }
+        let mut buf = vec![0u8; (1 << 20).min(self.len() as usize)];
+        let mut pos = 0;
+        while pos < self.len() {
+            let n = (self.len() - pos).min(buf.len() as u64) as usize;
+            self.read_exact_at(pos, &mut buf[..n])?;
+            f(&buf[..n]);
+            pos += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// CRC-32 (IEEE) of a whole source.
+pub fn crc32_of(src: &dyn Source) -> io::Result<u32> {
+    let mut h = crc32fast::Hasher::new();
+    src.for_each_chunk(&mut |b| h.update(b))?;
+    Ok(h.finalize())
 }
 
 /// A file on disk, read with `pread`.

@@ -1,4 +1,10 @@
 //! One module per format.
 
+pub mod cpio;
+pub mod fit;
 pub mod squashfs;
 pub mod streams;
+pub mod tar;
+pub mod trx;
+pub mod uimage;
+pub mod zip;

@@ -17,8 +17,8 @@ const PROBE_IN: u64 = 256 * 1024;
 
 /// Decodes a little of a stream to validate it: accepts when `PROBE_OUT` bytes (or the whole,
 /// shorter stream) decode without error.
-fn trial_decode(fmt: &dyn Format, src: &dyn Source, offset: u64) -> bool {
-    let Ok(head) = src.read_upto(offset, PROBE_IN as usize) else {
+fn trial_decode(fmt: &dyn Format, src: &dyn Source, offset: u64, window: u64) -> bool {
+    let Ok(head) = src.read_upto(offset, window as usize) else {
         return false;
     };
     let complete = head.len() as u64 == src.len() - offset;
@@ -37,7 +37,13 @@ fn trial_decode(fmt: &dyn Format, src: &dyn Source, offset: u64) -> bool {
 }
 
 fn stream_probe(fmt: &dyn Format, src: &dyn Source, offset: u64, what: &str) -> Option<Probe> {
-    trial_decode(fmt, src, offset).then(|| Probe {
+    // An LZ4 frame's first block may be 4 MiB; it decodes only once complete.
+    let window = if fmt.id() == "lz4" {
+        (4 << 20) + 64
+    } else {
+        PROBE_IN
+    };
+    trial_decode(fmt, src, offset, window).then(|| Probe {
         length: None,
         description: what.to_string(),
     })
@@ -241,7 +247,12 @@ impl Format for Bzip2 {
         {
             return None;
         }
-        stream_probe(self, src, offset, "bzip2 stream")
+        // A bzip2 block cannot be decoded before it is complete (up to 900 KB), so the 48-bit
+        // block magic is the validation.
+        Some(Probe {
+            length: None,
+            description: "bzip2 stream".into(),
+        })
     }
     fn open(&self, _src: SourceRef, _ctx: &mut OpenCtx<'_>) -> Result<Opened> {
         Ok(Opened::Stream {

@@ -128,6 +128,12 @@ pub fn reference_tree(root: &Path) -> PathBuf {
     );
     write(&root.join("usr/share/zeros"), &vec![0u8; 1 << 20], 0o644);
     write(&root.join("a/b/c/d/e/f/g/h/deep.txt"), b"deep\n", 0o444);
+    // A name longer than the 100 bytes of a classic tar header.
+    write(
+        &root.join(format!("var/long/{}", "n".repeat(180))),
+        b"long name\n",
+        0o644,
+    );
     for i in 0..600 {
         write(
             &root.join(format!("var/many/file{i:04}")),
