@@ -74,9 +74,9 @@ pub fn walk_path(path: &Path, opts: &Options, visit: &Visitor<'_>) -> Result<Tre
 }
 
 fn open_input(path: &Path) -> Result<(String, SourceRef)> {
-    let err = |source| Error::Input {
+    let err = |error| Error::Input {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let file = std::fs::File::open(path).map_err(err)?;
     let meta = file.metadata().map_err(err)?;
@@ -102,6 +102,7 @@ pub fn open_source(
 ) -> Tree {
     let engine = Engine::new(opts, visit);
     let how = How {
+        carved: false,
         hint: None,
         carve: true,
         from_member: false,
@@ -144,6 +145,7 @@ pub fn open_forced(name: &str, src: SourceRef, opts: &Options, format_id: &str) 
     match engine.formats.iter().find(|f| f.id() == format_id) {
         Some(&fmt) => {
             let how = How {
+                carved: false,
                 hint: Some(fmt.id()),
                 carve: false,
                 from_member: false,
@@ -163,6 +165,8 @@ pub fn open_forced(name: &str, src: SourceRef, opts: &Options, format_id: &str) 
 
 #[derive(Clone, Copy)]
 struct How {
+    /// The image was carved out of a larger blob at some offset.
+    carved: bool,
     /// Format a container says its part has.
     hint: Option<&'static str>,
     /// Search at every offset when nothing is found at offset 0.
@@ -484,6 +488,7 @@ impl<'a> Engine<'a> {
                     let name = format!("{:#x}.{}", c.start, fmt.extension());
                     let path = inside(vpath, &name);
                     let how = How {
+                        carved: true,
                         hint: Some(fmt.id()),
                         carve: true,
                         from_member: false,
@@ -576,6 +581,8 @@ impl<'a> Engine<'a> {
         how: How,
         lineage: &[Ancestor],
     ) -> Option<(u32, u64)> {
+        // Data after a carved image is searched by the carver, not reported as trailing.
+        let whole_file = !how.carved;
         let mut ctx = OpenCtx {
             budget: &self.budget,
             spooler: &self.opts.spooler,
@@ -625,7 +632,9 @@ impl<'a> Engine<'a> {
                     description,
                     warnings,
                 );
-                self.trailing(&src, length, layer, layer_path, offset);
+                if whole_file {
+                    self.trailing(&src, length, layer, layer_path, offset);
+                }
                 self.add_entries(layer, layer_path, entries, depth, lineage);
                 Some((layer, length))
             }
@@ -646,7 +655,9 @@ impl<'a> Engine<'a> {
                     description,
                     warnings,
                 );
-                self.trailing(&src, length, layer, layer_path, offset);
+                if whole_file {
+                    self.trailing(&src, length, layer, layer_path, offset);
+                }
                 let indices: Vec<(usize, Option<&'static str>)> = {
                     let mut st = self.state();
                     let mut seen = HashSet::new();
@@ -679,6 +690,7 @@ impl<'a> Engine<'a> {
                 }
                 indices.into_par_iter().for_each(|(i, hint)| {
                     let how = How {
+                        carved: false,
                         hint,
                         carve: true,
                         from_member: false,
@@ -805,7 +817,9 @@ impl<'a> Engine<'a> {
             format!("{description}, {} bytes decoded", payload.len()),
             warnings,
         );
-        self.trailing(&src, length, layer, layer_path, offset);
+        if !how.carved {
+            self.trailing(&src, length, layer, layer_path, offset);
+        }
         let head = payload.read_upto(0, HEAD).unwrap_or_default();
         // A stream holding an archive is transparent: `x.tar.gz!/etc/passwd`.
         if let Some((inner, probe)) = self.detect(&*payload, &head, None)
@@ -824,7 +838,10 @@ impl<'a> Engine<'a> {
                     layer_path,
                     Some(layer),
                     depth + 1,
-                    how,
+                    How {
+                        carved: false,
+                        ..how
+                    },
                     lineage,
                 )
                 .is_some()
@@ -858,6 +875,7 @@ impl<'a> Engine<'a> {
             st.entries.len() - 1
         };
         let how = How {
+            carved: false,
             hint: None,
             carve: !how.from_member,
             from_member: how.from_member,
@@ -993,6 +1011,7 @@ impl<'a> Engine<'a> {
         };
         files.into_par_iter().for_each(|i| {
             let how = How {
+                carved: false,
                 hint: None,
                 carve: false,
                 from_member: true,
@@ -1041,7 +1060,11 @@ impl<'a> Engine<'a> {
                 return;
             }
         };
-        let how = How { carve, ..how };
+        let how = How {
+            carve,
+            carved: false,
+            ..how
+        };
         let nested = self.expand(src, &entry.path, Some(entry.layer), depth + 1, how, lineage);
         // A raw layer with nothing carved out of it adds nothing: drop it from view.
         if let Some(layer) = nested {

@@ -35,7 +35,8 @@ pub fn entropy(data: &[u8]) -> f64 {
 /// The class of one block of bytes, with its entropy.
 pub fn classify(data: &[u8]) -> (RegionClass, f64) {
     let h = entropy(data);
-    let class = if data.iter().all(|&b| b == data[0]) {
+    // Erased flash (0xff) and zero fill, alone or mixed, are padding.
+    let class = if data.iter().all(|&b| b == data[0]) || data.iter().all(|&b| b == 0 || b == 0xff) {
         RegionClass::Padding
     } else if data
         .iter()
@@ -79,10 +80,11 @@ pub fn regions(src: &dyn Source, from: u64, to: u64) -> std::io::Result<Vec<Regi
         let n = (to - pos).min(BLOCK) as usize;
         src.read_exact_at(pos, &mut buf[..n])?;
         let (class, h) = classify(&buf[..n]);
-        let full = out.len() >= MAX_REGIONS;
+        // A short tail says little on its own: it joins the region before it.
+        let joins = out.len() >= MAX_REGIONS || (n as u64) < BLOCK / 4;
         match out.last_mut() {
-            Some((last, sum)) if last.class == class || full => {
-                if last.class != class {
+            Some((last, sum)) if last.class == class || joins => {
+                if last.class != class && (n as u64) >= BLOCK / 4 {
                     last.class = RegionClass::Data;
                 }
                 last.length += n as u64;
@@ -103,7 +105,8 @@ pub fn regions(src: &dyn Source, from: u64, to: u64) -> std::io::Result<Vec<Regi
     Ok(out
         .into_iter()
         .map(|(mut r, sum)| {
-            r.entropy = (sum / r.length as f64 * 1000.0).round() / 1000.0;
+            // `max` also turns the -0.0 of a constant block into 0.
+            r.entropy = ((sum / r.length as f64 * 1000.0).round() / 1000.0).max(0.0);
             r
         })
         .collect())

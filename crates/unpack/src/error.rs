@@ -33,19 +33,14 @@ impl std::fmt::Display for LimitKind {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input itself could not be read.
-    #[error("{path}: {source}")]
-    Input {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{path}: {error}")]
+    Input { path: String, error: io::Error },
     /// Reading image data failed (I/O error of the underlying file or spool).
-    #[error("{format} at offset {offset:#x}: read failed: {source}")]
+    #[error("{format} at offset {offset:#x}: read failed: {error}")]
     Read {
         format: &'static str,
         offset: u64,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
     /// The data ends before the structure does.
     #[error("{format} at offset {offset:#x}: truncated: {what}")]
@@ -135,7 +130,7 @@ impl Error {
         Error::Read {
             format,
             offset,
-            source,
+            error: source,
         }
     }
 

@@ -104,6 +104,22 @@ pub fn crc32_of(src: &dyn Source) -> io::Result<u32> {
     Ok(h.finalize())
 }
 
+/// A borrowed source seen from `offset` on (for probes, which get a source and an offset).
+pub struct At<'a>(pub &'a dyn Source, pub u64);
+
+impl Source for At<'_> {
+    fn len(&self) -> u64 {
+        self.0.len().saturating_sub(self.1)
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self.1.checked_add(offset) {
+            Some(o) => self.0.read_at(o, buf),
+            None => Ok(0),
+        }
+    }
+}
+
 /// A file on disk, read with `pread`.
 pub struct FileSource {
     file: File,

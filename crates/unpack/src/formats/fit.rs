@@ -147,6 +147,36 @@ fn u32_prop(src: &dyn Source, node: &Node, name: &str) -> Option<u64> {
     (len == 4).then(|| src.read_vec(off, 4).ok().map(|v| be32(&v, 0) as u64))?
 }
 
+/// Where an image node's data is: embedded (`data`) or external (`data-position`, or
+/// `data-offset` counted from the 4-byte-aligned end of the tree), with its size.
+fn data_location(src: &dyn Source, blob: &Blob, img: &Node) -> Option<(u64, u64)> {
+    if let Some((off, len)) = img.prop("data") {
+        return Some((off, len as u64));
+    }
+    let size = u32_prop(src, img, "data-size")?;
+    let start = match (
+        u32_prop(src, img, "data-position"),
+        u32_prop(src, img, "data-offset"),
+    ) {
+        (Some(p), _) => p,
+        (None, Some(o)) => blob.total.div_ceil(4) * 4 + o,
+        (None, None) => return None,
+    };
+    Some((start, size))
+}
+
+/// The end of the last image's data that lies within the source.
+fn external_end(src: &dyn Source, blob: &Blob, images: &Node) -> u64 {
+    images
+        .children
+        .iter()
+        .filter_map(|img| data_location(src, blob, img))
+        .map(|(start, len)| start.saturating_add(len))
+        .filter(|&end| end <= src.len())
+        .max()
+        .unwrap_or(0)
+}
+
 impl Format for Fit {
     fn id(&self) -> &'static str {
         F
@@ -174,8 +204,21 @@ impl Format for Fit {
             && off_rsv < total
             && (1..=17).contains(&last_comp)
             && (16..=20).contains(&version);
-        plausible.then(|| Probe {
-            length: Some(total),
+        if !plausible {
+            return None;
+        }
+        // FIT images may keep their data after the tree ("external data"); the image extends
+        // to the end of the last such part.
+        let at = crate::source::At(src, offset);
+        let length = match parse(&at, &mut |_, _| {}) {
+            Ok(blob) => blob
+                .root
+                .child("images")
+                .map_or(total, |images| external_end(&at, &blob, images).max(total)),
+            Err(_) => return None,
+        };
+        Some(Probe {
+            length: Some(length),
             description: format!("flattened device tree v{version}, {total} bytes"),
         })
     }
@@ -196,33 +239,12 @@ impl Format for Fit {
                 payloads: Vec::new(),
             });
         };
-        // External data starts after the tree, aligned to 4 bytes.
-        let external_base = blob.total.div_ceil(4) * 4;
         let mut end = total;
         let mut payloads = Vec::new();
         for img in &images.children {
             let kind = string_prop(&*src, img, "type").unwrap_or_default();
             let comp = string_prop(&*src, img, "compression").unwrap_or_else(|| "none".into());
-            let (start, len) = if let Some((off, len)) = img.prop("data") {
-                (off, len as u64)
-            } else if let Some(size) = u32_prop(&*src, img, "data-size") {
-                let start = match (
-                    u32_prop(&*src, img, "data-position"),
-                    u32_prop(&*src, img, "data-offset"),
-                ) {
-                    (Some(p), _) => p,
-                    (None, Some(o)) => external_base + o,
-                    (None, None) => {
-                        ctx.warn(
-                            WarningCode::Corrupt,
-                            0,
-                            format!("image {} has a size but no position", img.name),
-                        );
-                        continue;
-                    }
-                };
-                (start, size)
-            } else {
+            let Some((start, len)) = data_location(&*src, &blob, img) else {
                 ctx.warn(
                     WarningCode::Corrupt,
                     0,
