@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn pax_records_and_base64() {
-        let recs = parse_pax(b"30 path=a/very/long/name.txt\n20 SCHILY.xattr.a=b\n");
+        let recs = parse_pax(b"29 path=a/very/long/name.txt\n20 SCHILY.xattr.a=b\n");
         assert_eq!(
             recs[0],
             ("path".to_string(), b"a/very/long/name.txt".to_vec())
