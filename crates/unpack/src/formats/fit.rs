@@ -215,7 +215,9 @@ impl Format for Fit {
                 .root
                 .child("images")
                 .map_or(total, |images| external_end(&at, &blob, images).max(total)),
-            Err(_) => return None,
+            // A valid header over a broken tree is still a device tree; `open` says what
+            // is wrong with it.
+            Err(_) => total,
         };
         Some(Probe {
             length: Some(length),
