@@ -261,7 +261,7 @@ mod tests {
             max_file_size: 10,
             ..Limits::default()
         });
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         let mut r = Metered::new(&data[..], budget);
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
@@ -275,7 +275,7 @@ mod tests {
             max_file_size: 10,
             ..Limits::default()
         });
-        let data = vec![7u8; 10];
+        let data = [7u8; 10];
         let mut out = Vec::new();
         Metered::new(&data[..], budget)
             .read_to_end(&mut out)
@@ -289,7 +289,7 @@ mod tests {
             max_total_bytes: 15,
             ..Limits::default()
         });
-        let data = vec![1u8; 10];
+        let data = [1u8; 10];
         let mut out = Vec::new();
         Metered::new(&data[..], budget.clone())
             .read_to_end(&mut out)

@@ -2,6 +2,8 @@
 //! images made by mkimage from an .its, TRX built in code, and images carved out of raw flash
 //! dumps (a squashfs after a uImage kernel and padding).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::ffi::OsStr;

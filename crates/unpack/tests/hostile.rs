@@ -2,6 +2,8 @@
 //! truncation, cycles and exhausted limits. Each must end in a warning naming the format and
 //! offset, a partial tree, bounded work, and nothing written outside the destination.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::Write;
@@ -574,7 +576,7 @@ fn device_tree_nested_beyond_bounds_is_an_error_not_a_stack_overflow() {
         0,
         st.len() as u32,
     ] {
-        h.extend((v as u32).to_be_bytes());
+        h.extend(v.to_be_bytes());
     }
     h.extend(st);
     let tree = open_bytes("deep.dtb", h, &Options::default());

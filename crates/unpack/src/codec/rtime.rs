@@ -13,16 +13,15 @@ pub fn decompress(input: &[u8], out: &mut Vec<u8>, expected: usize) -> Result<()
         };
         pos += 2;
         out.push(value);
-        let mut back = positions[value as usize];
+        let back = positions[value as usize];
         positions[value as usize] = out.len();
-        for _ in 0..repeat {
+        // `back + i` is always behind the write position, so this reads written bytes.
+        for i in 0..repeat as usize {
             if out.len() >= expected {
                 return Err("rtime repeat runs past the output size".into());
             }
-            // `back` is always behind the write position, so this reads written bytes.
-            let b = out[back];
+            let b = out[back + i];
             out.push(b);
-            back += 1;
         }
     }
     Ok(())
@@ -66,6 +65,6 @@ mod tests {
     #[test]
     fn truncated_input_is_an_error() {
         let mut out = Vec::new();
-        assert!(decompress(&[b'a'], &mut out, 10).is_err());
+        assert!(decompress(b"a", &mut out, 10).is_err());
     }
 }

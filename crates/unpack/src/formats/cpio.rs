@@ -189,7 +189,7 @@ impl Format for Cpio {
                 );
                 break len;
             }
-            if entries.len() % 4096 == 0 {
+            if entries.len().is_multiple_of(4096) {
                 ctx.budget.check_time()?;
             }
             let (v, h) = match parse_header(&*src, at) {

@@ -1,7 +1,7 @@
 //! Shared test support: a reference directory tree built in code with every kind of entry
 //! firmware filesystems hold, a runner for Debian's image-building tools, and a comparison of
 //! an unpacked tree against the reference, entry by entry, content and metadata.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
