@@ -107,3 +107,62 @@ fn reference_tree_has_what_the_comparison_must_see() {
     );
     assert_eq!(tree.get("img.sqfs!/bin/su").unwrap().mode, 0o4755);
 }
+
+/// Big-endian and AVM images, which mksquashfs cannot make, written by netvet-forge from the
+/// reference tree.
+fn check_forged(kind: netvet_forge::squashfs::Kind, compress: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    reference_tree(&root);
+    let fs = netvet_forge::FsTree::from_dir(&root).unwrap();
+    let img = netvet_forge::squashfs::write(
+        &fs,
+        netvet_forge::squashfs::Options {
+            kind,
+            block_size: 65536,
+            compress,
+            mtime: 0,
+        },
+    );
+    let path = dir.path().join("img.sqfs");
+    std::fs::write(&path, img).unwrap();
+    let tree = open(&path);
+    let r = tree.report();
+    assert_eq!(r.layers.len(), 1, "{:#?}", r.layers);
+    assert!(
+        r.all_warnings().next().is_none(),
+        "{:?}",
+        r.all_warnings().collect::<Vec<_>>()
+    );
+    let endian = match kind {
+        netvet_forge::squashfs::Kind::LittleEndian => "little-endian,",
+        netvet_forge::squashfs::Kind::BigEndian => "big-endian,",
+        netvet_forge::squashfs::Kind::Avm => "big-endian (AVM variant)",
+    };
+    assert!(
+        r.layers[0].description.contains(endian),
+        "{}",
+        r.layers[0].description
+    );
+    // The forge writes no xattrs and no directory metadata beyond what FsTree holds.
+    let caps = Caps {
+        xattrs: false,
+        ..Caps::FULL
+    };
+    assert_matches(&tree, "img.sqfs!/", &root, caps);
+}
+
+#[test]
+fn big_endian() {
+    check_forged(netvet_forge::squashfs::Kind::BigEndian, true);
+}
+
+#[test]
+fn avm_big_endian_with_little_endian_metadata_headers() {
+    check_forged(netvet_forge::squashfs::Kind::Avm, true);
+}
+
+#[test]
+fn forged_little_endian_uncompressed() {
+    check_forged(netvet_forge::squashfs::Kind::LittleEndian, false);
+}

@@ -179,7 +179,7 @@ impl Format for Squashfs {
         }
         let src = slice(&src, 0, sb.bytes_used);
         if sb.e == Endian::Big {
-            sb.meta_e = detect_meta_endian(&src, &sb, codec);
+            sb.meta_e = detect_meta_endian(&src, &sb);
         }
         let mut fs = Fs {
             src: src.clone(),
@@ -259,29 +259,32 @@ fn describe(sb: &Superblock) -> String {
     )
 }
 
-/// AVM's big-endian images keep metadata block headers little-endian; tell by which reading
-/// of the first inode-table header gives a block that decodes.
-fn detect_meta_endian(src: &SourceRef, sb: &Superblock, codec: Codec) -> Endian {
-    let Ok(h) = src.read_vec(sb.inode_table, 2) else {
-        return Endian::Big;
-    };
-    for e in [Endian::Big, Endian::Little] {
-        let v = e.u16(&h, 0);
-        let size = (v & 0x7fff) as usize;
-        if size == 0 || size > META_MAX {
-            continue;
-        }
-        if v & 0x8000 != 0 {
-            return e;
-        }
-        if let Ok(data) = src.read_vec(sb.inode_table + 2, size) {
-            let mut out = Vec::new();
-            if codec.decompress(&data, &mut out, META_MAX, None).is_ok() {
-                return e;
+/// AVM's big-endian images keep metadata block headers little-endian. The right reading is
+/// the one whose chain of block headers through the inode table lands exactly on the
+/// directory table.
+fn detect_meta_endian(src: &SourceRef, sb: &Superblock) -> Endian {
+    let chain_fits = |e: Endian| {
+        let mut pos = sb.inode_table;
+        for _ in 0..(1 << 20) {
+            if pos == sb.directory_table {
+                return true;
             }
+            let Ok(h) = src.read_vec(pos, 2) else {
+                return false;
+            };
+            let size = (e.u16(&h, 0) & 0x7fff) as u64;
+            if size == 0 || size > META_MAX as u64 || pos > sb.directory_table {
+                return false;
+            }
+            pos += 2 + size;
         }
+        false
+    };
+    if !chain_fits(Endian::Big) && chain_fits(Endian::Little) {
+        Endian::Little
+    } else {
+        Endian::Big
     }
-    Endian::Big
 }
 
 /// Where the directory table ends: the nearest table start after it.

@@ -1,0 +1,85 @@
+//! ustar writer (names up to 255 bytes through the prefix field).
+
+use crate::tree::{FsTree, NodeKind};
+
+fn octal(field: &mut [u8], v: u64) {
+    let s = format!("{:0width$o}\0", v, width = field.len() - 1);
+    field.copy_from_slice(&s.as_bytes()[s.len() - field.len()..]);
+}
+
+fn header(
+    name: &str,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    size: u64,
+    mtime: u32,
+    typeflag: u8,
+    link: &str,
+    dev: (u32, u32),
+) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    let (prefix, base) = if name.len() > 100 {
+        let split = name[..name.len().min(156)].rfind('/').unwrap_or(0);
+        (&name[..split], &name[split + 1..])
+    } else {
+        ("", name)
+    };
+    h[..base.len().min(100)].copy_from_slice(&base.as_bytes()[..base.len().min(100)]);
+    octal(&mut h[100..108], mode as u64);
+    octal(&mut h[108..116], uid as u64);
+    octal(&mut h[116..124], gid as u64);
+    octal(&mut h[124..136], size);
+    octal(&mut h[136..148], mtime as u64);
+    h[156] = typeflag;
+    h[157..157 + link.len().min(100)].copy_from_slice(&link.as_bytes()[..link.len().min(100)]);
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    octal(&mut h[329..337], dev.0 as u64);
+    octal(&mut h[337..345], dev.1 as u64);
+    h[345..345 + prefix.len().min(155)]
+        .copy_from_slice(&prefix.as_bytes()[..prefix.len().min(155)]);
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u64 = h.iter().map(|&b| b as u64).sum();
+    octal(&mut h[148..155], sum);
+    h[155] = b' ';
+    h
+}
+
+/// Writes `tree` as a ustar archive.
+pub fn write(tree: &FsTree) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (path, n) in tree.nodes() {
+        let (flag, data, link, dev): (u8, &[u8], &str, (u32, u32)) = match &n.kind {
+            NodeKind::File(d) => (b'0', d, "", (0, 0)),
+            NodeKind::Dir => (b'5', &[], "", (0, 0)),
+            NodeKind::Symlink(t) => (b'2', &[], t, (0, 0)),
+            NodeKind::HardLink(t) => (b'1', &[], t, (0, 0)),
+            NodeKind::CharDevice(a, b) => (b'3', &[], "", (*a, *b)),
+            NodeKind::BlockDevice(a, b) => (b'4', &[], "", (*a, *b)),
+            NodeKind::Fifo => (b'6', &[], "", (0, 0)),
+        };
+        let name = if n.kind == NodeKind::Dir {
+            format!("{path}/")
+        } else {
+            path.to_string()
+        };
+        out.extend(header(
+            &name,
+            n.mode,
+            n.uid,
+            n.gid,
+            data.len() as u64,
+            n.mtime,
+            flag,
+            link,
+            dev,
+        ));
+        out.extend(data);
+        while out.len() % 512 != 0 {
+            out.push(0);
+        }
+    }
+    out.extend([0u8; 1024]);
+    out
+}
