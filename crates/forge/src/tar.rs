@@ -1,44 +1,36 @@
 //! ustar writer (names up to 255 bytes through the prefix field).
 
-use crate::tree::{FsTree, NodeKind};
+use crate::tree::{FsNode, FsTree, NodeKind};
 
 fn octal(field: &mut [u8], v: u64) {
     let s = format!("{:0width$o}\0", v, width = field.len() - 1);
     field.copy_from_slice(&s.as_bytes()[s.len() - field.len()..]);
 }
 
-fn header(
-    name: &str,
-    mode: u32,
-    uid: u32,
-    gid: u32,
-    size: u64,
-    mtime: u32,
-    typeflag: u8,
-    link: &str,
-    dev: (u32, u32),
-) -> Vec<u8> {
+fn copy(field: &mut [u8], s: &str) {
+    let n = s.len().min(field.len());
+    field[..n].copy_from_slice(&s.as_bytes()[..n]);
+}
+
+fn header(name: &str, n: &FsNode, size: u64, typeflag: u8, link: &str, dev: (u32, u32)) -> Vec<u8> {
     let mut h = vec![0u8; 512];
-    let (prefix, base) = if name.len() > 100 {
-        let split = name[..name.len().min(156)].rfind('/').unwrap_or(0);
-        (&name[..split], &name[split + 1..])
-    } else {
-        ("", name)
+    let (prefix, base) = match name[..name.len().min(156)].rfind('/') {
+        Some(split) if name.len() > 100 => (&name[..split], &name[split + 1..]),
+        _ => ("", name),
     };
-    h[..base.len().min(100)].copy_from_slice(&base.as_bytes()[..base.len().min(100)]);
-    octal(&mut h[100..108], mode as u64);
-    octal(&mut h[108..116], uid as u64);
-    octal(&mut h[116..124], gid as u64);
+    copy(&mut h[..100], base);
+    octal(&mut h[100..108], n.mode as u64);
+    octal(&mut h[108..116], n.uid as u64);
+    octal(&mut h[116..124], n.gid as u64);
     octal(&mut h[124..136], size);
-    octal(&mut h[136..148], mtime as u64);
+    octal(&mut h[136..148], n.mtime as u64);
     h[156] = typeflag;
-    h[157..157 + link.len().min(100)].copy_from_slice(&link.as_bytes()[..link.len().min(100)]);
+    copy(&mut h[157..257], link);
     h[257..263].copy_from_slice(b"ustar\0");
     h[263..265].copy_from_slice(b"00");
     octal(&mut h[329..337], dev.0 as u64);
     octal(&mut h[337..345], dev.1 as u64);
-    h[345..345 + prefix.len().min(155)]
-        .copy_from_slice(&prefix.as_bytes()[..prefix.len().min(155)]);
+    copy(&mut h[345..500], prefix);
     h[148..156].copy_from_slice(b"        ");
     let sum: u64 = h.iter().map(|&b| b as u64).sum();
     octal(&mut h[148..155], sum);
@@ -64,19 +56,9 @@ pub fn write(tree: &FsTree) -> Vec<u8> {
         } else {
             path.to_string()
         };
-        out.extend(header(
-            &name,
-            n.mode,
-            n.uid,
-            n.gid,
-            data.len() as u64,
-            n.mtime,
-            flag,
-            link,
-            dev,
-        ));
+        out.extend(header(&name, n, data.len() as u64, flag, link, dev));
         out.extend(data);
-        while out.len() % 512 != 0 {
+        while !out.len().is_multiple_of(512) {
             out.push(0);
         }
     }
