@@ -1,4 +1,4 @@
-//! ustar writer (names up to 255 bytes through the prefix field).
+//! ustar writer; names that do not fit the name and prefix fields use GNU long names.
 
 use crate::tree::{FsNode, FsTree, NodeKind};
 
@@ -56,6 +56,26 @@ pub fn write(tree: &FsTree) -> Vec<u8> {
         } else {
             path.to_string()
         };
+        let (_, base) = name[..name.len().min(156)]
+            .rfind('/')
+            .map_or(("", name.as_str()), |i| (&name[..i], &name[i + 1..]));
+        if name.len() > 100 && (base.len() > 100 || name.len() > 255) {
+            // GNU long name: a pseudo-entry whose data is the full name.
+            let mut long = name.as_bytes().to_vec();
+            long.push(0);
+            out.extend(header(
+                "././@LongLink",
+                n,
+                long.len() as u64,
+                b'L',
+                "",
+                (0, 0),
+            ));
+            out.extend(&long);
+            while !out.len().is_multiple_of(512) {
+                out.push(0);
+            }
+        }
         out.extend(header(&name, n, data.len() as u64, flag, link, dev));
         out.extend(data);
         while !out.len().is_multiple_of(512) {

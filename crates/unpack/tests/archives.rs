@@ -271,3 +271,24 @@ fn nested_bundle_gives_full_virtual_paths() {
     let sq = tree.get("update.tar.gz!/rootfs.squashfs").unwrap();
     assert_eq!(sq.nested, Some(4));
 }
+
+#[test]
+fn forged_cpio_and_tar_round_trip() {
+    let f = Fixture::new();
+    let fs = netvet_forge::FsTree::from_dir(&f.root()).unwrap();
+    for (name, bytes, format) in [
+        ("forged.cpio", netvet_forge::cpio::write(&fs), "cpio"),
+        ("forged.tar", netvet_forge::tar::write(&fs), "tar"),
+    ] {
+        std::fs::write(f.path(name), bytes).unwrap();
+        let tree = open(&f.path(name));
+        single_layer(&tree, format);
+        // The forge writes hard links as copies in cpio; tar keeps them as links.
+        let caps = Caps {
+            xattrs: false,
+            hard_links: format == "tar",
+            ..Caps::FULL
+        };
+        assert_matches(&tree, &format!("{name}!/"), &f.root(), caps);
+    }
+}
