@@ -19,6 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Demo(cmd::demo::Args),
     Identify(cmd::identify::Args),
     Unpack(cmd::unpack::Args),
 }
@@ -33,6 +34,7 @@ pub const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),
         Command::Unpack(a) => cmd::unpack::run(a),
     };

@@ -137,3 +137,31 @@ fn missing_input_and_bad_flags_exit_2() {
     let out = netvet(&["identify", "--max-bytes", "lots", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn demo_builds_identifies_and_unpacks_the_sample_devices() {
+    let d = tempfile::tempdir().unwrap();
+    let out = netvet(&["demo", "--out", d.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("acme-ru4400-2.1.7.bin!/0x100000.squashfs"),
+        "{text}"
+    );
+    // The extracted tree holds the planted inittab line, byte for byte.
+    let inittab = d
+        .path()
+        .join("unpacked/acme-ru4400-2.1.7.bin/0x100000.squashfs.extracted/etc/inittab");
+    assert!(
+        std::fs::read_to_string(inittab)
+            .unwrap()
+            .contains("telnetd -F -l /bin/sh")
+    );
+    // A second run replaces the first.
+    let again = netvet(&["demo", "--out", d.path().to_str().unwrap()]);
+    assert!(again.status.success());
+}

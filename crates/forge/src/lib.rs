@@ -8,6 +8,7 @@
 //! It never reads untrusted input.
 
 pub mod cpio;
+pub mod recipe;
 pub mod squashfs;
 pub mod tar;
 pub mod tree;

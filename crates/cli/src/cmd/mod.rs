@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod demo;
 pub mod identify;
 pub mod limits;
 pub mod unpack;
