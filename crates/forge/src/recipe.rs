@@ -162,7 +162,7 @@ pub fn noise(len: usize, seed: &str) -> Vec<u8> {
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len() / 2)
