@@ -1156,19 +1156,15 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
-        // Hash every layer (and the input) in parallel; identical regions are hashed once.
-        let image_sha = Arc::new(Mutex::new(String::new()));
-        rayon::scope(|s| {
-            let image_sha = image_sha.clone();
-            let src = src.clone();
-            s.spawn(move |_| {
-                if let Ok(h) = sha256(&*src) {
-                    *image_sha.lock().unwrap_or_else(|p| p.into_inner()) = h;
-                }
-            });
-            layers.par_iter_mut().for_each(|(layer, region)| {
-                layer.sha256 = sha256(&**region).unwrap_or_default();
-            });
+        // Hash the input and every layer in parallel; a layer that is the whole input reuses
+        // the input's hash.
+        let image_sha = sha256(&*src).unwrap_or_default();
+        layers.par_iter_mut().for_each(|(layer, region)| {
+            layer.sha256 = if Arc::ptr_eq(region, &src) {
+                image_sha.clone()
+            } else {
+                sha256(&**region).unwrap_or_default()
+            };
         });
 
         let mut entries = std::mem::take(&mut st.entries);
@@ -1195,12 +1191,11 @@ impl<'a> Engine<'a> {
             }
         }
         st.warnings.sort();
-        let sha = image_sha.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let report = ImageReport {
             schema: IMAGE_REPORT_SCHEMA.to_string(),
             image: name.to_string(),
             size: src.len(),
-            sha256: sha,
+            sha256: image_sha,
             layers: layers.into_iter().map(|(l, _)| l).collect(),
             totals,
             warnings: st.warnings,

@@ -142,7 +142,19 @@ impl Writer {
         })?;
         self.ensure_parent(&path)?;
         let mut file = self.create(&path)?;
-        let n = io::copy(content, &mut file)?;
+        // Whole squashfs blocks at a time, not io::copy's 8 KiB.
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut n = 0u64;
+        loop {
+            let k = match content.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            file.write_all(&buf[..k])?;
+            n += k as u64;
+        }
         file.flush()?;
         if entry.mtime > 0 {
             let _ = file.set_modified(UNIX_EPOCH + Duration::from_secs(entry.mtime as u64));
