@@ -22,6 +22,7 @@ enum Command {
     Demo(cmd::demo::Args),
     Identify(cmd::identify::Args),
     Unpack(cmd::unpack::Args),
+    Scan(cmd::scan::Args),
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),
         Command::Unpack(a) => cmd::unpack::run(a),
+        Command::Scan(a) => cmd::scan::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -26,6 +26,9 @@ pub struct ScanReport {
     /// Known vulnerabilities of those components.
     #[serde(default)]
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Hardening of the ELF binaries, per filesystem.
+    #[serde(default)]
+    pub hardening: Vec<Hardening>,
     /// Problems checks had reading parts of the image (the scan went on).
     #[serde(default)]
     pub errors: Vec<String>,
@@ -135,4 +138,49 @@ pub struct Vulnerability {
     pub known_exploited: bool,
     /// How the match was made (ecosystem and range, or CPE).
     pub matched_by: String,
+}
+
+/// Hardening of the ELF binaries of one filesystem: counts, and each binary's properties.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hardening {
+    /// Virtual path of the filesystem (`fw.bin!/0x100000.squashfs`).
+    pub root: String,
+    pub binaries: u64,
+    pub executables: u64,
+    pub libraries: u64,
+    pub nx: u64,
+    pub pie: u64,
+    pub relro_full: u64,
+    pub relro_partial: u64,
+    pub canary: u64,
+    pub fortify: u64,
+    pub rpath: u64,
+    pub stripped: u64,
+    pub setuid: u64,
+    pub capabilities: u64,
+    pub with_dangerous_imports: u64,
+    pub details: Vec<BinaryHardening>,
+}
+
+/// The hardening properties of one ELF binary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BinaryHardening {
+    pub path: String,
+    /// `executable`, `library` (shared object without an interpreter) or `relocatable`.
+    pub kind: String,
+    pub machine: String,
+    pub nx: bool,
+    pub pie: bool,
+    /// `none`, `partial` or `full`.
+    pub relro: String,
+    pub canary: bool,
+    pub fortify: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rpath: Vec<String>,
+    pub stripped: bool,
+    pub setuid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dangerous_imports: Vec<String>,
 }

@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod identify;
 pub mod limits;
+pub mod scan;
 pub mod unpack;

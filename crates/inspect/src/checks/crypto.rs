@@ -1,0 +1,754 @@
+//! Crypto material: private keys (PEM PKCS#1/PKCS#8/SEC1, OpenSSH, PuTTY, dropbear, DER by
+//! structure) with type, size and a fingerprint, certificates (expiry, weak keys and
+//! signatures, self-signed), and pre-installed SSH `authorized_keys`. Fingerprints are the
+//! SHA-256 of the SSH public key blob where one can be derived (as `ssh-keygen -l` prints),
+//! so the same key can be recognised across images and vendors.
+
+use base64::Engine;
+use netvet_model::{Category, Severity};
+use sha2::{Digest, Sha256};
+
+use super::Check;
+use crate::check::{CheckInfo, Hit, Sink};
+use crate::content::{ContentKind, FileCtx};
+
+const TAGS: &[&str] = &["crypto"];
+
+pub const PRIVATE_KEY: CheckInfo = CheckInfo {
+    id: "nv-crypto-private-key",
+    title: "Private key in the image",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::High,
+    cwe: &[321, 798],
+    references: &["3gpp:33.117:4.2.3.4.2.3", "3gpp:33.117:4.2.3.2.2"],
+    remediation: "Generate keys on each device at first boot or provisioning; never ship private keys in firmware.",
+    description: "A private key shipped in firmware is shared by every device running it; anyone with the image can impersonate or decrypt them.",
+};
+
+pub const HOST_KEY: CheckInfo = CheckInfo {
+    id: "nv-crypto-ssh-host-key",
+    title: "SSH host key shipped in the image",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::High,
+    cwe: &[321],
+    references: &["3gpp:33.117:4.2.3.4.2.3"],
+    remediation: "Remove host keys from the image; generate them on first boot.",
+    description: "Every device has the same SSH host key, so one extracted key allows impersonating all of them.",
+};
+
+pub const AUTHORIZED_KEY: CheckInfo = CheckInfo {
+    id: "nv-crypto-authorized-key",
+    title: "Pre-installed SSH authorized key",
+    tags: &["crypto", "backdoor"],
+    category: Category::Backdoor,
+    severity: Severity::High,
+    cwe: &[798],
+    references: &["3gpp:33.117:4.2.3.4.2.2", "3gpp:33.117:4.2.3.4.2.3"],
+    remediation: "Ship no authorized keys; operators install their own.",
+    description: "Whoever holds the matching private key (the vendor) can log in to every device.",
+};
+
+pub const CERT_EXPIRED: CheckInfo = CheckInfo {
+    id: "nv-crypto-cert-expired",
+    title: "Expired certificate",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::Low,
+    cwe: &[298],
+    references: &["3gpp:33.117:4.2.3.2.4"],
+    remediation: "Replace the certificate; check why an expired one is shipped.",
+    description: "The certificate's validity ended before the scan date.",
+};
+
+pub const CERT_WEAK: CheckInfo = CheckInfo {
+    id: "nv-crypto-cert-weak",
+    title: "Certificate with a weak key or signature",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::Medium,
+    cwe: &[326, 327],
+    references: &["3gpp:33.117:4.2.3.2.4"],
+    remediation: "Use RSA of at least 2048 bits (3072 preferred) or ECDSA P-256+, signed with SHA-256 or better.",
+    description: "RSA keys under 2048 bits and MD5 or SHA-1 signatures no longer give the protection they claim.",
+};
+
+pub const CERT_SELF_SIGNED: CheckInfo = CheckInfo {
+    id: "nv-crypto-cert-self-signed",
+    title: "Self-signed certificate",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::Info,
+    cwe: &[295],
+    references: &["3gpp:33.117:4.2.3.2.4"],
+    remediation: "Use certificates from the operator's PKI, provisioned per device.",
+    description: "Issuer equals subject: clients cannot validate it without trusting it blindly.",
+};
+
+const INFOS: &[&CheckInfo] = &[
+    &PRIVATE_KEY,
+    &HOST_KEY,
+    &AUTHORIZED_KEY,
+    &CERT_EXPIRED,
+    &CERT_WEAK,
+    &CERT_SELF_SIGNED,
+];
+
+/// The crypto-material check; `now` (seconds since the epoch) decides expiry.
+pub struct Crypto {
+    pub now: i64,
+}
+
+/// What was learnt about a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// `rsa`, `ec`, `dsa`, `ed25519`, `unknown`.
+    pub kind: String,
+    pub bits: Option<u32>,
+    /// `SHA256:<base64>` of the SSH public blob, or `sha256:<hex>` of the key material.
+    pub fingerprint: String,
+    pub encrypted: bool,
+    pub format: &'static str,
+}
+
+mod der {
+    //! Just enough DER to read keys: tag-length-value, nested sequences, integers.
+
+    /// One element: tag, content, and the rest after it.
+    pub fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let tag = *b.first()?;
+        let l0 = *b.get(1)? as usize;
+        let (len, hdr) = if l0 < 0x80 {
+            (l0, 2)
+        } else {
+            let n = l0 & 0x7f;
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let mut len = 0usize;
+            for i in 0..n {
+                len = len << 8 | *b.get(2 + i)? as usize;
+            }
+            (len, 2 + n)
+        };
+        let end = hdr.checked_add(len)?;
+        Some((tag, b.get(hdr..end)?, b.get(end..)?))
+    }
+
+    /// The elements of a SEQUENCE's content.
+    pub fn items(mut b: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+        let mut out = Vec::new();
+        while !b.is_empty() {
+            let (t, v, rest) = tlv(b)?;
+            out.push((t, v));
+            b = rest;
+            if out.len() > 64 {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// Significant bits of an unsigned big-endian integer.
+    pub fn int_bits(v: &[u8]) -> u32 {
+        let v = trim(v);
+        match v.first() {
+            None => 0,
+            Some(&b) => (v.len() as u32 - 1) * 8 + (8 - b.leading_zeros()),
+        }
+    }
+
+    pub fn trim(v: &[u8]) -> &[u8] {
+        let z = v.iter().take_while(|&&b| b == 0).count();
+        &v[z..]
+    }
+}
+
+/// SSH wire-format helpers.
+fn ssh_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.extend((s.len() as u32).to_be_bytes());
+    out.extend(s);
+}
+
+fn ssh_mpint(out: &mut Vec<u8>, v: &[u8]) {
+    let v = der::trim(v);
+    if v.first().is_some_and(|&b| b & 0x80 != 0) {
+        out.extend((v.len() as u32 + 1).to_be_bytes());
+        out.push(0);
+        out.extend(v);
+    } else {
+        ssh_string(out, v);
+    }
+}
+
+fn ssh_fingerprint(blob: &[u8]) -> String {
+    let h = Sha256::digest(blob);
+    format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(h)
+    )
+}
+
+fn material_fingerprint(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// An RSA key's SSH fingerprint from its modulus and public exponent.
+fn rsa_fingerprint(n: &[u8], e: &[u8]) -> String {
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-rsa");
+    ssh_mpint(&mut blob, e);
+    ssh_mpint(&mut blob, n);
+    ssh_fingerprint(&blob)
+}
+
+/// PKCS#1 RSAPrivateKey: version, n, e, d, p, q, ...
+fn pkcs1_rsa(body: &[u8]) -> Option<KeyInfo> {
+    let (0x30, seq, _) = der::tlv(body)? else {
+        return None;
+    };
+    let it = der::items(seq)?;
+    if it.len() < 9 || it.iter().take(9).any(|(t, _)| *t != 0x02) {
+        return None;
+    }
+    Some(KeyInfo {
+        kind: "rsa".into(),
+        bits: Some(der::int_bits(it[1].1)),
+        fingerprint: rsa_fingerprint(it[1].1, it[2].1),
+        encrypted: false,
+        format: "pkcs1",
+    })
+}
+
+const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+
+fn curve_bits(oid: &[u8]) -> Option<u32> {
+    match oid {
+        OID_P256 => Some(256),
+        OID_P384 => Some(384),
+        OID_P521 => Some(521),
+        _ => None,
+    }
+}
+
+/// SEC1 ECPrivateKey: version 1, private key, [0] curve, [1] public key.
+fn sec1_ec(body: &[u8]) -> Option<KeyInfo> {
+    let (0x30, seq, _) = der::tlv(body)? else {
+        return None;
+    };
+    let it = der::items(seq)?;
+    if it.len() < 2 || it[0] != (0x02, &[1][..]) || it[1].0 != 0x04 {
+        return None;
+    }
+    let bits = it
+        .iter()
+        .find(|(t, _)| *t == 0xa0)
+        .and_then(|(_, v)| der::tlv(v))
+        .and_then(|(_, oid, _)| curve_bits(oid));
+    Some(KeyInfo {
+        kind: "ec".into(),
+        bits,
+        fingerprint: material_fingerprint(body),
+        encrypted: false,
+        format: "sec1",
+    })
+}
+
+/// PKCS#8 PrivateKeyInfo: version, AlgorithmIdentifier, OCTET STRING key.
+fn pkcs8(body: &[u8]) -> Option<KeyInfo> {
+    let (0x30, seq, _) = der::tlv(body)? else {
+        return None;
+    };
+    let it = der::items(seq)?;
+    if it.len() < 3 || it[0].0 != 0x02 || it[1].0 != 0x30 || it[2].0 != 0x04 {
+        return None;
+    }
+    let alg = der::items(it[1].1)?;
+    let oid = alg.first().filter(|(t, _)| *t == 0x06)?.1;
+    let inner = it[2].1;
+    let mut info = match oid {
+        OID_RSA => pkcs1_rsa(inner)?,
+        OID_EC => {
+            let mut k = sec1_ec(inner).unwrap_or(KeyInfo {
+                kind: "ec".into(),
+                bits: None,
+                fingerprint: material_fingerprint(inner),
+                encrypted: false,
+                format: "pkcs8",
+            });
+            if let Some((_, curve)) = alg.get(1).filter(|(t, _)| *t == 0x06) {
+                k.bits = curve_bits(curve).or(k.bits);
+            }
+            k
+        }
+        OID_DSA => KeyInfo {
+            kind: "dsa".into(),
+            bits: alg
+                .get(1)
+                .and_then(|(_, p)| der::items(p))
+                .and_then(|ps| ps.first().map(|(_, p)| der::int_bits(p))),
+            fingerprint: material_fingerprint(inner),
+            encrypted: false,
+            format: "pkcs8",
+        },
+        OID_ED25519 => KeyInfo {
+            kind: "ed25519".into(),
+            bits: Some(256),
+            fingerprint: material_fingerprint(inner),
+            encrypted: false,
+            format: "pkcs8",
+        },
+        _ => KeyInfo {
+            kind: "unknown".into(),
+            bits: None,
+            fingerprint: material_fingerprint(inner),
+            encrypted: false,
+            format: "pkcs8",
+        },
+    };
+    info.format = "pkcs8";
+    Some(info)
+}
+
+/// Reads SSH wire-format fields.
+struct SshReader<'a> {
+    r: &'a [u8],
+}
+
+impl<'a> SshReader<'a> {
+    fn u32(&mut self) -> Option<u32> {
+        let v = u32::from_be_bytes(self.r.get(..4)?.try_into().ok()?);
+        self.r = &self.r[4..];
+        Some(v)
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        let v = self.r.get(..n)?;
+        self.r = &self.r[n..];
+        Some(v)
+    }
+}
+
+/// OpenSSH `openssh-key-v1`: the public key blob is stored in clear, even for encrypted keys.
+fn openssh(body: &[u8]) -> Option<KeyInfo> {
+    let mut r = SshReader {
+        r: body.strip_prefix(b"openssh-key-v1\0")?,
+    };
+    let cipher = r.string()?;
+    let _kdf = r.string()?;
+    let _opts = r.string()?;
+    let _count = r.u32()?;
+    let blob = r.string()?;
+    Some(public_blob_info(blob, cipher != b"none", "openssh"))
+}
+
+/// Key type and size from an SSH public key blob.
+fn public_blob_info(blob: &[u8], encrypted: bool, format: &'static str) -> KeyInfo {
+    let mut r = SshReader { r: blob };
+    let kind = r.string().unwrap_or_default();
+    let (kind, bits) = match kind {
+        b"ssh-rsa" => {
+            let _e = r.string();
+            ("rsa", r.string().map(der::int_bits))
+        }
+        b"ssh-dss" => ("dsa", r.string().map(der::int_bits)),
+        b"ssh-ed25519" => ("ed25519", Some(256)),
+        k if k.starts_with(b"ecdsa-sha2-nistp") => (
+            "ec",
+            std::str::from_utf8(&k[16..])
+                .ok()
+                .and_then(|b| b.parse().ok()),
+        ),
+        _ => ("unknown", None),
+    };
+    KeyInfo {
+        kind: kind.into(),
+        bits,
+        fingerprint: ssh_fingerprint(blob),
+        encrypted,
+        format,
+    }
+}
+
+/// Dropbear's own key files: string type, then the key's integers (rsa: e, n, d, p, q).
+fn dropbear(data: &[u8]) -> Option<KeyInfo> {
+    let n = u32::from_be_bytes(data.get(..4)?.try_into().ok()?) as usize;
+    let kind = data.get(4..4 + n)?;
+    if !matches!(kind, b"ssh-rsa" | b"ssh-dss" | b"ssh-ed25519")
+        && !kind.starts_with(b"ecdsa-sha2-")
+    {
+        return None;
+    }
+    // The public blob is the prefix: type and public integers (rsa: e, n).
+    let mut pos = 4 + n;
+    let publics = match kind {
+        b"ssh-rsa" => 2,
+        b"ssh-dss" => 4,
+        _ => 1,
+    };
+    for _ in 0..publics {
+        let l = u32::from_be_bytes(data.get(pos..pos + 4)?.try_into().ok()?) as usize;
+        pos = pos.checked_add(4 + l)?;
+        if pos > data.len() {
+            return None;
+        }
+    }
+    Some(public_blob_info(&data[..pos], false, "dropbear"))
+}
+
+fn decode_b64(lines: &str) -> Option<Vec<u8>> {
+    let s: String = lines.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
+}
+
+/// Every PEM block in text: (label, offset, body lines, header lines present).
+fn pem_blocks(text: &str) -> Vec<(String, usize, String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut base = 0;
+    while let Some(i) = rest.find("-----BEGIN ") {
+        let after = &rest[i + 11..];
+        let Some(end_label) = after.find("-----") else {
+            break;
+        };
+        let label = after[..end_label].to_string();
+        let body_start = i + 11 + end_label + 5;
+        let end_marker = format!("-----END {label}-----");
+        let Some(j) = rest[body_start..].find(&end_marker) else {
+            break;
+        };
+        let body = &rest[body_start..body_start + j];
+        let headers = body.contains("Proc-Type:") || body.contains("DEK-Info:");
+        let clean: String = body
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push((label, base + i, clean, headers));
+        let advance = body_start + j + end_marker.len();
+        base += advance;
+        rest = &rest[advance..];
+        if out.len() > 1000 {
+            break;
+        }
+    }
+    out
+}
+
+/// Identifies a private key from a PEM label and its decoded body.
+fn pem_key(label: &str, der: &[u8], headers: bool) -> Option<KeyInfo> {
+    let mut info = match label {
+        "RSA PRIVATE KEY" => pkcs1_rsa(der),
+        "EC PRIVATE KEY" => sec1_ec(der),
+        "PRIVATE KEY" => pkcs8(der),
+        "OPENSSH PRIVATE KEY" => openssh(der),
+        "DSA PRIVATE KEY" => Some(KeyInfo {
+            kind: "dsa".into(),
+            bits: der::tlv(der)
+                .and_then(|(_, s, _)| der::items(s))
+                .and_then(|it| it.get(1).map(|(_, p)| der::int_bits(p))),
+            fingerprint: material_fingerprint(der),
+            encrypted: false,
+            format: "dsa",
+        }),
+        "ENCRYPTED PRIVATE KEY" => Some(KeyInfo {
+            kind: "unknown".into(),
+            bits: None,
+            fingerprint: material_fingerprint(der),
+            encrypted: true,
+            format: "pkcs8-encrypted",
+        }),
+        _ => None,
+    };
+    // Legacy PEM encryption (Proc-Type: 4,ENCRYPTED) leaves the body unparseable.
+    if info.is_none() && headers && label.ends_with("PRIVATE KEY") {
+        info = Some(KeyInfo {
+            kind: label
+                .split_whitespace()
+                .next()
+                .unwrap_or("unknown")
+                .to_ascii_lowercase(),
+            bits: None,
+            fingerprint: material_fingerprint(der),
+            encrypted: true,
+            format: "pem-encrypted",
+        });
+    }
+    if headers && let Some(i) = info.as_mut() {
+        i.encrypted = true;
+    }
+    info
+}
+
+fn is_host_key_name(name: &str) -> bool {
+    (name.starts_with("ssh_host_") && name.ends_with("_key"))
+        || (name.starts_with("dropbear_") && name.ends_with("_host_key"))
+}
+
+impl Crypto {
+    fn key_hit(&self, ctx: &FileCtx<'_>, sink: &Sink, k: KeyInfo, offset: usize) {
+        let name = ctx.entry.name();
+        let host = is_host_key_name(name);
+        let info = if host { &HOST_KEY } else { &PRIVATE_KEY };
+        let size = k.bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
+        let mut hit = Hit::new(
+            info,
+            &ctx.entry.path,
+            &k.fingerprint,
+            format!(
+                "{}{size} {} key ({}), {}",
+                k.kind,
+                if k.encrypted {
+                    "encrypted"
+                } else {
+                    "unencrypted"
+                },
+                k.format,
+                k.fingerprint
+            ),
+        )
+        .offset(offset as u64)
+        .title(format!(
+            "{}{size} {} {}",
+            k.kind.to_uppercase(),
+            if host { "SSH host key" } else { "private key" },
+            if k.encrypted {
+                "(encrypted)"
+            } else {
+                "(unencrypted)"
+            }
+        ))
+        .detail("key_type", k.kind.clone())
+        .detail("fingerprint", k.fingerprint.clone())
+        .detail("encrypted", k.encrypted)
+        .detail("format", k.format);
+        if let Some(b) = k.bits {
+            hit = hit.detail("bits", b);
+        }
+        if k.encrypted {
+            hit = hit.severity(Severity::Medium);
+        }
+        sink.hit(hit);
+    }
+
+    fn certificate(&self, ctx: &FileCtx<'_>, sink: &Sink, der: &[u8], offset: usize) {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            sink.error(format!(
+                "{}: certificate at offset {offset} does not parse",
+                ctx.entry.path
+            ));
+            return;
+        };
+        let subject = cert.subject().to_string();
+        let issuer = cert.issuer().to_string();
+        let not_after = cert.validity().not_after.timestamp();
+        let key = format!("{}", hex::encode(&Sha256::digest(der)[..16]));
+        let path = &ctx.entry.path;
+        let base = |info, ev: String| {
+            Hit::new(info, path, &key, ev)
+                .offset(offset as u64)
+                .detail("subject", subject.clone())
+                .detail("issuer", issuer.clone())
+                .detail("not_after", not_after)
+                .detail("sha256", hex::encode(Sha256::digest(der)))
+        };
+        if not_after < self.now {
+            sink.hit(base(
+                &CERT_EXPIRED,
+                format!("{subject}: expired {}", cert.validity().not_after),
+            ));
+        }
+        let sig = cert.signature_algorithm.algorithm.to_id_string();
+        // md5WithRSA, sha1WithRSA, dsa-with-sha1, ecdsa-with-SHA1.
+        let weak_sig = matches!(
+            sig.as_str(),
+            "1.2.840.113549.1.1.4"
+                | "1.2.840.113549.1.1.5"
+                | "1.2.840.10040.4.3"
+                | "1.2.840.10045.4.1"
+        );
+        let spki = cert.public_key();
+        let rsa_bits = (spki.algorithm.algorithm.to_id_string() == "1.2.840.113549.1.1.1")
+            .then(|| {
+                der::tlv(&spki.subject_public_key.data)
+                    .and_then(|(_, s, _)| der::items(s))
+                    .and_then(|it| it.first().map(|(_, n)| der::int_bits(n)))
+            })
+            .flatten();
+        if weak_sig || rsa_bits.is_some_and(|b| b < 2048) {
+            let what = match (weak_sig, rsa_bits) {
+                (true, Some(b)) if b < 2048 => format!("{b}-bit RSA key, weak signature {sig}"),
+                (true, _) => format!("weak signature algorithm {sig}"),
+                (false, Some(b)) => format!("{b}-bit RSA key"),
+                _ => String::new(),
+            };
+            sink.hit(base(&CERT_WEAK, format!("{subject}: {what}")));
+        }
+        if subject == issuer {
+            sink.hit(base(&CERT_SELF_SIGNED, format!("{subject} (self-signed)")));
+        }
+    }
+}
+
+impl Check for Crypto {
+    fn area(&self) -> &'static str {
+        "crypto"
+    }
+
+    fn infos(&self) -> Vec<&CheckInfo> {
+        INFOS.to_vec()
+    }
+
+    fn file(&self, ctx: &FileCtx<'_>, sink: &Sink) {
+        let name = ctx.entry.name();
+        match ctx.kind {
+            ContentKind::Text => {
+                let text = String::from_utf8_lossy(ctx.data);
+                if text.contains("-----BEGIN ") {
+                    for (label, offset, body, headers) in pem_blocks(&text) {
+                        let Some(der) = decode_b64(&body) else {
+                            sink.error(format!(
+                                "{}: PEM block {label} at offset {offset} is not base64",
+                                ctx.entry.path
+                            ));
+                            continue;
+                        };
+                        if label == "CERTIFICATE"
+                            || label == "X509 CERTIFICATE"
+                            || label == "TRUSTED CERTIFICATE"
+                        {
+                            self.certificate(ctx, sink, &der, offset);
+                        } else if label.contains("PRIVATE KEY") {
+                            match pem_key(&label, &der, headers) {
+                                Some(k) => self.key_hit(ctx, sink, k, offset),
+                                None => sink.error(format!(
+                                    "{}: {label} at offset {offset} does not parse",
+                                    ctx.entry.path
+                                )),
+                            }
+                        }
+                    }
+                }
+                if let Some(rest) = text.strip_prefix("PuTTY-User-Key-File-") {
+                    let encrypted = !text.contains("Encryption: none");
+                    let mut lines = rest.lines();
+                    let blob = lines
+                        .by_ref()
+                        .find_map(|l| l.strip_prefix("Public-Lines: "))
+                        .and_then(|n| n.trim().parse::<usize>().ok())
+                        .and_then(|n| decode_b64(&lines.take(n).collect::<Vec<_>>().join("")));
+                    if let Some(blob) = blob {
+                        self.key_hit(ctx, sink, public_blob_info(&blob, encrypted, "putty"), 0);
+                    }
+                }
+                if name == "authorized_keys" || name == "authorized_keys2" {
+                    for (n, line) in text.lines().enumerate() {
+                        let w: Vec<&str> = line.split_whitespace().collect();
+                        let Some(i) = w
+                            .iter()
+                            .position(|t| t.starts_with("ssh-") || t.starts_with("ecdsa-"))
+                        else {
+                            continue;
+                        };
+                        let Some(blob) = w.get(i + 1).and_then(|b| decode_b64(b)) else {
+                            continue;
+                        };
+                        let k = public_blob_info(&blob, false, "authorized_keys");
+                        let comment = w.get(i + 2..).map(|c| c.join(" ")).unwrap_or_default();
+                        sink.hit(
+                            Hit::new(
+                                &AUTHORIZED_KEY,
+                                &ctx.entry.path,
+                                &k.fingerprint,
+                                format!("{} {} {comment}", w[i], k.fingerprint),
+                            )
+                            .line(n + 1)
+                            .detail("fingerprint", k.fingerprint.clone())
+                            .detail("key_type", k.kind.clone())
+                            .detail("comment", comment.clone()),
+                        );
+                    }
+                }
+            }
+            ContentKind::Binary if ctx.data.len() < 64 * 1024 => {
+                // DER keys by structure, and dropbear key files.
+                let k = if ctx.data.first() == Some(&0x30) {
+                    pkcs8(ctx.data)
+                        .or_else(|| pkcs1_rsa(ctx.data))
+                        .or_else(|| sec1_ec(ctx.data))
+                        .map(|mut k| {
+                            k.format = "der";
+                            k
+                        })
+                } else {
+                    dropbear(ctx.data)
+                };
+                if let Some(k) = k {
+                    self.key_hit(ctx, sink, k, 0);
+                } else if ctx.data.first() == Some(&0x30)
+                    && (name.ends_with(".crt") || name.ends_with(".cer") || name.ends_with(".der"))
+                {
+                    self.certificate(ctx, sink, ctx.data, 0);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PKCS8: &str = "-----BEGIN PRIVATE KEY-----
+MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBAL5BO1Eu15/J46yZ
+eas6ELcBzRXRFNWYYFazZaR9F2Gh0kV5K77ID1qnPkhTAVqmreQC+XhMuXGcC4mo
+iLdqBeggBzuRICbZ5E0YKP1F+kgsNczYLtMq9dDPjzhQrkIfoz927YHuiv38hR4m
+J/8GHbQkruTQ5K0nmMpe30oM7lq7AgMBAAECgYAPlJn9+P8Rh+AMR3lOS3AI/K3F
+5px1LYheMUzWnqPmi/EDXXv2oL2ZJ+8SzzFiMho1fQTfFDFvm17ahCHGG3mmN6GU
+HujoHN2J4/Jc+qK8DYtzWCyr8zKzv4+TOqLjCTgmulSP8yz0+4yvQnhyXq5ltBfz
++oEqr8h11wBoe62qKQJBAOc/NW/vTswAQf5tytMrsSPjx88FptB0IJ5O+0JSW0Zp
+GRZlP0DOLl3lOno+Wsw5ILun3WL56EtNQ1p5TTDYHo8CQQDSnrqA69KUaxcxYLc+
+BJmYTKKOMTp6h3ZeaAeHIIhBrcZJ3IfzMQuyMm3xeL7ucb8IBjb2nXzWa8oz8T7S
+uxcVAkBNOmffRR2cta1UilhFY/8ZzFWLhwip706BcEErahO/lRPizddtDi6f/xEj
+iDWMpLuQ0EP4bRuuIlSPH5mu6U5zAkEApFeITUo1MOvy1+uQb8rlEkpR2MOezrbe
+bMGdhhmjWCRBAacbSW4uoyfoU6+Uw7driNZYksvF+gV3bFpEW+fyFQJAAcOGVmc9
+eGvrlm+BroWT2l6Y730UT4ePTjoduZ3ZLTJ/ks6s7h7XtjfoIm+JnXGElk/ohnMg
+GHxyWB9wwQa5uw==
+-----END PRIVATE KEY-----
+";
+
+    #[test]
+    fn pkcs8_rsa_key_type_size_and_ssh_fingerprint() {
+        let blocks = pem_blocks(RSA_PKCS8);
+        assert_eq!(blocks.len(), 1);
+        let der = decode_b64(&blocks[0].2).unwrap();
+        let k = pem_key(&blocks[0].0, &der, false).unwrap();
+        assert_eq!(
+            (k.kind.as_str(), k.bits, k.encrypted),
+            ("rsa", Some(1024), false)
+        );
+        // `ssh-keygen -lf` on this key prints the same SHA256 fingerprint.
+        assert!(k.fingerprint.starts_with("SHA256:"), "{}", k.fingerprint);
+        assert_eq!(k.fingerprint.len(), 7 + 43);
+    }
+
+    #[test]
+    fn garbage_in_pem_is_an_error_not_a_panic() {
+        let text = "-----BEGIN RSA PRIVATE KEY-----\n!!!notbase64\n-----END RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n";
+        for (label, _, body, headers) in pem_blocks(text) {
+            if let Some(der) = decode_b64(&body) {
+                assert!(pem_key(&label, &der, headers).is_none());
+            }
+        }
+        assert!(der::tlv(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_none());
+    }
+}

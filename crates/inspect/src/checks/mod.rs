@@ -1,0 +1,96 @@
+//! The checks, one module each, and the explicit list of them.
+
+pub mod accounts;
+pub mod crypto;
+pub mod hardening;
+pub mod network;
+pub mod secrets;
+pub mod services;
+pub mod signatures;
+pub mod webroot;
+
+use std::sync::Arc;
+
+use netvet_model::Service;
+use netvet_model::scan::Hardening;
+use netvet_unpack::Tree;
+
+use crate::check::{CheckInfo, Sink};
+use crate::content::FileCtx;
+
+/// What the tree stage may add to the report besides findings.
+#[derive(Default)]
+pub struct Extras {
+    pub services: Vec<Service>,
+    pub hardening: Vec<Hardening>,
+}
+
+/// A check. The scan calls `file` for every file during the single pass (in parallel), then
+/// `finish` once with the whole tree.
+pub trait Check: Send + Sync {
+    /// Selection tag of this check's area (`accounts`, `services`, ...).
+    fn area(&self) -> &'static str;
+
+    /// Every kind of finding the check can emit.
+    fn infos(&self) -> Vec<&CheckInfo>;
+
+    /// Sees one file's content during the pass.
+    fn file(&self, _ctx: &FileCtx<'_>, _sink: &Sink) {}
+
+    /// Runs after the pass over the whole tree.
+    fn finish(&self, _tree: &Tree, _sink: &Sink, _extras: &mut Extras) {}
+}
+
+/// Every built-in check, in reporting order; `signatures` uses the compiled rule pack.
+pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box<dyn Check>> {
+    let mut v: Vec<Box<dyn Check>> = vec![
+        Box::new(accounts::Accounts::default()),
+        Box::new(services::Services),
+        Box::new(crypto::Crypto { now }),
+        Box::new(secrets::Secrets::new()),
+        Box::new(network::Network::new()),
+        Box::new(hardening::HardeningCheck::default()),
+        Box::new(webroot::WebRoot),
+    ];
+    if let Some(r) = rules {
+        v.push(Box::new(signatures::Signatures::new(r)));
+    }
+    v
+}
+
+/// The virtual paths of the filesystems in a tree that look like a system root (they have an
+/// `etc`, `bin`, `sbin` or `usr` directory), e.g. `fw.bin!/0x100000.squashfs`.
+pub fn system_roots(tree: &Tree) -> Vec<String> {
+    let mut roots: Vec<String> = tree
+        .report()
+        .layers
+        .iter()
+        .map(|l| l.path.clone())
+        .filter(|p| {
+            ["etc", "bin", "sbin", "usr"].iter().any(|d| {
+                tree.get(&format!("{p}!/{d}"))
+                    .is_some_and(|e| e.kind == netvet_model::EntryKind::Dir)
+            })
+        })
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// Text lines of a file found by path inside a root, following links; `None` when absent or
+/// unreadable (the reason goes to the sink).
+pub fn read_text(tree: &Tree, root: &str, path: &str, sink: &Sink) -> Option<(String, String)> {
+    let vpath = format!("{root}!/{}", path.trim_start_matches('/'));
+    let e = tree.resolve(&vpath)?;
+    if !e.is_file() {
+        return None;
+    }
+    match tree.read(e) {
+        Ok(bytes) => Some((e.path.clone(), String::from_utf8_lossy(&bytes).into_owned())),
+        Err(err) => {
+            sink.error(format!("{vpath}: {err}"));
+            None
+        }
+    }
+}

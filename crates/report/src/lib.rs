@@ -1,0 +1,18 @@
+//! Writers for netvet's results. Every writer is deterministic: the same report gives the
+//! same bytes.
+
+pub mod markdown;
+pub mod sarif;
+
+/// What a SARIF rule (or a Markdown legend) says about a kind of finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub remediation: String,
+    pub severity: netvet_model::Severity,
+    pub tags: Vec<String>,
+    pub cwe: Vec<u32>,
+    pub references: Vec<String>,
+}
