@@ -9,7 +9,7 @@
 //! gid, and has no hard links (mkfs.cramfs makes identical files share their data instead), so
 //! entries carry mtime 0 and truncated owners.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::format::{
     Content, Data, Format, Magic, OpenCtx, Opened, Probe, RawEntry, bytes::Endian, io_error,
 };
+use crate::formats::problems::Problems;
 use crate::source::{Source, SourceExt, SourceRef};
 
 const F: &str = "cramfs";
@@ -45,7 +46,8 @@ const BLK_FLAGS: u32 = BLK_UNCOMPRESSED | BLK_DIRECT;
 const MAX_IMAGE: u64 = 1 << 28;
 /// Older images without a size field: the kernel assumes this much.
 const MAX_LISTING: u64 = 1 << 24;
-const MAX_TARGET: u64 = 64 << 10;
+/// Symlink targets longer than PATH_MAX are hostile.
+const MAX_TARGET: u64 = 4096;
 const MAX_DIR_DEPTH: usize = 512;
 
 const S_IFMT: u32 = 0o170000;
@@ -216,6 +218,10 @@ impl Format for Cramfs {
             fs: &fs,
             visited: HashSet::new(),
             entries: Vec::new(),
+            problems: Problems::default(),
+            tables: HashMap::new(),
+            table_bytes: 0,
+            target_bytes: 0,
         }
         .walk(&sb, ctx)?;
         Ok(Opened::Archive {
@@ -300,7 +306,7 @@ struct File {
     fs: Arc<Fs>,
     size: u64,
     table: u64,
-    ptrs: Vec<u32>,
+    ptrs: Arc<[u32]>,
 }
 
 impl File {
@@ -435,6 +441,14 @@ struct Walker<'a> {
     /// meeting one twice means a listing points back into itself or an ancestor.
     visited: HashSet<u64>,
     entries: Vec<RawEntry>,
+    problems: Problems,
+    /// Block tables read, by offset: files with identical content share one.
+    tables: HashMap<u64, Arc<[u32]>>,
+    /// Bytes of distinct block tables; genuine tables never overlap, so more than the image
+    /// means a hostile one.
+    table_bytes: u64,
+    /// Bytes of symlink targets decoded.
+    target_bytes: u64,
 }
 
 impl Walker<'_> {
@@ -446,7 +460,12 @@ impl Walker<'_> {
         while let Some((start, size, path, depth)) = stack.pop() {
             ctx.budget.check_time()?;
             if depth > MAX_DIR_DEPTH {
-                ctx.warn(WarningCode::Corrupt, start, "directories nested too deeply");
+                self.problems.report(
+                    ctx,
+                    WarningCode::Corrupt,
+                    start,
+                    "directories nested too deeply",
+                );
                 continue;
             }
             if size == 0 {
@@ -454,7 +473,8 @@ impl Walker<'_> {
             }
             let end = start.saturating_add(size);
             if start == 0 || !start.is_multiple_of(4) || end > image || size > MAX_LISTING {
-                ctx.warn(
+                self.problems.report(
+                    ctx,
                     WarningCode::Corrupt,
                     start,
                     format!(
@@ -468,10 +488,12 @@ impl Walker<'_> {
             let mut pos = start;
             while pos < end {
                 if self.entries.len() > limit {
+                    self.problems.flush(ctx);
                     return Ok(self.entries);
                 }
                 if !self.visited.insert(pos) {
-                    ctx.warn(
+                    self.problems.report(
+                        ctx,
                         WarningCode::Cycle,
                         pos,
                         format!(
@@ -489,7 +511,8 @@ impl Walker<'_> {
                     .ok()
                     .filter(|_| pos + INODE as u64 <= end)
                 else {
-                    ctx.warn(
+                    self.problems.report(
+                        ctx,
                         WarningCode::Corrupt,
                         pos,
                         format!("{}: inode runs past its directory listing", show(&path)),
@@ -500,7 +523,8 @@ impl Walker<'_> {
                 let name_at = pos + INODE as u64;
                 let next = name_at + inode.namelen as u64;
                 if inode.namelen == 0 || next > end {
-                    ctx.warn(
+                    self.problems.report(
+                        ctx,
                         WarningCode::Corrupt,
                         pos,
                         format!(
@@ -519,7 +543,8 @@ impl Walker<'_> {
                 let name = crate::format::bytes::cstr(&raw);
                 pos = next;
                 if name.is_empty() || name == b"." || name == b".." {
-                    ctx.warn(
+                    self.problems.report(
+                        ctx,
                         WarningCode::UnsafeName,
                         name_at,
                         "directory entry named `.`, `..` or nothing skipped",
@@ -535,9 +560,10 @@ impl Walker<'_> {
                 if inode.mode & S_IFMT == S_IFDIR {
                     stack.push((inode.offset, inode.size as u64, child.clone(), depth + 1));
                 }
-                match self.entry(child, &inode, at) {
+                match self.entry(child, &inode, at, ctx) {
                     Ok(e) => self.entries.push(e),
-                    Err(e) => ctx.warn(
+                    Err(e) => self.problems.report(
+                        ctx,
                         WarningCode::Corrupt,
                         offset_of(&e).unwrap_or(at),
                         e.to_string(),
@@ -545,10 +571,17 @@ impl Walker<'_> {
                 }
             }
         }
+        self.problems.flush(ctx);
         Ok(self.entries)
     }
 
-    fn entry(&self, name: Vec<u8>, inode: &Inode, at: u64) -> Result<RawEntry> {
+    fn entry(
+        &mut self,
+        name: Vec<u8>,
+        inode: &Inode,
+        at: u64,
+        ctx: &OpenCtx<'_>,
+    ) -> Result<RawEntry> {
         let kind = match inode.mode & S_IFMT {
             S_IFDIR => EntryKind::Dir,
             S_IFREG => EntryKind::File,
@@ -592,6 +625,9 @@ impl Walker<'_> {
                             format!("symlink target of {size} bytes"),
                         ));
                     }
+                    self.target_bytes += size;
+                    ctx.budget
+                        .check_metadata(self.target_bytes, "cramfs symlink targets")?;
                     let mut target = Vec::new();
                     file.open()?
                         .read_to_end(&mut target)
@@ -610,7 +646,7 @@ impl Walker<'_> {
     }
 
     /// Reads and checks a file's block pointer table.
-    fn file(&self, inode: &Inode, at: u64) -> Result<File> {
+    fn file(&mut self, inode: &Inode, at: u64) -> Result<File> {
         let size = inode.size as u64;
         let blocks = size.div_ceil(PAGE);
         let table = inode.offset;
@@ -626,12 +662,28 @@ impl Walker<'_> {
                 ),
             ));
         }
+        if let Some(ptrs) = self.tables.get(&table).filter(|p| p.len() as u64 == blocks) {
+            return Ok(File {
+                fs: self.fs.clone(),
+                size,
+                table,
+                ptrs: ptrs.clone(),
+            });
+        }
+        self.table_bytes += 4 * blocks;
+        if self.table_bytes > image {
+            return Err(Error::corrupt(
+                F,
+                table,
+                "block tables overlap (more table bytes than the image holds); file not read",
+            ));
+        }
         let raw = self
             .fs
             .src
             .read_vec(table, 4 * blocks as usize)
             .map_err(|e| Error::read(F, table, e))?;
-        let ptrs: Vec<u32> = raw.chunks_exact(4).map(|c| self.fs.e.u32(c, 0)).collect();
+        let ptrs: Arc<[u32]> = raw.chunks_exact(4).map(|c| self.fs.e.u32(c, 0)).collect();
         for (i, &p) in ptrs.iter().enumerate() {
             let v = (p & !BLK_FLAGS) as u64;
             let end = if p & BLK_DIRECT != 0 { v << 2 } else { v };
@@ -643,6 +695,7 @@ impl Walker<'_> {
                 ));
             }
         }
+        self.tables.insert(table, ptrs.clone());
         Ok(File {
             fs: self.fs.clone(),
             size,
@@ -749,7 +802,7 @@ mod tests {
             fs: fs(img),
             size: 2 * 4096 + 100,
             table,
-            ptrs: ptrs.to_vec(),
+            ptrs: ptrs.to_vec().into(),
         };
         let mut out = Vec::new();
         file.open().unwrap().read_to_end(&mut out).unwrap();
@@ -774,7 +827,7 @@ mod tests {
             fs: fs(img),
             size: 4096 + 4,
             table: 0,
-            ptrs: vec![8, end],
+            ptrs: vec![8, end].into(),
         };
         let mut out = Vec::new();
         file.open().unwrap().read_to_end(&mut out).unwrap();
@@ -783,7 +836,7 @@ mod tests {
         assert_eq!(&out[4096..], b"tail");
 
         let backwards = File {
-            ptrs: vec![8, 4],
+            ptrs: vec![8, 4].into(),
             ..file
         };
         let e = read_err(&backwards);

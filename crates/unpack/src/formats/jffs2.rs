@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::format::{
     Content, Data, Format, Magic, OpenCtx, Opened, Probe, RawEntry, bytes::Endian, io_error,
 };
+use crate::formats::problems::Problems;
 use crate::source::{Source, SourceExt, SourceRef};
 
 const F: &str = "jffs2";
@@ -67,11 +68,9 @@ const CHUNK: usize = 1 << 20;
 /// A run of unrecognised data this long means the filesystem has ended.
 const MAX_GARBAGE_RUN: u64 = 16 << 20;
 /// Symlink targets longer than this are hostile (PATH_MAX is 4096).
-const MAX_TARGET: u64 = 64 << 10;
+const MAX_TARGET: u64 = 4096;
 /// Directory nesting deeper than this is treated as hostile.
 const MAX_DIR_DEPTH: usize = 512;
-/// Problems of one kind reported individually before they are only counted.
-const SHOWN_PER_CODE: u32 = 5;
 
 /// The JFFS2 reader.
 pub struct Jffs2;
@@ -235,49 +234,6 @@ fn compr_name(c: u8) -> String {
         COMPR_ZLIB => "zlib".into(),
         COMPR_LZO => "lzo".into(),
         n => format!("compressor {n}"),
-    }
-}
-
-/// Problems counted by kind: the first few of each are reported with their offset, the rest
-/// only counted, so a damaged image with thousands of bad nodes gives a readable report.
-#[derive(Default)]
-struct Problems {
-    /// Per code: (reported, suppressed, offset of the first suppressed one).
-    by_code: Vec<(WarningCode, u32, u64, u64)>,
-}
-
-impl Problems {
-    fn report(&mut self, ctx: &mut OpenCtx<'_>, code: WarningCode, offset: u64, msg: String) {
-        let i = match self.by_code.iter().position(|p| p.0 == code) {
-            Some(i) => i,
-            None => {
-                self.by_code.push((code, 0, 0, 0));
-                self.by_code.len() - 1
-            }
-        };
-        let p = &mut self.by_code[i];
-        if p.1 < SHOWN_PER_CODE {
-            p.1 += 1;
-            ctx.warn(code, offset, msg);
-        } else {
-            if p.2 == 0 {
-                p.3 = offset;
-            }
-            p.2 += 1;
-        }
-    }
-
-    fn flush(&mut self, ctx: &mut OpenCtx<'_>) {
-        for &(code, _, hidden, first) in &self.by_code {
-            if hidden > 0 {
-                ctx.warn(
-                    code,
-                    first,
-                    format!("{hidden} more problems of this kind from here on, not listed"),
-                );
-            }
-        }
-        self.by_code.clear();
     }
 }
 
@@ -587,7 +543,7 @@ impl<'a> Scan<'a> {
             ctx,
             WarningCode::BadChecksum,
             pos,
-            "node CRC mismatch; node skipped".into(),
+            "node CRC mismatch; node skipped",
         );
         false
     }
@@ -610,7 +566,7 @@ impl<'a> Scan<'a> {
             ctx,
             WarningCode::BadChecksum,
             pos,
-            "data CRC mismatch; node skipped".into(),
+            "data CRC mismatch; node skipped",
         );
         Ok(false)
     }
@@ -728,7 +684,7 @@ impl<'a> Scan<'a> {
                 ctx,
                 WarningCode::BadChecksum,
                 pos,
-                "dirent name CRC mismatch; node skipped".into(),
+                "dirent name CRC mismatch; node skipped",
             );
             return Ok(());
         }
@@ -962,8 +918,8 @@ impl Content for File {
             file: self,
             pos: 0,
             frag: 0,
-            cached: None,
-            buf: Vec::new(),
+            slots: Default::default(),
+            recent: 0,
         }))
     }
 }
@@ -974,9 +930,11 @@ struct FileReader<'a> {
     pos: u64,
     /// First fragment that may still be ahead.
     frag: usize,
-    /// The node whose decoded bytes `buf` holds.
-    cached: Option<usize>,
-    buf: Vec<u8>,
+    /// Two decoded nodes (index, bytes): a file patched in place alternates between an
+    /// old node and the small ones written over parts of it.
+    slots: [(Option<usize>, Vec<u8>); 2],
+    /// The slot used last.
+    recent: usize,
 }
 
 impl Read for FileReader<'_> {
@@ -999,13 +957,20 @@ impl Read for FileReader<'_> {
                 if node.compr == COMPR_ZERO {
                     out[..n].fill(0);
                 } else {
-                    if self.cached != Some(fr.node) {
-                        self.cached = None;
-                        f.fs.decode(node, &mut self.buf).map_err(io_error)?;
-                        self.cached = Some(fr.node);
-                    }
+                    let slot = match self.slots.iter().position(|s| s.0 == Some(fr.node)) {
+                        Some(i) => i,
+                        None => {
+                            let i = 1 - self.recent;
+                            let s = &mut self.slots[i];
+                            s.0 = None;
+                            f.fs.decode(node, &mut s.1).map_err(io_error)?;
+                            s.0 = Some(fr.node);
+                            i
+                        }
+                    };
+                    self.recent = slot;
                     let at = (self.pos - node.offset as u64) as usize;
-                    let src = self.buf.get(at..at + n).ok_or_else(|| {
+                    let src = self.slots[slot].1.get(at..at + n).ok_or_else(|| {
                         io_error(Error::corrupt(F, node.pos, "fragment outside its node"))
                     })?;
                     out[..n].copy_from_slice(src);
@@ -1067,10 +1032,17 @@ impl Builder<'_> {
         let mut stack: Vec<(u32, Vec<u8>, usize)> = vec![(1, Vec::new(), 0)];
         let limit = ctx.budget.limits().max_entries as usize;
         let mut problems = Problems::default();
+        let mut made: HashMap<u32, std::result::Result<RawEntry, String>> = HashMap::new();
+        let mut xattr_bytes = 0usize;
         while let Some((dir, path, depth)) = stack.pop() {
             ctx.budget.check_time()?;
             if depth > MAX_DIR_DEPTH {
-                ctx.warn(WarningCode::Corrupt, 0, "directories nested too deeply");
+                problems.report(
+                    ctx,
+                    WarningCode::Corrupt,
+                    scan.meta.get(&dir).map_or(0, |m| m.pos),
+                    "directories nested too deeply; the deepest not listed",
+                );
                 continue;
             }
             for &(name, d) in children.get(&dir).map(Vec::as_slice).unwrap_or_default() {
@@ -1079,7 +1051,7 @@ impl Builder<'_> {
                         ctx,
                         WarningCode::UnsafeName,
                         d.pos,
-                        "directory entry named `.`, `..` or nothing skipped".into(),
+                        "directory entry named `.`, `..` or nothing skipped",
                     );
                     continue;
                 }
@@ -1104,7 +1076,8 @@ impl Builder<'_> {
                 reached.insert(d.ino);
                 let is_dir = meta.mode & S_IFMT == S_IFDIR;
                 if is_dir && !visited_dirs.insert(d.ino) {
-                    ctx.warn(
+                    problems.report(
+                        ctx,
                         WarningCode::Cycle,
                         d.pos,
                         format!(
@@ -1116,9 +1089,35 @@ impl Builder<'_> {
                     );
                     continue;
                 }
-                let nodes = by_ino.get(&d.ino).cloned().unwrap_or_default();
-                match self.entry(child.clone(), d.ino, meta, nodes, &xattrs) {
-                    Ok(entry) => entries.push(entry),
+                // One entry per inode, renamed for each further name (hard links), so a
+                // thousand names of one file cost one assembly of its content.
+                let made = made.entry(d.ino).or_insert_with(|| {
+                    let nodes = by_ino.get(&d.ino).map(Vec::as_slice).unwrap_or_default();
+                    self.entry(d.ino, meta, nodes).map_err(|e| e.to_string())
+                });
+                match made {
+                    Ok(template) => {
+                        let mut entry = template.clone();
+                        entry.name = child.clone();
+                        if let Some(x) = xattrs.get(&d.ino) {
+                            xattr_bytes += x.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+                            if ctx
+                                .budget
+                                .check_metadata(xattr_bytes as u64, "xattrs")
+                                .is_ok()
+                            {
+                                entry.xattrs = x.clone();
+                            } else {
+                                problems.report(
+                                    ctx,
+                                    WarningCode::LimitBytes,
+                                    meta.pos,
+                                    "too many xattr bytes in total; xattrs dropped",
+                                );
+                            }
+                        }
+                        entries.push(entry);
+                    }
                     Err(e) => {
                         problems.report(
                             ctx,
@@ -1218,14 +1217,8 @@ impl Builder<'_> {
         out
     }
 
-    fn entry(
-        &self,
-        name: Vec<u8>,
-        ino: u32,
-        meta: &Meta,
-        nodes: Vec<usize>,
-        xattrs: &HashMap<u32, Vec<(String, Vec<u8>)>>,
-    ) -> Result<RawEntry> {
+    /// The entry of inode `ino`, without name or xattrs.
+    fn entry(&self, ino: u32, meta: &Meta, nodes: &[usize]) -> Result<RawEntry> {
         let kind = match meta.mode & S_IFMT {
             S_IFDIR => EntryKind::Dir,
             S_IFREG => EntryKind::File,
@@ -1242,13 +1235,12 @@ impl Builder<'_> {
                 ));
             }
         };
-        let mut entry = RawEntry::new(name, kind);
+        let mut entry = RawEntry::new(Vec::new(), kind);
         entry.mode = meta.mode & 0o7777;
         entry.uid = meta.uid as u32;
         entry.gid = meta.gid as u32;
         entry.mtime = meta.mtime as i64;
         entry.offset = meta.pos;
-        entry.xattrs = xattrs.get(&ino).cloned().unwrap_or_default();
         if kind == EntryKind::Dir {
             return Ok(entry);
         }
@@ -1256,7 +1248,7 @@ impl Builder<'_> {
         let file = || File {
             fs: self.fs.clone(),
             size,
-            frags: fragments(&self.fs.nodes, nodes.clone(), size),
+            frags: fragments(&self.fs.nodes, nodes.to_vec(), size),
         };
         match kind {
             EntryKind::File => {
