@@ -125,6 +125,46 @@ fn without_cleanmarkers() {
 }
 
 #[test]
+fn summary_nodes_from_sumtool() {
+    // sumtool rewrites an image with a summary node at the end of every erase block.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = build(
+        dir.path(),
+        "plain.jffs2",
+        &["-l", "-e", "64KiB", "--with-xattr"],
+    );
+    let img = dir.path().join("img.jffs2");
+    tool(
+        "sumtool",
+        "mtd-utils",
+        &[
+            OsStr::new("-i"),
+            plain.as_os_str(),
+            OsStr::new("-o"),
+            img.as_os_str(),
+            OsStr::new("-e"),
+            OsStr::new("64KiB"),
+            OsStr::new("-l"),
+        ],
+    );
+    std::fs::remove_file(&plain).unwrap();
+    let bytes = std::fs::read(&img).unwrap();
+    assert!(
+        bytes.windows(4).any(|w| w == [0x85, 0x19, 0x06, 0x20]),
+        "no summary node written"
+    );
+    let tree = open(&img);
+    let report = tree.report();
+    assert_eq!(report.layers.len(), 1, "{:#?}", report.layers);
+    assert!(
+        report.layers[0].warnings.is_empty(),
+        "{:?}",
+        report.layers[0].warnings
+    );
+    assert_matches(&tree, "img.jffs2!/", &dir.path().join("root"), WITH_XATTR);
+}
+
+#[test]
 fn reference_tree_has_what_the_comparison_must_see() {
     let tree = check(&["-l", "--with-xattr"], WITH_XATTR);
     let busybox = tree.get("img.jffs2!/bin/busybox").unwrap();
@@ -234,7 +274,7 @@ fn seal_header(node: &mut [u8], len: usize) {
 
 /// Appends a node to a little-endian image, 4-byte aligned.
 fn append(img: &mut Vec<u8>, node: Vec<u8>) -> usize {
-    while img.len() % 4 != 0 {
+    while !img.len().is_multiple_of(4) {
         img.push(0xff);
     }
     let at = img.len();
@@ -380,7 +420,7 @@ fn thousands_of_bad_nodes_give_a_handful_of_warnings() {
         .unwrap();
     let mut node = img[at..at + len].to_vec();
     node[len - 1] ^= 0xff;
-    while node.len() % 4 != 0 {
+    while !node.len().is_multiple_of(4) {
         node.push(0xff);
     }
     let mut big = img.clone();
@@ -447,7 +487,7 @@ fn rejects_directory_cycle() {
     let c = jcrc(&node[40..43]);
     put32(&mut node, 36, c);
     let mut bad = img.clone();
-    while bad.len() % 4 != 0 {
+    while !bad.len().is_multiple_of(4) {
         bad.push(0xff);
     }
     let at = bad.len();
@@ -461,6 +501,45 @@ fn rejects_directory_cycle() {
         "{w:?}"
     );
     assert!(tree.get("img.jffs2!/dir/sub/b.bin").is_some());
+}
+
+#[test]
+fn obsolete_nodes_are_ignored() {
+    // The kernel obsoletes a node in place by clearing the "accurate" bit of its type.
+    let mut img = small_image(&["-l", "-n"]);
+    let a = ino_of(&img, b"a.txt");
+    let at = append(&mut img, inode_node(a, 500, 0o100644, 4, 0, b"XXXX"));
+    img[at + 3] &= !0x20;
+    let tree = open_bytes(img);
+    assert!(warnings(&tree).is_empty(), "{:?}", warnings(&tree));
+    let e = tree.get("img.jffs2!/dir/a.txt").unwrap();
+    assert_eq!(tree.read(e).unwrap(), b"alpha alpha alpha\n".repeat(50));
+    assert!(
+        tree.report().layers[0].description.contains("(1 obsolete)"),
+        "{}",
+        tree.report().layers[0].description
+    );
+}
+
+#[test]
+fn reports_orphaned_inodes() {
+    let mut img = small_image(&["-l", "-n"]);
+    let at = append(&mut img, inode_node(5000, 1, 0o100644, 5, 0, b"lost\n"));
+    // And a name in a directory nobody reaches.
+    append(&mut img, dirent_node(6000, 1, 5000, b"ghost"));
+    let tree = open_bytes(img);
+    let w = warnings(&tree);
+    assert!(
+        w.iter().any(|(c, m, o)| *c == WarningCode::Corrupt
+            && m.contains("1 inodes are not reachable")
+            && *o == Some(at as u64)),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|(_, m, _)| m.contains("directories not reachable from the root")),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -492,7 +571,7 @@ fn huge_zero_node_is_a_hole_not_an_allocation() {
     let (at, _, _) = *nodes(&img)
         .iter()
         .find(|&&(at, t, _)| {
-            t == 0xe002 && &img[at..at + 2] == [0x85, 0x19] && get32(&img, at + 28) == 4
+            t == 0xe002 && img[at..at + 2] == [0x85, 0x19] && get32(&img, at + 28) == 4
         })
         .unwrap();
     // `top`: make its only node a 64 MiB zero node and the file 64 MiB.
@@ -552,7 +631,7 @@ fn names_with_slash_and_dot_dot_stay_inside() {
         let c = jcrc(name);
         put32(&mut node, 36, c);
         node.extend(*name);
-        while bad.len() % 4 != 0 {
+        while !bad.len().is_multiple_of(4) {
             bad.push(0xff);
         }
         bad.extend(&node);
@@ -590,4 +669,21 @@ fn found_inside_a_blob() {
     );
     let b = tree.get("blob.bin!/0x400.jffs2!/dir/sub/b.bin").unwrap();
     assert_eq!(tree.read(b).unwrap(), common::noise(9000, 3));
+    // The bytes after the image are the blob's business, not damage inside the filesystem.
+    let layer = tree
+        .report()
+        .layers
+        .iter()
+        .find(|l| l.format == "jffs2")
+        .cloned()
+        .unwrap();
+    assert!(
+        layer
+            .warnings
+            .iter()
+            .all(|w| w.code == WarningCode::TrailingData),
+        "{:?}",
+        layer.warnings
+    );
+    assert_eq!(layer.offset, 0x400);
 }

@@ -258,7 +258,7 @@ fn check_crc(src: &dyn Source, sb: &Super, ctx: &mut OpenCtx<'_>) -> Result<()> 
     let crc_at = sb.base + 32;
     let mut h = crc32fast::Hasher::new();
     let mut pos = sb.base;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; end.saturating_sub(pos).min(1 << 20) as usize];
     while pos < end {
         ctx.budget.check_time()?;
         let n = (end - pos).min(buf.len() as u64) as usize;

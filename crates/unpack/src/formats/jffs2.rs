@@ -336,7 +336,8 @@ struct Scan<'a> {
     xattrs: HashMap<u32, Xdatum>,
     /// (ino, xid) -> (xseqno, live)
     xrefs: HashMap<(u32, u32), (u32, bool)>,
-    cleanmarkers: Vec<u64>,
+    /// Greatest common divisor of the cleanmarker offsets (one starts each erase block).
+    cleanmarker_gcd: u64,
     /// End of the last valid node.
     end: u64,
     valid_nodes: u64,
@@ -362,7 +363,7 @@ impl<'a> Scan<'a> {
             dirents: HashMap::new(),
             xattrs: HashMap::new(),
             xrefs: HashMap::new(),
-            cleanmarkers: Vec::new(),
+            cleanmarker_gcd: 0,
             end: 0,
             valid_nodes: 0,
             obsolete_nodes: 0,
@@ -384,8 +385,10 @@ impl<'a> Scan<'a> {
     fn run(&mut self, ctx: &mut OpenCtx<'_>) -> Result<()> {
         let len = self.len();
         let mut pos = 0u64;
-        // Start of the unrecognised bytes being skipped, if any.
+        // Start of the unrecognised bytes being skipped, if any, and earlier runs of them
+        // not yet known to lie inside the filesystem (they do once a valid node follows).
         let mut garbage: Option<u64> = None;
+        let mut pending: Vec<(u64, u64)> = Vec::new();
         let mut steps = 0u32;
         while pos + HEADER as u64 <= len {
             steps = steps.wrapping_add(1);
@@ -396,7 +399,16 @@ impl<'a> Scan<'a> {
                 break;
             };
             if b[..4] == [0xff; 4] {
-                self.close_garbage(&mut garbage, pos, ctx);
+                if let Some(start) = garbage.take() {
+                    // Bounded: past a few runs, later ones extend the last.
+                    if pending.len() >= 16 {
+                        if let Some(last) = pending.last_mut() {
+                            last.1 = pos;
+                        }
+                    } else {
+                        pending.push((start, pos));
+                    }
+                }
                 pos = self.win.skip_erased(pos)?;
                 continue;
             }
@@ -437,7 +449,16 @@ impl<'a> Scan<'a> {
                 pos += 4;
                 continue;
             }
-            self.close_garbage(&mut garbage, pos, ctx);
+            // Unrecognised bytes before a valid node are damage inside the filesystem.
+            pending.extend(garbage.take().map(|start| (start, pos)));
+            for (start, end) in pending.drain(..) {
+                self.problems.report(
+                    ctx,
+                    WarningCode::Corrupt,
+                    start,
+                    format!("{} bytes that are not JFFS2 nodes skipped", end - start),
+                );
+            }
             self.endian = Some(h.e);
             self.end = node_end;
             self.valid_nodes += 1;
@@ -450,18 +471,6 @@ impl<'a> Scan<'a> {
         }
         // Unrecognised bytes after the last node are trailing data, reported by the engine.
         Ok(())
-    }
-
-    /// Reports a run of unrecognised bytes that a valid node (or erased space) ended.
-    fn close_garbage(&mut self, garbage: &mut Option<u64>, pos: u64, ctx: &mut OpenCtx<'_>) {
-        if let Some(start) = garbage.take() {
-            self.problems.report(
-                ctx,
-                WarningCode::Corrupt,
-                start,
-                format!("{} bytes that are not JFFS2 nodes skipped", pos - start),
-            );
-        }
     }
 
     /// Reads one valid, non-obsolete node.
@@ -489,7 +498,7 @@ impl<'a> Scan<'a> {
                 self.hold(8, ctx)
             }
             CLEANMARKER => {
-                self.cleanmarkers.push(pos);
+                self.cleanmarker_gcd = gcd(self.cleanmarker_gcd, pos);
                 Ok(())
             }
             PADDING | SUMMARY => Ok(()),
@@ -750,10 +759,7 @@ impl<'a> Scan<'a> {
 
     /// The erase block size, from the spacing of cleanmarkers (one starts each block).
     fn erase_size(&self) -> Option<u64> {
-        let mut g = 0u64;
-        for &p in &self.cleanmarkers {
-            g = gcd(g, p);
-        }
+        let g = self.cleanmarker_gcd;
         (g.is_power_of_two() && (4096..=MAX_NODE as u64).contains(&g)).then_some(g)
     }
 
