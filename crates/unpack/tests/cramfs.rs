@@ -72,6 +72,21 @@ fn big_endian() {
 }
 
 #[test]
+fn block_size_16k_big_endian() {
+    // For machines with 16 KiB pages; the superblock does not say, the reader works it out.
+    let tree = check(&["-N", "big", "-b", "16384"]);
+    let d = &tree.report().layers[0].description;
+    assert!(d.contains("16 KiB blocks"), "{d}");
+}
+
+#[test]
+fn block_size_64k() {
+    let tree = check(&["-b", "65536"]);
+    let d = &tree.report().layers[0].description;
+    assert!(d.contains("64 KiB blocks"), "{d}");
+}
+
+#[test]
 fn explicit_holes() {
     check(&["-z"]);
 }

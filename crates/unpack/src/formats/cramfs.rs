@@ -32,7 +32,10 @@ const SUPER: usize = 76;
 const INODE: usize = 12;
 /// Boot-code padding some images start with (`mkfs.cramfs -p`); the kernel looks there too.
 const PAD: u64 = 512;
+/// The block size is the page size of the machine the image is for (`mkfs.cramfs -b`); the
+/// superblock does not record it, so it is worked out from the first file of several blocks.
 const PAGE: u64 = 4096;
+const PAGE_SIZES: [u64; 5] = [4096, 8192, 16384, 32768, 65536];
 
 const FLAG_FSID_VERSION_2: u32 = 0x1;
 const FLAG_SHIFTED_ROOT_OFFSET: u32 = 0x400;
@@ -214,7 +217,7 @@ impl Format for Cramfs {
             src: crate::source::slice(&src, 0, length),
             e: sb.e,
         });
-        let entries = Walker {
+        let (entries, page) = Walker {
             fs: &fs,
             visited: HashSet::new(),
             entries: Vec::new(),
@@ -222,10 +225,16 @@ impl Format for Cramfs {
             tables: HashMap::new(),
             table_bytes: 0,
             target_bytes: 0,
+            page: None,
+            page_tries: 0,
         }
         .walk(&sb, ctx)?;
+        let mut description = describe(&sb);
+        if let Some(page) = page.filter(|&p| p != PAGE) {
+            description.push_str(&format!(", {} KiB blocks", page / 1024));
+        }
         Ok(Opened::Archive {
-            description: describe(&sb),
+            description,
             length,
             entries,
         })
@@ -305,6 +314,8 @@ impl Fs {
 struct File {
     fs: Arc<Fs>,
     size: u64,
+    /// Bytes per block.
+    page: u64,
     table: u64,
     ptrs: Arc<[u32]>,
 }
@@ -326,11 +337,11 @@ impl File {
         if ptr & BLK_DIRECT != 0 {
             let start = p << 2;
             if uncompressed {
-                let tail = self.size % PAGE;
+                let tail = self.size % self.page;
                 let len = if i as u64 + 1 == blocks && tail != 0 {
                     tail
                 } else {
-                    PAGE
+                    self.page
                 };
                 return Ok((start, len, true));
             }
@@ -342,7 +353,7 @@ impl File {
             Some(&prev) if prev & BLK_DIRECT != 0 => {
                 let prev_start = ((prev & !BLK_FLAGS) as u64) << 2;
                 if prev & BLK_UNCOMPRESSED != 0 {
-                    prev_start + PAGE
+                    prev_start + self.page
                 } else {
                     prev_start + 2 + self.fs.u16_at(prev_start)? as u64
                 }
@@ -365,7 +376,7 @@ impl File {
             out.resize(want, 0); // a hole
             return Ok(());
         }
-        if len > 2 * PAGE || (uncompressed && len > PAGE) {
+        if len > 2 * self.page || (uncompressed && len > self.page) {
             return Err(Error::corrupt(
                 F,
                 start,
@@ -381,7 +392,7 @@ impl File {
             *out = raw;
         } else {
             Codec::Zlib
-                .decompress(&raw, out, PAGE as usize, None)
+                .decompress(&raw, out, self.page as usize, None)
                 .map_err(|e| Error::corrupt(F, start, format!("block {i}: {e}")))?;
         }
         if out.len() < want {
@@ -417,11 +428,12 @@ struct FileReader<'a> {
 impl Read for FileReader<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.at >= self.buf.len() {
-            let done = self.next as u64 * PAGE;
+            let page = self.file.page;
+            let done = self.next as u64 * page;
             if done >= self.file.size {
                 return Ok(0);
             }
-            let want = (self.file.size - done).min(PAGE) as usize;
+            let want = (self.file.size - done).min(page) as usize;
             self.file
                 .block(self.next, want, &mut self.buf)
                 .map_err(io_error)?;
@@ -449,10 +461,14 @@ struct Walker<'a> {
     table_bytes: u64,
     /// Bytes of symlink targets decoded.
     target_bytes: u64,
+    /// Block size, once a file of several blocks has shown it.
+    page: Option<u64>,
+    page_tries: u32,
 }
 
 impl Walker<'_> {
-    fn walk(mut self, sb: &Super, ctx: &mut OpenCtx<'_>) -> Result<Vec<RawEntry>> {
+    /// The entries, and the block size if a file showed it.
+    fn walk(mut self, sb: &Super, ctx: &mut OpenCtx<'_>) -> Result<(Vec<RawEntry>, Option<u64>)> {
         let image = self.fs.src.len();
         let limit = ctx.budget.limits().max_entries as usize;
         // (listing start, listing size, path, depth)
@@ -489,7 +505,7 @@ impl Walker<'_> {
             while pos < end {
                 if self.entries.len() > limit {
                     self.problems.flush(ctx);
-                    return Ok(self.entries);
+                    return Ok((self.entries, self.page));
                 }
                 if !self.visited.insert(pos) {
                     self.problems.report(
@@ -572,7 +588,7 @@ impl Walker<'_> {
             }
         }
         self.problems.flush(ctx);
-        Ok(self.entries)
+        Ok((self.entries, self.page))
     }
 
     fn entry(
@@ -648,9 +664,18 @@ impl Walker<'_> {
     /// Reads and checks a file's block pointer table.
     fn file(&mut self, inode: &Inode, at: u64) -> Result<File> {
         let size = inode.size as u64;
-        let blocks = size.div_ceil(PAGE);
         let table = inode.offset;
         let image = self.fs.src.len();
+        if self.page.is_none() && size > PAGE {
+            self.page = self.detect_page(size, table);
+            // A few damaged tables may hide it; past that, assume the common page size.
+            self.page_tries += 1;
+            if self.page_tries >= 8 {
+                self.page.get_or_insert(PAGE);
+            }
+        }
+        let page = self.page.unwrap_or(PAGE);
+        let blocks = size.div_ceil(page);
         let table_end = table + 4 * blocks;
         if table == 0 || table_end > image {
             return Err(Error::corrupt(
@@ -666,6 +691,7 @@ impl Walker<'_> {
             return Ok(File {
                 fs: self.fs.clone(),
                 size,
+                page,
                 table,
                 ptrs: ptrs.clone(),
             });
@@ -699,8 +725,42 @@ impl Walker<'_> {
         Ok(File {
             fs: self.fs.clone(),
             size,
+            page,
             table,
             ptrs,
+        })
+    }
+
+    /// The block size for which the table of a `size`-byte file at `table` is consistent:
+    /// plain pointers inside the image and never decreasing, the first block right after the
+    /// table and starting like a zlib stream (or empty). Smallest first, since a too-small
+    /// size reads compressed data as pointers, which fails these checks.
+    fn detect_page(&self, size: u64, table: u64) -> Option<u64> {
+        let image = self.fs.src.len();
+        PAGE_SIZES.into_iter().find(|&page| {
+            let blocks = size.div_ceil(page);
+            let first = table + 4 * blocks;
+            let Ok(raw) = self.fs.src.read_vec(table, 4 * blocks as usize) else {
+                return false;
+            };
+            let ptrs: Vec<u32> = raw.chunks_exact(4).map(|c| self.fs.e.u32(c, 0)).collect();
+            if ptrs.iter().any(|p| p & BLK_FLAGS != 0) {
+                // Extended pointers carry their own starts; only their range can be checked.
+                return ptrs
+                    .iter()
+                    .all(|&p| ((p & !BLK_FLAGS) as u64) << 2 <= image);
+            }
+            let ordered = ptrs.windows(2).all(|w| w[0] <= w[1]);
+            let in_image = ptrs.iter().all(|&p| (first..=image).contains(&(p as u64)));
+            let starts_like_zlib = match ptrs.first() {
+                Some(&p) if p as u64 > first => self
+                    .fs
+                    .src
+                    .read_vec(first, 1)
+                    .is_ok_and(|b| b[0] & 0x0f == 8),
+                _ => true,
+            };
+            ordered && in_image && starts_like_zlib
         })
     }
 }
@@ -801,6 +861,7 @@ mod tests {
         let file = File {
             fs: fs(img),
             size: 2 * 4096 + 100,
+            page: PAGE,
             table,
             ptrs: ptrs.to_vec().into(),
         };
@@ -826,6 +887,7 @@ mod tests {
         let file = File {
             fs: fs(img),
             size: 4096 + 4,
+            page: PAGE,
             table: 0,
             ptrs: vec![8, end].into(),
         };
