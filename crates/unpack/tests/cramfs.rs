@@ -36,7 +36,7 @@ fn build(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let img = dir.join(name);
     let mut args: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
     args.extend([root.as_os_str(), img.as_os_str()]);
-    tool("mkfs.cramfs", "util-linux (or cramfsprogs)", &args);
+    tool("mkfs.cramfs", "util-linux", &args);
     img
 }
 
