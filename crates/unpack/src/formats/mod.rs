@@ -1,7 +1,10 @@
 //! One module per format.
 
 pub mod cpio;
+pub mod cramfs;
 pub mod fit;
+pub mod jffs2;
+mod problems;
 pub mod squashfs;
 pub mod streams;
 pub mod tar;
