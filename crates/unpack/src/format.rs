@@ -216,6 +216,8 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &ubi::Ubi,
+        &ubifs::Ubifs,
         &streams::Gzip,
         &streams::Xz,
         &streams::Zstd,

@@ -2,3 +2,5 @@
 
 pub mod squashfs;
 pub mod streams;
+pub mod ubi;
+pub mod ubifs;
