@@ -45,6 +45,9 @@ const MAX_INO_NODE: usize = INO_NODE + BLOCK;
 const MAX_DENT_NODE: usize = DENT_NODE + 256;
 /// Branch without a hash: lnum, offs, len and an 8-byte key.
 const BRANCH: usize = 20;
+/// A branch with the largest hash an authenticated filesystem adds.
+const MAX_BRANCH: usize = BRANCH + 64;
+const MIN_FANOUT: u32 = 3;
 
 const INO: u8 = 0;
 const DATA: u8 = 1;
@@ -105,6 +108,7 @@ struct Superblock {
     leb_size: u32,
     leb_cnt: u32,
     log_lebs: u32,
+    fanout: u32,
     fmt_version: u32,
     ro_compat: u32,
     default_compr: u16,
@@ -123,6 +127,7 @@ fn parse_superblock(b: &[u8]) -> Option<Superblock> {
         leb_size: le32(b, 36),
         leb_cnt: le32(b, 40),
         log_lebs: le32(b, 56),
+        fanout: le32(b, 72),
         fmt_version: le32(b, 80),
         default_compr: le16(b, 84),
         ro_compat: le32(b, 124),
@@ -139,6 +144,8 @@ impl Superblock {
         } else if self.min_io == 0 || !self.min_io.is_power_of_two() || self.min_io > self.leb_size
         {
             format!("minimum I/O size {}", self.min_io)
+        } else if self.fanout < MIN_FANOUT {
+            format!("index fanout {}", self.fanout)
         } else if self.leb_cnt < MIN_LEB_CNT {
             format!("{} LEBs", self.leb_cnt)
         } else if !(1..=5).contains(&self.fmt_version) {
@@ -240,10 +247,15 @@ impl Format for Ubifs {
             );
         }
         let length = declared.min(src.len());
+        let max_idx = (sb.fanout as usize)
+            .saturating_mul(MAX_BRANCH)
+            .saturating_add(IDX_NODE)
+            .min(sb.leb_size as usize);
         let fs = Arc::new(Fs {
             src,
             leb_size: sb.leb_size as u64,
             leb_cnt: sb.leb_cnt,
+            max_idx,
         });
         let mst = master(&fs, &sb, ctx)?;
         check_journal(&fs, &sb, &mst, ctx)?;
@@ -314,6 +326,8 @@ struct Fs {
     src: SourceRef,
     leb_size: u64,
     leb_cnt: u32,
+    /// Largest index node the fanout allows.
+    max_idx: usize,
 }
 
 impl Fs {
@@ -626,7 +640,7 @@ impl Walker<'_, '_> {
                 );
                 continue;
             }
-            let node = match self.fs.node(br, self.fs.leb_size as usize) {
+            let node = match self.fs.node(br, self.fs.max_idx) {
                 Ok(n) => n,
                 Err(e) => {
                     let msg = format!("index node skipped: {e}");
