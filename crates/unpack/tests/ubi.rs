@@ -477,3 +477,32 @@ fn peb_size_comes_from_the_next_header() {
     let d = &tree.report().layers[0].description;
     assert!(d.contains("of 131072 bytes"), "{d}");
 }
+
+#[test]
+fn absurd_reservations_and_leb_numbers_stay_bounded() {
+    let b = build(NAND_2K, "lzo");
+    let mut img = b.bytes();
+    // The volume table reserves 2^31 PEBs for rootfs, and one PEB claims a LEB near the top.
+    for lnum in 0..2 {
+        let r = peb_of(&img, 0x7fff_efff, lnum) * NAND_2K.peb + 4096;
+        put_be32(&mut img, r, 0x7fff_ffff);
+        let c = crc(&img[r..r + 168]);
+        put_be32(&mut img, r + 168, c);
+    }
+    let at = peb_of(&img, 0, 2) * NAND_2K.peb + VID_AT;
+    put_be32(&mut img, at + 12, 0x7fff_fff0);
+    fix_header(&mut img, at);
+    let pebs = img.len() / NAND_2K.peb;
+    let start = std::time::Instant::now();
+    let tree = open_bytes(img);
+    assert!(start.elapsed().as_secs() < 30);
+    let w = ubi_warnings(&tree);
+    assert!(
+        w.iter()
+            .any(|w| w.code == WarningCode::Corrupt
+                && w.message.contains("more than the image holds")),
+        "{w:?}"
+    );
+    let rootfs = tree.get("img.ubi!/rootfs").unwrap();
+    assert!(rootfs.size <= (2 * pebs as u64 + 2) * NAND_2K.leb as u64);
+}
