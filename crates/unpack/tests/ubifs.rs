@@ -652,3 +652,41 @@ fn newer_journal_nodes_are_reported() {
         "{w:?}"
     );
 }
+
+/// Found by fuzzing: two files of 2^63 bytes overflowed the report's byte total.
+#[test]
+fn huge_inode_sizes_do_not_overflow_totals() {
+    let (_dir, mut img) = fixture(&["-x", "lzo"]);
+    let mut at = Vec::new();
+    for (name, size) in [
+        (&b"empty"[..], i64::MAX as u64),
+        (b"shadow", i64::MAX as u64),
+        (b"rcS", u64::MAX),
+    ] {
+        let ino = keyed(&img, dent_inum(&img, name), 0)[0];
+        put64(&mut img, ino.at + 48, size);
+        fix_crc(&mut img, ino.at);
+        at.push(ino.at);
+    }
+    // Small file-size limit: the engine reads the start of each file, and reads of these
+    // (all holes) stop there.
+    let tree = netvet_unpack::open_forced(
+        "img.ubifs",
+        Arc::new(MemSource::new(img)),
+        &options(1 << 20),
+        "ubifs",
+    );
+    assert_eq!(tree.report().totals.file_bytes, u64::MAX);
+    assert_eq!(
+        tree.get("img.ubifs!/etc/empty").unwrap().size,
+        i64::MAX as u64
+    );
+    assert!(tree.get("img.ubifs!/etc/init.d/rcS").is_none());
+    let w = ubifs_warnings(&tree);
+    assert!(
+        w.iter().any(|w| w.code == WarningCode::Corrupt
+            && w.offset == Some(at[2] as u64 + 48)
+            && w.message.contains("18446744073709551615")),
+        "{w:?}"
+    );
+}

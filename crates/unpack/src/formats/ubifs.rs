@@ -73,6 +73,7 @@ const LOG_LNUM: u32 = 3;
 const MAX_LEVELS: u16 = 64;
 const MAX_DIR_DEPTH: usize = 512;
 const ROOT_INO: u64 = 1;
+const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 /// Per-node warnings shown before the rest are only counted.
 const MAX_NODE_WARNINGS: usize = 64;
 
@@ -990,6 +991,15 @@ fn build_entries(fs: &Arc<Fs>, index: Index, ctx: &mut OpenCtx<'_>) -> Result<Ve
                     stack.push((d.inum, child, depth + 1));
                 }
                 EntryKind::File => {
+                    if ino.size > MAX_FILE_SIZE {
+                        // Linux file sizes are signed 64-bit; beyond that the inode is junk.
+                        ctx.warn(
+                            WarningCode::Corrupt,
+                            ino.at + 48,
+                            format!("{}: size {} bytes", escape_bytes(&child), ino.size),
+                        );
+                        continue;
+                    }
                     e.size = ino.size;
                     if ino.nlink > 1 {
                         e.inode = Some(d.inum);
