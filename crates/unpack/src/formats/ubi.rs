@@ -30,6 +30,9 @@ const HDR: usize = 64;
 const HDR_CRC: usize = 60;
 /// The internal volume that holds the volume table.
 const LAYOUT_VOLUME: u32 = 0x7fff_efff;
+/// Fastmap's anchor and data volumes: a cache of what attaching finds by scanning, which is
+/// what this reader does, so they are skipped.
+const FASTMAP_VOLUMES: [u32; 2] = [0x7fff_f000, 0x7fff_f001];
 /// User volumes have ids below this.
 const MAX_VOLUMES: u32 = 128;
 const VTBL_RECORD: usize = 172;
@@ -430,6 +433,8 @@ fn scan_pebs(
         let claim = Claim { peb: i, vid };
         if vid.vol_id == LAYOUT_VOLUME {
             layout.push(claim);
+        } else if FASTMAP_VOLUMES.contains(&vid.vol_id) {
+            continue;
         } else if vid.vol_id >= MAX_VOLUMES {
             ctx.warn(
                 WarningCode::Unsupported,
