@@ -1181,7 +1181,7 @@ impl<'a> Engine<'a> {
             match e.kind {
                 EntryKind::File => {
                     totals.files += 1;
-                    totals.file_bytes += e.size;
+                    totals.file_bytes = totals.file_bytes.saturating_add(e.size);
                 }
                 EntryKind::Dir => totals.dirs += 1,
                 EntryKind::Symlink => totals.symlinks += 1,

@@ -216,6 +216,8 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &ubi::Ubi,
+        &ubifs::Ubifs,
         &jffs2::Jffs2,
         &cramfs::Cramfs,
         &cpio::Cpio,

@@ -9,5 +9,7 @@ pub mod squashfs;
 pub mod streams;
 pub mod tar;
 pub mod trx;
+pub mod ubi;
+pub mod ubifs;
 pub mod uimage;
 pub mod zip;
