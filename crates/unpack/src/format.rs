@@ -216,6 +216,7 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &ext::Ext,
         &streams::Gzip,
         &streams::Xz,
         &streams::Zstd,

@@ -1,4 +1,5 @@
 //! One module per format.
 
+pub mod ext;
 pub mod squashfs;
 pub mod streams;
