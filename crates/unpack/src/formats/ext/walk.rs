@@ -618,8 +618,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                 return Ok(Data::Stored(slice(&self.fs.src, off, inode.size)));
             }
         }
-        // Check the root of the map now, so a broken one is reported while listing.
-        Mapper::new(self.fs, &layout, inode.at)?;
+        // Check the root of the map now, so a broken one is reported while listing; the file
+        // is still listed (reading it gives the error).
+        if let Err(e) = Mapper::new(self.fs, &layout, inode.at) {
+            self.warn(
+                WarningCode::Corrupt,
+                inode.at,
+                format!("inode {}: {e}", inode.ino),
+            );
+        }
         Ok(Data::Coded(Arc::new(ExtFile {
             fs: self.fs.clone(),
             layout,
@@ -832,6 +839,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     None => &raw[..],
                 };
                 self.collect(body, filetype, at, &mut out);
+                if out.len() as u64 > self.ctx.budget.limits().max_entries {
+                    return out; // the walk stops at the entry limit and reports it
+                }
                 lblk += 1;
             }
         }
