@@ -206,6 +206,12 @@ fn ext2_with_4k_blocks() {
 }
 
 #[test]
+fn ext2_without_filetype_in_directory_entries() {
+    // Old ext2: 16-bit name lengths, the type only in the inode.
+    check(&["-t", "ext2", "-O", "^filetype"], "32M", true, EXTRAS);
+}
+
+#[test]
 fn ext3_block_maps_and_journal() {
     let dir = tempfile::tempdir().unwrap();
     let root = fixture(dir.path(), EXTRAS);
@@ -785,4 +791,37 @@ fn reads_inline_directory_entries_in_system_data() {
         tree.read(tree.get("bad.img!/d/a").unwrap()).unwrap(),
         b"first\n"
     );
+}
+
+#[test]
+fn ext4_with_64k_blocks() {
+    // Whole-block directory records have their length encoded specially at 64 KiB.
+    check(&["-t", "ext4", "-b", "65536"], "160M", false, EXTRAS);
+}
+
+#[test]
+fn warns_about_recovery_encryption_and_unknown_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let (img, mut bytes) = small_image(dir.path(), &[]);
+    let incompat = 1024 + 0x60;
+    let mut v = u32::from_le_bytes(bytes[incompat..incompat + 4].try_into().unwrap());
+    v |= 0x4 | 0x10000 | 0x8000_0000; // RECOVER, ENCRYPT, an unknown bit
+    bytes[incompat..incompat + 4].copy_from_slice(&v.to_le_bytes());
+    let at = inode_offset(&img, "/etc-passwd");
+    bytes[at + 0x21] |= 0x08; // i_flags: ENCRYPT (0x800)
+    let tree = open_bytes(bytes);
+    for text in [
+        "not replayed",
+        "ciphertext",
+        "unknown incompatible features 0x80000000",
+        "1 encrypted inodes",
+    ] {
+        assert!(
+            has_warning(&tree, WarningCode::Unsupported, text),
+            "{text}: {:#?}",
+            warnings(&tree)
+        );
+    }
+    // Still listed, as stored.
+    assert!(tree.get("bad.img!/etc-passwd").is_some());
 }
