@@ -47,7 +47,8 @@ fn set_mtime(path: &Path, secs: u64) {
 
 /// The reference tree plus what ext stores beyond it: lost+found (mke2fs always makes one
 /// and copies the metadata of the source's), a sparse file with ten extents (an extent tree
-/// of depth 1, indirect blocks with holes), a POSIX ACL, and a large xattr.
+/// of depth 1, indirect blocks with holes), long symlinks, a socket, a POSIX ACL, and a
+/// large xattr.
 fn fixture(dir: &Path, extras: Extras) -> PathBuf {
     let root = dir.join("root");
     reference_tree(&root);
@@ -68,6 +69,11 @@ fn fixture(dir: &Path, extras: Extras) -> PathBuf {
         }
     }
     set_mtime(&sparse, 1_650_000_000);
+    // Slow symlinks (targets of 60 bytes or more live in a block, or inline).
+    std::os::unix::fs::symlink("t".repeat(100), root.join("bin/long-link")).unwrap();
+    std::os::unix::fs::symlink(format!("/{}", "dir/".repeat(75)), root.join("bin/longer")).unwrap();
+    // A socket (the reference tree has none).
+    drop(std::os::unix::net::UnixListener::bind(root.join("var/control.sock")).unwrap());
     // system.posix_acl_access in the xattr interface's form: user::rw-, user:1000:r--,
     // group::r--, mask::r--, other::---.
     let acl = "0x02000000\
@@ -102,7 +108,7 @@ fn fixture(dir: &Path, extras: Extras) -> PathBuf {
         );
     }
     // Adding entries changed these directories' times; reference_tree fixed them all.
-    for d in [&root, &root.join("var"), &lf] {
+    for d in [&root, &root.join("var"), &root.join("bin"), &lf] {
         set_mtime(d, 1_500_000_000);
     }
     root
