@@ -831,3 +831,28 @@ fn warns_about_recovery_encryption_and_unknown_features() {
     // Still listed, as stored.
     assert!(tree.get("bad.img!/etc-passwd").is_some());
 }
+
+#[test]
+fn stops_listing_when_names_and_xattrs_exceed_the_metadata_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bytes) = small_image(dir.path(), &[]);
+    let opts = Options {
+        limits: netvet_unpack::Limits {
+            max_metadata: 60,
+            ..netvet_unpack::Limits::default()
+        },
+        ..Options::default()
+    };
+    let tree = netvet_unpack::open_forced("bad.img", Arc::new(MemSource::new(bytes)), &opts, "ext");
+    assert!(
+        has_warning(&tree, WarningCode::LimitBytes, "metadata size"),
+        "{:#?}",
+        warnings(&tree)
+    );
+    let listed = tree
+        .entries()
+        .iter()
+        .filter(|e| e.path.contains("!/"))
+        .count();
+    assert!((1..10).contains(&listed), "{listed} entries");
+}

@@ -15,8 +15,15 @@
 //! ciphertext names and content, and e2compr compression is not decoded; both are warned
 //! about.
 //!
-//! Nothing but directories and inodes is read while listing; file content is mapped and read
-//! block by block when it is opened, so files can be read in parallel.
+//! Nothing but directories, inodes and attributes is read while listing (group descriptors
+//! only as inodes need them); file content is mapped and read block by block when it is
+//! opened, so files can be read in parallel. Hostile images are bounded: extent nodes must
+//! be exactly one level shallower than their parent (so a node pointing back up is refused),
+//! directories are followed once per inode (a second reference is a cycle warning), all
+//! directory data read together may not exceed the image, and names, link targets and
+//! attribute values held by the listing count against the metadata limit.
+//!
+//! `map` resolves content, `ondisk` parses small records and checksums, `walk` lists.
 
 mod map;
 mod ondisk;

@@ -74,6 +74,8 @@ pub(super) struct Walker<'a, 'c> {
     xattr_blocks: HashMap<u64, Arc<Vec<RawXattr>>>,
     /// Directory bytes read so far; more than the image holds means blocks are reused.
     dir_bytes: u64,
+    /// Bytes of names, link targets and xattrs held by the listing so far.
+    held: u64,
     warned: usize,
     suppressed: usize,
     encrypted: u64,
@@ -95,6 +97,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             groups: HashMap::new(),
             xattr_blocks: HashMap::new(),
             dir_bytes: 0,
+            held: 0,
             warned: 0,
             suppressed: 0,
             encrypted: 0,
@@ -212,6 +215,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                     );
                     continue;
                 }
+                if self.ctx.budget.out_of_time() {
+                    self.ctx.warn(
+                        WarningCode::LimitTime,
+                        at,
+                        "listing stopped: time per image",
+                    );
+                    return Ok(entries);
+                }
                 let mut child = path.clone();
                 if !child.is_empty() {
                     child.push(b'/');
@@ -239,6 +250,27 @@ impl<'a, 'c> Walker<'a, 'c> {
                         continue;
                     }
                 };
+                // Names, targets and attributes stay in memory: a hostile image can make
+                // each large and share them among many entries.
+                self.held += (entry.name.len()
+                    + entry.link_target.as_ref().map_or(0, Vec::len)
+                    + entry
+                        .xattrs
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len())
+                        .sum::<usize>()) as u64;
+                if let Err(e) = self
+                    .ctx
+                    .budget
+                    .check_metadata(self.held, "names, link targets and xattrs")
+                {
+                    self.ctx.warn(
+                        WarningCode::LimitBytes,
+                        inode.at,
+                        format!("listing stopped: {e}"),
+                    );
+                    return Ok(entries);
+                }
                 let is_dir = entry.kind == EntryKind::Dir;
                 entries.push(entry);
                 if entries.len() > limit {
@@ -697,6 +729,15 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         for x in &mut out {
             if let XattrValue::Inode(ea, size) = x.value {
+                let limit = self.ctx.budget.limits().max_metadata;
+                if self.held.saturating_add(size as u64) > limit {
+                    self.warn(
+                        WarningCode::LimitBytes,
+                        inode.at,
+                        format!("inode {}: xattr value in inode {ea} not read", inode.ino),
+                    );
+                    continue;
+                }
                 match self.ea_inode_value(ea, size, inode.at) {
                     Ok(v) => x.value = XattrValue::Bytes(v),
                     Err(e) => self.warn(
