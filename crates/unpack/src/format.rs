@@ -216,6 +216,7 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &ext::Ext,
         &ubi::Ubi,
         &ubifs::Ubifs,
         &jffs2::Jffs2,
@@ -287,6 +288,9 @@ pub(crate) mod bytes {
     }
     pub fn be32(b: &[u8], at: usize) -> u32 {
         Endian::Big.u32(b, at)
+    }
+    pub fn be64(b: &[u8], at: usize) -> u64 {
+        Endian::Big.u64(b, at)
     }
 
     /// The bytes before the first NUL.

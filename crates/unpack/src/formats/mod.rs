@@ -2,6 +2,7 @@
 
 pub mod cpio;
 pub mod cramfs;
+pub mod ext;
 pub mod fit;
 pub mod jffs2;
 mod problems;
