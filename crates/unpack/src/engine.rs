@@ -27,6 +27,9 @@ use crate::tree::{Entry, Origin, Tree, data_source, open_data};
 const HEAD: usize = 64 * 1024;
 /// Archive members smaller than this are not searched for embedded images at other offsets.
 const MIN_CARVE_MEMBER: u64 = 64 * 1024;
+/// Nor members larger than this (searching needs them spooled; the input itself and
+/// container parts are always searched).
+const MAX_CARVE_MEMBER: u64 = 1 << 30;
 
 /// Receives progress while an image is unpacked.
 pub trait Progress: Send + Sync {
@@ -1049,7 +1052,9 @@ impl<'a> Engine<'a> {
         };
         let found = self.detect(&probe_src, &head, how.hint).is_some();
         let carve = how.carve
-            || (self.opts.carve_members && entry.size >= MIN_CARVE_MEMBER && blob_like(&head));
+            || (self.opts.carve_members
+                && (MIN_CARVE_MEMBER..=MAX_CARVE_MEMBER).contains(&entry.size)
+                && blob_like(&head));
         if !found && !carve {
             return;
         }
@@ -1405,7 +1410,13 @@ fn blob_like(head: &[u8]) -> bool {
         return false;
     }
     let sample = &head[..head.len().min(4096)];
-    !sample.is_empty() && entropy::classify(sample).0 != netvet_model::RegionClass::Text
+    // Text is not a container; a head of zeros or 0xff is a sparse or erased file, whose
+    // search would cost a full read for nothing.
+    !sample.is_empty()
+        && !matches!(
+            entropy::classify(sample).0,
+            netvet_model::RegionClass::Text | netvet_model::RegionClass::Padding
+        )
 }
 
 fn sha256(src: &dyn Source) -> io::Result<String> {
