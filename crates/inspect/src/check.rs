@@ -186,18 +186,6 @@ pub fn redact(secret: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_keeps_edges_only() {
-        assert_eq!(redact("PrOw!aN_fXp"), "P*********p");
-        assert_eq!(redact("abc"), "***");
-        assert_eq!(redact("0123456789abcdefghij"), "012**************hij");
-    }
-}
-
 /// Bytes shown as text: printable ASCII as is, anything else as `\xNN`.
 pub fn printable(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len());
@@ -209,4 +197,16 @@ pub fn printable(bytes: &[u8]) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_edges_only() {
+        assert_eq!(redact("PrOw!aN_fXp"), "P*********p");
+        assert_eq!(redact("abc"), "***");
+        assert_eq!(redact("0123456789abcdefghij"), "012**************hij");
+    }
 }

@@ -53,8 +53,16 @@ pub struct FileCtx<'a> {
 }
 
 impl<'a> FileCtx<'a> {
-    /// The path inside its filesystem, from `/` (`/etc/shadow`).
+    /// The path inside its filesystem, from `/` (`/etc/shadow`). For the decoded content of a
+    /// compressed member (`/usr/share/man/man8/x.8.gz!/x.8`) it is the member's path, so checks
+    /// judge it by where it lives.
     pub fn fs_path(&self) -> &str {
+        if matches!(
+            self.entry.origin,
+            netvet_unpack::Origin::Decoded { from_member: true }
+        ) {
+            return fs_path(netvet_unpack::tree::image_root(&self.entry.path));
+        }
         fs_path(&self.entry.path)
     }
 

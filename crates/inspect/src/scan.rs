@@ -190,7 +190,11 @@ impl Scanner {
                 sink.error(format!("check {} failed (internal error)", c.area()));
             }
         }
-        let (findings, errors) = sink.into_parts();
+        let (mut findings, errors) = sink.into_parts();
+        // A check may emit several kinds of finding; keep only the kinds selected.
+        if let Some(tags) = &self.opts.tags {
+            findings.retain(|f| f.tags.iter().any(|t| tags.contains(t)));
+        }
         let mut report = ScanReport {
             schema: SCAN_REPORT_SCHEMA.to_string(),
             image: tree.report().clone(),

@@ -587,3 +587,18 @@ fn device_tree_nested_beyond_bounds_is_an_error_not_a_stack_overflow() {
         .collect();
     assert!(w.iter().any(|m| m.contains("nested too deeply")), "{w:?}");
 }
+
+/// Found by the `trx` fuzz target: a squashfs superblock with block_log >= 32 made the probe
+/// shift out of range (a panic in debug builds).
+#[test]
+fn regression_fuzz_trx_squashfs_block_log_overflow() {
+    let mut sb = vec![0u8; 96];
+    sb[0..4].copy_from_slice(b"hsqs");
+    sb[12..16].copy_from_slice(&4096u32.to_le_bytes());
+    sb[22..24].copy_from_slice(&40u16.to_le_bytes()); // block_log far beyond 31
+    sb[28..30].copy_from_slice(&4u16.to_le_bytes());
+    sb[40..48].copy_from_slice(&200u64.to_le_bytes());
+    sb.resize(4096, 0);
+    let tree = open_bytes("bad.sqfs", sb, &Options::default());
+    assert!(tree.report().layers.iter().all(|l| l.format != "squashfs"));
+}

@@ -3,6 +3,8 @@
 //! several flash geometries; every entry must come out unchanged through both layers. Then
 //! hostile images made by editing headers of a valid one.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::ffi::OsStr;

@@ -6,6 +6,8 @@
 //! the plain builds compare without xattrs; `xattrs_come_from_xattr_entries` adds the
 //! reference tree's xattrs to an image the way the kernel stores them and compares everything.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -182,7 +184,7 @@ fn dent(img: &[u8], name: &[u8]) -> Node {
     let found: Vec<Node> = nodes(img)
         .into_iter()
         .filter(|n| {
-            n.ty == 2 && &img[n.at + 56..n.at + 56 + name.len() + 1] == [name, b"\0"].concat()
+            n.ty == 2 && img[n.at + 56..n.at + 56 + name.len() + 1] == [name, b"\0"].concat()
         })
         .collect();
     assert_eq!(found.len(), 1, "entries named {name:?}");

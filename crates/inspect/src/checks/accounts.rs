@@ -160,8 +160,11 @@ pub fn parse_passwd(text: &str) -> (Vec<Account>, Vec<(usize, String)>) {
     (ok, bad)
 }
 
-/// Parses shadow text: name → (hash, line).
-pub fn parse_shadow(text: &str) -> (BTreeMap<String, (String, usize)>, Vec<(usize, String)>) {
+/// Shadow entries by account name: (hash, line).
+pub type ShadowMap = BTreeMap<String, (String, usize)>;
+
+/// Parses shadow text: name → (hash, line), and malformed lines.
+pub fn parse_shadow(text: &str) -> (ShadowMap, Vec<(usize, String)>) {
     let mut ok = BTreeMap::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {

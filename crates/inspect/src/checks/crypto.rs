@@ -550,7 +550,7 @@ impl Crypto {
         let subject = cert.subject().to_string();
         let issuer = cert.issuer().to_string();
         let not_after = cert.validity().not_after.timestamp();
-        let key = format!("{}", hex::encode(&Sha256::digest(der)[..16]));
+        let key = hex::encode(&Sha256::digest(der)[..16]);
         let path = &ctx.entry.path;
         let base = |info, ev: String| {
             Hit::new(info, path, &key, ev)

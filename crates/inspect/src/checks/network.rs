@@ -64,6 +64,22 @@ pub fn classify(ip: Ipv4Addr) -> &'static str {
     }
 }
 
+/// Dotted quads of single digits (1.2.3.4, 2.5.4.3) are examples, OIDs and versions far more
+/// often than addresses; the public resolvers among them are kept.
+fn placeholder(ip: Ipv4Addr) -> bool {
+    const RESOLVERS: &[[u8; 4]] = &[
+        [8, 8, 8, 8],
+        [8, 8, 4, 4],
+        [1, 1, 1, 1],
+        [1, 0, 0, 1],
+        [9, 9, 9, 9],
+        [4, 2, 2, 1],
+        [4, 2, 2, 2],
+    ];
+    let o = ip.octets();
+    o.iter().all(|&b| b < 10) && !RESOLVERS.contains(&o)
+}
+
 /// Hosts that appear everywhere and mean nothing (standards bodies, licence texts).
 fn is_boring_host(host: &str) -> bool {
     const BORING: &[&str] = &[
@@ -182,7 +198,10 @@ impl Network {
             // leading component below 11 are mostly versions, so binaries need a dotted quad
             // that stands alone.
             let class = classify(ip);
-            if class != "public" || (base_offset.is_some() && ip.octets()[0] < 11) {
+            if class != "public"
+                || (base_offset.is_some() && ip.octets()[0] < 11)
+                || placeholder(ip)
+            {
                 continue;
             }
             // Skip addresses inside URLs (already reported).

@@ -550,13 +550,37 @@ fn classify(prog: &str, args: &[String], started_by: &str, location: Location) -
                     });
                 }
             } else {
-                // An unknown program that says it listens.
-                let port = flag_value(args, &["--listen", "--port", "--bind", "-listen"])
-                    .and_then(port_of)?;
-                ports.insert(Port {
-                    number: port,
-                    protocol: Protocol::Tcp,
-                });
+                // An unknown program that says where it listens: `--listen`, `--port`,
+                // `--bind`, `--sbi-listen ADDR:PORT`, `--http-port=8080`...
+                for (i, a) in args.iter().enumerate() {
+                    let Some(flag) = a.strip_prefix('-') else {
+                        continue;
+                    };
+                    let (flag, inline) = match flag.split_once('=') {
+                        Some((f, v)) => (f, Some(v)),
+                        None => (flag, None),
+                    };
+                    let flag = flag.trim_start_matches('-').to_ascii_lowercase();
+                    if !(flag.contains("listen")
+                        || flag.contains("port")
+                        || flag == "bind"
+                        || flag.ends_with("-bind"))
+                    {
+                        continue;
+                    }
+                    if let Some(p) = inline
+                        .or_else(|| args.get(i + 1).map(String::as_str))
+                        .and_then(port_of)
+                    {
+                        ports.insert(Port {
+                            number: p,
+                            protocol: Protocol::Tcp,
+                        });
+                    }
+                }
+                if ports.is_empty() {
+                    return None;
+                }
             }
         }
     }
@@ -615,12 +639,14 @@ fn regex_url() -> &'static regex::Regex {
 struct Ctx<'a> {
     sink: &'a Sink,
     services: Vec<Service>,
+    /// Report findings (false for scripts that are present but not started).
+    findings: bool,
 }
 
 impl Ctx<'_> {
     fn command_line(&mut self, line: &str, started_by: &str, path: &str, lineno: usize) {
         let cmds = commands(line);
-        if let Some(url) = beacon_url(&cmds, line) {
+        if let Some(url) = beacon_url(&cmds, line).filter(|_| self.findings) {
             self.sink.hit(
                 Hit::new(
                     &BEACON,
@@ -650,6 +676,10 @@ impl Ctx<'_> {
     }
 
     fn report(&mut self, s: Started, line: &str, path: &str, lineno: usize) {
+        if !self.findings {
+            self.services.push(s.service);
+            return;
+        }
         let evidence: String = line.chars().take(200).collect();
         let port = s.service.ports.first().map(|p| p.number);
         let key = format!("{}:{}", s.service.name, port.unwrap_or(0));
@@ -701,6 +731,7 @@ impl Check for Services {
             let mut ctx = Ctx {
                 sink,
                 services: Vec::new(),
+                findings: true,
             };
             scan_root(tree, &root, &mut ctx);
             ctx.services.sort();
@@ -774,45 +805,96 @@ fn scan_root(tree: &Tree, root: &str, ctx: &mut Ctx<'_>) {
     ] {
         scripts.insert(s.to_string());
     }
-    let mut script_entries: BTreeMap<String, String> = BTreeMap::new();
+    // Scripts that run at boot: rcS and friends, and what they or inittab name.
+    let mut boot: BTreeMap<String, String> = BTreeMap::new();
     for s in &scripts {
         if let Some((path, text)) = read_text(tree, root, s, sink) {
-            script_entries.insert(path, text);
+            boot.insert(path, text);
         }
     }
-    for dir in [
-        "etc/init.d",
-        "etc/rc.d",
-        "etc/rcS.d",
-        "etc/rc.d/init.d",
-        "etc/init",
-    ] {
+    // Service scripts: enabled when linked as S* from an rc directory (SysV, OpenWrt), named
+    // S* themselves (busybox `for i in /etc/init.d/S??*`), or started by a boot script.
+    // The others are listed in the inventory but are not findings.
+    let mut enabled: BTreeSet<String> = BTreeSet::new();
+    let rc_dirs: Vec<String> = ["etc/rc.d", "etc/rcS.d", "etc/rc.d/rcS.d"]
+        .iter()
+        .map(|d| d.to_string())
+        .chain((0..=6).map(|n| format!("etc/rc{n}.d")))
+        .chain((0..=6).map(|n| format!("etc/rc.d/rc{n}.d")))
+        .collect();
+    for dir in &rc_dirs {
         for e in files_under(tree, root, dir) {
-            if e.kind == EntryKind::File
-                && e.size < 1 << 20
-                && !script_entries.contains_key(&e.path)
-            {
-                if let Ok(b) = tree.read(e) {
-                    if crate::content::ContentKind::of(&b) == crate::content::ContentKind::Text {
-                        script_entries
-                            .insert(e.path.clone(), String::from_utf8_lossy(&b).into_owned());
+            if !e.name().starts_with('S') {
+                continue;
+            }
+            match e.kind {
+                EntryKind::Symlink => {
+                    if let Some(t) = tree.resolve(&e.path) {
+                        enabled.insert(t.path.clone());
                     }
                 }
+                EntryKind::File => {
+                    enabled.insert(e.path.clone());
+                }
+                _ => {}
             }
         }
     }
-    for (path, text) in &script_entries {
+    let mut services: BTreeMap<String, String> = BTreeMap::new();
+    for dir in ["etc/init.d", "etc/rc.d", "etc/rcS.d", "etc/rc.d/init.d"] {
+        for e in files_under(tree, root, dir) {
+            if e.kind != EntryKind::File || e.size >= 1 << 20 || boot.contains_key(&e.path) {
+                continue;
+            }
+            if let Ok(b) = tree.read(e)
+                && crate::content::ContentKind::of(&b) == crate::content::ContentKind::Text
+            {
+                let name = e.name();
+                if name.len() > 1 && name.starts_with('S') && name.as_bytes()[1].is_ascii_digit() {
+                    enabled.insert(e.path.clone());
+                }
+                services.insert(e.path.clone(), String::from_utf8_lossy(&b).into_owned());
+            }
+        }
+    }
+    for path in services.keys() {
+        let fs = crate::content::fs_path(path);
+        let name = fs.rsplit('/').next().unwrap_or("");
+        if boot
+            .values()
+            .any(|t| t.contains(fs) || t.contains(&format!("init.d/{name} ")))
+        {
+            enabled.insert(path.clone());
+        }
+    }
+    let all = boot
+        .iter()
+        .map(|(p, t)| (p, t, true))
+        .chain(services.iter().map(|(p, t)| (p, t, enabled.contains(p))));
+    for (path, text, runs) in all {
+        ctx.findings = runs;
         let procd = text.contains("USE_PROCD=1");
+        let how = if runs {
+            "init-script"
+        } else {
+            "init-script (not enabled)"
+        };
         for (n, line) in script_lines(text) {
             if procd {
                 if let Some(rest) = line.strip_prefix("procd_set_param command") {
-                    ctx.command_line(rest.trim(), "procd", path, n);
+                    ctx.command_line(
+                        rest.trim(),
+                        if runs { "procd" } else { "procd (not enabled)" },
+                        path,
+                        n,
+                    );
                 }
                 continue;
             }
-            ctx.command_line(line, "init-script", path, n);
+            ctx.command_line(line, how, path, n);
         }
     }
+    ctx.findings = true;
     // systemd: units enabled by a link in a *.wants directory.
     let mut enabled: BTreeSet<String> = BTreeSet::new();
     for e in files_under(tree, root, "etc/systemd/system") {
@@ -837,17 +919,32 @@ fn scan_root(tree: &Tree, root: &str, ctx: &mut Ctx<'_>) {
             let text = String::from_utf8_lossy(&b);
             for (n, line) in script_lines(&text) {
                 if let Some(cmd) = line.strip_prefix("ExecStart=") {
-                    ctx.command_line(
-                        cmd.trim_start_matches(['-', '@', '+', '!']),
-                        "systemd",
-                        &e.path,
-                        n,
-                    );
+                    let cmd = cmd.trim_start_matches(['-', '@', '+', '!']);
+                    let before = ctx.services.len();
+                    ctx.command_line(cmd, "systemd", &e.path, n);
+                    // Every enabled unit is a service, even when it says nothing about ports.
+                    if ctx.services.len() == before
+                        && let Some((prog, _)) = commands(cmd).first().and_then(|c| program(c))
+                    {
+                        ctx.services.push(Service {
+                            name: name.trim_end_matches(".service").to_string(),
+                            binary: Some(prog),
+                            ports: Vec::new(),
+                            started_by: "systemd".into(),
+                            authentication: "unknown".into(),
+                            location: Location {
+                                path: e.path.clone(),
+                                offset: None,
+                                line: Some(n as u32),
+                            },
+                        });
+                    }
                 } else if let Some(l) = line
                     .strip_prefix("ListenStream=")
                     .or_else(|| line.strip_prefix("ListenDatagram="))
+                    && let Some(p) = port_of(l.trim())
                 {
-                    if let Some(p) = port_of(l.trim()) {
+                    {
                         let service = Service {
                             name: name.trim_end_matches(".socket").to_string(),
                             binary: None,
@@ -1143,6 +1240,10 @@ mod tests {
         let s = started("/usr/bin/ru-oam --listen 0.0.0.0:830");
         assert_eq!(s[0].service.name, "ru-oam");
         assert_eq!(s[0].service.ports[0].number, 830);
+        let s =
+            started("/usr/bin/nc-amf --sbi-listen 10.10.0.5:8443 --ngap-listen=10.20.0.5:38412");
+        let ports: Vec<u16> = s[0].service.ports.iter().map(|p| p.number).collect();
+        assert_eq!(ports, [8443, 38412]);
         assert!(started("mount -t proc proc /proc").is_empty());
     }
 

@@ -131,7 +131,7 @@ impl Format for Squashfs {
             && sb.directory_table < sb.bytes_used
             && sb.inode_table <= sb.directory_table;
         if sb.major == 4 {
-            if !plausible || 1u32 << sb.e.u16(&b, 22) != bs {
+            if !plausible || 1u32.checked_shl(sb.e.u16(&b, 22) as u32) != Some(bs) {
                 return None;
             }
         } else if !(2..=3).contains(&sb.major) {
