@@ -22,6 +22,10 @@ enum Command {
     Demo(cmd::demo::Args),
     Identify(cmd::identify::Args),
     Unpack(cmd::unpack::Args),
+    Sbom(cmd::sbom::Args),
+    Vulns(cmd::vulns::Args),
+    #[command(subcommand)]
+    Db(cmd::db::Command),
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -37,6 +41,9 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),
         Command::Unpack(a) => cmd::unpack::run(a),
+        Command::Sbom(a) => cmd::sbom::run(a),
+        Command::Vulns(a) => cmd::vulns::run(a),
+        Command::Db(c) => cmd::db::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

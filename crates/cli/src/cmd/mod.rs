@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+pub mod db;
 pub mod demo;
 pub mod identify;
 pub mod limits;
+pub mod sbom;
 pub mod unpack;
+pub mod vulns;

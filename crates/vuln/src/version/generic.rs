@@ -153,7 +153,7 @@ mod tests {
         assert!(v("4.2.8p15") > v("4.2.8p9"));
         assert!(v("2016.74") < v("2017.75"));
         assert!(v("1.35.0") > v("1.9.9"));
-        assert_eq!(v("1.2"), v("1.2.0"));
+        assert_eq!(v("1.2").cmp(&v("1.2.0")), Ordering::Equal);
         assert!(v("0.94.14rc21") < v("0.94.14"));
         assert!(v("1.0.0-alpha1") < v("1.0.0-beta1"));
         assert!(v("4.4.3-P1") > v("4.4.3"));
