@@ -83,7 +83,7 @@ pub struct Sample {
     /// File name to classify the sample under (default: the first glob with `*` removed).
     #[serde(default)]
     pub file: Option<String>,
-    /// The version the classifier must report.
+    /// The version the classifier must report (empty for a versionless classifier).
     pub version: String,
     /// Where the string comes from (package and version, or source file).
     pub source: String,
@@ -247,7 +247,7 @@ impl Classifiers {
                 let hits = this.classify(&name, s.bytes.as_bytes());
                 let hit = hits.iter().find(|h| h.classifier == c.id);
                 match hit {
-                    Some(h) if h.version.as_deref() == Some(s.version.as_str()) => {}
+                    Some(h) if h.version.as_deref().unwrap_or("") == s.version => {}
                     Some(h) => {
                         return Err(err(format!(
                             "classifier {:?}: sample from {} gives version {:?}, expected {:?}",
@@ -479,6 +479,20 @@ source = "test"
         let bad_cpe = ONE.replace("thekelleys:dnsmasq", "thekelleys dnsmasq");
         assert!(Classifiers::parse("t", &bad_cpe).is_err());
         assert!(Classifiers::parse("t", "schema = 2\nclassifier = []").is_err());
+    }
+
+    #[test]
+    fn every_builtin_classifier_has_a_real_sample_it_matches() {
+        // Parsing checks each sample; here: the table covers enough programs, each with a
+        // sample, a source and NVD CPE names.
+        let table = builtin().unwrap();
+        let programs: HashSet<&str> = table.list().iter().map(|c| c.name.as_str()).collect();
+        assert!(programs.len() >= 40, "{} programs", programs.len());
+        for c in table.list() {
+            assert!(!c.samples.is_empty(), "{} has no sample", c.id);
+            assert!(c.samples.iter().all(|s| !s.source.is_empty()), "{}", c.id);
+            assert!(!c.cpe.is_empty(), "{} has no CPE", c.id);
+        }
     }
 
     #[test]

@@ -155,10 +155,6 @@ pub const VERSION_DIFFERS: &str = "nv-sbom-version-differs";
 
 /// Compares a declared SBOM with the components found in image `image`.
 pub fn compare(image: &str, declared: &DeclaredSbom, found: &[Component]) -> Vec<Finding> {
-    let found: Vec<&Component> = found
-        .iter()
-        .filter(|c| c.kind != ComponentType::OperatingSystem)
-        .collect();
     let mut index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, d) in declared.components.iter().enumerate() {
         for k in keys(&d.name, d.purl.as_deref(), &d.cpes) {
@@ -167,7 +163,7 @@ pub fn compare(image: &str, declared: &DeclaredSbom, found: &[Component]) -> Vec
     }
     let mut used = vec![false; declared.components.len()];
     let mut findings = Vec::new();
-    for c in &found {
+    for c in found {
         let candidates: BTreeSet<usize> = keys(&c.name, c.purl.as_deref(), &c.cpes)
             .iter()
             .filter_map(|k| index.get(k))
@@ -184,6 +180,10 @@ pub fn compare(image: &str, declared: &DeclaredSbom, found: &[Component]) -> Vec
             c.name,
             c.version.as_deref().unwrap_or("(version unknown)")
         );
+        // The distribution release is matched when declared, not demanded.
+        if candidates.is_empty() && c.kind == ComponentType::OperatingSystem {
+            continue;
+        }
         if candidates.is_empty() {
             findings.push(finding(
                 UNDECLARED,

@@ -12,7 +12,7 @@ fn purpose(c: &Component) -> &'static str {
     match c.kind {
         ComponentType::Package | ComponentType::Library => "LIBRARY",
         ComponentType::Binary => "APPLICATION",
-        ComponentType::Kernel | ComponentType::OperatingSystem => "OPERATING-SYSTEM",
+        ComponentType::Kernel | ComponentType::OperatingSystem => "OPERATING_SYSTEM",
         ComponentType::Firmware => "FIRMWARE",
     }
 }
