@@ -54,6 +54,8 @@ struct Entry {
     evidence: String,
     #[serde(default)]
     file_version: Option<String>,
+    #[serde(default)]
+    corroborate: Option<String>,
     purl: String,
     #[serde(default)]
     cpe: Vec<String>,
@@ -103,6 +105,8 @@ pub struct Classifier {
     names: Vec<Regex>,
     evidence: Regex,
     file_version: Option<Regex>,
+    /// Second evidence a content-only match (file name not matching) must also have.
+    corroborate: Option<Regex>,
     purl: String,
     /// `vendor:product` pairs as NVD names them (optionally `part:vendor:product`).
     pub cpe: Vec<String>,
@@ -183,6 +187,12 @@ impl Classifiers {
                 .map(compile)
                 .transpose()
                 .map_err(&at)?;
+            let corroborate = e
+                .corroborate
+                .as_deref()
+                .map(compile)
+                .transpose()
+                .map_err(&at)?;
             let fv_version = file_version.as_ref().is_some_and(|r| {
                 r.capture_names()
                     .flatten()
@@ -228,6 +238,7 @@ impl Classifiers {
                 names,
                 evidence,
                 file_version,
+                corroborate,
                 purl: e.purl,
                 cpe: e.cpe,
                 packages: e.packages,
@@ -290,6 +301,11 @@ impl Classifiers {
             let c = &self.list[i];
             let by_name = c.names.iter().any(|r| r.is_match(file_name.as_bytes()));
             if !by_name && !c.content {
+                continue;
+            }
+            // A program that only quotes a library's version (built against it, linked
+            // dynamically) is not the library: unnamed files must show its code too.
+            if !by_name && c.corroborate.as_ref().is_some_and(|r| !r.is_match(content)) {
                 continue;
             }
             let caps = c.evidence.captures(content);
@@ -493,6 +509,33 @@ source = "test"
             assert!(c.samples.iter().all(|s| !s.source.is_empty()), "{}", c.id);
             assert!(!c.cpe.is_empty(), "{} has no CPE", c.id);
         }
+    }
+
+    #[test]
+    fn quoting_a_library_version_is_not_containing_the_library() {
+        let table = builtin().unwrap();
+        let ids = |name: &str, bytes: &[u8]| -> Vec<String> {
+            table
+                .classify(name, bytes)
+                .into_iter()
+                .map(|h| h.classifier)
+                .collect()
+        };
+        // hostapd on Debian 12 quotes the OpenSSL it was built against and links libcrypto.
+        assert!(ids("hostapd", b"\0OpenSSL 3.0.16 11 Feb 2025\0").is_empty());
+        // A statically linked copy carries OpenSSL's code (its source file names) as well.
+        assert_eq!(
+            ids(
+                "hostapd",
+                b"\0OpenSSL 1.0.2k  26 Jan 2017\0crypto/bn/bn_lib.c\0"
+            ),
+            ["openssl-library"]
+        );
+        // The library itself, by name, needs no second evidence.
+        assert_eq!(
+            ids("libcrypto.so.1.0.0", b"\0OpenSSL 1.0.1e 11 Feb 2013\0"),
+            ["openssl-library"]
+        );
     }
 
     #[test]

@@ -46,8 +46,16 @@ fn opkg_packages_merge_with_the_binaries_they_installed() {
     assert_eq!(bb.properties["busybox:applets"], "ifconfig,sh,telnetd");
 
     let dnsmasq = by_name(cs, "dnsmasq-full")[0];
-    assert_eq!(dnsmasq.cpes, ["cpe:2.3:a:thekelleys:dnsmasq:2.80:*:*:*:*:*:*:*"]);
-    assert!(dnsmasq.evidence.iter().any(|e| e.path == "fw.bin!/usr/sbin/dnsmasq"));
+    assert_eq!(
+        dnsmasq.cpes,
+        ["cpe:2.3:a:thekelleys:dnsmasq:2.80:*:*:*:*:*:*:*"]
+    );
+    assert!(
+        dnsmasq
+            .evidence
+            .iter()
+            .any(|e| e.path == "fw.bin!/usr/sbin/dnsmasq")
+    );
 
     // The renamed copy nobody installed is found by its bytes alone.
     let stray = by_name(cs, "dnsmasq");
@@ -67,7 +75,10 @@ fn opkg_packages_merge_with_the_binaries_they_installed() {
     assert_eq!(db.properties["license"], "MIT");
     assert_eq!(catalogers(db), ["dropbear-binary", "opkg-db-cataloger"]);
 
-    assert!(by_name(cs, "old-tool").is_empty(), "deinstalled packages are not components");
+    assert!(
+        by_name(cs, "old-tool").is_empty(),
+        "deinstalled packages are not components"
+    );
     let kernel = by_name(cs, "linux-kernel");
     assert_eq!(kernel.len(), 1);
     assert_eq!(kernel[0].version.as_deref(), Some("4.14.195"));
@@ -87,7 +98,8 @@ fn opkg_packages_merge_with_the_binaries_they_installed() {
 #[test]
 fn the_single_pass_contract_gives_the_same_catalog() {
     let cataloger = Cataloger::new().unwrap();
-    let bytes = netvet_forge::squashfs::write(&openwrt(), netvet_forge::squashfs::Options::default());
+    let bytes =
+        netvet_forge::squashfs::write(&openwrt(), netvet_forge::squashfs::Options::default());
     let found = std::sync::Mutex::new(Vec::new());
     let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| {
         let mut b = Vec::new();
@@ -108,7 +120,11 @@ fn the_single_pass_contract_gives_the_same_catalog() {
 #[test]
 fn dpkg_packages_get_source_names_and_their_osv_ecosystem() {
     let mut t = FsTree::new();
-    t.file("etc/os-release", 0o644, "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
+    t.file(
+        "etc/os-release",
+        0o644,
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+    );
     t.file(
         "var/lib/dpkg/status",
         0o644,
@@ -137,10 +153,16 @@ fn dpkg_packages_get_source_names_and_their_osv_ecosystem() {
     assert_eq!(ssl.properties["osv:ecosystem"], "Debian:12");
     assert_eq!(catalogers(ssl), ["dpkg-db-cataloger", "openssl-library"]);
     let bb = by_name(&cs, "busybox")[0];
-    assert_eq!(bb.purl.as_deref(), Some("pkg:deb/debian/busybox@1%3A1.35.0-4?arch=amd64&distro=debian-12"));
+    assert_eq!(
+        bb.purl.as_deref(),
+        Some("pkg:deb/debian/busybox@1%3A1.35.0-4?arch=amd64&distro=debian-12")
+    );
     assert_eq!(bb.cpes, ["cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"]);
     assert!(by_name(&cs, "removed").is_empty());
-    assert_eq!(by_name(&cs, "debian")[0].cpes, ["cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*"]);
+    assert_eq!(
+        by_name(&cs, "debian")[0].cpes,
+        ["cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*"]
+    );
 }
 
 #[test]
@@ -153,12 +175,23 @@ fn apk_packages_own_their_files() {
         "C:Q1abc=\nP:busybox\nV:1.36.1-r2\nA:x86_64\no:busybox\nL:GPL-2.0-only\nF:bin\nR:busybox\n\n\
          P:libcrypto3\nV:3.1.4-r0\nA:x86_64\no:openssl\nL:Apache-2.0\nF:lib\nR:libcrypto.so.3\n",
     );
-    t.file("bin/busybox", 0o755, program(&["BusyBox v1.36.1 (2023-07-27 17:12:24 UTC) multi-call binary."]));
-    t.file("lib/libcrypto.so.3", 0o644, program(&["OpenSSL 3.1.4 24 Oct 2023"]));
+    t.file(
+        "bin/busybox",
+        0o755,
+        program(&["BusyBox v1.36.1 (2023-07-27 17:12:24 UTC) multi-call binary."]),
+    );
+    t.file(
+        "lib/libcrypto.so.3",
+        0o644,
+        program(&["OpenSSL 3.1.4 24 Oct 2023"]),
+    );
     let tree = open("alpine.img", &t);
     let cs = netvet_sbom::catalog(&tree).unwrap().components;
     let bb = by_name(&cs, "busybox")[0];
-    assert_eq!(bb.purl.as_deref(), Some("pkg:apk/alpine/busybox@1.36.1-r2?arch=x86_64&distro=alpine-3.18.4"));
+    assert_eq!(
+        bb.purl.as_deref(),
+        Some("pkg:apk/alpine/busybox@1.36.1-r2?arch=x86_64&distro=alpine-3.18.4")
+    );
     assert_eq!(bb.properties["osv:ecosystem"], "Alpine:v3.18");
     assert_eq!(catalogers(bb), ["apk-db-cataloger", "busybox-binary"]);
     let c = by_name(&cs, "libcrypto3")[0];
@@ -184,9 +217,21 @@ fn an_archive_inside_the_image_is_catalogued_through_its_members() {
 #[test]
 fn copies_of_one_program_are_one_component_and_versions_stay_apart() {
     let mut t = FsTree::new();
-    t.file("usr/lib/libcrypto.so.1.0.0", 0o644, program(&["OpenSSL 1.0.2k  26 Jan 2017"]));
-    t.file("opt/app/lib/libcrypto.so.1.0.0", 0o644, program(&["OpenSSL 1.0.2k  26 Jan 2017"]));
-    t.file("opt/old/libcrypto.so.0.9.8", 0o644, program(&["OpenSSL 0.9.8zh 3 Dec 2015"]));
+    t.file(
+        "usr/lib/libcrypto.so.1.0.0",
+        0o644,
+        program(&["OpenSSL 1.0.2k  26 Jan 2017"]),
+    );
+    t.file(
+        "opt/app/lib/libcrypto.so.1.0.0",
+        0o644,
+        program(&["OpenSSL 1.0.2k  26 Jan 2017"]),
+    );
+    t.file(
+        "opt/old/libcrypto.so.0.9.8",
+        0o644,
+        program(&["OpenSSL 0.9.8zh 3 Dec 2015"]),
+    );
     let tree = open("fw.img", &t);
     let cs = netvet_sbom::catalog(&tree).unwrap().components;
     let versions: BTreeMap<&str, usize> = by_name(&cs, "openssl")

@@ -24,17 +24,34 @@ fn load(rel: &str) -> Value {
 struct Local;
 
 impl jsonschema::Retrieve for Local {
-    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri.path().as_str().rsplit('/').next().unwrap_or("").to_string();
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
         let path = repo().join("schemas/cyclonedx").join(&name);
-        Ok(serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?)?)
+        Ok(serde_json::from_slice(
+            &std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?,
+        )?)
     }
 }
 
 fn assert_valid(schema: &str, doc: &Value) {
     let schema = load(schema);
-    let v = jsonschema::options().with_retriever(Local).build(&schema).unwrap();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let v = jsonschema::options()
+        .with_retriever(Local)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
@@ -59,7 +76,11 @@ fn golden(name: &str, doc: &Value) {
         std::fs::write(&path, &text).unwrap();
     }
     let want = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(want == text, "{} differs (UPDATE_GOLDEN=1 rewrites it):\n{text}", path.display());
+    assert!(
+        want == text,
+        "{} differs (UPDATE_GOLDEN=1 rewrites it):\n{text}",
+        path.display()
+    );
 }
 
 #[test]
@@ -72,7 +93,11 @@ fn cyclonedx_output_is_valid_stable_and_reads_back() {
     assert_eq!(back.components.len(), cs.len());
     assert!(back.problems.is_empty(), "{:?}", back.problems);
     let f = compare::compare("fw.bin", &back, &cs);
-    assert!(f.is_empty(), "{:#?}", f.iter().map(|x| &x.title).collect::<Vec<_>>());
+    assert!(
+        f.is_empty(),
+        "{:#?}",
+        f.iter().map(|x| &x.title).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -85,7 +110,11 @@ fn spdx_output_is_valid_stable_and_reads_back() {
     assert_eq!(back.components.len(), cs.len());
     assert!(back.problems.is_empty(), "{:?}", back.problems);
     let f = compare::compare("fw.bin", &back, &cs);
-    assert!(f.is_empty(), "{:#?}", f.iter().map(|x| &x.title).collect::<Vec<_>>());
+    assert!(
+        f.is_empty(),
+        "{:#?}",
+        f.iter().map(|x| &x.title).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -104,23 +133,55 @@ fn a_vendor_sbom_that_differs_from_the_image_gives_findings() {
             {"type": "library", "name": "lighttpd", "version": "1.4.59"}
         ]
     });
-    let declared = compare::read_sbom("vendor.json", vendor.to_string().as_bytes(), &ReadLimits::default()).unwrap();
+    let declared = compare::read_sbom(
+        "vendor.json",
+        vendor.to_string().as_bytes(),
+        &ReadLimits::default(),
+    )
+    .unwrap();
     let f = compare::compare("fw.bin", &declared, &cs);
-    let by = |check: &str| -> Vec<String> { f.iter().filter(|x| x.check == check).map(|x| x.title.clone()).collect() };
-    assert_eq!(by(ABSENT), ["lighttpd 1.4.59 is declared in the supplied SBOM but was not found in the image"]);
-    assert_eq!(by(UNDECLARED), ["dropbear 2019.78-2 is in the image but not in the supplied SBOM"]);
+    let by = |check: &str| -> Vec<String> {
+        f.iter()
+            .filter(|x| x.check == check)
+            .map(|x| x.title.clone())
+            .collect()
+    };
+    assert_eq!(
+        by(ABSENT),
+        ["lighttpd 1.4.59 is declared in the supplied SBOM but was not found in the image"]
+    );
+    assert_eq!(
+        by(UNDECLARED),
+        ["dropbear 2019.78-2 is in the image but not in the supplied SBOM"]
+    );
     let differs = by(VERSION_DIFFERS);
     assert_eq!(differs.len(), 2, "{differs:?}");
-    assert!(differs.iter().any(|t| t.starts_with("dnsmasq-full is 2.80-16.3")));
+    assert!(
+        differs
+            .iter()
+            .any(|t| t.starts_with("dnsmasq-full is 2.80-16.3"))
+    );
     assert!(differs.iter().any(|t| t.starts_with("dnsmasq is 2.62")));
-    assert!(f.iter().all(|x| x.category == netvet_model::Category::Integrity));
+    assert!(
+        f.iter()
+            .all(|x| x.category == netvet_model::Category::Integrity)
+    );
 }
 
 #[test]
 fn hostile_sboms_are_refused_or_bounded() {
-    let limits = ReadLimits { max_bytes: 1000, max_components: 3, ..ReadLimits::default() };
+    let limits = ReadLimits {
+        max_bytes: 1000,
+        max_components: 3,
+        ..ReadLimits::default()
+    };
     let big = vec![b' '; 2000];
-    assert!(compare::read_sbom("big.json", &big, &limits).unwrap_err().to_string().contains("limit 1000"));
+    assert!(
+        compare::read_sbom("big.json", &big, &limits)
+            .unwrap_err()
+            .to_string()
+            .contains("limit 1000")
+    );
     let many = serde_json::json!({"bomFormat": "CycloneDX", "components": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "d"}]});
     assert!(compare::read_sbom("many.json", many.to_string().as_bytes(), &limits).is_err());
     let spdx_cycle = serde_json::json!({
@@ -131,8 +192,17 @@ fn hostile_sboms_are_refused_or_bounded() {
             {"spdxElementId": "SPDXRef-B", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-A"}
         ]
     });
-    let s = compare::read_sbom("c.json", spdx_cycle.to_string().as_bytes(), &ReadLimits::default()).unwrap();
-    assert!(s.problems.iter().any(|p| p.contains("cycle")), "{:?}", s.problems);
+    let s = compare::read_sbom(
+        "c.json",
+        spdx_cycle.to_string().as_bytes(),
+        &ReadLimits::default(),
+    )
+    .unwrap();
+    assert!(
+        s.problems.iter().any(|p| p.contains("cycle")),
+        "{:?}",
+        s.problems
+    );
     assert!(compare::read_sbom("x.json", b"[1,2]", &ReadLimits::default()).is_err());
     assert!(compare::read_sbom("x.json", b"not json", &ReadLimits::default()).is_err());
 }

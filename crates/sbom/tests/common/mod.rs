@@ -24,7 +24,12 @@ pub fn program(strings: &[&str]) -> Vec<u8> {
 /// A squashfs image of `tree`, opened.
 pub fn open(name: &str, tree: &FsTree) -> Tree {
     let bytes = netvet_forge::squashfs::write(tree, netvet_forge::squashfs::Options::default());
-    netvet_unpack::open_source(name, Arc::new(MemSource::new(bytes)), &Options::default(), None)
+    netvet_unpack::open_source(
+        name,
+        Arc::new(MemSource::new(bytes)),
+        &Options::default(),
+        None,
+    )
 }
 
 /// An OpenWrt-style router: opkg database with file lists, BusyBox and its applet links, a
@@ -47,7 +52,11 @@ pub fn openwrt() -> FsTree {
          Package: old-tool\nVersion: 1.0-1\nStatus: deinstall user not-installed\n",
     );
     t.file("usr/lib/opkg/info/busybox.list", 0o644, "/bin/busybox\n");
-    t.file("usr/lib/opkg/info/dnsmasq-full.list", 0o644, "/usr/sbin/dnsmasq\n");
+    t.file(
+        "usr/lib/opkg/info/dnsmasq-full.list",
+        0o644,
+        "/usr/sbin/dnsmasq\n",
+    );
     t.file(
         "usr/lib/opkg/info/libopenssl1.1.list",
         0o644,
@@ -73,7 +82,11 @@ pub fn openwrt() -> FsTree {
         0o644,
         program(&["OpenSSL 1.1.1g  21 Apr 2020"]),
     );
-    t.file("usr/sbin/dropbear", 0o755, program(&["SSH-2.0-dropbear_2019.78"]));
+    t.file(
+        "usr/sbin/dropbear",
+        0o755,
+        program(&["SSH-2.0-dropbear_2019.78"]),
+    );
     t.file(
         "lib/modules/4.14.195/nf_conntrack.ko",
         0o644,
