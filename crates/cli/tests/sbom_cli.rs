@@ -211,7 +211,10 @@ fn db_import_status_and_schema_mismatch() {
         &["db", "status", "--db", db_s, "--format", "json"],
         d.path(),
     ));
-    assert_eq!(status["status"]["schema_version"], 1);
+    assert_eq!(
+        status["status"]["schema_version"],
+        netvet_vuln::store::SCHEMA_VERSION
+    );
     assert_eq!(status["status"]["built"], "2026-01-01T00:00:00Z");
     assert_eq!(status["status"]["kev_entries"], 5);
     assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 8);

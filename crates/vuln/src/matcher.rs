@@ -14,7 +14,7 @@
 //! guessed.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use netvet_model::{Component, MatchEvidence, Severity, Vulnerability};
 
@@ -23,6 +23,7 @@ use crate::cpe;
 use crate::error::Result;
 use crate::store::{AdvisoryRow, Index};
 use crate::version::Scheme;
+use crate::version::generic::{self, GenericVersion};
 
 /// A component the matcher could not compare, and why.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -47,10 +48,82 @@ pub struct MatchReport {
     pub lookups: u64,
 }
 
+/// An NVD range with its bounds parsed once (a product's rows are reused for every
+/// component of that product).
+struct Prepared {
+    /// Rowid of the advisory (its header is fetched when the range matches).
+    advisory: i64,
+    source: String,
+    range: CpeRange,
+    exact: Option<GenericVersion>,
+    start_including: Option<GenericVersion>,
+    start_excluding: Option<GenericVersion>,
+    end_including: Option<GenericVersion>,
+    end_excluding: Option<GenericVersion>,
+    /// A bound the generic scheme cannot parse: the range never matches and is counted.
+    unparseable: bool,
+}
+
+impl Prepared {
+    fn new(advisory: i64, source: String, range: CpeRange) -> Prepared {
+        let mut unparseable = false;
+        let mut p = |v: &Option<String>| {
+            v.as_deref().and_then(|v| {
+                let g = generic::parse(v);
+                unparseable |= g.is_none();
+                g
+            })
+        };
+        let exact = p(&range.version);
+        let start_including = p(&range.start_including);
+        let start_excluding = p(&range.start_excluding);
+        let end_including = p(&range.end_including);
+        let end_excluding = p(&range.end_excluding);
+        Prepared {
+            advisory,
+            source,
+            range,
+            exact,
+            start_including,
+            start_excluding,
+            end_including,
+            end_excluding,
+            unparseable,
+        }
+    }
+
+    /// Whether the range contains `v`.
+    fn contains(&self, v: &GenericVersion) -> bool {
+        if let Some(e) = &self.exact {
+            return v == e || v.cmp(e) == Ordering::Equal;
+        }
+        if self.range.version.is_some() {
+            return false;
+        }
+        let bounded = self.start_including.is_some()
+            || self.start_excluding.is_some()
+            || self.end_including.is_some()
+            || self.end_excluding.is_some();
+        // "Every version" criteria (`product:*` with no range) are too broad to match on; NVD
+        // uses them for products it did not analyse.
+        bounded
+            && self.start_including.as_ref().is_none_or(|b| v >= b)
+            && self.start_excluding.as_ref().is_none_or(|b| v > b)
+            && self.end_including.as_ref().is_none_or(|b| v <= b)
+            && self.end_excluding.as_ref().is_none_or(|b| v < b)
+    }
+}
+
+/// (advisory rowid, source file, affected entry) of an ecosystem package.
+type PackageRange = (i64, String, Affected);
+
 /// Matches components against an index.
 pub struct Matcher<'i> {
     index: &'i Index,
-    cpe_cache: HashMap<(String, String), Vec<(AdvisoryRow, CpeRange)>>,
+    cpe_cache: HashMap<(String, String), Vec<Prepared>>,
+    package_cache: HashMap<(String, String), Vec<PackageRange>>,
+    headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
+    kev: Option<std::collections::HashSet<String>>,
 }
 
 /// How a component's key is printed in a Vulnerability.
@@ -79,11 +152,19 @@ impl<'i> Matcher<'i> {
         Matcher {
             index,
             cpe_cache: HashMap::new(),
+            package_cache: HashMap::new(),
+            headers: HashMap::new(),
+            kev: None,
         }
     }
 
     /// Matches every component. Results are sorted (component, advisory id).
     pub fn match_all(&mut self, components: &[Component]) -> Result<MatchReport> {
+        let index = self.index;
+        index.read(|| self.match_all_locked(components))
+    }
+
+    fn match_all_locked(&mut self, components: &[Component]) -> Result<MatchReport> {
         let mut report = MatchReport::default();
         let platforms: BTreeSet<String> = components
             .iter()
@@ -91,25 +172,38 @@ impl<'i> Matcher<'i> {
             .filter_map(|c| cpe::parse(c))
             .map(|c| format!("{}:{}", c.vendor, c.product))
             .collect();
+        if self.kev.is_none() {
+            self.kev = Some(self.index.kev_ids()?);
+        }
+        // Each component's matches are deduplicated and sorted on their own, then emitted in
+        // the order of the components' keys: no sort of every match by long strings.
+        let mut per_component: Vec<(String, Vec<Vulnerability>)> =
+            Vec::with_capacity(components.len());
         for c in components {
+            let start = report.vulnerabilities.len();
             self.match_one(c, &platforms, &mut report)?;
-        }
-        for v in &mut report.vulnerabilities {
-            v.known_exploited = std::iter::once(&v.id)
-                .chain(v.aliases.iter())
-                .filter(|id| id.starts_with("CVE-"))
-                .try_fold(false, |acc, id| {
-                    Ok::<_, crate::error::Error>(acc || self.index.kev(id)?.is_some())
-                })?;
-            if v.known_exploited && v.severity < Severity::High {
-                // An unscored advisory that is exploited in the wild is not "info".
-                v.severity = Severity::High;
+            let mut mine = report.vulnerabilities.split_off(start);
+            if mine.is_empty() {
+                continue;
             }
+            dedupe_component(&mut mine);
+            let kev = self.kev.as_ref();
+            for v in &mut mine {
+                v.known_exploited = kev.is_some_and(|k| {
+                    std::iter::once(&v.id)
+                        .chain(v.aliases.iter())
+                        .any(|id| k.contains(id))
+                });
+                if v.known_exploited && v.severity < Severity::High {
+                    // An unscored advisory that is exploited in the wild is not "info".
+                    v.severity = Severity::High;
+                }
+            }
+            mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            per_component.push((component_key(c), mine));
         }
-        dedupe(&mut report.vulnerabilities);
-        report
-            .vulnerabilities
-            .sort_by(|a, b| a.component.cmp(&b.component).then(a.id.cmp(&b.id)));
+        per_component.sort_by(|a, b| a.0.cmp(&b.0));
+        report.vulnerabilities = per_component.into_iter().flat_map(|(_, v)| v).collect();
         report.not_comparable.sort();
         report.not_comparable.dedup();
         Ok(report)
@@ -146,12 +240,21 @@ impl<'i> Matcher<'i> {
             }
             for name in names {
                 report.lookups += 1;
-                for (adv, aff) in self.index.by_package(eco, &name)? {
+                let lookup = (eco.clone(), name.clone());
+                if !self.package_cache.contains_key(&lookup) {
+                    let rows = self.index.package_ranges(eco, &name)?;
+                    self.package_cache.insert(lookup.clone(), rows);
+                }
+                for (rowid, source, aff) in &self.package_cache[&lookup] {
                     if let Some((matched, fixed)) =
-                        affects(&aff, scheme, version, &mut report.bad_ranges)
+                        affects(aff, scheme, version, &mut report.bad_ranges)
                     {
+                        let Some(header) = header(self.index, &mut self.headers, *rowid)? else {
+                            continue;
+                        };
+                        let adv = &*header;
                         report.vulnerabilities.push(vulnerability(
-                            &adv,
+                            adv,
                             &key,
                             fixed,
                             format!("osv {eco} {name} {version} in {matched}"),
@@ -159,7 +262,7 @@ impl<'i> Matcher<'i> {
                                 searched: format!("osv {eco} {name} {version}"),
                                 matched,
                                 scheme: scheme.as_str().to_string(),
-                                source: adv.source.clone(),
+                                source: source.clone(),
                             },
                         ));
                     }
@@ -179,6 +282,9 @@ impl<'i> Matcher<'i> {
             });
             return Ok(());
         }
+        let Some(parsed_version) = generic::parse(up) else {
+            return Ok(());
+        };
         let mut seen = BTreeSet::new();
         for name in &c.cpes {
             let Some(parsed) = cpe::parse(name) else {
@@ -190,14 +296,28 @@ impl<'i> Matcher<'i> {
             }
             report.lookups += 1;
             if !self.cpe_cache.contains_key(&vp) {
-                let rows = self.index.by_cpe(&vp.0, &vp.1)?;
-                self.cpe_cache.insert(vp.clone(), rows);
+                let rows = self.index.cpe_ranges(&vp.0, &vp.1)?;
+                let prepared: Vec<Prepared> = rows
+                    .into_iter()
+                    .map(|(a, s, r)| Prepared::new(a, s, r))
+                    .collect();
+                self.cpe_cache.insert(vp.clone(), prepared);
             }
             let rows = &self.cpe_cache[&vp];
-            for (adv, range) in rows {
-                let Some(matched) = cpe_affects(range, up, &mut report.bad_ranges) else {
+            for p in rows {
+                if p.unparseable {
+                    report.bad_ranges += 1;
+                    continue;
+                }
+                if !p.contains(&parsed_version) {
+                    continue;
+                }
+                let Some(header) = header(self.index, &mut self.headers, p.advisory)? else {
                     continue;
                 };
+                let adv = &*header;
+                let range = &p.range;
+                let matched = range.describe();
                 if !range.platforms.is_empty()
                     && !range.platforms.iter().any(|p| platforms.contains(p))
                 {
@@ -215,13 +335,30 @@ impl<'i> Matcher<'i> {
                         searched,
                         matched,
                         scheme: Scheme::Generic.as_str().to_string(),
-                        source: adv.source.clone(),
+                        source: p.source.clone(),
                     },
                 ));
             }
         }
         Ok(())
     }
+}
+
+/// An advisory's header, fetched once per match run.
+fn header(
+    index: &Index,
+    headers: &mut HashMap<i64, std::sync::Arc<AdvisoryRow>>,
+    rowid: i64,
+) -> Result<Option<std::sync::Arc<AdvisoryRow>>> {
+    if let Some(h) = headers.get(&rowid) {
+        return Ok(Some(h.clone()));
+    }
+    let Some(h) = index.advisory_row(rowid)? else {
+        return Ok(None);
+    };
+    let h = std::sync::Arc::new(h);
+    headers.insert(rowid, h.clone());
+    Ok(Some(h))
 }
 
 fn vulnerability(
@@ -245,18 +382,18 @@ fn vulnerability(
     }
 }
 
-/// One vulnerability per component and advisory; an advisory whose id is another's alias
-/// (DSA-… aliasing CVE-…) for the same component is kept once, under the CVE.
-fn dedupe(v: &mut Vec<Vulnerability>) {
-    let mut by: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let mut out: Vec<Vulnerability> = Vec::new();
-    for x in v.drain(..) {
-        let names: Vec<String> = std::iter::once(x.id.clone())
-            .chain(x.aliases.iter().cloned())
-            .collect();
-        let hit = names
-            .iter()
-            .find_map(|n| by.get(&(x.component.clone(), n.clone())).copied());
+/// One vulnerability per advisory for one component's matches; an advisory whose id is
+/// another's alias (DSA-… aliasing CVE-…) is kept once, under the CVE.
+fn dedupe_component(group: &mut Vec<Vulnerability>) {
+    if group.len() < 2 {
+        return;
+    }
+    let mut by: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Vulnerability> = Vec::with_capacity(group.len());
+    for x in group.drain(..) {
+        let hit = std::iter::once(&x.id)
+            .chain(x.aliases.iter())
+            .find_map(|n| by.get(n).copied());
         match hit {
             Some(i) => {
                 let y = &mut out[i];
@@ -269,19 +406,19 @@ fn dedupe(v: &mut Vec<Vulnerability>) {
                     y.aliases.push(x.id);
                 }
                 y.aliases.sort();
-                for n in std::iter::once(y.id.clone()).chain(y.aliases.clone()) {
-                    by.insert((y.component.clone(), n), i);
+                for n in std::iter::once(&y.id).chain(y.aliases.iter()) {
+                    by.insert(n.clone(), i);
                 }
             }
             None => {
-                for n in names {
-                    by.insert((x.component.clone(), n), out.len());
+                for n in std::iter::once(&x.id).chain(x.aliases.iter()) {
+                    by.insert(n.clone(), out.len());
                 }
                 out.push(x);
             }
         }
     }
-    *v = out;
+    *group = out;
 }
 
 /// Whether an OSV affected entry contains `version`; returns the matching range described,
@@ -378,50 +515,15 @@ fn in_range(
 }
 
 /// Whether an NVD CPE match contains upstream version `v`; returns the range described.
+/// A bound (or `v`) the generic scheme cannot parse counts in `bad` and never matches.
 pub fn cpe_affects(r: &CpeRange, v: &str, bad: &mut u64) -> Option<String> {
-    let g = Scheme::Generic;
-    let cmp = |bound: &str, bad: &mut u64| -> Option<Ordering> {
-        match g.compare(v, bound) {
-            Ok(o) => Some(o),
-            Err(_) => {
-                *bad += 1;
-                None
-            }
-        }
-    };
-    if let Some(exact) = &r.version {
-        return (cmp(exact, bad)? == Ordering::Equal).then(|| r.describe());
-    }
-    let bounded = r.start_including.is_some()
-        || r.start_excluding.is_some()
-        || r.end_including.is_some()
-        || r.end_excluding.is_some();
-    if !bounded {
-        // "Every version" criteria (`product:*` with no range): too broad to match a version
-        // on; NVD uses it for products it did not analyse.
+    let p = Prepared::new(0, String::new(), r.clone());
+    if p.unparseable {
+        *bad += 1;
         return None;
     }
-    if let Some(b) = &r.start_including
-        && cmp(b, bad)? == Ordering::Less
-    {
-        return None;
-    }
-    if let Some(b) = &r.start_excluding
-        && cmp(b, bad)? != Ordering::Greater
-    {
-        return None;
-    }
-    if let Some(b) = &r.end_including
-        && cmp(b, bad)? == Ordering::Greater
-    {
-        return None;
-    }
-    if let Some(b) = &r.end_excluding
-        && cmp(b, bad)? != Ordering::Less
-    {
-        return None;
-    }
-    Some(r.describe())
+    let v = generic::parse(v)?;
+    p.contains(&v).then(|| r.describe())
 }
 
 #[cfg(test)]

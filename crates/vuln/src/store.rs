@@ -5,6 +5,8 @@
 //!
 //! Schema changelog (bump [`SCHEMA_VERSION`] on any change; old indexes must be re-imported):
 //! - 1: advisories, packages, cpes, kev, sources, meta.
+//! - 2: packages and cpes clustered by their lookup key (`WITHOUT ROWID`), so a product's
+//!   ranges are read in one sequential scan (`seq`: the range's position in its advisory).
 
 use std::path::Path;
 
@@ -16,7 +18,7 @@ use crate::advisory::{self, Advisory, Affected, Bounds, CpeRange, KevEntry, Pars
 use crate::error::{Error, Result};
 
 /// Schema version of indexes this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,13 +26,13 @@ CREATE TABLE sources(name TEXT PRIMARY KEY, kind TEXT NOT NULL, records INTEGER 
                      skipped INTEGER NOT NULL, imported TEXT NOT NULL);
 CREATE TABLE advisories(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, aliases TEXT NOT NULL,
                         summary TEXT, severity TEXT, cvss REAL, url TEXT, source TEXT NOT NULL);
-CREATE TABLE packages(advisory INTEGER NOT NULL, source TEXT NOT NULL, ecosystem TEXT NOT NULL,
-                      name TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX packages_by_name ON packages(ecosystem, name);
+CREATE TABLE packages(ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
+                      source TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+                      PRIMARY KEY(ecosystem, name, advisory, source, seq)) WITHOUT ROWID;
 CREATE INDEX packages_by_advisory ON packages(advisory, source);
-CREATE TABLE cpes(advisory INTEGER NOT NULL, source TEXT NOT NULL, vendor TEXT NOT NULL,
-                  product TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX cpes_by_product ON cpes(vendor, product);
+CREATE TABLE cpes(vendor TEXT NOT NULL, product TEXT NOT NULL, advisory INTEGER NOT NULL,
+                  source TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+                  PRIMARY KEY(vendor, product, advisory, source, seq)) WITHOUT ROWID;
 CREATE INDEX cpes_by_advisory ON cpes(advisory, source);
 CREATE TABLE kev(cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, name TEXT NOT NULL,
                  ransomware INTEGER NOT NULL);
@@ -144,6 +146,9 @@ impl Index {
             return Err(Error::Missing { path: p });
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(db_err(&p))?;
+        // Matching reads many pages at random: map the file instead of read() per page.
+        conn.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;")
             .map_err(db_err(&p))?;
         let idx = Index { conn, path: p };
         idx.check_schema()?;
@@ -283,10 +288,10 @@ impl Index {
                 .prepare_cached("DELETE FROM cpes WHERE advisory = ?1 AND source = ?2")
                 .map_err(&e)?;
             let mut ins_pkg = tx
-                .prepare_cached("INSERT INTO packages(advisory, source, ecosystem, name, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached("INSERT OR REPLACE INTO packages(advisory, source, ecosystem, name, seq, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(&e)?;
             let mut ins_cpe = tx
-                .prepare_cached("INSERT INTO cpes(advisory, source, vendor, product, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached("INSERT OR REPLACE INTO cpes(advisory, source, vendor, product, seq, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(&e)?;
             let mut ins_kev = tx
                 .prepare_cached("INSERT OR REPLACE INTO kev(cve, date_added, name, ransomware) VALUES (?1, ?2, ?3, ?4)")
@@ -309,16 +314,16 @@ impl Index {
                     .map_err(&e)?;
                 del_pkg.execute(params![rowid, name]).map_err(&e)?;
                 del_cpe.execute(params![rowid, name]).map_err(&e)?;
-                for p in &a.affected {
+                for (seq, p) in a.affected.iter().enumerate() {
                     let data = serde_json::to_string(p).unwrap_or_default();
                     ins_pkg
-                        .execute(params![rowid, name, p.ecosystem, p.name, data])
+                        .execute(params![rowid, name, p.ecosystem, p.name, seq as i64, data])
                         .map_err(&e)?;
                 }
-                for c in &a.cpes {
+                for (seq, c) in a.cpes.iter().enumerate() {
                     let data = serde_json::to_string(c).unwrap_or_default();
                     ins_cpe
-                        .execute(params![rowid, name, c.vendor, c.product, data])
+                        .execute(params![rowid, name, c.vendor, c.product, seq as i64, data])
                         .map_err(&e)?;
                 }
             }
@@ -353,6 +358,16 @@ impl Index {
         self.conn
             .execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             .map_err(db_err(&self.path))
+    }
+
+    /// Runs `f` inside one read transaction: SQLite then takes its file lock once instead of
+    /// once per query (matching makes tens of thousands of small queries).
+    pub fn read<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let e = db_err(&self.path);
+        self.conn.execute_batch("BEGIN DEFERRED").map_err(&e)?;
+        let out = f();
+        self.conn.execute_batch("COMMIT").map_err(&e)?;
+        out
     }
 
     /// What is in the index.
@@ -455,6 +470,79 @@ impl Index {
             .collect())
     }
 
+    /// CPE ranges for `vendor:product` without their advisories' headers: (advisory rowid,
+    /// source file, range). The matcher fetches a header only when a range matches.
+    pub fn cpe_ranges(&self, vendor: &str, product: &str) -> Result<Vec<(i64, String, CpeRange)>> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory, source, data FROM cpes WHERE vendor = ?1 AND product = ?2",
+            )
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map(params![vendor, product], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&e)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(a, s, d)| serde_json::from_str(&d).ok().map(|x| (a, s, x)))
+            .collect())
+    }
+
+    /// Ranges of package `name` of `ecosystem` without their advisories' headers: (advisory
+    /// rowid, source file, affected entry).
+    pub fn package_ranges(
+        &self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Vec<(i64, String, Affected)>> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory, source, data FROM packages WHERE ecosystem = ?1 AND name = ?2",
+            )
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map(params![ecosystem, name], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&e)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(a, s, d)| serde_json::from_str(&d).ok().map(|x| (a, s, x)))
+            .collect())
+    }
+
+    /// The header of the advisory with this rowid.
+    pub fn advisory_row(&self, rowid: i64) -> Result<Option<AdvisoryRow>> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, aliases, summary, severity, cvss, url, source, '' FROM advisories WHERE rowid = ?1",
+            )
+            .map_err(&e)?;
+        stmt.query_row([rowid], Index::row)
+            .optional()
+            .map(|r| r.map(|(a, _)| a))
+            .map_err(e)
+    }
+
     /// The KEV entry for a CVE id.
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
         let e = db_err(&self.path);
@@ -474,7 +562,22 @@ impl Index {
         .map_err(e)
     }
 
-    /// A list of every advisory header (for tests and tools).
+    /// Every CVE id in the KEV table (a small table, read once per match run).
+    pub fn kev_ids(&self) -> Result<std::collections::HashSet<String>> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT cve FROM kev")
+            .map_err(&e)?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?;
+        Ok(ids)
+    }
+
+    /// One advisory's header (for tests and tools).
     pub fn advisory(&self, id: &str) -> Result<Option<Advisory>> {
         let e = db_err(&self.path);
         let row = self
