@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use std::io::Read;
-
 use anyhow::Context;
 use netvet_forge::recipe::Recipe;
 use netvet_unpack::materialize::{WriteOptions, Writer};
