@@ -228,7 +228,7 @@ impl Classifiers {
             let names = e
                 .files
                 .iter()
-                .map(|g| glob_regex(g).map_err(|m| at(m)))
+                .map(|g| glob_regex(g).map_err(&at))
                 .collect::<Result<Vec<_>, _>>()?;
             list.push(Classifier {
                 id: e.id,
