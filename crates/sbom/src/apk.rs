@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use netvet_unpack::Tree;
 
 use crate::classifier::Classifiers;
-use crate::identity;
-use crate::installed::{Installed, find, package, read_db};
+use crate::installed::{Installed, Record, find, package, read_db};
 use crate::os::Distro;
 
 /// Cataloger id.
@@ -17,7 +16,7 @@ pub const ID: &str = "apk-db-cataloger";
 const MAX_PACKAGES: usize = 200_000;
 
 #[derive(Default)]
-struct Record {
+struct DbEntry {
     fields: BTreeMap<char, String>,
     files: Vec<String>,
     dir: String,
@@ -37,7 +36,7 @@ pub fn catalog(
         };
         let root = db.image_root();
         let distro = distros.get(root);
-        let mut records = vec![Record::default()];
+        let mut records = vec![DbEntry::default()];
         for line in text.lines() {
             let Some(cur) = records.last_mut() else { break };
             if line.trim().is_empty() {
@@ -49,7 +48,7 @@ pub fn catalog(
                         ));
                         break;
                     }
-                    records.push(Record::default());
+                    records.push(DbEntry::default());
                 }
                 continue;
             }
@@ -79,35 +78,19 @@ pub fn catalog(
             };
             let arch = r.fields.get(&'A').map_or("", String::as_str);
             let origin = r.fields.get(&'o').map(String::as_str);
-            let ns = distro.map_or("alpine", |d| d.id.as_str());
-            let dq = distro.map(Distro::qualifier).unwrap_or_default();
-            let purl = identity::purl(
-                "apk",
-                Some(ns),
-                name,
-                Some(version),
-                &[("arch", arch), ("distro", &dq)],
-            );
-            let mut props = BTreeMap::new();
-            if let Some(l) = r.fields.get(&'L') {
-                props.insert("license".to_string(), l.clone());
-            }
-            if let Some(eco) = distro.and_then(Distro::osv_ecosystem) {
-                props.insert("osv:ecosystem".to_string(), eco);
-            }
-            if let Some(d) = distro {
-                props.insert("distro".to_string(), d.qualifier());
-            }
-            let component = package(
-                classifiers,
-                ID,
-                &db.path,
+            let record = Record {
+                cataloger: ID,
+                db_path: &db.path,
+                purl_type: "apk",
+                default_namespace: "alpine",
                 name,
                 version,
-                purl,
-                origin,
-                props,
-            );
+                arch,
+                source: origin,
+                license: r.fields.get(&'L').map(String::as_str),
+                distro,
+            };
+            let component = package(classifiers, &record, BTreeMap::new());
             out.push(Installed {
                 component,
                 files: r.files,

@@ -7,8 +7,7 @@ use netvet_unpack::Tree;
 
 use crate::classifier::Classifiers;
 use crate::control;
-use crate::identity;
-use crate::installed::{Installed, find, list_paths, package, read_db};
+use crate::installed::{Installed, Record, find, list_paths, package, read_db};
 use crate::os::Distro;
 
 /// Cataloger id.
@@ -63,35 +62,23 @@ pub fn catalog(
                 },
                 None => (name.to_string(), None),
             };
-            let ns = distro.map_or("debian", |d| d.id.as_str());
-            let dq = distro.map(Distro::qualifier).unwrap_or_default();
-            let purl = identity::purl(
-                "deb",
-                Some(ns),
-                name,
-                Some(version),
-                &[("arch", arch), ("distro", &dq)],
-            );
             let mut props = BTreeMap::new();
-            if let Some(eco) = distro.and_then(Distro::osv_ecosystem) {
-                props.insert("osv:ecosystem".to_string(), eco);
-            }
-            if let Some(d) = distro {
-                props.insert("distro".to_string(), d.qualifier());
-            }
             if let Some(sv) = source_version {
                 props.insert("package:source-version".to_string(), sv);
             }
-            let component = package(
-                classifiers,
-                ID,
-                &db.path,
+            let record = Record {
+                cataloger: ID,
+                db_path: &db.path,
+                purl_type: "deb",
+                default_namespace: "debian",
                 name,
                 version,
-                purl,
-                Some(&source),
-                props,
-            );
+                arch,
+                source: Some(&source),
+                license: None,
+                distro,
+            };
+            let component = package(classifiers, &record, props);
             let mut files = Vec::new();
             for list in [format!("{name}.list"), format!("{name}:{arch}.list")] {
                 if let Some(e) = tree.get(&format!("{root}!/var/lib/dpkg/info/{list}"))

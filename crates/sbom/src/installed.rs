@@ -7,6 +7,7 @@ use netvet_unpack::{Entry, Tree};
 
 use crate::classifier::Classifiers;
 use crate::identity;
+use crate::os::Distro;
 
 /// Largest package database read (bytes); larger ones are reported and skipped.
 pub const MAX_DB_BYTES: u64 = 64 << 20;
@@ -45,39 +46,70 @@ pub fn read_db(tree: &Tree, e: &Entry, problems: &mut Vec<String>) -> Option<Str
     }
 }
 
-/// A package component: CPEs come from the classifier that lists the package name (so
-/// `dnsmasq-full` gets `thekelleys:dnsmasq`), with the upstream version.
-#[allow(clippy::too_many_arguments)]
+/// What a package database says about one installed package.
+pub struct Record<'a> {
+    /// Cataloger id (evidence).
+    pub cataloger: &'a str,
+    /// Virtual path of the database (evidence).
+    pub db_path: &'a str,
+    /// PURL type (`deb`, `opkg`, `apk`) and the namespace used when no distribution is known.
+    pub purl_type: &'a str,
+    pub default_namespace: &'a str,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub arch: &'a str,
+    /// Source package name, when it differs or is known.
+    pub source: Option<&'a str>,
+    pub license: Option<&'a str>,
+    pub distro: Option<&'a Distro>,
+}
+
+/// A package component: PURL with `arch` and `distro` qualifiers, the distribution's OSV
+/// ecosystem, and CPEs from the classifier that lists the package (or its source) name, so
+/// `dnsmasq-full` gets `thekelleys:dnsmasq`, with the upstream version.
 pub fn package(
     classifiers: &Classifiers,
-    cataloger: &str,
-    db_path: &str,
-    name: &str,
-    version: &str,
-    purl: String,
-    source: Option<&str>,
+    r: &Record<'_>,
     mut properties: BTreeMap<String, String>,
 ) -> Component {
-    let upstream = identity::upstream_version(version);
+    let upstream = identity::upstream_version(r.version);
     let cpes = classifiers
-        .for_package(name)
-        .or_else(|| source.and_then(|s| classifiers.for_package(s)))
+        .for_package(r.name)
+        .or_else(|| r.source.and_then(|s| classifiers.for_package(s)))
         .map(|c| c.cpes_for(Some(upstream)))
         .unwrap_or_default();
-    if let Some(s) = source.filter(|s| *s != name) {
+    let ns = r.distro.map_or(r.default_namespace, |d| d.id.as_str());
+    let dq = r.distro.map(Distro::qualifier).unwrap_or_default();
+    let purl = identity::purl(
+        r.purl_type,
+        Some(ns),
+        r.name,
+        Some(r.version),
+        &[("arch", r.arch), ("distro", &dq)],
+    );
+    if let Some(s) = r.source.filter(|s| *s != r.name) {
         properties.insert("package:source".to_string(), s.to_string());
     }
+    if let Some(l) = r.license {
+        properties.insert("license".to_string(), l.to_string());
+    }
+    if let Some(d) = r.distro {
+        properties.insert("distro".to_string(), d.qualifier());
+        if let Some(eco) = d.osv_ecosystem() {
+            properties.insert("osv:ecosystem".to_string(), eco);
+        }
+    }
     Component {
-        name: name.to_string(),
-        version: Some(version.to_string()),
+        name: r.name.to_string(),
+        version: Some(r.version.to_string()),
         kind: ComponentType::Package,
         purl: Some(purl),
         cpes,
         end_of_support: None,
         unsupported: false,
         evidence: vec![ComponentEvidence {
-            path: db_path.to_string(),
-            cataloger: cataloger.to_string(),
+            path: r.db_path.to_string(),
+            cataloger: r.cataloger.to_string(),
             confidence: 1.0,
         }],
         properties,

@@ -10,8 +10,7 @@ use netvet_unpack::Tree;
 
 use crate::classifier::Classifiers;
 use crate::control;
-use crate::identity;
-use crate::installed::{Installed, find, list_paths, package, read_db};
+use crate::installed::{Installed, Record, find, list_paths, package, read_db};
 use crate::os::Distro;
 
 /// Cataloger id.
@@ -73,35 +72,23 @@ pub fn catalog(
                     continue;
                 };
                 let arch = field("Architecture").unwrap_or_default();
-                let ns = distro.map_or("openwrt", |d| d.id.as_str());
-                let dq = distro.map(Distro::qualifier).unwrap_or_default();
-                let purl = identity::purl(
-                    "opkg",
-                    Some(ns),
-                    name,
-                    Some(&version),
-                    &[("arch", &arch), ("distro", &dq)],
-                );
-                let mut props = BTreeMap::new();
-                if let Some(l) = field("License") {
-                    props.insert("license".to_string(), l);
-                }
-                if let Some(d) = distro {
-                    props.insert("distro".to_string(), d.qualifier());
-                }
                 let source = field("SourceName").or_else(|| {
                     field("Source").map(|s| s.rsplit('/').next().unwrap_or(&s).to_string())
                 });
-                let component = package(
-                    classifiers,
-                    ID,
-                    &db.path,
+                let license = field("License");
+                let record = Record {
+                    cataloger: ID,
+                    db_path: &db.path,
+                    purl_type: "opkg",
+                    default_namespace: "openwrt",
                     name,
-                    &version,
-                    purl,
-                    source.as_deref(),
-                    props,
-                );
+                    version: &version,
+                    arch: &arch,
+                    source: source.as_deref(),
+                    license: license.as_deref(),
+                    distro,
+                };
+                let component = package(classifiers, &record, BTreeMap::new());
                 let files = tree
                     .get(&format!("{info}/{name}.list"))
                     .and_then(|e| read_db(tree, e, problems))

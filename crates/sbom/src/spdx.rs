@@ -17,10 +17,10 @@ fn purpose(c: &Component) -> &'static str {
     }
 }
 
-/// `SPDXRef-` ids allow letters, digits, `.` and `-`.
-fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
-    let clean: String = name
-        .chars()
+/// `s` with every character but letters, digits, `.` and `-` replaced by `-` (what
+/// `SPDXRef-` ids and namespace URIs may hold).
+fn id_chars(s: &str) -> String {
+    s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
                 c
@@ -28,8 +28,11 @@ fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
                 '-'
             }
         })
-        .collect();
-    format!("SPDXRef-{prefix}-{clean}-{n}")
+        .collect()
+}
+
+fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
+    format!("SPDXRef-{prefix}-{}-{n}", id_chars(name))
 }
 
 /// The SPDX 2.3 document for an image's components. SPDX requires a creation time: pass
@@ -94,17 +97,7 @@ pub fn write(subject: &Subject<'_>, components: &[Component]) -> Value {
             "relatedSpdxElement": id,
         }));
     }
-    let safe_name: String = subject
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let safe_name = id_chars(subject.name);
     json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",

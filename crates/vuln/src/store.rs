@@ -426,75 +426,14 @@ impl Index {
         ))
     }
 
-    /// Advisories affecting package `name` of `ecosystem`, with the affected entry.
-    pub fn by_package(&self, ecosystem: &str, name: &str) -> Result<Vec<(AdvisoryRow, Affected)>> {
-        let e = db_err(&self.path);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT a.id, a.aliases, a.summary, a.severity, a.cvss, a.url, p.source, p.data
-                 FROM packages p JOIN advisories a ON a.rowid = p.advisory
-                 WHERE p.ecosystem = ?1 AND p.name = ?2 ORDER BY a.id",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map(params![ecosystem, name], Index::row)
-            .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(&e)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(a, d)| serde_json::from_str(&d).ok().map(|x| (a, x)))
-            .collect())
-    }
-
-    /// Advisories with a CPE match for `vendor:product`.
-    pub fn by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<(AdvisoryRow, CpeRange)>> {
-        let e = db_err(&self.path);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT a.id, a.aliases, a.summary, a.severity, a.cvss, a.url, c.source, c.data
-                 FROM cpes c JOIN advisories a ON a.rowid = c.advisory
-                 WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY a.id",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map(params![vendor, product], Index::row)
-            .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(&e)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(a, d)| serde_json::from_str(&d).ok().map(|x| (a, x)))
-            .collect())
-    }
-
     /// CPE ranges for `vendor:product` without their advisories' headers: (advisory rowid,
     /// source file, range). The matcher fetches a header only when a range matches.
     pub fn cpe_ranges(&self, vendor: &str, product: &str) -> Result<Vec<(i64, String, CpeRange)>> {
-        let e = db_err(&self.path);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT advisory, source, data FROM cpes WHERE vendor = ?1 AND product = ?2",
-            )
-            .map_err(&e)?;
-        let rows = stmt
-            .query_map(params![vendor, product], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(&e)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(a, s, d)| serde_json::from_str(&d).ok().map(|x| (a, s, x)))
-            .collect())
+        self.ranges(
+            "SELECT advisory, source, data FROM cpes WHERE vendor = ?1 AND product = ?2",
+            vendor,
+            product,
+        )
     }
 
     /// Ranges of package `name` of `ecosystem` without their advisories' headers: (advisory
@@ -504,15 +443,25 @@ impl Index {
         ecosystem: &str,
         name: &str,
     ) -> Result<Vec<(i64, String, Affected)>> {
+        self.ranges(
+            "SELECT advisory, source, data FROM packages WHERE ecosystem = ?1 AND name = ?2",
+            ecosystem,
+            name,
+        )
+    }
+
+    /// Rows of (advisory, source, JSON data) for a two-column key; undecodable data is
+    /// skipped.
+    fn ranges<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        a: &str,
+        b: &str,
+    ) -> Result<Vec<(i64, String, T)>> {
         let e = db_err(&self.path);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT advisory, source, data FROM packages WHERE ecosystem = ?1 AND name = ?2",
-            )
-            .map_err(&e)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(&e)?;
         let rows = stmt
-            .query_map(params![ecosystem, name], |r| {
+            .query_map(params![a, b], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -656,9 +605,9 @@ mod tests {
         let osv = br#"{"id":"OSV-1","affected":[{"package":{"ecosystem":"Debian:12","name":"x"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-1"}]}]}]}"#;
         idx.import("a.json", osv, &Bounds::default()).unwrap();
         idx.import("a.json", osv, &Bounds::default()).unwrap();
-        assert_eq!(idx.by_package("Debian:12", "x").unwrap().len(), 1);
+        assert_eq!(idx.package_ranges("Debian:12", "x").unwrap().len(), 1);
         idx.import("b.json", osv, &Bounds::default()).unwrap();
-        assert_eq!(idx.by_package("Debian:12", "x").unwrap().len(), 2);
+        assert_eq!(idx.package_ranges("Debian:12", "x").unwrap().len(), 2);
         let s = idx.status().unwrap();
         assert_eq!((s.advisories, s.package_ranges, s.sources.len()), (1, 2, 2));
     }

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use netvet_model::{Component, ComponentEvidence, ComponentType, Severity};
 use netvet_sbom::cyclonedx::ReadLimits;
-use netvet_vuln::eos::EndOfSupport;
-use netvet_vuln::{Matcher, vex};
+use netvet_vuln::vex;
 
 use super::limits::LimitArgs;
 use super::sbom::{as_of, catalog_image, cataloger};
@@ -118,19 +117,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let (_, catalog) = catalog_image(&args.target, &args.limits, &cataloger(None)?)?;
         (catalog.components, catalog.problems)
     };
-    let eos = EndOfSupport::builtin()?;
-    eos.annotate(&mut components, &today);
     let index = super::db::open_for_matching(args.db.as_deref())?;
     let status = index.status()?;
-    let mut report = Matcher::new(&index).match_all(&components)?;
     let mut statements = Vec::new();
     for v in &args.vex {
         let bytes = std::fs::read(v).with_context(|| format!("cannot read {}", v.display()))?;
         statements.extend(vex::parse(&v.display().to_string(), &bytes)?);
     }
-    report.suppressed = vex::apply(&mut report.vulnerabilities, &statements);
-    let mut findings = netvet_vuln::findings::findings(&report.vulnerabilities, &components);
-    findings.extend(eos.findings(&components, &today));
+    let (report, findings) = netvet_vuln::assess(&mut components, &index, &statements, &today)?;
     match output::choose(args.format) {
         Format::Json => output::print_json(&serde_json::json!({
             "schema": "netvet.vulns/1",
