@@ -23,6 +23,10 @@ enum Command {
     Identify(cmd::identify::Args),
     Unpack(cmd::unpack::Args),
     Scan(cmd::scan::Args),
+    Sbom(cmd::sbom::Args),
+    Vulns(cmd::vulns::Args),
+    #[command(subcommand)]
+    Db(cmd::db::Command),
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -39,6 +43,9 @@ fn main() -> ExitCode {
         Command::Identify(a) => cmd::identify::run(a),
         Command::Unpack(a) => cmd::unpack::run(a),
         Command::Scan(a) => cmd::scan::run(a),
+        Command::Sbom(a) => cmd::sbom::run(a),
+        Command::Vulns(a) => cmd::vulns::run(a),
+        Command::Db(c) => cmd::db::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

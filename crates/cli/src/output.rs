@@ -13,6 +13,15 @@ pub enum Format {
     Json,
 }
 
+/// The format asked for, else a table on a terminal and JSON otherwise.
+pub fn choose(f: Option<Format>) -> Format {
+    f.unwrap_or(if io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    })
+}
+
 /// Prints `value` as canonical JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = netvet_model::json::to_canonical_string(value)?;

@@ -12,5 +12,6 @@ pub mod scan;
 pub use finding::{Category, Finding, Location, Severity, fingerprint};
 pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};
 pub use scan::{
-    Component, ComponentEvidence, ComponentType, Port, Protocol, ScanReport, Service, Vulnerability,
+    Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol, ScanReport,
+    Service, Vulnerability,
 };

@@ -2,6 +2,8 @@
 //! their vulnerabilities, and a hardening summary. This is the evidence the assessment stage
 //! reads (`netvet assess --evidence DIR` takes files of this schema).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Location, Severity};
@@ -107,6 +109,10 @@ pub struct Component {
     #[serde(default)]
     pub unsupported: bool,
     pub evidence: Vec<ComponentEvidence>,
+    /// Facts catalogers recorded, keyed `namespace:name`: `dpkg:source`, `distro`,
+    /// `busybox:applets`, `kernel:release`, `license`...
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
 }
 
 /// Why a component is believed present.
@@ -138,6 +144,27 @@ pub struct Vulnerability {
     pub known_exploited: bool,
     /// How the match was made (ecosystem and range, or CPE).
     pub matched_by: String,
+    /// The advisory's one-line summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// What was searched and what matched, for explaining (and disputing) the match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<MatchEvidence>,
+}
+
+/// What a matcher searched for and what it found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchEvidence {
+    /// The lookup: `osv Debian:12 openssl 3.0.11-1~deb12u2` or a CPE such as
+    /// `cpe:2.3:a:openssl:openssl:1.0.1e:*:*:*:*:*:*:*`.
+    pub searched: String,
+    /// The advisory's range or version that contained the component's version:
+    /// `>=1.0.1, <1.0.1g` or `=1.0.1e`.
+    pub matched: String,
+    /// The version scheme that compared them: `dpkg`, `apk`, `semver`, `generic`.
+    pub scheme: String,
+    /// Where the advisory came from (the imported file or `builtin:...`).
+    pub source: String,
 }
 
 /// Hardening of the ELF binaries of one filesystem: counts, and each binary's properties.

@@ -1,6 +1,7 @@
 //! `netvet demo`: the project's main job on embedded sample data. It builds the sample
 //! devices' firmware from the recipes in `examples/firmware/` (embedded in the binary), then
-//! identifies and unpacks each image, and says where everything is.
+//! identifies and unpacks each image, lists its software and the known vulnerabilities and
+//! unsupported components in it (built-in advisories, offline), and says where everything is.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -47,6 +48,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "netvet demo: sample devices (fictional vendors) → {}",
         args.out.display()
     );
+    let cataloger = netvet_sbom::Cataloger::new()?;
+    let index = netvet_vuln::Index::builtin()?;
     for (name, text) in RECIPES {
         let recipe = Recipe::parse(name, text)?;
         let (file, bytes) = recipe.build(name)?;
@@ -61,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             file,
             human_size(bytes.len() as u64)
         );
-        unpack(&image, &unpacked.join(&file))?;
+        unpack(&image, &unpacked.join(&file), &cataloger, &index)?;
     }
     println!(
         "\nimages in {}, extracted trees in {} ({:.1} s)",
@@ -72,11 +75,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
-fn unpack(image: &Path, out: &Path) -> anyhow::Result<()> {
+fn unpack(
+    image: &Path,
+    out: &Path,
+    cataloger: &netvet_sbom::Cataloger,
+    index: &netvet_vuln::Index,
+) -> anyhow::Result<()> {
     let writer = Writer::new(out, WriteOptions::default())?;
-    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| writer.write_file(e, r);
+    let found = std::sync::Mutex::new(Vec::new());
+    // One pass: each file is written out and catalogued from the same bytes.
+    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| {
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes)?;
+        let c = cataloger.file(e, &bytes);
+        if !c.is_empty() {
+            found.lock().unwrap_or_else(|p| p.into_inner()).extend(c);
+        }
+        writer.write_file(e, &mut bytes.as_slice())
+    };
     let tree = netvet_unpack::walk_path(image, &netvet_unpack::Options::default(), &visit)?;
     let summary = writer.finish(&tree);
+    let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut catalog = cataloger.finish(&tree, found);
     let r = tree.report();
     for l in &r.layers {
         let depth = std::iter::successors(l.parent, |p| {
@@ -100,5 +120,39 @@ fn unpack(image: &Path, out: &Path) -> anyhow::Result<()> {
         summary.not_created.len(),
         r.all_warnings().count()
     );
+    let today = super::sbom::as_of(None)?;
+    netvet_vuln::eos::EndOfSupport::builtin()?.annotate(&mut catalog.components, &today);
+    let report = netvet_vuln::Matcher::new(index).match_all(&catalog.components)?;
+    println!("  software (netvet sbom):");
+    for c in &catalog.components {
+        let n = report
+            .vulnerabilities
+            .iter()
+            .filter(|v| v.component == netvet_vuln::matcher::component_key(c))
+            .count();
+        println!(
+            "    {:<14} {:<10} {}{}",
+            c.name,
+            c.version.as_deref().unwrap_or("?"),
+            if n > 0 {
+                format!("{n} known vulnerabilities")
+            } else {
+                String::new()
+            },
+            match (&c.end_of_support, c.unsupported) {
+                (Some(d), true) => format!("; unsupported since {d}"),
+                _ => String::new(),
+            }
+        );
+    }
+    let kev: Vec<&str> = report
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.known_exploited)
+        .map(|v| v.id.as_str())
+        .collect();
+    if !kev.is_empty() {
+        println!("    known exploited (CISA KEV): {}", kev.join(", "));
+    }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
+pub mod db;
 pub mod demo;
 pub mod identify;
 pub mod limits;
 pub mod scan;
+pub mod sbom;
 pub mod unpack;
+pub mod vulns;

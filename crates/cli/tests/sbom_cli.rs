@@ -1,0 +1,262 @@
+//! End-to-end tests of `netvet sbom`, `netvet vulns` and `netvet db` as users run them, on the
+//! demo's sample devices.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn netvet(args: &[&str], cache: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(args)
+        .env_remove("NETVET_DB")
+        .env("XDG_CACHE_HOME", cache)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .output()
+        .expect("netvet runs")
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.code().is_some(), "{o:?}");
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)))
+}
+
+/// The sample radio unit's firmware, built from its recipe.
+fn acme(dir: &Path) -> PathBuf {
+    let file = "acme-ru4400.toml";
+    let path = format!(
+        "{}/../../examples/firmware/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r =
+        netvet_forge::recipe::Recipe::parse(file, &std::fs::read_to_string(path).unwrap()).unwrap();
+    let (name, bytes) = r.build(file).unwrap();
+    let out = dir.join(name);
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ids(doc: &Value) -> Vec<String> {
+    let mut v: Vec<String> = doc["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn sbom_lists_components_and_writes_valid_deterministic_cyclonedx() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let img = img.to_str().unwrap();
+    let doc = json(&netvet(
+        &["sbom", img, "--format", "json", "--as-of", "2026-06-01"],
+        d.path(),
+    ));
+    assert_eq!(doc["schema"], "netvet.sbom/1");
+    let names: Vec<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["busybox", "dropbear", "thttpd", "openssl", "linux-kernel"]
+    );
+    let eos: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        eos,
+        ["nv-component-end-of-support", "nv-component-end-of-support"]
+    );
+
+    let a = netvet(&["sbom", img, "--format", "cyclonedx"], d.path());
+    let b = netvet(&["sbom", img, "--format", "cyclonedx"], d.path());
+    assert_eq!(a.stdout, b.stdout, "same image, same bytes");
+    let cdx = json(&a);
+    assert_eq!(cdx["specVersion"], "1.6");
+    assert_eq!(cdx["metadata"]["timestamp"], "2026-01-01T00:00:00Z");
+    let spdx = json(&netvet(&["sbom", img, "--format", "spdx"], d.path()));
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/spdx/spdx-schema-2.3.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(jsonschema::is_valid(&schema, &spdx));
+}
+
+#[test]
+fn vulns_work_offline_from_the_built_in_advisories_and_from_an_sbom() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let img = img.to_str().unwrap();
+    let out = netvet(
+        &["vulns", img, "--format", "json", "--fail-on", "critical"],
+        d.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "critical vulnerabilities reach --fail-on"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in advisories"));
+    let doc = json(&out);
+    assert_eq!(doc["schema"], "netvet.vulns/1");
+    let found = ids(&doc);
+    assert_eq!(found.len(), 12, "{found:?}");
+    assert!(
+        !found.contains(&"CVE-2016-7406".to_string()),
+        "fixed in 2016.74"
+    );
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["category"] == "vulnerability")
+            .count(),
+        12
+    );
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["category"] == "component")
+            .count(),
+        2
+    );
+
+    // The same components read back from the CycloneDX SBOM give the same matches.
+    let cdx = netvet(&["sbom", img, "--format", "cyclonedx"], d.path());
+    let sbom = d.path().join("acme.cdx.json");
+    std::fs::write(&sbom, &cdx.stdout).unwrap();
+    let from_sbom = json(&netvet(
+        &["vulns", sbom.to_str().unwrap(), "--format", "json"],
+        d.path(),
+    ));
+    assert_eq!(ids(&from_sbom), found);
+    let ok = netvet(&["vulns", img, "--format", "json"], d.path());
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn vex_marks_matches_not_affected() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let vex = d.path().join("vendor.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+            {"vulnerability": {"name": "CVE-2016-2148"}, "products": [{"@id": "pkg:generic/busybox@1.24.1"}],
+             "status": "not_affected", "justification": "vulnerable_code_not_present"}]}"#,
+    )
+    .unwrap();
+    let doc = json(&netvet(
+        &[
+            "vulns",
+            img.to_str().unwrap(),
+            "--vex",
+            vex.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        d.path(),
+    ));
+    assert!(!ids(&doc).contains(&"CVE-2016-2148".to_string()));
+    assert_eq!(
+        doc["suppressed"][0]["statement"]["justification"],
+        "vulnerable_code_not_present"
+    );
+}
+
+#[test]
+fn db_import_status_and_schema_mismatch() {
+    let d = tempfile::tempdir().unwrap();
+    let db = d.path().join("idx/advisories.db");
+    let db_s = db.to_str().unwrap();
+    let adv = repo().join("advisories");
+    let out = netvet(
+        &[
+            "db",
+            "import",
+            adv.to_str().unwrap(),
+            "--db",
+            db_s,
+            "--no-builtin",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = json(&netvet(
+        &["db", "status", "--db", db_s, "--format", "json"],
+        d.path(),
+    ));
+    assert_eq!(
+        status["status"]["schema_version"],
+        netvet_vuln::store::SCHEMA_VERSION
+    );
+    assert_eq!(status["status"]["built"], "2026-01-01T00:00:00Z");
+    assert_eq!(status["status"]["kev_entries"], 5);
+    assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 8);
+
+    // NETVET_DB chooses the index too; matching against it equals the built-in set.
+    let img = acme(d.path());
+    let via_env = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["vulns", img.to_str().unwrap(), "--format", "json"])
+        .env("NETVET_DB", &db)
+        .output()
+        .unwrap();
+    assert_eq!(ids(&json(&via_env)).len(), 12);
+
+    // A hostile file: refused with its name, nothing else changes.
+    let bad = d.path().join("bad.json");
+    std::fs::write(&bad, "[".repeat(10_000)).unwrap();
+    let out = netvet(
+        &["db", "import", bad.to_str().unwrap(), "--db", db_s],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+
+    // An index of another schema version: a clear error saying to re-import.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let out = netvet(&["vulns", img.to_str().unwrap(), "--db", db_s], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("schema 99") && err.contains("re-import"),
+        "{err}"
+    );
+    // A missing index that the user named is an error, not a silent fallback.
+    let out = netvet(
+        &["vulns", img.to_str().unwrap(), "--db", "/nonexistent/x.db"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,86 @@
+//! Vulnerabilities as findings of category `vulnerability` (what `netvet scan` reports).
+
+use std::collections::BTreeMap;
+
+use netvet_model::{Category, Component, Finding, Location, Vulnerability, fingerprint};
+
+/// Check id of vulnerability findings.
+pub const CHECK: &str = "nv-known-vulnerability";
+
+/// One finding per vulnerability, located at the first file of its component.
+pub fn findings(vulns: &[Vulnerability], components: &[Component]) -> Vec<Finding> {
+    let path_of: BTreeMap<String, String> = components
+        .iter()
+        .map(|c| {
+            (
+                crate::matcher::component_key(c),
+                c.evidence
+                    .first()
+                    .map(|e| e.path.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    vulns
+        .iter()
+        .map(|v| {
+            let path = path_of.get(&v.component).cloned().unwrap_or_default();
+            let mut details = BTreeMap::new();
+            details.insert("component".to_string(), serde_json::json!(v.component));
+            if let Some(c) = v.cvss {
+                details.insert("cvss".to_string(), serde_json::json!(c));
+            }
+            if let Some(f) = &v.fixed_in {
+                details.insert("fixed_in".to_string(), serde_json::json!(f));
+            }
+            if let Some(e) = &v.evidence {
+                details.insert("searched".to_string(), serde_json::json!(e.searched));
+                details.insert("matched".to_string(), serde_json::json!(e.matched));
+                details.insert("scheme".to_string(), serde_json::json!(e.scheme));
+                details.insert("advisory_source".to_string(), serde_json::json!(e.source));
+            }
+            let mut references: Vec<String> = std::iter::once(&v.id)
+                .chain(&v.aliases)
+                .filter(|id| id.starts_with("CVE-"))
+                .map(|id| format!("cve:{id}"))
+                .collect();
+            references.sort();
+            references.dedup();
+            Finding {
+                id: fingerprint(CHECK, &[&path, &v.component, &v.id]),
+                check: CHECK.to_string(),
+                title: format!(
+                    "{}{} in {}",
+                    v.id,
+                    if v.known_exploited {
+                        " (known exploited)"
+                    } else {
+                        ""
+                    },
+                    v.component
+                ),
+                severity: v.severity,
+                category: Category::Vulnerability,
+                cwe: Vec::new(),
+                location: Location {
+                    path,
+                    offset: None,
+                    line: None,
+                },
+                evidence: v.matched_by.clone(),
+                remediation: match &v.fixed_in {
+                    Some(f) => format!("Update to {f} or later (or a vendor build with the fix)."),
+                    None => "No fixed version is recorded; mitigate or replace the component."
+                        .to_string(),
+                },
+                references,
+                tags: if v.known_exploited {
+                    vec!["kev".to_string()]
+                } else {
+                    Vec::new()
+                },
+                details,
+            }
+        })
+        .collect()
+}

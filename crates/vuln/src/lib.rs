@@ -1,0 +1,48 @@
+//! Offline vulnerability matching for firmware components.
+//!
+//! - [`store::Index`]: the advisory index (SQLite), built by importing OSV JSON, NVD CVE JSON
+//!   2.0 and the CISA KEV catalogue ([`advisory`]), with a schema version and build date.
+//!   [`store::Index::builtin`] holds the real advisories of the repository's `advisories/`.
+//! - [`version`]: one comparator per scheme (dpkg, apk, semver, generic).
+//! - [`matcher::Matcher`]: components → [`netvet_model::Vulnerability`]s, recording what was
+//!   searched and what matched; versions no scheme parses are reported.
+//! - [`vex`]: CycloneDX VEX and OpenVEX statements mark matches not affected.
+//! - [`eos`]: end-of-support data and findings; [`findings`]: vulnerabilities as findings.
+//! - [`assess`]: all of it for one image's components, as `netvet scan` calls it.
+
+pub mod advisory;
+pub mod builtin;
+pub mod cpe;
+pub mod cvss;
+pub mod eos;
+pub mod error;
+pub mod findings;
+pub mod matcher;
+pub mod store;
+pub mod version;
+pub mod vex;
+
+pub use error::{Error, Result};
+pub use matcher::{MatchReport, Matcher};
+pub use store::Index;
+
+use netvet_model::{Component, Finding};
+
+/// What `netvet scan` needs from this crate for one image: marks end of support on the
+/// components (as of `today`, `YYYY-MM-DD`), matches them against `index`, applies the VEX
+/// `statements`, and returns the match report with its findings (category `vulnerability`
+/// for each match, `component` for each component past its end of support).
+pub fn assess(
+    components: &mut [Component],
+    index: &Index,
+    statements: &[vex::Statement],
+    today: &str,
+) -> Result<(MatchReport, Vec<Finding>)> {
+    let eos = eos::EndOfSupport::builtin()?;
+    eos.annotate(components, today);
+    let mut report = Matcher::new(index).match_all(components)?;
+    report.suppressed = vex::apply(&mut report.vulnerabilities, statements);
+    let mut findings = findings::findings(&report.vulnerabilities, components);
+    findings.extend(eos.findings(components, today));
+    Ok((report, findings))
+}

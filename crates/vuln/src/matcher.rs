@@ -1,0 +1,613 @@
+//! Matching components against the index.
+//!
+//! Dispatch by what the component is:
+//! - a distribution package with an OSV ecosystem (`osv:ecosystem` property: Debian, Alpine)
+//!   is matched by ecosystem and name (and source package name) with that distribution's
+//!   version scheme — distribution advisories know their backports, so no CPE fallback;
+//! - everything else (binaries found by classifiers, kernels, opkg packages of OpenWrt, which
+//!   has no OSV ecosystem) is matched by CPE vendor:product with the upstream version under
+//!   the generic scheme. An NVD AND configuration (`running on` a platform) matches only when
+//!   the image has a component of one of its platforms.
+//!
+//! Every match records what was searched and the range that contained the version. A
+//! version the scheme cannot parse is reported in [`MatchReport::not_comparable`], never
+//! guessed.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use netvet_model::{Component, MatchEvidence, Severity, Vulnerability};
+
+use crate::advisory::{Affected, CpeRange, Event};
+use crate::cpe;
+use crate::error::Result;
+use crate::store::{AdvisoryRow, Index};
+use crate::version::Scheme;
+use crate::version::generic::{self, GenericVersion};
+
+/// A component the matcher could not compare, and why.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct NotComparable {
+    pub component: String,
+    pub version: String,
+    pub reason: String,
+}
+
+/// The outcome of matching.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct MatchReport {
+    pub vulnerabilities: Vec<Vulnerability>,
+    pub not_comparable: Vec<NotComparable>,
+    /// Matches a VEX statement marked not affected (see [`crate::vex`]).
+    pub suppressed: Vec<crate::vex::Suppressed>,
+    /// Matches dropped because an AND configuration's platform is not in the image.
+    pub dropped_platform: u64,
+    /// Advisory ranges whose bounds the scheme could not parse (advisory data problems).
+    pub bad_ranges: u64,
+    /// Lookups made (package and CPE).
+    pub lookups: u64,
+}
+
+/// An NVD range with its bounds parsed once (a product's rows are reused for every
+/// component of that product).
+struct Prepared {
+    /// Rowid of the advisory (its header is fetched when the range matches).
+    advisory: i64,
+    source: String,
+    range: CpeRange,
+    exact: Option<GenericVersion>,
+    start_including: Option<GenericVersion>,
+    start_excluding: Option<GenericVersion>,
+    end_including: Option<GenericVersion>,
+    end_excluding: Option<GenericVersion>,
+    /// A bound the generic scheme cannot parse: the range never matches and is counted.
+    unparseable: bool,
+}
+
+impl Prepared {
+    fn new(advisory: i64, source: String, range: CpeRange) -> Prepared {
+        let mut unparseable = false;
+        let mut p = |v: &Option<String>| {
+            v.as_deref().and_then(|v| {
+                let g = generic::parse(v);
+                unparseable |= g.is_none();
+                g
+            })
+        };
+        let exact = p(&range.version);
+        let start_including = p(&range.start_including);
+        let start_excluding = p(&range.start_excluding);
+        let end_including = p(&range.end_including);
+        let end_excluding = p(&range.end_excluding);
+        Prepared {
+            advisory,
+            source,
+            range,
+            exact,
+            start_including,
+            start_excluding,
+            end_including,
+            end_excluding,
+            unparseable,
+        }
+    }
+
+    /// Whether the range contains `v`.
+    fn contains(&self, v: &GenericVersion) -> bool {
+        if let Some(e) = &self.exact {
+            return v == e || v.cmp(e) == Ordering::Equal;
+        }
+        if self.range.version.is_some() {
+            return false;
+        }
+        let bounded = self.start_including.is_some()
+            || self.start_excluding.is_some()
+            || self.end_including.is_some()
+            || self.end_excluding.is_some();
+        // "Every version" criteria (`product:*` with no range) are too broad to match on; NVD
+        // uses them for products it did not analyse.
+        bounded
+            && self.start_including.as_ref().is_none_or(|b| v >= b)
+            && self.start_excluding.as_ref().is_none_or(|b| v > b)
+            && self.end_including.as_ref().is_none_or(|b| v <= b)
+            && self.end_excluding.as_ref().is_none_or(|b| v < b)
+    }
+}
+
+/// (advisory rowid, source file, affected entry) of an ecosystem package.
+type PackageRange = (i64, String, Affected);
+
+/// Matches components against an index.
+pub struct Matcher<'i> {
+    index: &'i Index,
+    cpe_cache: HashMap<(String, String), Vec<Prepared>>,
+    package_cache: HashMap<(String, String), Vec<PackageRange>>,
+    headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
+    kev: Option<std::collections::HashSet<String>>,
+}
+
+/// How a component's key is printed in a Vulnerability.
+pub fn component_key(c: &Component) -> String {
+    c.purl
+        .clone()
+        .unwrap_or_else(|| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
+}
+
+fn upstream(v: &str) -> &str {
+    let v = v.split_once(':').map_or(v, |(e, r)| {
+        if e.chars().all(|c| c.is_ascii_digit()) {
+            r
+        } else {
+            v
+        }
+    });
+    match v.rfind('-') {
+        Some(i) if i > 0 => &v[..i],
+        _ => v,
+    }
+}
+
+impl<'i> Matcher<'i> {
+    pub fn new(index: &'i Index) -> Matcher<'i> {
+        Matcher {
+            index,
+            cpe_cache: HashMap::new(),
+            package_cache: HashMap::new(),
+            headers: HashMap::new(),
+            kev: None,
+        }
+    }
+
+    /// Matches every component. Results are sorted (component, advisory id).
+    pub fn match_all(&mut self, components: &[Component]) -> Result<MatchReport> {
+        let index = self.index;
+        index.read(|| self.match_all_locked(components))
+    }
+
+    fn match_all_locked(&mut self, components: &[Component]) -> Result<MatchReport> {
+        let mut report = MatchReport::default();
+        let platforms: BTreeSet<String> = components
+            .iter()
+            .flat_map(|c| c.cpes.iter())
+            .filter_map(|c| cpe::parse(c))
+            .map(|c| format!("{}:{}", c.vendor, c.product))
+            .collect();
+        if self.kev.is_none() {
+            self.kev = Some(self.index.kev_ids()?);
+        }
+        // Each component's matches are deduplicated and sorted on their own, then emitted in
+        // the order of the components' keys: no sort of every match by long strings.
+        let mut per_component: Vec<(String, Vec<Vulnerability>)> =
+            Vec::with_capacity(components.len());
+        for c in components {
+            let start = report.vulnerabilities.len();
+            self.match_one(c, &platforms, &mut report)?;
+            let mut mine = report.vulnerabilities.split_off(start);
+            if mine.is_empty() {
+                continue;
+            }
+            dedupe_component(&mut mine);
+            let kev = self.kev.as_ref();
+            for v in &mut mine {
+                v.known_exploited = kev.is_some_and(|k| {
+                    std::iter::once(&v.id)
+                        .chain(v.aliases.iter())
+                        .any(|id| k.contains(id))
+                });
+                if v.known_exploited && v.severity < Severity::High {
+                    // An unscored advisory that is exploited in the wild is not "info".
+                    v.severity = Severity::High;
+                }
+            }
+            mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            per_component.push((component_key(c), mine));
+        }
+        per_component.sort_by(|a, b| a.0.cmp(&b.0));
+        report.vulnerabilities = per_component.into_iter().flat_map(|(_, v)| v).collect();
+        report.not_comparable.sort();
+        report.not_comparable.dedup();
+        Ok(report)
+    }
+
+    fn match_one(
+        &mut self,
+        c: &Component,
+        platforms: &BTreeSet<String>,
+        report: &mut MatchReport,
+    ) -> Result<()> {
+        let key = component_key(c);
+        let Some(version) = c.version.as_deref() else {
+            report.not_comparable.push(NotComparable {
+                component: key,
+                version: String::new(),
+                reason: "no version found".to_string(),
+            });
+            return Ok(());
+        };
+        if let Some(eco) = c.properties.get("osv:ecosystem") {
+            let scheme = Scheme::for_ecosystem(eco);
+            if !scheme.valid(version) {
+                report.not_comparable.push(NotComparable {
+                    component: key,
+                    version: version.to_string(),
+                    reason: format!("not a {} version", scheme.as_str()),
+                });
+                return Ok(());
+            }
+            let mut names = vec![c.name.clone()];
+            if let Some(src) = c.properties.get("package:source") {
+                names.push(src.clone());
+            }
+            for name in names {
+                report.lookups += 1;
+                let lookup = (eco.clone(), name.clone());
+                if !self.package_cache.contains_key(&lookup) {
+                    let rows = self.index.package_ranges(eco, &name)?;
+                    self.package_cache.insert(lookup.clone(), rows);
+                }
+                for (rowid, source, aff) in &self.package_cache[&lookup] {
+                    if let Some((matched, fixed)) =
+                        affects(aff, scheme, version, &mut report.bad_ranges)
+                    {
+                        let Some(header) = header(self.index, &mut self.headers, *rowid)? else {
+                            continue;
+                        };
+                        let adv = &*header;
+                        report.vulnerabilities.push(vulnerability(
+                            adv,
+                            &key,
+                            fixed,
+                            format!("osv {eco} {name} {version} in {matched}"),
+                            MatchEvidence {
+                                searched: format!("osv {eco} {name} {version}"),
+                                matched,
+                                scheme: scheme.as_str().to_string(),
+                                source: source.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let up = upstream(version);
+        if c.cpes.is_empty() {
+            return Ok(());
+        }
+        if !Scheme::Generic.valid(up) {
+            report.not_comparable.push(NotComparable {
+                component: key,
+                version: version.to_string(),
+                reason: format!("upstream version {up:?} is not comparable (generic scheme)"),
+            });
+            return Ok(());
+        }
+        let Some(parsed_version) = generic::parse(up) else {
+            return Ok(());
+        };
+        let mut seen = BTreeSet::new();
+        for name in &c.cpes {
+            let Some(parsed) = cpe::parse(name) else {
+                continue;
+            };
+            let vp = (parsed.vendor.clone(), parsed.product.clone());
+            if !seen.insert(vp.clone()) {
+                continue;
+            }
+            report.lookups += 1;
+            if !self.cpe_cache.contains_key(&vp) {
+                let rows = self.index.cpe_ranges(&vp.0, &vp.1)?;
+                let prepared: Vec<Prepared> = rows
+                    .into_iter()
+                    .map(|(a, s, r)| Prepared::new(a, s, r))
+                    .collect();
+                self.cpe_cache.insert(vp.clone(), prepared);
+            }
+            let rows = &self.cpe_cache[&vp];
+            for p in rows {
+                if p.unparseable {
+                    report.bad_ranges += 1;
+                    continue;
+                }
+                if !p.contains(&parsed_version) {
+                    continue;
+                }
+                let Some(header) = header(self.index, &mut self.headers, p.advisory)? else {
+                    continue;
+                };
+                let adv = &*header;
+                let range = &p.range;
+                let matched = range.describe();
+                if !range.platforms.is_empty()
+                    && !range.platforms.iter().any(|p| platforms.contains(p))
+                {
+                    report.dropped_platform += 1;
+                    continue;
+                }
+                let searched = format!("cpe:2.3:{}:{}:{}:{}", parsed.part, vp.0, vp.1, up);
+                let fixed = range.end_excluding.clone();
+                report.vulnerabilities.push(vulnerability(
+                    adv,
+                    &key,
+                    fixed,
+                    format!("cpe {}:{} {up} in {matched}", vp.0, vp.1),
+                    MatchEvidence {
+                        searched,
+                        matched,
+                        scheme: Scheme::Generic.as_str().to_string(),
+                        source: p.source.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An advisory's header, fetched once per match run.
+fn header(
+    index: &Index,
+    headers: &mut HashMap<i64, std::sync::Arc<AdvisoryRow>>,
+    rowid: i64,
+) -> Result<Option<std::sync::Arc<AdvisoryRow>>> {
+    if let Some(h) = headers.get(&rowid) {
+        return Ok(Some(h.clone()));
+    }
+    let Some(h) = index.advisory_row(rowid)? else {
+        return Ok(None);
+    };
+    let h = std::sync::Arc::new(h);
+    headers.insert(rowid, h.clone());
+    Ok(Some(h))
+}
+
+fn vulnerability(
+    adv: &AdvisoryRow,
+    key: &str,
+    fixed: Option<String>,
+    matched_by: String,
+    evidence: MatchEvidence,
+) -> Vulnerability {
+    Vulnerability {
+        id: adv.id.clone(),
+        aliases: adv.aliases.clone(),
+        component: key.to_string(),
+        severity: adv.severity.unwrap_or(Severity::Medium),
+        cvss: adv.cvss,
+        fixed_in: fixed,
+        known_exploited: false,
+        matched_by,
+        summary: adv.summary.clone(),
+        evidence: Some(evidence),
+    }
+}
+
+/// One vulnerability per advisory for one component's matches; an advisory whose id is
+/// another's alias (DSA-… aliasing CVE-…) is kept once, under the CVE.
+fn dedupe_component(group: &mut Vec<Vulnerability>) {
+    if group.len() < 2 {
+        return;
+    }
+    let mut by: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Vulnerability> = Vec::with_capacity(group.len());
+    for x in group.drain(..) {
+        let hit = std::iter::once(&x.id)
+            .chain(x.aliases.iter())
+            .find_map(|n| by.get(n).copied());
+        match hit {
+            Some(i) => {
+                let y = &mut out[i];
+                if x.id.starts_with("CVE-") && !y.id.starts_with("CVE-") {
+                    let old = std::mem::replace(y, x);
+                    if !y.aliases.contains(&old.id) {
+                        y.aliases.push(old.id);
+                    }
+                } else if !y.aliases.contains(&x.id) && y.id != x.id {
+                    y.aliases.push(x.id);
+                }
+                y.aliases.sort();
+                for n in std::iter::once(&y.id).chain(y.aliases.iter()) {
+                    by.insert(n.clone(), i);
+                }
+            }
+            None => {
+                for n in std::iter::once(&x.id).chain(x.aliases.iter()) {
+                    by.insert(n.clone(), out.len());
+                }
+                out.push(x);
+            }
+        }
+    }
+    *group = out;
+}
+
+/// Whether an OSV affected entry contains `version`; returns the matching range described,
+/// and the fixed version when there is one.
+pub fn affects(
+    aff: &Affected,
+    scheme: Scheme,
+    version: &str,
+    bad: &mut u64,
+) -> Option<(String, Option<String>)> {
+    if aff.versions.iter().any(|v| v == version) {
+        return Some((format!("={version}"), None));
+    }
+    for range in &aff.ranges {
+        let scheme = if range.kind == "SEMVER" {
+            Scheme::Semver
+        } else {
+            scheme
+        };
+        let mut introduced: Option<&str> = None;
+        for ev in &range.events {
+            match ev {
+                Event::Introduced(v) => introduced = Some(v),
+                Event::Fixed(f) | Event::Limit(f) => {
+                    if let Some(i) = introduced.take() {
+                        match in_range(scheme, version, i, Some((f, false))) {
+                            Ok(true) => {
+                                return Some((
+                                    describe(i, Some((f, false))),
+                                    matches!(ev, Event::Fixed(_)).then(|| f.clone()),
+                                ));
+                            }
+                            Ok(false) => {}
+                            Err(()) => *bad += 1,
+                        }
+                    }
+                }
+                Event::LastAffected(l) => {
+                    if let Some(i) = introduced.take() {
+                        match in_range(scheme, version, i, Some((l, true))) {
+                            Ok(true) => return Some((describe(i, Some((l, true))), None)),
+                            Ok(false) => {}
+                            Err(()) => *bad += 1,
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(i) = introduced {
+            match in_range(scheme, version, i, None) {
+                Ok(true) => return Some((describe(i, None), None)),
+                Ok(false) => {}
+                Err(()) => *bad += 1,
+            }
+        }
+    }
+    None
+}
+
+fn describe(introduced: &str, end: Option<(&String, bool)>) -> String {
+    let start = if introduced == "0" {
+        String::new()
+    } else {
+        format!(">={introduced}")
+    };
+    let end = match end {
+        Some((v, true)) => format!("<={v}"),
+        Some((v, false)) => format!("<{v}"),
+        None => String::new(),
+    };
+    match (start.is_empty(), end.is_empty()) {
+        (true, true) => "all versions".to_string(),
+        (false, false) => format!("{start}, {end}"),
+        _ => start + &end,
+    }
+}
+
+fn in_range(
+    scheme: Scheme,
+    v: &str,
+    introduced: &str,
+    end: Option<(&String, bool)>,
+) -> std::result::Result<bool, ()> {
+    if introduced != "0" && scheme.compare(v, introduced).map_err(|_| ())? == Ordering::Less {
+        return Ok(false);
+    }
+    match end {
+        None => Ok(true),
+        Some((e, inclusive)) => {
+            let o = scheme.compare(v, e).map_err(|_| ())?;
+            Ok(o == Ordering::Less || (inclusive && o == Ordering::Equal))
+        }
+    }
+}
+
+/// Whether an NVD CPE match contains upstream version `v`; returns the range described.
+/// A bound (or `v`) the generic scheme cannot parse counts in `bad` and never matches.
+pub fn cpe_affects(r: &CpeRange, v: &str, bad: &mut u64) -> Option<String> {
+    let p = Prepared::new(0, String::new(), r.clone());
+    if p.unparseable {
+        *bad += 1;
+        return None;
+    }
+    let v = generic::parse(v)?;
+    p.contains(&v).then(|| r.describe())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisory::Range;
+
+    fn range(events: Vec<Event>) -> Affected {
+        Affected {
+            ecosystem: "Debian:12".into(),
+            name: "x".into(),
+            ranges: vec![Range {
+                kind: "ECOSYSTEM".into(),
+                events,
+            }],
+            versions: vec![],
+        }
+    }
+
+    #[test]
+    fn osv_ranges_respect_introduced_fixed_and_last_affected() {
+        let mut bad = 0;
+        let a = range(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("3.0.13-1~deb12u1".into()),
+        ]);
+        assert!(affects(&a, Scheme::Dpkg, "3.0.11-1~deb12u2", &mut bad).is_some());
+        assert!(affects(&a, Scheme::Dpkg, "3.0.13-1~deb12u1", &mut bad).is_none());
+        assert!(affects(&a, Scheme::Dpkg, "3.0.15-1~deb12u1", &mut bad).is_none());
+        let l = range(vec![
+            Event::Introduced("1.0".into()),
+            Event::LastAffected("1.5".into()),
+        ]);
+        assert!(affects(&l, Scheme::Dpkg, "1.5", &mut bad).is_some());
+        assert!(affects(&l, Scheme::Dpkg, "1.6", &mut bad).is_none());
+        assert!(affects(&l, Scheme::Dpkg, "0.9", &mut bad).is_none());
+        let open = range(vec![Event::Introduced("2.0".into())]);
+        assert_eq!(
+            affects(&open, Scheme::Dpkg, "9.0", &mut bad).unwrap().0,
+            ">=2.0"
+        );
+        assert_eq!(bad, 0);
+        let broken = range(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("not a version".into()),
+        ]);
+        assert!(affects(&broken, Scheme::Dpkg, "1.0", &mut bad).is_none());
+        assert_eq!(bad, 1);
+    }
+
+    #[test]
+    fn cpe_ranges_and_exact_versions() {
+        let mut bad = 0;
+        let r = CpeRange {
+            part: "a".into(),
+            vendor: "openssl".into(),
+            product: "openssl".into(),
+            version: None,
+            start_including: Some("1.0.1".into()),
+            start_excluding: None,
+            end_including: None,
+            end_excluding: Some("1.0.1g".into()),
+            platforms: vec![],
+        };
+        assert_eq!(
+            cpe_affects(&r, "1.0.1e", &mut bad).as_deref(),
+            Some(">=1.0.1, <1.0.1g")
+        );
+        assert!(cpe_affects(&r, "1.0.1g", &mut bad).is_none());
+        assert!(cpe_affects(&r, "1.0.0", &mut bad).is_none());
+        assert!(cpe_affects(&r, "1.0.2", &mut bad).is_none());
+        let exact = CpeRange {
+            version: Some("2016.74".into()),
+            start_including: None,
+            end_excluding: None,
+            ..r.clone()
+        };
+        assert!(cpe_affects(&exact, "2016.74", &mut bad).is_some());
+        assert!(cpe_affects(&exact, "2016.75", &mut bad).is_none());
+        let any = CpeRange {
+            start_including: None,
+            end_excluding: None,
+            ..r
+        };
+        assert!(cpe_affects(&any, "1.0", &mut bad).is_none());
+    }
+}
