@@ -36,17 +36,37 @@ fn malformed_and_garbage_inputs_are_reported_not_fatal() {
         "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n",
     );
     // An inittab line with too few fields and a crontab of binary noise.
-    t.file("etc/inittab", 0o644, "::respawn\n::respawn:/sbin/getty -L ttyS0 115200\n");
+    t.file(
+        "etc/inittab",
+        0o644,
+        "::respawn\n::respawn:/sbin/getty -L ttyS0 115200\n",
+    );
     t.file("etc/crontabs/root", 0o600, vec![0xfe; 300]);
     let r = scan(&t, ScanOptions::default());
     let errors = r.errors.join("\n");
-    assert!(errors.contains("etc/passwd:2: malformed passwd line"), "{errors}");
-    assert!(errors.contains("etc/passwd:3: malformed passwd line"), "{errors}");
-    assert!(errors.contains("usr/bin/broken: ELF header does not parse"), "{errors}");
+    assert!(
+        errors.contains("etc/passwd:2: malformed passwd line"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("etc/passwd:3: malformed passwd line"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("usr/bin/broken: ELF header does not parse"),
+        "{errors}"
+    );
     assert!(errors.contains("etc/ssl/bad.pem"), "{errors}");
-    assert!(errors.contains("etc/inittab:1: malformed inittab line"), "{errors}");
+    assert!(
+        errors.contains("etc/inittab:1: malformed inittab line"),
+        "{errors}"
+    );
     // Well-formed lines around the garbage still count.
-    assert!(r.findings.iter().any(|f| f.check == "nv-account-extra-uid0" && f.evidence.starts_with("backup")));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.check == "nv-account-extra-uid0" && f.evidence.starts_with("backup"))
+    );
 }
 
 #[test]
@@ -63,16 +83,30 @@ fn files_beyond_the_scan_size_are_scanned_in_part() {
             ..ScanOptions::default()
         },
     );
-    let rules: Vec<_> = r.findings.iter().filter_map(|f| f.details.get("rule")).collect();
+    let rules: Vec<_> = r
+        .findings
+        .iter()
+        .filter_map(|f| f.details.get("rule"))
+        .collect();
     // The first MiB is scanned (the D-Link string); the rest is not (ProFTPD string).
-    assert!(rules.iter().any(|r| *r == "dlink_alpha_thttpd_user_agent"), "{rules:?}");
-    assert!(!rules.iter().any(|r| *r == "proftpd_acidbitchez"), "{rules:?}");
+    assert!(
+        rules.iter().any(|r| *r == "dlink_alpha_thttpd_user_agent"),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.iter().any(|r| *r == "proftpd_acidbitchez"),
+        "{rules:?}"
+    );
 }
 
 #[test]
 fn unreadable_content_is_reported_and_the_scan_goes_on() {
     let mut t = FsTree::new();
-    t.file("etc/passwd", 0o644, "root:x:0:0::/root:/bin/sh\nmfgtest::0:0::/:/bin/sh\n");
+    t.file(
+        "etc/passwd",
+        0o644,
+        "root:x:0:0::/root:/bin/sh\nmfgtest::0:0::/:/bin/sh\n",
+    );
     // Compressible, so its first block is zlib data that corruption breaks.
     t.file("usr/lib/blob.bin", 0o644, b"firmware ".repeat(40_000));
     let img = netvet_forge::squashfs::write(&t, netvet_forge::squashfs::Options::default());
@@ -84,8 +118,17 @@ fn unreadable_content_is_reported_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("corrupt.sqfs");
     std::fs::write(&path, img).unwrap();
-    let r = Scanner::new(ScanOptions::default()).unwrap().scan(&path, &[]).unwrap();
+    let r = Scanner::new(ScanOptions::default())
+        .unwrap()
+        .scan(&path, &[])
+        .unwrap();
     assert!(!r.errors.is_empty(), "a corrupt block must be reported");
     // The other file was still read and checked.
-    assert!(r.findings.iter().any(|f| f.check == "nv-account-empty-password"), "{:?}", r.findings);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.check == "nv-account-empty-password"),
+        "{:?}",
+        r.findings
+    );
 }

@@ -4,7 +4,7 @@ pub mod db;
 pub mod demo;
 pub mod identify;
 pub mod limits;
-pub mod scan;
 pub mod sbom;
+pub mod scan;
 pub mod unpack;
 pub mod vulns;

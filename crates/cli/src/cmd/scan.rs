@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use anyhow::Context;
-use netvet_inspect::{ScanOptions, Scanner};
+use netvet_inspect::{ScanOptions, Scanner, Stage};
 use netvet_model::{ScanReport, Severity};
 use netvet_report::RuleInfo;
 use serde::Serialize;
@@ -44,7 +45,8 @@ pub struct Args {
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
     /// Run only checks with these tags (comma separated): accounts, services, crypto,
-    /// secrets, network, hardening, web, signatures, backdoor, credentials, user-rules.
+    /// secrets, network, hardening, web, signatures, backdoor, credentials, user-rules, and
+    /// sbom/vulns for the software inventory and vulnerability matching.
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     checks: Option<Vec<String>>,
     /// YARA rule files or folders to scan with, besides the built-in packs.
@@ -56,12 +58,62 @@ pub struct Args {
     /// Show only findings that are not in this earlier scan (JSON of `netvet scan`).
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
-    /// Judge certificate expiry at this date (YYYY-MM-DD) instead of today, for
-    /// reproducible reports.
+    /// Judge certificate expiry and end of support at this date (YYYY-MM-DD) instead of
+    /// today, for reproducible reports.
     #[arg(long, value_name = "DATE")]
     now: Option<String>,
+    /// Advisory index for vulnerability matching (default: $NETVET_DB, the imported index in
+    /// the cache directory, else the built-in advisories).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// VEX documents (CycloneDX VEX, OpenVEX) marking vulnerabilities not affected.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
+}
+
+/// The SBOM and vulnerability stage: catalogers see every file in the scan's single pass;
+/// afterwards components are merged, matched against the advisory index, and their
+/// vulnerabilities and end-of-support problems become findings.
+struct SoftwareStage<'a> {
+    cataloger: &'a netvet_sbom::Cataloger,
+    /// SQLite connections are not shared between threads; matching runs once per image.
+    index: Mutex<netvet_vuln::Index>,
+    statements: &'a [netvet_vuln::vex::Statement],
+    today: &'a str,
+    found: Mutex<Vec<netvet_model::Component>>,
+}
+
+impl Stage for SoftwareStage<'_> {
+    fn file(&self, entry: &netvet_unpack::Entry, data: &[u8]) {
+        let c = self.cataloger.file(entry, data);
+        if !c.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(c);
+        }
+    }
+
+    fn finish(&self, tree: &netvet_unpack::Tree, report: &mut ScanReport) {
+        let found = std::mem::take(&mut *self.found.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut catalog = self.cataloger.finish(tree, found);
+        report
+            .errors
+            .extend(catalog.problems.iter().map(|p| p.to_string()));
+        let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        match netvet_vuln::assess(&mut catalog.components, &index, self.statements, self.today) {
+            Ok((matches, findings)) => {
+                report.vulnerabilities = matches.vulnerabilities;
+                report.findings.extend(findings);
+            }
+            Err(e) => report
+                .errors
+                .push(format!("vulnerability matching failed: {e}")),
+        }
+        report.components = catalog.components;
+    }
 }
 
 /// Several scans in one JSON document.
@@ -138,20 +190,48 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(d) => parse_date(d)?,
         None => ScanOptions::default().now,
     };
+    // `sbom` and `vulns` select the software stage; the other tags select checks.
+    let software_tags = ["sbom", "vulns", "vulnerability", "component"];
+    let software = args
+        .checks
+        .as_ref()
+        .is_none_or(|t| t.iter().any(|t| software_tags.contains(&t.as_str())));
+    let check_tags: Option<Vec<String>> = args.checks.as_ref().map(|t| {
+        t.iter()
+            .filter(|t| !software_tags.contains(&t.as_str()))
+            .cloned()
+            .collect()
+    });
+    let today = super::sbom::as_of(args.now.as_deref())?;
+    let cataloger = super::sbom::cataloger(None)?;
+    let index = super::db::open_for_matching(args.db.as_deref())?;
+    let mut statements = Vec::new();
+    for v in &args.vex {
+        let bytes = std::fs::read(v).with_context(|| format!("cannot read {}", v.display()))?;
+        statements.extend(netvet_vuln::vex::parse(&v.display().to_string(), &bytes)?);
+    }
     let scanner = Scanner::new(ScanOptions {
         unpack: args.limits.options(),
-        tags: args.checks.clone(),
+        tags: check_tags,
         rules: args.rules.clone(),
         builtin_rules: !args.no_builtin_rules,
         now,
         ..ScanOptions::default()
     })?;
     let baseline = args.baseline.as_ref().map(baseline_ids).transpose()?;
+    let stage = SoftwareStage {
+        cataloger: &cataloger,
+        index: Mutex::new(index),
+        statements: &statements,
+        today: &today,
+        found: Mutex::new(Vec::new()),
+    };
     let mut reports = Vec::new();
     let mut suppressed = 0usize;
     for image in &args.images {
         let spinner = Spinner::start("scanning", &image.display().to_string());
-        let report = scanner.scan(image, &[]);
+        let stages: Vec<&dyn Stage> = if software { vec![&stage] } else { Vec::new() };
+        let report = scanner.scan(image, &stages);
         if let Some(s) = spinner {
             s.finish();
         }
