@@ -82,6 +82,14 @@ fn json_report_is_versioned_complete_and_deterministic() {
     ] {
         assert!(c.iter().any(|x| x == want), "{want} missing from {c:?}");
     }
+    // The SBOM and vulnerability stage ran in the same pass.
+    let comps = doc["components"].as_array().unwrap();
+    let openssl = comps.iter().find(|c| c["name"] == "openssl").unwrap();
+    assert_eq!(openssl["version"], "1.0.1e");
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    let heartbleed = vulns.iter().find(|v| v["id"] == "CVE-2014-0160").unwrap();
+    assert_eq!(heartbleed["known_exploited"], true);
+    assert!(c.iter().any(|x| x == "nv-known-vulnerability"), "{c:?}");
     let telnet = doc["services"]
         .as_array()
         .unwrap()
