@@ -1,15 +1,19 @@
 //! `netvet demo`: the project's main job on embedded sample data. It builds the sample
-//! devices' firmware from the recipes in `examples/firmware/` (embedded in the binary), then
-//! identifies and unpacks each image, lists its software and the known vulnerabilities and
-//! unsupported components in it (built-in advisories, offline), and says where everything is.
+//! devices' firmware from the recipes in `examples/firmware/` (embedded in the binary), scans
+//! each image (unpacking, every check, software inventory and known vulnerabilities in one
+//! pass), writes the scan reports as evidence, extracts the images, and says where
+//! everything is.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use netvet_forge::recipe::Recipe;
+use netvet_inspect::{ScanOptions, Scanner, Stage};
+use netvet_model::{ScanReport, Severity};
 use netvet_unpack::materialize::{WriteOptions, Writer};
 
+use super::pipeline::SoftwareStage;
 use crate::output::human_size;
 
 /// Run the whole pipeline on built-in sample devices (fictional vendors with planted problems
@@ -36,9 +40,10 @@ const RECIPES: &[(&str, &str)] = &[
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let start = Instant::now();
     let firmware = args.out.join("firmware");
+    let evidence = args.out.join("evidence");
     let unpacked = args.out.join("unpacked");
     // The demo owns its directory: results of an earlier run are replaced.
-    for d in [&firmware, &unpacked] {
+    for d in [&firmware, &evidence, &unpacked] {
         if d.exists() {
             std::fs::remove_dir_all(d).with_context(|| format!("cannot clear {}", d.display()))?;
         }
@@ -48,8 +53,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "netvet demo: sample devices (fictional vendors) → {}",
         args.out.display()
     );
-    let cataloger = netvet_sbom::Cataloger::new()?;
-    let index = netvet_vuln::Index::builtin()?;
+    let today = super::sbom::as_of(None)?;
+    let stage = SoftwareStage::new(None, &[], today)?;
+    let scanner = Scanner::new(ScanOptions::default())?;
     for (name, text) in RECIPES {
         let recipe = Recipe::parse(name, text)?;
         let (file, bytes) = recipe.build(name)?;
@@ -64,43 +70,30 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             file,
             human_size(bytes.len() as u64)
         );
-        unpack(&image, &unpacked.join(&file), &cataloger, &index)?;
+        let stages: [&dyn Stage; 1] = [&stage];
+        let report = scanner
+            .scan(&image, &stages)
+            .with_context(|| format!("cannot scan {}", image.display()))?;
+        let ev = evidence.join(format!("{file}.scan.json"));
+        std::fs::write(&ev, netvet_model::json::to_canonical_string(&report)?)
+            .with_context(|| format!("cannot write {}", ev.display()))?;
+        print_scan(&report);
+        unpack(&image, &unpacked.join(&file))?;
     }
     println!(
-        "\nimages in {}, extracted trees in {} ({:.1} s)",
+        "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {} ({:.1} s)",
         firmware.display(),
+        evidence.display(),
         unpacked.display(),
         start.elapsed().as_secs_f64()
     );
     Ok(crate::EXIT_OK)
 }
 
-fn unpack(
-    image: &Path,
-    out: &Path,
-    cataloger: &netvet_sbom::Cataloger,
-    index: &netvet_vuln::Index,
-) -> anyhow::Result<()> {
-    let writer = Writer::new(out, WriteOptions::default())?;
-    let found = std::sync::Mutex::new(Vec::new());
-    // One pass: each file is written out and catalogued from the same bytes.
-    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| {
-        let mut bytes = Vec::new();
-        r.read_to_end(&mut bytes)?;
-        let c = cataloger.file(e, &bytes);
-        if !c.is_empty() {
-            found.lock().unwrap_or_else(|p| p.into_inner()).extend(c);
-        }
-        writer.write_file(e, &mut bytes.as_slice())
-    };
-    let tree = netvet_unpack::walk_path(image, &netvet_unpack::Options::default(), &visit)?;
-    let summary = writer.finish(&tree);
-    let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut catalog = cataloger.finish(&tree, found);
-    let r = tree.report();
-    for l in &r.layers {
+fn print_scan(r: &ScanReport) {
+    for l in &r.image.layers {
         let depth = std::iter::successors(l.parent, |p| {
-            r.layers.get(*p as usize).and_then(|x| x.parent)
+            r.image.layers.get(*p as usize).and_then(|x| x.parent)
         })
         .count();
         println!(
@@ -111,24 +104,40 @@ fn unpack(
             l.path
         );
     }
+    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
     println!(
-        "  {} entries; wrote {} files ({}), {} symlinks; {} device nodes listed, not created; {} warnings",
-        r.totals.entries,
-        summary.files,
-        human_size(summary.bytes),
-        summary.symlinks,
-        summary.not_created.len(),
-        r.all_warnings().count()
+        "  findings (netvet scan): {} critical, {} high, {} medium, {} low",
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low)
     );
-    let today = super::sbom::as_of(None)?;
-    netvet_vuln::eos::EndOfSupport::builtin()?.annotate(&mut catalog.components, &today);
-    let report = netvet_vuln::Matcher::new(index).match_all(&catalog.components)?;
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .take(12)
+    {
+        let place = netvet_inspect::content::fs_path(&f.location.path);
+        println!("    {:<8} {} — {place}", f.severity.as_str(), f.title);
+    }
+    for s in &r.services {
+        let ports: Vec<String> = s.ports.iter().map(|p| p.number.to_string()).collect();
+        println!(
+            "  service {:<8} port {:<10} started by {:<12} authentication: {}",
+            s.name,
+            ports.join(","),
+            s.started_by,
+            s.authentication
+        );
+    }
     println!("  software (netvet sbom):");
-    for c in &catalog.components {
-        let n = report
+    for c in &r.components {
+        let key = netvet_vuln::matcher::component_key(c);
+        let n = r
             .vulnerabilities
             .iter()
-            .filter(|v| v.component == netvet_vuln::matcher::component_key(c))
+            .filter(|v| v.component == key)
             .count();
         println!(
             "    {:<14} {:<10} {}{}",
@@ -145,7 +154,7 @@ fn unpack(
             }
         );
     }
-    let kev: Vec<&str> = report
+    let kev: Vec<&str> = r
         .vulnerabilities
         .iter()
         .filter(|v| v.known_exploited)
@@ -154,5 +163,19 @@ fn unpack(
     if !kev.is_empty() {
         println!("    known exploited (CISA KEV): {}", kev.join(", "));
     }
+}
+
+fn unpack(image: &Path, out: &Path) -> anyhow::Result<()> {
+    let writer = Writer::new(out, WriteOptions::default())?;
+    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| writer.write_file(e, r);
+    let tree = netvet_unpack::walk_path(image, &netvet_unpack::Options::default(), &visit)?;
+    let summary = writer.finish(&tree);
+    println!(
+        "  extracted {} files ({}), {} symlinks; {} device nodes listed, not created",
+        summary.files,
+        human_size(summary.bytes),
+        summary.symlinks,
+        summary.not_created.len()
+    );
     Ok(())
 }

@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use anyhow::Context;
 use netvet_inspect::{ScanOptions, Scanner, Stage};
+
+use super::pipeline::SoftwareStage;
 use netvet_model::{ScanReport, Severity};
 use netvet_report::RuleInfo;
 use serde::Serialize;
@@ -71,49 +72,6 @@ pub struct Args {
     vex: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
-}
-
-/// The SBOM and vulnerability stage: catalogers see every file in the scan's single pass;
-/// afterwards components are merged, matched against the advisory index, and their
-/// vulnerabilities and end-of-support problems become findings.
-struct SoftwareStage<'a> {
-    cataloger: &'a netvet_sbom::Cataloger,
-    /// SQLite connections are not shared between threads; matching runs once per image.
-    index: Mutex<netvet_vuln::Index>,
-    statements: &'a [netvet_vuln::vex::Statement],
-    today: &'a str,
-    found: Mutex<Vec<netvet_model::Component>>,
-}
-
-impl Stage for SoftwareStage<'_> {
-    fn file(&self, entry: &netvet_unpack::Entry, data: &[u8]) {
-        let c = self.cataloger.file(entry, data);
-        if !c.is_empty() {
-            self.found
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend(c);
-        }
-    }
-
-    fn finish(&self, tree: &netvet_unpack::Tree, report: &mut ScanReport) {
-        let found = std::mem::take(&mut *self.found.lock().unwrap_or_else(|p| p.into_inner()));
-        let mut catalog = self.cataloger.finish(tree, found);
-        report
-            .errors
-            .extend(catalog.problems.iter().map(|p| p.to_string()));
-        let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        match netvet_vuln::assess(&mut catalog.components, &index, self.statements, self.today) {
-            Ok((matches, findings)) => {
-                report.vulnerabilities = matches.vulnerabilities;
-                report.findings.extend(findings);
-            }
-            Err(e) => report
-                .errors
-                .push(format!("vulnerability matching failed: {e}")),
-        }
-        report.components = catalog.components;
-    }
 }
 
 /// Several scans in one JSON document.
@@ -203,13 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .collect()
     });
     let today = super::sbom::as_of(args.now.as_deref())?;
-    let cataloger = super::sbom::cataloger(None)?;
-    let index = super::db::open_for_matching(args.db.as_deref())?;
-    let mut statements = Vec::new();
-    for v in &args.vex {
-        let bytes = std::fs::read(v).with_context(|| format!("cannot read {}", v.display()))?;
-        statements.extend(netvet_vuln::vex::parse(&v.display().to_string(), &bytes)?);
-    }
+    let stage = SoftwareStage::new(args.db.as_deref(), &args.vex, today)?;
     let scanner = Scanner::new(ScanOptions {
         unpack: args.limits.options(),
         tags: check_tags,
@@ -219,13 +171,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ..ScanOptions::default()
     })?;
     let baseline = args.baseline.as_ref().map(baseline_ids).transpose()?;
-    let stage = SoftwareStage {
-        cataloger: &cataloger,
-        index: Mutex::new(index),
-        statements: &statements,
-        today: &today,
-        found: Mutex::new(Vec::new()),
-    };
     let mut reports = Vec::new();
     let mut suppressed = 0usize;
     for image in &args.images {

@@ -336,7 +336,7 @@ fn check_accounts(
             )
             .line(a.line)
             .title(format!(
-                "Account {:?}: {} {} back door",
+                "Account {:?} is a published back-door account ({}: {})",
                 a.name, p.vendor, p.product
             ))
             .detail("account", a.name.clone())
