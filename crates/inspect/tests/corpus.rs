@@ -68,6 +68,8 @@ fn file(t: &mut FsTree, path: &str, mode: u32, data: impl Into<Vec<u8>>) {
 /// A 2048-bit RSA key made for this corpus (test material, not anyone's real key).
 const RSA_KEY: &str = include_str!("corpus/server.key");
 const SSH_PUB: &str = include_str!("corpus/authorized_keys");
+/// A self-signed RSA-1024/SHA-1 certificate valid for one day from 2026-11-28.
+const WEAK_CERT: &str = include_str!("corpus/weak-selfsigned.crt");
 
 fn base_system(t: &mut FsTree) {
     file(t, "etc/group", 0o644, "root:x:0:\nwww-data:x:33:\n");
@@ -123,6 +125,7 @@ fn planted(debian: &Path) -> FsTree {
     file(&mut t, "root/.ssh/authorized_keys", 0o600, SSH_PUB);
     file(&mut t, "etc/ssl/private/server.key", 0o600, RSA_KEY);
     file(&mut t, "etc/ssh/ssh_host_rsa_key", 0o600, RSA_KEY);
+    file(&mut t, "etc/ssl/certs/gw.crt", 0o644, WEAK_CERT);
     file(
         &mut t,
         "etc/snmp/snmpd.conf",
@@ -228,7 +231,7 @@ fn quality_corpus_recall_and_false_positives() {
     let truth: Truth = toml::from_str(include_str!("corpus/truth.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let scanner = Scanner::new(ScanOptions {
-        now: 1_795_824_000, // 2026-11-28
+        now: 1_893_456_000, // 2030-01-01: the corpus certificate has expired
         ..ScanOptions::default()
     })
     .unwrap();
