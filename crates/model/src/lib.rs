@@ -4,13 +4,38 @@
 //! worker) can depend on it. Each top-level document carries a `schema` string; the number
 //! after the slash changes whenever a field is removed or changes meaning.
 
+pub mod assessment;
+pub mod catalogue;
+pub mod date;
+pub mod dossier;
 pub mod finding;
 pub mod image;
+pub mod impact;
+pub mod inventory;
 pub mod json;
+pub mod network;
+pub mod product;
 pub mod scan;
 
+pub use assessment::{
+    Assessment, AssessmentReport, CatalogueRef, Condition, Decision, Ground, ProductRef, Reason,
+    RequirementResult, Status, Verdict, VerdictCounts,
+};
+pub use catalogue::{
+    CatalogueInfo, Consequence, Criticality, CriticalityScope, EvidenceKind, Requirement,
+    RolePattern, Scope, SourceRef,
+};
+pub use date::{Date, FactDate};
+pub use dossier::{Dossier, Fact, FactKind, Jurisdiction, JurisdictionFile, SourceStatus, Vendor};
 pub use finding::{Category, Finding, Location, Severity, fingerprint};
 pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};
+pub use impact::{
+    AffectedGroup, Exclusion, ImpactReport, ImpactSummary, InventoryImpact, OperatorImpact,
+    UnmatchedClass, VerdictChange,
+};
+pub use inventory::InventoryElement;
+pub use network::{Domain, NetworkFunction, Role};
+pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
     Component, ComponentEvidence, ComponentType, Port, Protocol, ScanReport, Service, Vulnerability,
 };
