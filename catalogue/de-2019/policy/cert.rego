@@ -33,8 +33,12 @@ fail contains data.netvet.lib.reason(sprintf("the %s certificate by %s expired o
 	not data.netvet.lib.not_expired(c)
 }
 
+release := "this product line" if {
+	input.product.version == "*"
+} else := sprintf("release %s", [input.product.version])
+
 unknown contains data.netvet.lib.reason(
-	sprintf("no certificate under an accepted scheme (%s) is recorded for release %s", [concat(", ", schemes), input.product.version]),
+	sprintf("no certificate under an accepted scheme (%s) is recorded for %s", [concat(", ", schemes), release]),
 	[data.netvet.lib.product_ref],
 ) if {
 	count(accepted) == 0

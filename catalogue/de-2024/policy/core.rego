@@ -3,4 +3,4 @@ package netvet.requirements.de_2024_core
 
 fail := data.netvet.helpers.de2024.fail("DE.2024.CORE", "its critical components may not be used in 5G core networks after 2026-12-31")
 
-pass := data.netvet.helpers.de2024.pass("DE.2024.CORE")
+not_applicable := data.netvet.helpers.de2024.not_applicable("DE.2024.CORE")

@@ -16,4 +16,5 @@ vendor_name := input.vendor.name if {
 
 fail(id, what) := {data.netvet.lib.reason(sprintf("%s is named in the agreements of 2024-07-11: %s", [vendor_name, what]), refs) | named(id)}
 
-pass(id) := {data.netvet.lib.reason(sprintf("%s is not among the vendors named (%s)", [vendor_name, concat(", ", data.netvet.lib.param(id, "vendors"))]), [data.netvet.lib.product_ref]) | not named(id)}
+# The requirement names its vendors: for any other it does not apply.
+not_applicable(id) := {data.netvet.lib.reason(sprintf("%s is not among the vendors named (%s)", [vendor_name, concat(", ", data.netvet.lib.param(id, "vendors"))]), [data.netvet.lib.product_ref]) | not named(id)}

@@ -42,7 +42,4 @@ pass contains data.netvet.lib.reason(
 	count(over) == 0
 }
 
-pass contains r if {
-	not high_risk
-	some r in data.netvet.helpers.uk.pass(id, "high_risk_vendors", "high-risk vendor")
-}
+not_applicable := data.netvet.helpers.uk.not_applicable(id, "high_risk_vendors", "high-risk vendor")

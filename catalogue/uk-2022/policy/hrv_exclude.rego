@@ -3,4 +3,4 @@ package netvet.requirements.uk_hrv_exclude
 
 fail := data.netvet.helpers.uk.fail("UK.HRV.EXCLUDE", "high_risk_vendors", "is a high-risk vendor: excluded from core and sensitive functions")
 
-pass := data.netvet.helpers.uk.pass("UK.HRV.EXCLUDE", "high_risk_vendors", "high-risk vendor")
+not_applicable := data.netvet.helpers.uk.not_applicable("UK.HRV.EXCLUDE", "high_risk_vendors", "high-risk vendor")

@@ -3,4 +3,4 @@ package netvet.requirements.uk_hw_5g
 
 fail := data.netvet.helpers.uk.fail("UK.HW.5G", "designated_vendors", "is the designated vendor: all its equipment must leave 5G networks by 2027-12-31")
 
-pass := data.netvet.helpers.uk.pass("UK.HW.5G", "designated_vendors", "designated vendor")
+not_applicable := data.netvet.helpers.uk.not_applicable("UK.HW.5G", "designated_vendors", "designated vendor")

@@ -14,9 +14,10 @@ refs := uk_refs if {
 
 listed(id, list_param) if input.product.vendor in data.netvet.lib.param(id, list_param)
 
-# Fail when the product's vendor is on the list; pass otherwise.
+# Fail when the product's vendor is on the list; for any other vendor the requirement does not
+# apply.
 fail(id, list_param, what) := {data.netvet.lib.reason(sprintf("%s %s", [vendor_name, what]), refs) | listed(id, list_param)}
 
-pass(id, list_param, kind) := {data.netvet.lib.reason(sprintf("%s is not a %s (%s)", [vendor_name, kind, concat(", ", data.netvet.lib.param(id, list_param))]), [data.netvet.lib.product_ref]) |
+not_applicable(id, list_param, kind) := {data.netvet.lib.reason(sprintf("%s is not a %s (%s)", [vendor_name, kind, concat(", ", data.netvet.lib.param(id, list_param))]), [data.netvet.lib.product_ref]) |
 	not listed(id, list_param)
 }

@@ -21,6 +21,10 @@ struct Cli {
 enum Command {
     Identify(cmd::identify::Args),
     Unpack(cmd::unpack::Args),
+    Assess(cmd::assess::Args),
+    Impact(cmd::impact::Args),
+    Dossier(cmd::dossier::Args),
+    Catalogue(cmd::catalogue::Args),
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -35,6 +39,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Identify(a) => cmd::identify::run(a),
         Command::Unpack(a) => cmd::unpack::run(a),
+        Command::Assess(a) => cmd::assess::run(a),
+        Command::Impact(a) => cmd::impact::run(a),
+        Command::Dossier(a) => cmd::dossier::run(a),
+        Command::Catalogue(a) => cmd::catalogue::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -45,5 +53,16 @@ fn main() -> ExitCode {
             eprintln!("netvet: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

@@ -13,6 +13,36 @@ pub enum Format {
     Json,
 }
 
+/// How reports (assessments, impact) are printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A table for people (default on a terminal).
+    Table,
+    /// Stable, versioned JSON with sorted keys.
+    Json,
+    /// Markdown, for reports and reviews.
+    Markdown,
+}
+
+impl ReportFormat {
+    /// The format asked for, else a table on a terminal and JSON otherwise.
+    pub fn or_default(f: Option<ReportFormat>) -> ReportFormat {
+        f.unwrap_or(if io::stdout().is_terminal() {
+            ReportFormat::Table
+        } else {
+            ReportFormat::Json
+        })
+    }
+}
+
+/// Writes text to stdout at once (a closed pipe surfaces as an error main ignores).
+pub fn print_text(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Prints `value` as canonical JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = netvet_model::json::to_canonical_string(value)?;

@@ -11,7 +11,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use netvet_model::{
-    Assessment, AssessmentReport, Consequence, Date, Decision, NetworkFunction, Product, ProductRef,
+    Assessment, AssessmentReport, Consequence, Date, Product, ProductRef,
     Reason, RequirementResult, Role, ScanReport, Status, Verdict, VerdictCounts,
 };
 use rayon::prelude::*;
@@ -28,6 +28,7 @@ use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
 use crate::evidence::Evidence;
 use crate::limits::Limits;
 use crate::products::ProductSet;
+use crate::impact::match_class;
 use crate::shares::Shares;
 
 /// Everything an assessment reads.
@@ -49,22 +50,29 @@ pub struct Job {
     pub roles: Vec<Role>,
 }
 
-/// Each product in the roles of the functions it declares.
-pub fn declared_jobs(products: &ProductSet) -> Vec<Job> {
-    products
+/// Each product in the roles of its declared functions and, with an inventory, in every role
+/// the inventory places it in.
+pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
+    let mut roles: Vec<BTreeSet<Role>> = products
         .products
         .iter()
+        .map(|p| p.product.functions.iter().flat_map(|&f| Role::all_of(f)).collect())
+        .collect();
+    if let Some(shares) = shares {
+        for class in shares.classes.keys() {
+            if let Some(i) = match_class(products, shares, class) {
+                roles[i].insert(class.role);
+            }
+        }
+    }
+    roles
+        .into_iter()
         .enumerate()
-        .map(|(i, p)| Job {
-            product: i,
-            roles: roles_of(&p.product.functions),
+        .map(|(product, r)| Job {
+            product,
+            roles: r.into_iter().collect(),
         })
         .collect()
-}
-
-fn roles_of(functions: &[NetworkFunction]) -> Vec<Role> {
-    let set: BTreeSet<Role> = functions.iter().flat_map(|&f| Role::all_of(f)).collect();
-    set.into_iter().collect()
 }
 
 /// Roles grouped by the requirements that apply in them (compiled from the scopes).
@@ -226,14 +234,42 @@ impl Evaluator {
         Ok(out)
     }
 
+    /// Evaluates the jobs one by one with regorus' interpreter instead of the VM: slower, for
+    /// checking that both engines agree on a catalogue.
+    pub fn run_interpreted(&self, inputs: &Inputs, jobs: &[Job]) -> Result<Vec<Assessment>> {
+        let builder = InputBuilder::new(inputs, &self.catalogue);
+        let mut engine = self.engine.clone();
+        let mut out = Vec::new();
+        for job in jobs {
+            let p = &inputs.products.products[job.product].product;
+            engine.set_input(builder.input(p, &job.roles));
+            let value = engine.eval_rule(ENTRY.to_string()).map_err(|e| Error::Evaluation {
+                product: p.id.clone(),
+                diagnostic: rego_diagnostic(&self.catalogue.root, &e),
+            })?;
+            let outputs = self.expand(&value, &p.id, &job.roles)?;
+            out.extend(self.assemble(inputs, p, &job.roles, outputs));
+        }
+        out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
+        Ok(out)
+    }
+
     fn eval(&self, vm: &mut RegoVM, input: Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
+        vm.set_input(input);
+        let value = vm.execute().map_err(|e| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(&self.catalogue.root, None, e.to_string()),
+        })?;
+        self.expand(&value, product, roles)
+    }
+
+    /// Each role's results and verdict from one evaluation's output.
+    fn expand(&self, value: &Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
         let fail = |message: String| Error::Evaluation {
             product: product.to_string(),
             diagnostic: Diagnostic::new(&self.catalogue.root, None, message),
         };
-        vm.set_input(input);
-        let value = vm.execute().map_err(|e| fail(e.to_string()))?;
-        let out: EvalOutput = crate::value_de::from_value(&value)
+        let out: EvalOutput = crate::value_de::from_value(value)
             .map_err(|e| fail(format!("the assessment policies returned an invalid result: {e}")))?;
 
         roles
@@ -321,7 +357,7 @@ impl Evaluator {
 /// Assesses every product in the roles of its declared functions.
 pub fn assess(catalogue: &Catalogue, inputs: &Inputs, limits: &Limits) -> Result<AssessmentReport> {
     let evaluator = Evaluator::new(catalogue, limits)?;
-    let jobs = declared_jobs(inputs.products);
+    let jobs = jobs(inputs.products, inputs.shares);
     let assessments = evaluator.run(inputs, &jobs)?;
     Ok(report(catalogue, inputs, assessments))
 }
@@ -359,15 +395,6 @@ pub fn evidence_warnings(inputs: &Inputs) -> Vec<String> {
         }
     }
     out
-}
-
-/// Counts of decisions (for summaries and tests).
-pub fn count(assessments: &[Assessment]) -> BTreeMap<Decision, usize> {
-    let mut m = BTreeMap::new();
-    for a in assessments {
-        *m.entry(a.verdict.decision).or_insert(0) += 1;
-    }
-    m
 }
 
 /// `data.netvet.catalogue`: the metadata policies read.

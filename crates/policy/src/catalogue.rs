@@ -473,7 +473,11 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
         .map(|(f, t)| (f.to_string(), rego_scan::scan(t)))
         .collect();
     scanned.extend(modules.iter().map(|m| (m.file.clone(), m.info.clone())));
-    scanned.extend(top.tests.iter().map(|m| (m.file.clone(), m.info.clone())));
+    if !top.tests.is_empty() {
+        let (file, text) = TESTING_MODULE;
+        scanned.push((file.to_string(), rego_scan::scan(text)));
+        scanned.extend(top.tests.iter().map(|m| (m.file.clone(), m.info.clone())));
+    }
     for p in rego_scan::check(&scanned) {
         diags.push(Diagnostic::new(p.file, Some(p.line), p.message));
     }

@@ -1,19 +1,19 @@
 //! A light scan of Rego sources (after regorus has parsed them) for what the engine does not
 //! check or expose: each module's package and imports, its rule heads with their lines, and
-//! the functions each rule calls.
+//! the rules and functions each rule refers to.
 //!
-//! Two checks rest on it. Recursive functions: OPA rejects them when compiling, but regorus
-//! evaluates them until the thread's stack overflows, which aborts the process — so a cycle in
-//! the call graph is refused here, with the file and line of each function in it. Builtins:
-//! catalogue policies may call only builtins that are deterministic and bounded (the spirit of
-//! OPA's capabilities files), so the same inputs always give the same assessment and no single
-//! call can allocate without limit before the evaluation timer looks.
+//! Two checks rest on it. Recursion: OPA rejects recursive rules and functions when compiling,
+//! but regorus compiles or evaluates them until the thread's stack overflows, which aborts the
+//! process — so a cycle among rules and functions is refused here, with the file and line of
+//! each member. Builtins: catalogue policies may call only builtins that are deterministic and
+//! bounded (the spirit of OPA's capabilities files), so the same inputs always give the same
+//! assessment and no single call can allocate without limit before the evaluation timer looks.
+//!
+//! The scan is conservative: a name is a reference to a rule of the same package unless the
+//! rule declares a local variable of that name (`x :=`, `some x`, `every x`, a parameter).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Builtins catalogue policies may call. Not allowed: time, randomness, UUIDs, `http.send`,
-/// `opa.runtime` (not reproducible), `numbers.range`/`range_step` (one call can build an
-/// arbitrarily large array), `walk` and `graph.*` (unneeded), `trace`/`print` (output is data).
 pub const ALLOWED_BUILTINS: &[&str] = &[
     "abs",
     "array.concat",
@@ -79,6 +79,8 @@ enum Tok {
     Ident(String),
     Str,
     Punct(char),
+    /// `:=`
+    Assign,
     Other,
 }
 
@@ -154,9 +156,13 @@ fn lex(src: &str) -> Vec<Token> {
                 }
                 Tok::Other
             }
-            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b'.' => {
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b'.' | b',' | b'|' => {
                 i += 1;
                 Tok::Punct(c as char)
+            }
+            b':' if b.get(i + 1) == Some(&b'=') => {
+                i += 2;
+                Tok::Assign
             }
             _ => {
                 // Skip the rest of a multi-byte character.
@@ -192,12 +198,14 @@ pub struct RuleHead {
     pub function: bool,
 }
 
-/// A call inside a rule.
+/// A reference inside a rule: to a rule, a function, a builtin or a data document.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Call {
-    /// As written: `count`, `object.get`, `lib.reason`, `data.netvet.lib.reason`.
+pub struct Reference {
+    /// As written: `count`, `object.get`, `lib.reason`, `data.netvet.lib.has_scan`, `decided`.
     pub name: String,
     pub line: usize,
+    /// Followed by `(`: a call.
+    pub call: bool,
     /// The rule it appears in (None before the first rule).
     pub caller: Option<String>,
 }
@@ -211,88 +219,184 @@ pub struct ModuleInfo {
     /// Import alias → imported path (without `data.`).
     pub imports: BTreeMap<String, String>,
     pub rules: Vec<RuleHead>,
-    pub calls: Vec<Call>,
+    pub references: Vec<Reference>,
+}
+
+impl ModuleInfo {
+    /// The calls among the references.
+    pub fn calls(&self) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(|r| r.call)
+    }
 }
 
 /// Scans one module.
 pub fn scan(src: &str) -> ModuleInfo {
     let toks = lex(src);
     let mut info = ModuleInfo::default();
-    let mut current: Option<String> = None;
+    // Rule heads and the token range of each rule.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        if t.depth == 0 && t.line_start {
-            if let Tok::Ident(word) = &t.tok {
-                match word.as_str() {
-                    "package" => {
-                        let (path, next) = read_ref(&toks, i + 1);
-                        info.package = path;
-                        info.package_line = t.line;
-                        current = None;
-                        i = next;
-                        continue;
-                    }
-                    "import" => {
-                        let (path, mut next) = read_ref(&toks, i + 1);
-                        let mut alias = path.rsplit('.').next().unwrap_or_default().to_string();
-                        if let Some(Tok::Ident(a)) = toks.get(next).map(|t| &t.tok)
-                            && a == "as"
-                            && let Some(Tok::Ident(name)) = toks.get(next + 1).map(|t| &t.tok)
-                        {
-                            alias = name.clone();
-                            next += 2;
-                        }
-                        if let Some(rest) = path.strip_prefix("data.") {
-                            info.imports.insert(alias, rest.to_string());
-                        }
-                        i = next;
-                        continue;
-                    }
-                    _ => {}
-                }
-                let head = if word == "default" {
-                    toks.get(i + 1).and_then(|n| match &n.tok {
-                        Tok::Ident(name) => Some((name.clone(), i + 2)),
-                        _ => None,
-                    })
-                } else if !KEYWORDS.contains(&word.as_str()) {
-                    Some((word.clone(), i + 1))
-                } else {
-                    None
-                };
-                if let Some((name, next)) = head {
-                    let function = matches!(toks.get(next).map(|t| &t.tok), Some(Tok::Punct('(')));
-                    info.rules.push(RuleHead {
-                        name: name.clone(),
-                        line: t.line,
-                        function,
-                    });
-                    current = Some(name);
+        if t.depth == 0 && t.line_start
+            && let Tok::Ident(word) = &t.tok
+        {
+            match word.as_str() {
+                "package" => {
+                    let (path, next) = read_ref(&toks, i + 1);
+                    info.package = path;
+                    info.package_line = t.line;
+                    close(&mut spans, i);
                     i = next;
                     continue;
                 }
+                "import" => {
+                    let (path, mut next) = read_ref(&toks, i + 1);
+                    let mut alias = path.rsplit('.').next().unwrap_or_default().to_string();
+                    if let Some(Tok::Ident(a)) = toks.get(next).map(|t| &t.tok)
+                        && a == "as"
+                        && let Some(Tok::Ident(name)) = toks.get(next + 1).map(|t| &t.tok)
+                    {
+                        alias = name.clone();
+                        next += 2;
+                    }
+                    if let Some(rest) = path.strip_prefix("data.") {
+                        info.imports.insert(alias, rest.to_string());
+                    }
+                    close(&mut spans, i);
+                    i = next;
+                    continue;
+                }
+                _ => {}
             }
-        }
-        // A call: a reference `a.b.c` directly followed by `(`.
-        if let Tok::Ident(word) = &t.tok
-            && !KEYWORDS.contains(&word.as_str())
-            && !matches!(i.checked_sub(1).map(|p| &toks[p].tok), Some(Tok::Punct('.')))
-        {
-            let (path, next) = read_ref(&toks, i);
-            if matches!(toks.get(next).map(|t| &t.tok), Some(Tok::Punct('('))) {
-                info.calls.push(Call {
-                    name: path,
+            let head = if word == "default" {
+                toks.get(i + 1).and_then(|n| match &n.tok {
+                    Tok::Ident(name) => Some((name.clone(), i + 2)),
+                    _ => None,
+                })
+            } else if !KEYWORDS.contains(&word.as_str()) {
+                Some((word.clone(), i + 1))
+            } else {
+                None
+            };
+            if let Some((name, next)) = head {
+                let function = matches!(toks.get(next).map(|t| &t.tok), Some(Tok::Punct('(')));
+                info.rules.push(RuleHead {
+                    name,
                     line: t.line,
-                    caller: current.clone(),
+                    function,
                 });
+                close(&mut spans, i);
+                spans.push((next, usize::MAX));
+                i = next;
+                continue;
             }
-            i = next;
-            continue;
         }
         i += 1;
     }
+    close(&mut spans, toks.len());
+    for (rule, &(start, end)) in info.rules.iter().zip(&spans) {
+        let body = &toks[start..end];
+        let locals = locals(body, rule.function);
+        let mut j = 0;
+        while j < body.len() {
+            let Tok::Ident(word) = &body[j].tok else {
+                j += 1;
+                continue;
+            };
+            let after_dot = j > 0 && matches!(body[j - 1].tok, Tok::Punct('.'));
+            if KEYWORDS.contains(&word.as_str()) || after_dot {
+                j += 1;
+                continue;
+            }
+            let (path, next) = read_ref(body, j);
+            let call = matches!(body.get(next).map(|t| &t.tok), Some(Tok::Punct('(')));
+            let first = path.split('.').next().unwrap_or_default();
+            if call || !locals.contains(first) {
+                info.references.push(Reference {
+                    name: path,
+                    line: body[j].line,
+                    call,
+                    caller: Some(rule.name.clone()),
+                });
+            }
+            j = next;
+        }
+    }
     info
+}
+
+/// Ends the open rule span at token `at`.
+fn close(spans: &mut [(usize, usize)], at: usize) {
+    if let Some(last) = spans.last_mut()
+        && last.1 == usize::MAX
+    {
+        last.1 = at;
+    }
+}
+
+/// Variables a rule declares: assigned with `:=`, introduced by `some` or `every`, and a
+/// function's parameters.
+fn locals(body: &[Token], function: bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let ident = |t: &Token| match &t.tok {
+        Tok::Ident(w) if !KEYWORDS.contains(&w.as_str()) => Some(w.clone()),
+        _ => None,
+    };
+    if function {
+        let mut depth = 0;
+        for t in body {
+            match t.tok {
+                Tok::Punct('(') => depth += 1,
+                Tok::Punct(')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            if depth == 1
+                && let Some(w) = ident(t)
+            {
+                out.insert(w);
+            }
+        }
+    }
+    for (k, t) in body.iter().enumerate() {
+        match &t.tok {
+            Tok::Assign => {
+                // `x := …` or `[a, b] := …`: the names before `:=` back to the statement start.
+                let mut m = k;
+                while m > 0 {
+                    m -= 1;
+                    match &body[m].tok {
+                        Tok::Ident(w) if !KEYWORDS.contains(&w.as_str()) => {
+                            out.insert(w.clone());
+                        }
+                        Tok::Punct(',' | '[' | ']') => {}
+                        _ => break,
+                    }
+                }
+            }
+            Tok::Ident(w) if w == "some" || w == "every" => {
+                for n in &body[k + 1..] {
+                    match &n.tok {
+                        Tok::Ident(w) if w == "in" => break,
+                        Tok::Punct(',') => {}
+                        _ => match ident(n) {
+                            Some(w) => {
+                                out.insert(w);
+                            }
+                            None => break,
+                        },
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Reads `a.b.c` from `start`; returns the dotted text and the index after it.
@@ -322,91 +426,63 @@ pub struct Problem {
 }
 
 /// Checks a set of modules (file name, scan) for calls to builtins outside
-/// [`ALLOWED_BUILTINS`] and for recursive functions.
+/// [`ALLOWED_BUILTINS`] and for cycles among rules and functions.
 pub fn check(modules: &[(String, ModuleInfo)]) -> Vec<Problem> {
-    // Functions defined per package, with where.
-    let mut functions: HashMap<(&str, &str), (&str, usize)> = HashMap::new();
+    // Every rule and function, by package, with where it is first defined.
+    let mut rules: BTreeMap<(&str, &str), (&str, usize, bool)> = BTreeMap::new();
     for (file, m) in modules {
-        for r in m.rules.iter().filter(|r| r.function) {
-            functions
+        for r in &m.rules {
+            rules
                 .entry((m.package.as_str(), r.name.as_str()))
-                .or_insert((file.as_str(), r.line));
+                .or_insert((file.as_str(), r.line, r.function));
         }
     }
     let mut problems = Vec::new();
-    let mut edges: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut edges: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
     for (file, m) in modules {
-        for call in &m.calls {
-            let target = resolve(m, &call.name);
-            match target {
-                Target::Package(pkg, name) => {
-                    if let Some(caller) = &call.caller
-                        && functions.contains_key(&(pkg.as_str(), name.as_str()))
-                    {
-                        edges
-                            .entry((m.package.clone(), caller.clone()))
-                            .or_default()
-                            .insert((pkg, name));
-                    }
-                }
-                Target::Local(name) => {
-                    if functions.contains_key(&(m.package.as_str(), name.as_str())) {
-                        if let Some(caller) = &call.caller {
-                            edges
-                                .entry((m.package.clone(), caller.clone()))
-                                .or_default()
-                                .insert((m.package.clone(), name));
-                        }
-                    } else if !ALLOWED_BUILTINS.contains(&name.as_str()) {
-                        problems.push(Problem {
-                            file: file.clone(),
-                            line: call.line,
-                            message: not_allowed(&name),
-                        });
-                    }
-                }
-                Target::Builtin(name) => {
-                    if !ALLOWED_BUILTINS.contains(&name.as_str()) {
-                        problems.push(Problem {
-                            file: file.clone(),
-                            line: call.line,
-                            message: not_allowed(&name),
-                        });
-                    }
-                }
+        for r in &m.references {
+            let Some(caller) = &r.caller else { continue };
+            let from = (m.package.clone(), caller.clone());
+            let targets = resolve(m, &r.name, r.call, &rules);
+            if targets.is_empty() && r.call && !ALLOWED_BUILTINS.contains(&r.name.as_str()) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: r.line,
+                    message: not_allowed(&r.name),
+                });
             }
+            edges.entry(from).or_default().extend(targets);
         }
     }
-    // Cycles among functions (depth-first search with colours).
-    let mut state: HashMap<(String, String), u8> = HashMap::new();
+    // Cycles (depth-first search with colours).
+    let mut state: HashMap<Node, u8> = HashMap::new();
     let mut reported = BTreeSet::new();
+    let where_ = |n: &Node| rules.get(&(n.0.as_str(), n.1.as_str())).copied();
     for start in edges.keys() {
-        let mut stack: Vec<(String, String)> = Vec::new();
+        let mut stack: Vec<Node> = Vec::new();
         visit(start, &edges, &mut state, &mut stack, &mut |cycle| {
             let mut key: Vec<_> = cycle.to_vec();
             key.sort();
             if !reported.insert(key) {
                 return;
             }
-            let (pkg, name) = &cycle[0];
-            let (file, line) = functions
-                .get(&(pkg.as_str(), name.as_str()))
-                .copied()
-                .unwrap_or(("?", 0));
+            let (file, line, _) = where_(&cycle[0]).unwrap_or(("?", 0, false));
+            let functions = cycle.iter().all(|n| where_(n).is_some_and(|w| w.2));
             let path: Vec<String> = cycle
                 .iter()
                 .chain(std::iter::once(&cycle[0]))
-                .map(|(p, n)| match functions.get(&(p.as_str(), n.as_str())) {
-                    Some((f, l)) => format!("{p}.{n} ({f}:{l})"),
-                    None => format!("{p}.{n}"),
+                .map(|n| match where_(n) {
+                    Some((f, l, _)) => format!("{}.{} ({f}:{l})", n.0, n.1),
+                    None => format!("{}.{}", n.0, n.1),
                 })
                 .collect();
             problems.push(Problem {
                 file: file.to_string(),
                 line,
                 message: format!(
-                    "recursive function: {}; Rego does not allow recursion",
-                    path.join(" calls ")
+                    "{}: {}; Rego does not allow recursion",
+                    if functions { "recursive function" } else { "recursive rules" },
+                    path.join(" → ")
                 ),
             });
         });
@@ -452,32 +528,45 @@ fn visit(
     state.insert(node.clone(), 2);
 }
 
-enum Target {
-    /// A function in another package (`data.pkg.f`, or through an import).
-    Package(String, String),
-    /// An unqualified name: a function of this package, or a builtin.
-    Local(String),
-    /// A dotted builtin (`object.get`).
-    Builtin(String),
-}
-
-fn resolve(m: &ModuleInfo, name: &str) -> Target {
-    let split = |path: &str| -> Target {
-        match path.rsplit_once('.') {
-            Some((pkg, f)) => Target::Package(pkg.to_string(), f.to_string()),
-            None => Target::Package(String::new(), path.to_string()),
+/// The rules and functions a reference can reach: an exact rule (`pkg.rule`, or a longer path
+/// into its value), or every rule under a package prefix (`data.netvet.requirements[x]`).
+/// Empty for builtins, local data and unknown names.
+fn resolve(
+    m: &ModuleInfo,
+    name: &str,
+    call: bool,
+    rules: &BTreeMap<(&str, &str), (&str, usize, bool)>,
+) -> BTreeSet<Node> {
+    let node = |p: &str, r: &str| (p.to_string(), r.to_string());
+    let path = if let Some(rest) = name.strip_prefix("data.") {
+        rest.to_string()
+    } else {
+        let first = name.split('.').next().unwrap_or_default();
+        if let Some(target) = m.imports.get(first) {
+            format!("{target}{}", &name[first.len()..])
+        } else if rules.contains_key(&(m.package.as_str(), first)) {
+            return BTreeSet::from([node(&m.package, first)]);
+        } else {
+            return BTreeSet::new();
         }
     };
-    if let Some(rest) = name.strip_prefix("data.") {
-        return split(rest);
+    // The longest package prefix with a rule named by the next part.
+    let parts: Vec<&str> = path.split('.').collect();
+    for k in (1..parts.len()).rev() {
+        let pkg = parts[..k].join(".");
+        if rules.contains_key(&(pkg.as_str(), parts[k])) {
+            return BTreeSet::from([node(&pkg, parts[k])]);
+        }
     }
-    match name.split_once('.') {
-        None => Target::Local(name.to_string()),
-        Some((first, rest)) => match m.imports.get(first) {
-            Some(target) => split(&format!("{target}.{rest}")),
-            None => Target::Builtin(name.to_string()),
-        },
+    if call {
+        return BTreeSet::new();
     }
+    // A package or a prefix of packages: every rule under it.
+    rules
+        .keys()
+        .filter(|(p, _)| *p == path || p.starts_with(&format!("{path}.")))
+        .map(|(p, r)| node(p, r))
+        .collect()
 }
 
 #[cfg(test)]
@@ -503,8 +592,10 @@ mod tests {
         let heads: Vec<(&str, usize, bool)> =
             m.rules.iter().map(|r| (r.name.as_str(), r.line, r.function)).collect();
         assert_eq!(heads, vec![("fail", 7, false), ("ok", 12, false), ("g", 13, true)]);
-        let calls: Vec<(&str, usize)> = m.calls.iter().map(|c| (c.name.as_str(), c.line)).collect();
+        let calls: Vec<(&str, usize)> = m.calls().map(|c| (c.name.as_str(), c.line)).collect();
         assert_eq!(calls, vec![("lib.reason", 7), ("count", 9), ("object.get", 13)]);
+        let refs: Vec<&str> = m.references.iter().filter(|r| !r.call).map(|r| r.name.as_str()).collect();
+        assert_eq!(refs, vec!["input.scans"], "locals (s, the parameter x) are not references");
     }
 
     #[test]
@@ -517,7 +608,7 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!((problems[0].file.as_str(), problems[0].line), ("a.rego", 3));
         assert!(
-            problems[0].message.contains("a.f (a.rego:3) calls a.g (b.rego:2) calls a.f (a.rego:3)"),
+            problems[0].message.contains("a.f (a.rego:3) → a.g (b.rego:2) → a.f (a.rego:3)"),
             "{}",
             problems[0].message
         );
@@ -548,6 +639,26 @@ mod tests {
         assert_eq!(got, vec![(2, true), (3, true)]);
         assert!(problems[0].message.contains("numbers.range"));
         assert!(problems[1].message.contains("time.now_ns"));
+    }
+
+    #[test]
+    fn rejects_rules_depending_on_each_other_through_packages() {
+        let ms = modules(&[
+            ("a.rego", "package netvet.assessment\n\ndecided := {k: v | some k, v in data.netvet.requirements}\n"),
+            ("b.rego", "package netvet.requirements.x\n\nfail := data.netvet.assessment.decided\n"),
+        ]);
+        let problems = check(&ms);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.starts_with("recursive rules: "), "{}", problems[0].message);
+    }
+
+    #[test]
+    fn local_variables_do_not_count_as_rule_references() {
+        let ms = modules(&[(
+            "p.rego",
+            "package p\n\nx := y\n\ny if {\n\tx := 1\n\tsome z in [x]\n\tz > 0\n}\n\nf(x) := x + 1\n",
+        )]);
+        assert_eq!(check(&ms), vec![]);
     }
 
     #[test]
