@@ -77,7 +77,8 @@ fn date(d: Option<netvet_model::Date>) -> String {
 }
 
 fn money(x: f64) -> String {
-    format!("{x:.0}")
+    // An empty float sum is -0.0.
+    format!("{:.0}", x + 0.0)
 }
 
 fn table(r: &ImpactReport) -> String {
