@@ -25,8 +25,12 @@ fn main() {
     for rel in &files {
         let abs = workspace.join(rel);
         let abs = abs.canonicalize().unwrap_or(abs);
-        writeln!(out, "    ({rel:?}, include_str!({:?})),", abs.display().to_string())
-            .expect("writing to a String");
+        writeln!(
+            out,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("writing to a String");
     }
     out.push_str("];\n");
     let dest = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("embedded.rs");
@@ -47,7 +51,10 @@ fn collect(workspace: &Path, dir: &Path, out: &mut Vec<String>) {
             .is_some_and(|e| EXTENSIONS.contains(&e))
         {
             let rel = path.strip_prefix(workspace).expect("under the workspace");
-            let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             out.push(rel.join("/"));
         }
     }

@@ -9,6 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Vet 5G network equipment and its vendors against security requirements.
 #[derive(Parser)]
 #[command(name = "netvet", version, about, long_about = None, propagate_version = true)]

@@ -78,7 +78,9 @@ impl FromStr for RolePattern {
     type Err = String;
     fn from_str(s: &str) -> Result<RolePattern, String> {
         let Some((d, f)) = s.split_once(':') else {
-            return Err(format!("{s:?} is not a role pattern (domain:function, * for any)"));
+            return Err(format!(
+                "{s:?} is not a role pattern (domain:function, * for any)"
+            ));
         };
         let domain = (d != "*").then(|| d.parse()).transpose()?;
         let function = (f != "*").then(|| f.parse()).transpose()?;
@@ -140,7 +142,9 @@ impl Consequence {
 }
 
 /// Whether a requirement applies to critical roles only.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum CriticalityScope {
     #[default]
@@ -257,10 +261,10 @@ mod tests {
 
     #[test]
     fn role_patterns_match_by_domain_and_function() {
-        let core_any: RolePattern = "core:*".parse().unwrap();
-        let router: RolePattern = "*:router".parse().unwrap();
-        let amf: Role = "core:AMF".parse().unwrap();
-        let transport_router: Role = "transport:router".parse().unwrap();
+        let core_any: RolePattern = "core:*".parse().expect("valid");
+        let router: RolePattern = "*:router".parse().expect("valid");
+        let amf: Role = "core:AMF".parse().expect("valid");
+        let transport_router: Role = "transport:router".parse().expect("valid");
         assert!(core_any.matches(amf) && !core_any.matches(transport_router));
         assert!(router.matches(transport_router) && !router.matches(amf));
         assert!("RAN:AMF".parse::<RolePattern>().is_err());
@@ -269,8 +273,14 @@ mod tests {
 
     #[test]
     fn packages_are_derived_from_ids() {
-        assert_eq!(requirement_package("DE.KAT.CERT"), "netvet.requirements.de_kat_cert");
-        assert_eq!(requirement_package("UK.HW-5G"), "netvet.requirements.uk_hw_5g");
+        assert_eq!(
+            requirement_package("DE.KAT.CERT"),
+            "netvet.requirements.de_kat_cert"
+        );
+        assert_eq!(
+            requirement_package("UK.HW-5G"),
+            "netvet.requirements.uk_hw_5g"
+        );
     }
 
     #[test]
@@ -280,9 +290,9 @@ mod tests {
             functions: vec![],
             criticality: CriticalityScope::Critical,
         };
-        let amf: Role = "core:AMF".parse().unwrap();
+        let amf: Role = "core:AMF".parse().expect("valid");
         assert!(scope.covers(amf, true));
         assert!(!scope.covers(amf, false));
-        assert!(!scope.covers("RAN:gNB".parse().unwrap(), true));
+        assert!(!scope.covers("RAN:gNB".parse().expect("valid"), true));
     }
 }

@@ -43,7 +43,9 @@ impl Date {
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -119,7 +121,8 @@ impl FromStr for FactDate {
         if s == "undated" {
             return Ok(FactDate::Undated);
         }
-        let bad = || format!("{s:?} is not a date (expected YYYY, YYYY-MM, YYYY-MM-DD or \"undated\")");
+        let bad =
+            || format!("{s:?} is not a date (expected YYYY, YYYY-MM, YYYY-MM-DD or \"undated\")");
         let parts: Vec<&str> = s.split('-').collect();
         match parts.as_slice() {
             [y] => number(y, 4).map(FactDate::Year).ok_or_else(bad),
@@ -172,7 +175,10 @@ impl<'de> Deserialize<'de> for DateText {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateText, E> {
                 Ok(DateText(v.to_string()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DateText, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DateText, A::Error> {
                 // toml's datetime arrives as a map with one private key and a string value.
                 let mut text = None;
                 while let Some((_, v)) = map.next_entry::<String, String>()? {
@@ -192,7 +198,14 @@ mod tests {
 
     #[test]
     fn full_dates_parse_and_reject_impossible_days() {
-        assert_eq!("2024-02-29".parse::<Date>(), Ok(Date { year: 2024, month: 2, day: 29 }));
+        assert_eq!(
+            "2024-02-29".parse::<Date>(),
+            Ok(Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+        );
         assert!("2023-02-29".parse::<Date>().is_err());
         assert!("2024-13-01".parse::<Date>().is_err());
         assert!("2024-7-1".parse::<Date>().is_err());
@@ -203,7 +216,10 @@ mod tests {
     fn fact_dates_keep_their_precision() {
         assert_eq!("2020".parse::<FactDate>(), Ok(FactDate::Year(2020)));
         assert_eq!("2020-08".parse::<FactDate>(), Ok(FactDate::Month(2020, 8)));
-        assert_eq!("2020-08".parse::<FactDate>().unwrap().to_string(), "2020-08");
+        assert_eq!(
+            "2020-08".parse::<FactDate>().expect("valid").to_string(),
+            "2020-08"
+        );
         assert_eq!("undated".parse::<FactDate>(), Ok(FactDate::Undated));
         assert!("2020-00".parse::<FactDate>().is_err());
         assert!("2020-08-32".parse::<FactDate>().is_err());

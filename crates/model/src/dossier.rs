@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn statuses_and_kinds_round_trip_their_names() {
         for s in ["SOURCED", "SOURCED-2", "UNVERIFIED", "NOTE"] {
-            assert_eq!(s.parse::<SourceStatus>().unwrap().as_str(), s);
+            assert_eq!(s.parse::<SourceStatus>().expect("valid").as_str(), s);
         }
         assert!("sourced".parse::<SourceStatus>().is_err());
         for k in FactKind::ALL {

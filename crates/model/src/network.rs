@@ -20,7 +20,12 @@ pub enum Domain {
 }
 
 impl Domain {
-    pub const ALL: [Domain; 4] = [Domain::Ran, Domain::Core, Domain::Transport, Domain::Management];
+    pub const ALL: [Domain; 4] = [
+        Domain::Ran,
+        Domain::Core,
+        Domain::Transport,
+        Domain::Management,
+    ];
 
     /// The canonical name (`RAN`, `core`, `transport`, `management`).
     pub fn as_str(self) -> &'static str {
@@ -150,7 +155,10 @@ impl FromStr for NetworkFunction {
             })
             .ok_or_else(|| {
                 let known: Vec<&str> = NetworkFunction::ALL.iter().map(|f| f.as_str()).collect();
-                format!("unknown network function {s:?} (known: {})", known.join(", "))
+                format!(
+                    "unknown network function {s:?} (known: {})",
+                    known.join(", ")
+                )
             })
     }
 }
@@ -222,13 +230,15 @@ impl FromStr for Role {
         match s.split_once(':') {
             Some((d, f)) => {
                 let (domain, function): (Domain, NetworkFunction) = (d.parse()?, f.parse()?);
-                Role::new(domain, function).ok_or_else(|| {
-                    format!("{function} is not deployed in the {domain} domain")
-                })
+                Role::new(domain, function)
+                    .ok_or_else(|| format!("{function} is not deployed in the {domain} domain"))
             }
             None => {
                 let function: NetworkFunction = s.parse()?;
-                Ok(Role { domain: function.domains()[0], function })
+                Ok(Role {
+                    domain: function.domains()[0],
+                    function,
+                })
             }
         }
     }
@@ -256,14 +266,20 @@ mod tests {
         assert_eq!("gnb".parse(), Ok(NetworkFunction::Gnb));
         assert_eq!("gNodeB".parse(), Ok(NetworkFunction::Gnb));
         assert_eq!("ems".parse(), Ok(NetworkFunction::Ems));
-        let err = "AMFF".parse::<NetworkFunction>().unwrap_err();
+        let err = "AMFF".parse::<NetworkFunction>().expect_err("an error");
         assert!(err.contains("unknown network function \"AMFF\""), "{err}");
     }
 
     #[test]
     fn roles_respect_the_domains_of_their_function() {
-        assert_eq!("core:router".parse::<Role>().unwrap().to_string(), "core:router");
-        assert_eq!("AMF".parse::<Role>().unwrap().to_string(), "core:AMF");
+        assert_eq!(
+            "core:router".parse::<Role>().expect("valid").to_string(),
+            "core:router"
+        );
+        assert_eq!(
+            "AMF".parse::<Role>().expect("valid").to_string(),
+            "core:AMF"
+        );
         assert!("RAN:AMF".parse::<Role>().is_err());
         assert!(Role::all().count() >= 30);
         let keys: Vec<String> = Role::all().map(|r| r.key()).collect();

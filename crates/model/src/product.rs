@@ -34,7 +34,11 @@ pub struct Product {
     /// Where the facts of this record come from.
     #[serde(default, rename = "source", skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<RecordSource>,
-    #[serde(default, rename = "certification", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "certification",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub certifications: Vec<Certification>,
     /// Services the vendor documents (anything else a scan finds is undocumented).
     #[serde(default, rename = "service", skip_serializing_if = "Vec::is_empty")]

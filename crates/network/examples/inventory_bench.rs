@@ -8,26 +8,59 @@ use netvet_network::{ReadOptions, read_inventory};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let format = args.next().unwrap_or_else(|| "csv".to_string());
     let dir = std::env::temp_dir().join(format!("netvet-inventory-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("inventory.{format}"));
-    let roles = [("RAN", "gNB"), ("RAN", "DU"), ("core", "AMF"), ("core", "UPF"), ("transport", "router"), ("management", "EMS")];
+    let roles = [
+        ("RAN", "gNB"),
+        ("RAN", "DU"),
+        ("core", "AMF"),
+        ("core", "UPF"),
+        ("transport", "router"),
+        ("management", "EMS"),
+    ];
     let vendors = ["Huawei", "Ericsson", "Nokia", "ZTE", "Samsung"];
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
         if format == "csv" {
-            writeln!(w, "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,replacement_cost")?;
+            writeln!(
+                w,
+                "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,replacement_cost"
+            )?;
         }
         for i in 0..n {
             let (d, f) = roles[i % roles.len()];
             let v = vendors[i % vendors.len()];
             let op = format!("Operator {} (fictional)", i % 3);
             if format == "csv" {
-                writeln!(w, "{op},el-{i},site-{},region-{},{d},{f},{v},{v} {f},1.{},20{:02}-0{}-1{},{}", i % 5000, i % 16, i % 4, 15 + i % 10, 1 + i % 9, i % 9, 1000 + i % 50_000)?;
+                writeln!(
+                    w,
+                    "{op},el-{i},site-{},region-{},{d},{f},{v},{v} {f},1.{},20{:02}-0{}-1{},{}",
+                    i % 5000,
+                    i % 16,
+                    i % 4,
+                    15 + i % 10,
+                    1 + i % 9,
+                    i % 9,
+                    1000 + i % 50_000
+                )?;
             } else {
-                writeln!(w, "{{\"operator\":\"{op}\",\"element_id\":\"el-{i}\",\"site\":\"site-{}\",\"region\":\"region-{}\",\"domain\":\"{d}\",\"function\":\"{f}\",\"vendor\":\"{v}\",\"product\":\"{v} {f}\",\"version\":\"1.{}\",\"installation_date\":\"20{:02}-0{}-1{}\",\"replacement_cost\":{}}}", i % 5000, i % 16, i % 4, 15 + i % 10, 1 + i % 9, i % 9, 1000 + i % 50_000)?;
+                writeln!(
+                    w,
+                    "{{\"operator\":\"{op}\",\"element_id\":\"el-{i}\",\"site\":\"site-{}\",\"region\":\"region-{}\",\"domain\":\"{d}\",\"function\":\"{f}\",\"vendor\":\"{v}\",\"product\":\"{v} {f}\",\"version\":\"1.{}\",\"installation_date\":\"20{:02}-0{}-1{}\",\"replacement_cost\":{}}}",
+                    i % 5000,
+                    i % 16,
+                    i % 4,
+                    15 + i % 10,
+                    1 + i % 9,
+                    i % 9,
+                    1000 + i % 50_000
+                )?;
             }
         }
     }

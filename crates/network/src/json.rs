@@ -7,9 +7,9 @@ use std::io::Read;
 use netvet_model::InventoryElement;
 use serde::Deserialize;
 
+use crate::Sink;
 use crate::error::{Error, RowError};
 use crate::row::{Column, element};
-use crate::Sink;
 
 /// A row as JSON: strings, except the cost, which may also be a number or null.
 #[derive(Deserialize)]
@@ -39,7 +39,8 @@ pub(crate) fn read_json<F: FnMut(InventoryElement)>(
     let mut chunk = vec![0u8; 1 << 16];
     let mut obj: Vec<u8> = Vec::with_capacity(512);
     let (mut line, mut start_line) = (1u64, 1u64);
-    let (mut depth, mut in_obj, mut in_str, mut escape, mut oversized) = (0usize, false, false, false, false);
+    let (mut depth, mut in_obj, mut in_str, mut escape, mut oversized) =
+        (0usize, false, false, false, false);
     let mut stray: Option<u64> = None;
     loop {
         let n = reader.read(&mut chunk).map_err(|source| Error::Io {
@@ -123,7 +124,11 @@ pub(crate) fn read_json<F: FnMut(InventoryElement)>(
     Ok(())
 }
 
-fn stray_error<F: FnMut(InventoryElement)>(file: &str, line: u64, sink: &mut Sink<'_, F>) -> Result<(), Error> {
+fn stray_error<F: FnMut(InventoryElement)>(
+    file: &str,
+    line: u64,
+    sink: &mut Sink<'_, F>,
+) -> Result<(), Error> {
     sink.summary.rows += 1;
     sink.reject(RowError {
         file: file.to_string(),
@@ -134,7 +139,8 @@ fn stray_error<F: FnMut(InventoryElement)>(file: &str, line: u64, sink: &mut Sin
 }
 
 fn parse_row(bytes: &[u8]) -> Result<InventoryElement, (Option<Column>, String)> {
-    let row: JsonRow = serde_json::from_slice(bytes).map_err(|e| (None, format!("not a valid row object: {e}")))?;
+    let row: JsonRow = serde_json::from_slice(bytes)
+        .map_err(|e| (None, format!("not a valid row object: {e}")))?;
     let cost = match &row.replacement_cost {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),

@@ -107,7 +107,10 @@ impl<'a, F: FnMut(InventoryElement)> Sink<'a, F> {
             } else {
                 Err((
                     Some(Column::ElementId),
-                    format!("duplicate element id {:?} of operator {:?}", e.element_id, e.operator),
+                    format!(
+                        "duplicate element id {:?} of operator {:?}",
+                        e.element_id, e.operator
+                    ),
                 ))
             }
         });

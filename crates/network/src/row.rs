@@ -4,8 +4,8 @@ use std::io::Read;
 
 use netvet_model::{Date, Domain, InventoryElement, NetworkFunction, Role};
 
-use crate::error::Error;
 use crate::Sink;
+use crate::error::Error;
 
 /// A column of the inventory schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,13 @@ impl Column {
             .trim()
             .trim_start_matches('\u{feff}')
             .chars()
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if c == ' ' || c == '-' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect();
         COLUMNS.into_iter().find(|c| c.name() == norm)
     }
@@ -77,7 +83,9 @@ impl Column {
 type FieldError = (Option<Column>, String);
 
 /// Validates one row given a getter for each column's text.
-pub(crate) fn element<'r>(get: impl Fn(Column) -> Option<&'r str>) -> Result<InventoryElement, FieldError> {
+pub(crate) fn element<'r>(
+    get: impl Fn(Column) -> Option<&'r str>,
+) -> Result<InventoryElement, FieldError> {
     let text = |c: Column| -> Result<String, FieldError> {
         match get(c).map(str::trim) {
             Some(v) if !v.is_empty() => Ok(v.to_string()),

@@ -7,6 +7,10 @@
 
 use std::time::Instant;
 
+// The same allocator as the netvet binary: evaluation allocates many small values.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use netvet_model::{NetworkFunction, Product, Role};
 use netvet_policy::evidence::{Evidence, LoadedScan};
 use netvet_policy::products::{LoadedProduct, ProductSet};
@@ -25,7 +29,10 @@ fn main() {
     let load = t.elapsed();
 
     // 30 roles: the first 30 of the vocabulary, from the functions that give them.
-    let nroles: usize = std::env::var("ROLES").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let nroles: usize = std::env::var("ROLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
     let roles: Vec<Role> = Role::all().take(nroles).collect();
     let functions: Vec<NetworkFunction> = {
         let mut f: Vec<NetworkFunction> = roles.iter().map(|r| r.function).collect();
@@ -44,14 +51,24 @@ fn main() {
             let sha = format!("{:064x}", i + 1);
             let mut report = Evidence::parse("bench", template).unwrap_or_else(|d| fail(d));
             report.image.sha256 = sha.clone();
-            evidence.add(LoadedScan { report, file: format!("bench-{i}.json") });
-            firmware.push(netvet_model::Firmware { image: format!("fw-{i}.bin"), sha256: sha, signed_updates: Some(true) });
+            evidence.add(LoadedScan {
+                report,
+                file: format!("bench-{i}.json"),
+            });
+            firmware.push(netvet_model::Firmware {
+                image: format!("fw-{i}.bin"),
+                sha256: sha,
+                signed_updates: Some(true),
+            });
         }
         products.push(LoadedProduct {
             product: Product {
                 id: format!("bench-{i:05}"),
                 vendor,
-                name: format!("Bench product {i}{}", if fictional { " (fictional)" } else { "" }),
+                name: format!(
+                    "Bench product {i}{}",
+                    if fictional { " (fictional)" } else { "" }
+                ),
                 aliases: vec![],
                 version: format!("1.{}", i % 7),
                 functions: functions.clone(),
@@ -64,8 +81,16 @@ fn main() {
             file: "generated".to_string(),
         });
     }
-    let products = ProductSet { root: "generated".to_string(), products };
-    let jobs: Vec<Job> = (0..n).map(|i| Job { product: i, roles: roles.clone() }).collect();
+    let products = ProductSet {
+        root: "generated".to_string(),
+        products,
+    };
+    let jobs: Vec<Job> = (0..n)
+        .map(|i| Job {
+            product: i,
+            roles: roles.clone(),
+        })
+        .collect();
     let inputs = Inputs {
         dossiers: &dossiers,
         products: &products,
@@ -89,9 +114,21 @@ fn main() {
         roles.len()
     );
     println!("load + compile: {:.3} s", load.as_secs_f64());
-    println!("evaluation:     {:.3} s wall on {} threads, {:.3} s CPU", eval.as_secs_f64(), rayon::current_num_threads(), cpu);
-    println!("CPU per product-role evaluation: {:.1} us", cpu / evaluations as f64 * 1e6);
-    println!("per product-role evaluation: {:.1} us; per product (all roles): {:.1} us", per * 1e6, eval.as_secs_f64() / n as f64 * 1e6);
+    println!(
+        "evaluation:     {:.3} s wall on {} threads, {:.3} s CPU",
+        eval.as_secs_f64(),
+        rayon::current_num_threads(),
+        cpu
+    );
+    println!(
+        "CPU per product-role evaluation: {:.1} us",
+        cpu / evaluations as f64 * 1e6
+    );
+    println!(
+        "per product-role evaluation: {:.1} us; per product (all roles): {:.1} us",
+        per * 1e6,
+        eval.as_secs_f64() / n as f64 * 1e6
+    );
 }
 
 /// CPU time of this process (user + system) from /proc, in seconds; 0 where unavailable.

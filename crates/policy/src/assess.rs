@@ -11,8 +11,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use netvet_model::{
-    Assessment, AssessmentReport, Consequence, Date, Product, ProductRef,
-    Reason, RequirementResult, Role, ScanReport, Status, Verdict, VerdictCounts,
+    Assessment, AssessmentReport, Consequence, Date, Product, ProductRef, Reason,
+    RequirementResult, Role, ScanReport, Status, Verdict, VerdictCounts,
 };
 use rayon::prelude::*;
 use regorus::Value;
@@ -26,9 +26,9 @@ use crate::catalogue::{BUILTIN_MODULES, Catalogue};
 use crate::dossiers::DossierSet;
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
 use crate::evidence::Evidence;
+use crate::impact::match_class;
 use crate::limits::Limits;
 use crate::products::ProductSet;
-use crate::impact::match_class;
 use crate::shares::Shares;
 
 /// Everything an assessment reads.
@@ -56,7 +56,13 @@ pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
     let mut roles: Vec<BTreeSet<Role>> = products
         .products
         .iter()
-        .map(|p| p.product.functions.iter().flat_map(|&f| Role::all_of(f)).collect())
+        .map(|p| {
+            p.product
+                .functions
+                .iter()
+                .flat_map(|&f| Role::all_of(f))
+                .collect()
+        })
         .collect();
     if let Some(shares) = shares {
         for class in shares.classes.keys() {
@@ -100,7 +106,10 @@ impl Signatures {
             of_role.insert(role, sig);
         }
         let applicable = ids.into_iter().map(|(set, sig)| (sig, set)).collect();
-        Signatures { applicable, of_role }
+        Signatures {
+            applicable,
+            of_role,
+        }
     }
 }
 
@@ -153,7 +162,10 @@ impl Evaluator {
     pub fn new(catalogue: &Catalogue, limits: &Limits) -> Result<Evaluator> {
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(timer(limits));
-        let overrides_verdict = catalogue.policies.iter().any(|m| m.package == "netvet.verdict");
+        let overrides_verdict = catalogue
+            .policies
+            .iter()
+            .any(|m| m.package == "netvet.verdict");
         for (file, text) in BUILTIN_MODULES {
             if overrides_verdict && file.ends_with("/verdict.rego") {
                 continue;
@@ -168,7 +180,8 @@ impl Evaluator {
                 .map_err(|e| Error::Invalid(vec![rego_diagnostic(&m.file, &e)]))?;
         }
         let signatures = Signatures::new(catalogue);
-        let data = Value::from(json!({"netvet": {"catalogue": catalogue_data(catalogue, &signatures)}}));
+        let data =
+            Value::from(json!({"netvet": {"catalogue": catalogue_data(catalogue, &signatures)}}));
         engine
             .add_data(data.clone())
             .map_err(|e| Error::at(&catalogue.root, None, format!("catalogue data: {e}")))?;
@@ -177,7 +190,11 @@ impl Evaluator {
             .compile_with_entrypoint(&entry)
             .map_err(|e| Error::Invalid(vec![rego_diagnostic(&catalogue.root, &e)]))?;
         let program = Compiler::compile_from_policy(&compiled, &[ENTRY]).map_err(|e| {
-            Error::at(&catalogue.root, None, format!("compiling the policies for the VM: {e}"))
+            Error::at(
+                &catalogue.root,
+                None,
+                format!("compiling the policies for the VM: {e}"),
+            )
         })?;
         let evaluator = Evaluator {
             engine,
@@ -190,7 +207,12 @@ impl Evaluator {
         // Runs every rule once on an empty product, so broken policies fail here.
         let mut vm = evaluator.vm()?;
         let all: Vec<Role> = Role::all().collect();
-        evaluator.eval(&mut vm, warm_up_input(catalogue), "(empty test product)", &all)?;
+        evaluator.eval(
+            &mut vm,
+            warm_up_input(catalogue),
+            "(empty test product)",
+            &all,
+        )?;
         Ok(evaluator)
     }
 
@@ -218,7 +240,9 @@ impl Evaluator {
             .map_init(
                 || self.vm(),
                 |vm, job| {
-                    let vm = vm.as_mut().map_err(|e| Error::at(&self.catalogue.root, None, e.to_string()))?;
+                    let vm = vm
+                        .as_mut()
+                        .map_err(|e| Error::at(&self.catalogue.root, None, e.to_string()))?;
                     let loaded = &inputs.products.products[job.product];
                     let input = builder.input(&loaded.product, &job.roles);
                     let outputs = self.eval(vm, input, &loaded.product.id, &job.roles)?;
@@ -243,10 +267,12 @@ impl Evaluator {
         for job in jobs {
             let p = &inputs.products.products[job.product].product;
             engine.set_input(builder.input(p, &job.roles));
-            let value = engine.eval_rule(ENTRY.to_string()).map_err(|e| Error::Evaluation {
-                product: p.id.clone(),
-                diagnostic: rego_diagnostic(&self.catalogue.root, &e),
-            })?;
+            let value = engine
+                .eval_rule(ENTRY.to_string())
+                .map_err(|e| Error::Evaluation {
+                    product: p.id.clone(),
+                    diagnostic: rego_diagnostic(&self.catalogue.root, &e),
+                })?;
             let outputs = self.expand(&value, &p.id, &job.roles)?;
             out.extend(self.assemble(inputs, p, &job.roles, outputs));
         }
@@ -254,7 +280,13 @@ impl Evaluator {
         Ok(out)
     }
 
-    fn eval(&self, vm: &mut RegoVM, input: Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
+    fn eval(
+        &self,
+        vm: &mut RegoVM,
+        input: Value,
+        product: &str,
+        roles: &[Role],
+    ) -> Result<Vec<RoleOutput>> {
         vm.set_input(input);
         let value = vm.execute().map_err(|e| Error::Evaluation {
             product: product.to_string(),
@@ -269,8 +301,11 @@ impl Evaluator {
             product: product.to_string(),
             diagnostic: Diagnostic::new(&self.catalogue.root, None, message),
         };
-        let out: EvalOutput = crate::value_de::from_value(value)
-            .map_err(|e| fail(format!("the assessment policies returned an invalid result: {e}")))?;
+        let out: EvalOutput = crate::value_de::from_value(value).map_err(|e| {
+            fail(format!(
+                "the assessment policies returned an invalid result: {e}"
+            ))
+        })?;
 
         roles
             .iter()
@@ -363,7 +398,11 @@ pub fn assess(catalogue: &Catalogue, inputs: &Inputs, limits: &Limits) -> Result
 }
 
 /// Wraps assessments into a report with counts and warnings.
-pub fn report(catalogue: &Catalogue, inputs: &Inputs, assessments: Vec<Assessment>) -> AssessmentReport {
+pub fn report(
+    catalogue: &Catalogue,
+    inputs: &Inputs,
+    assessments: Vec<Assessment>,
+) -> AssessmentReport {
     let mut summary = VerdictCounts::default();
     for a in &assessments {
         summary.add(a.verdict.decision);
@@ -390,7 +429,10 @@ pub fn evidence_warnings(inputs: &Inputs) -> Vec<String> {
     for (sha, scans) in &inputs.evidence.by_sha256 {
         if !known.contains(sha.as_str()) {
             for s in scans {
-                out.push(format!("{}: image sha256 {sha} matches no product's firmware; not used", s.file));
+                out.push(format!(
+                    "{}: image sha256 {sha} matches no product's firmware; not used",
+                    s.file
+                ));
             }
         }
     }
@@ -501,14 +543,23 @@ impl<'a> InputBuilder<'a> {
                 }
                 None => serde_json::Value::Null,
             };
-            vendors.insert(id.as_str(), (Value::from(vendor), Value::from(jurisdiction)));
+            vendors.insert(
+                id.as_str(),
+                (Value::from(vendor), Value::from(jurisdiction)),
+            );
         }
         let mut scans = HashMap::new();
         for (sha, list) in &inputs.evidence.by_sha256 {
-            let projected: Vec<serde_json::Value> = list.iter().map(|s| scan_json(&s.report)).collect();
-            scans.insert(sha.as_str(), Value::from(serde_json::Value::Array(projected)));
+            let projected: Vec<serde_json::Value> =
+                list.iter().map(|s| scan_json(&s.report)).collect();
+            scans.insert(
+                sha.as_str(),
+                Value::from(serde_json::Value::Array(projected)),
+            );
         }
-        let roles = Role::all().map(|r| (r, Value::from(role_json(catalogue, r)))).collect();
+        let roles = Role::all()
+            .map(|r| (r, Value::from(role_json(catalogue, r))))
+            .collect();
         InputBuilder {
             inputs,
             catalogue,

@@ -23,13 +23,21 @@ const RESERVED_PACKAGES: &[&str] = &["netvet.lib", "netvet.assessment", "netvet.
 /// The Rego modules netvet loads with every catalogue.
 pub(crate) const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("builtin:netvet/lib.rego", include_str!("../rego/lib.rego")),
-    ("builtin:netvet/assessment.rego", include_str!("../rego/assessment.rego")),
-    ("builtin:netvet/verdict.rego", include_str!("../rego/verdict.rego")),
+    (
+        "builtin:netvet/assessment.rego",
+        include_str!("../rego/assessment.rego"),
+    ),
+    (
+        "builtin:netvet/verdict.rego",
+        include_str!("../rego/verdict.rego"),
+    ),
 ];
 
 /// Test fixtures, loaded only when running catalogue tests.
-pub(crate) const TESTING_MODULE: (&str, &str) =
-    ("builtin:netvet/testing.rego", include_str!("../rego/testing.rego"));
+pub(crate) const TESTING_MODULE: (&str, &str) = (
+    "builtin:netvet/testing.rego",
+    include_str!("../rego/testing.rego"),
+);
 
 /// A requirement with where it was defined.
 #[derive(Clone, Debug)]
@@ -144,7 +152,9 @@ impl Catalogue {
             .values()
             .filter(|r| {
                 let defined_here = r.layer == top
-                    || rego_layer.get(r.package.as_str()).is_some_and(|l| *l == top);
+                    || rego_layer
+                        .get(r.package.as_str())
+                        .is_some_and(|l| *l == top);
                 defined_here && !covered.contains(r.requirement.id.as_str())
             })
             .collect()
@@ -181,12 +191,12 @@ fn resolve(spec: &str, relative_to: Option<&Origin>) -> Result<Origin> {
 
 fn files_of(origin: &Origin, limits: &Limits) -> Result<FileSet> {
     match origin {
-        Origin::Builtin(id) => FileSet::builtin(&format!("catalogue/{id}")).ok_or_else(|| {
-            Error::UnknownCatalogue {
+        Origin::Builtin(id) => {
+            FileSet::builtin(&format!("catalogue/{id}")).ok_or_else(|| Error::UnknownCatalogue {
                 name: id.clone(),
                 available: Catalogue::builtin_ids(),
-            }
-        }),
+            })
+        }
         Origin::Dir(dir) => FileSet::read_dir(dir, &["toml", "rego"], limits),
     }
 }
@@ -203,7 +213,11 @@ fn load_chain(spec: &str, limits: &Limits) -> Result<Vec<(Layer, String)>> {
             return Err(Error::at(
                 layer.file.clone(),
                 None,
-                format!("catalogue {} extends itself (through {})", layer.info.id, chain_ids(&chain)),
+                format!(
+                    "catalogue {} extends itself (through {})",
+                    layer.info.id,
+                    chain_ids(&chain)
+                ),
             ));
         }
         let extends = layer.info.extends.clone();
@@ -213,7 +227,11 @@ fn load_chain(spec: &str, limits: &Limits) -> Result<Vec<(Layer, String)>> {
             None => break,
             Some(next) => {
                 if chain.len() >= MAX_EXTENDS {
-                    return Err(Error::at(file, None, format!("more than {MAX_EXTENDS} catalogues extend each other")));
+                    return Err(Error::at(
+                        file,
+                        None,
+                        format!("more than {MAX_EXTENDS} catalogues extend each other"),
+                    ));
                 }
                 origin = resolve(&next, Some(&origin)).map_err(|e| match e {
                     Error::UnknownCatalogue { name, available } => Error::at(
@@ -231,22 +249,30 @@ fn load_chain(spec: &str, limits: &Limits) -> Result<Vec<(Layer, String)>> {
 }
 
 fn chain_ids(chain: &[(Layer, String)]) -> String {
-    chain.iter().map(|(l, _)| l.info.id.as_str()).collect::<Vec<_>>().join(" → ")
+    chain
+        .iter()
+        .map(|(l, _)| l.info.id.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// Parses TOML into `T`, reporting errors with the file and line.
-pub(crate) fn parse_toml<T: DeserializeOwned>(file: &SourceFile) -> std::result::Result<T, Diagnostic> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(
+    file: &SourceFile,
+) -> std::result::Result<T, Diagnostic> {
     toml::from_str(&file.text).map_err(|e| toml_diagnostic(&file.name, &file.text, &e))
 }
 
 /// The first line assigning `key` (`key = …`), for errors about its value.
 pub(crate) fn key_line(file: &SourceFile, key: &str) -> Option<usize> {
-    file.text.lines().position(|l| {
-        l.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    file.text
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn valid_source(url: &str) -> bool {
@@ -265,21 +291,38 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
         Err(d) => return Err(Error::Invalid(vec![d])),
     };
     let id_ok = !info.id.is_empty()
-        && info.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && info
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !id_ok {
         diags.push(Diagnostic::new(
             &cat_file.name,
             key_line(cat_file, "id"),
-            format!("catalogue id {:?} must be lowercase letters, digits and -", info.id),
+            format!(
+                "catalogue id {:?} must be lowercase letters, digits and -",
+                info.id
+            ),
         ));
     }
     if info.legal_basis.is_empty() {
-        diags.push(Diagnostic::new(&cat_file.name, key_line(cat_file, "legal_basis"), "legal_basis is empty"));
+        diags.push(Diagnostic::new(
+            &cat_file.name,
+            key_line(cat_file, "legal_basis"),
+            "legal_basis is empty",
+        ));
     }
     if let Some(c) = &info.criticality {
         for s in &c.sources {
             if !valid_source(&s.url) {
-                diags.push(Diagnostic::new(&cat_file.name, None, format!("criticality source {:?}: url must be https://…, repo:… or doc:…", s.reference)));
+                diags.push(Diagnostic::new(
+                    &cat_file.name,
+                    None,
+                    format!(
+                        "criticality source {:?}: url must be https://…, repo:… or doc:…",
+                        s.reference
+                    ),
+                ));
             }
         }
     }
@@ -296,36 +339,62 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
         };
         let line = key_line(f, "id").unwrap_or(1);
         let at = |msg: String| Diagnostic::new(&f.name, Some(line), msg);
-        let id_ok = req.id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && req.id.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+        let id_ok = req
+            .id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && req
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
         if !id_ok {
-            diags.push(at(format!("requirement id {:?}: letters, digits, '.', '-' and '_' only", req.id)));
+            diags.push(at(format!(
+                "requirement id {:?}: letters, digits, '.', '-' and '_' only",
+                req.id
+            )));
         }
         if file_stem(&f.rel) != req.id {
             diags.push(at(format!(
                 "requirement {} is in {}: the file must be named {}.toml",
-                req.id,
-                f.rel,
-                req.id
+                req.id, f.rel, req.id
             )));
         }
         if let Some(prev) = seen.insert(requirement_package(&req.id), f.name.clone()) {
-            diags.push(at(format!("requirement {} has the same rule package as the one in {prev}", req.id)));
+            diags.push(at(format!(
+                "requirement {} has the same rule package as the one in {prev}",
+                req.id
+            )));
         }
-        for (field, value) in [("title", &req.title), ("rationale", &req.rationale), ("legal_basis", &req.legal_basis)] {
+        for (field, value) in [
+            ("title", &req.title),
+            ("rationale", &req.rationale),
+            ("legal_basis", &req.legal_basis),
+        ] {
             if value.trim().is_empty() {
-                diags.push(Diagnostic::new(&f.name, key_line(f, field), format!("{field} is empty")));
+                diags.push(Diagnostic::new(
+                    &f.name,
+                    key_line(f, field),
+                    format!("{field} is empty"),
+                ));
             }
         }
         if req.evidence.is_empty() {
-            diags.push(Diagnostic::new(&f.name, key_line(f, "evidence"), "evidence is empty: name the evidence the rule reads"));
+            diags.push(Diagnostic::new(
+                &f.name,
+                key_line(f, "evidence"),
+                "evidence is empty: name the evidence the rule reads",
+            ));
         }
         if req.sources.is_empty() {
             diags.push(at(format!("requirement {} has no [[source]]", req.id)));
         }
         for s in &req.sources {
             if !valid_source(&s.url) {
-                diags.push(at(format!("source {:?}: url must be https://…, repo:… or doc:…", s.reference)));
+                diags.push(at(format!(
+                    "source {:?}: url must be https://…, repo:… or doc:…",
+                    s.reference
+                )));
             }
         }
         let covers_some = Role::all().any(|role| {
@@ -333,7 +402,11 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
                 && (req.scope.functions.is_empty() || req.scope.functions.contains(&role.function))
         });
         if !covers_some {
-            diags.push(Diagnostic::new(&f.name, key_line(f, "functions").or(Some(line)), "scope covers no role: none of its functions is deployed in its domains"));
+            diags.push(Diagnostic::new(
+                &f.name,
+                key_line(f, "functions").or(Some(line)),
+                "scope covers no role: none of its functions is deployed in its domains",
+            ));
         }
         requirements.push(CatalogueRequirement {
             package: requirement_package(&req.id),
@@ -348,7 +421,8 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
     let tests = parse_modules(files.in_dir("tests", ".rego"), &info.id, &mut diags);
     for m in &policies {
         let line = Some(m.info.package_line.max(1));
-        if RESERVED_PACKAGES.contains(&m.package.as_str()) || m.package.starts_with("netvet.tests.") {
+        if RESERVED_PACKAGES.contains(&m.package.as_str()) || m.package.starts_with("netvet.tests.")
+        {
             diags.push(Diagnostic::new(&m.file, line, format!("package {} is reserved; a catalogue's policies use netvet.requirements.<id>, netvet.verdict or netvet.helpers.<name>", m.package)));
         } else if !(m.package.starts_with("netvet.requirements.")
             || m.package == "netvet.verdict"
@@ -359,7 +433,11 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
     }
     for t in &tests {
         if !t.package.starts_with("netvet.tests.") {
-            diags.push(Diagnostic::new(&t.file, Some(t.info.package_line.max(1)), format!("test package {} must be under netvet.tests.", t.package)));
+            diags.push(Diagnostic::new(
+                &t.file,
+                Some(t.info.package_line.max(1)),
+                format!("test package {} must be under netvet.tests.", t.package),
+            ));
         }
     }
     if !diags.is_empty() {
@@ -437,15 +515,24 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     }
     let (top, root) = chain.last().expect("a chain has at least one layer");
     let Some(criticality) = criticality else {
-        return Err(Error::at(&top.file, None, "no [criticality]: a catalogue (or one it extends) must say which roles are critical"));
+        return Err(Error::at(
+            &top.file,
+            None,
+            "no [criticality]: a catalogue (or one it extends) must say which roles are critical",
+        ));
     };
 
     // Every rule decides a known requirement; every requirement has a rule.
-    let packages: BTreeMap<&str, &PolicyModule> = modules.iter().map(|m| (m.package.as_str(), m)).collect();
-    let by_package: BTreeMap<&str, &CatalogueRequirement> =
-        requirements.values().map(|r| (r.package.as_str(), r)).collect();
+    let packages: BTreeMap<&str, &PolicyModule> =
+        modules.iter().map(|m| (m.package.as_str(), m)).collect();
+    let by_package: BTreeMap<&str, &CatalogueRequirement> = requirements
+        .values()
+        .map(|r| (r.package.as_str(), r))
+        .collect();
     for m in &modules {
-        if m.package.starts_with("netvet.requirements.") && !by_package.contains_key(m.package.as_str()) {
+        if m.package.starts_with("netvet.requirements.")
+            && !by_package.contains_key(m.package.as_str())
+        {
             let known: Vec<&str> = requirements.keys().map(String::as_str).collect();
             diags.push(Diagnostic::new(
                 &m.file,
@@ -463,7 +550,10 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
             diags.push(Diagnostic::new(
                 &r.file,
                 Some(r.line),
-                format!("requirement {} has no rule: no policy/*.rego declares package {}", r.requirement.id, r.package),
+                format!(
+                    "requirement {} has no rule: no policy/*.rego declares package {}",
+                    r.requirement.id, r.package
+                ),
             ));
         }
     }
@@ -489,7 +579,10 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     // Requirement parameters fall back to catalogue-wide ones.
     for r in requirements.values_mut() {
         for (k, v) in &params {
-            r.requirement.params.entry(k.clone()).or_insert_with(|| v.clone());
+            r.requirement
+                .params
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
         }
     }
     modules.sort_by(|a, b| a.file.cmp(&b.file));

@@ -63,12 +63,27 @@ impl DossierSet {
                 if !valid_country(&code) {
                     diags.push(Diagnostic::new(&f.name, line, format!("jurisdiction code {code:?}: ISO 3166 alpha-2 (or X? for a fictional one)")));
                 }
-                check_fictional_name(f, &j.jurisdiction.name, j.jurisdiction.fictional, &mut diags);
+                check_fictional_name(
+                    f,
+                    &j.jurisdiction.name,
+                    j.jurisdiction.fictional,
+                    &mut diags,
+                );
                 if let Some(prev) = jurisdictions.get(&code) {
-                    diags.push(Diagnostic::new(&f.name, line, format!("duplicate jurisdiction {code}: also in {}", prev.file)));
+                    diags.push(Diagnostic::new(
+                        &f.name,
+                        line,
+                        format!("duplicate jurisdiction {code}: also in {}", prev.file),
+                    ));
                     continue;
                 }
-                jurisdictions.insert(code, LoadedJurisdiction { jurisdiction: j, file: f.name.clone() });
+                jurisdictions.insert(
+                    code,
+                    LoadedJurisdiction {
+                        jurisdiction: j,
+                        file: f.name.clone(),
+                    },
+                );
                 continue;
             }
             let Some(d) = parse(f, &mut diags, |d: &Dossier| &d.facts) else {
@@ -76,15 +91,35 @@ impl DossierSet {
             };
             let v = &d.vendor;
             let line = key_line(f, "id");
-            if v.id.is_empty() || !v.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-                diags.push(Diagnostic::new(&f.name, line, format!("vendor id {:?}: lowercase letters, digits and - only", v.id)));
+            if v.id.is_empty()
+                || !v
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                diags.push(Diagnostic::new(
+                    &f.name,
+                    line,
+                    format!("vendor id {:?}: lowercase letters, digits and - only", v.id),
+                ));
             }
             if !valid_country(&v.jurisdiction) {
-                diags.push(Diagnostic::new(&f.name, key_line(f, "jurisdiction"), format!("jurisdiction {:?}: ISO 3166 alpha-2 (or X? for a fictional one)", v.jurisdiction)));
+                diags.push(Diagnostic::new(
+                    &f.name,
+                    key_line(f, "jurisdiction"),
+                    format!(
+                        "jurisdiction {:?}: ISO 3166 alpha-2 (or X? for a fictional one)",
+                        v.jurisdiction
+                    ),
+                ));
             }
             check_fictional_name(f, &v.name, v.fictional, &mut diags);
             if let Some(prev) = vendors.get(&v.id) {
-                diags.push(Diagnostic::new(&f.name, line, format!("duplicate vendor {}: also in {}", v.id, prev.file)));
+                diags.push(Diagnostic::new(
+                    &f.name,
+                    line,
+                    format!("duplicate vendor {}: also in {}", v.id, prev.file),
+                ));
                 continue;
             }
             for name in std::iter::once(&v.name).chain(&v.aliases) {
@@ -92,18 +127,32 @@ impl DossierSet {
                 if let Some((other, file)) = names.get(&key)
                     && other != &v.id
                 {
-                    diags.push(Diagnostic::new(&f.name, key_line(f, "aliases").or(line), format!("name {name:?} is also vendor {other}'s ({file})")));
+                    diags.push(Diagnostic::new(
+                        &f.name,
+                        key_line(f, "aliases").or(line),
+                        format!("name {name:?} is also vendor {other}'s ({file})"),
+                    ));
                 }
                 names.insert(key, (v.id.clone(), f.name.clone()));
             }
-            vendors.insert(v.id.clone(), LoadedDossier { dossier: d, file: f.name.clone() });
+            vendors.insert(
+                v.id.clone(),
+                LoadedDossier {
+                    dossier: d,
+                    file: f.name.clone(),
+                },
+            );
         }
         for d in vendors.values() {
             if !jurisdictions.contains_key(&d.dossier.vendor.jurisdiction) {
                 diags.push(Diagnostic::new(
                     &d.file,
                     None,
-                    format!("no jurisdictions/{}.toml for vendor {}'s home jurisdiction", d.dossier.vendor.jurisdiction.to_lowercase(), d.dossier.vendor.id),
+                    format!(
+                        "no jurisdictions/{}.toml for vendor {}'s home jurisdiction",
+                        d.dossier.vendor.jurisdiction.to_lowercase(),
+                        d.dossier.vendor.id
+                    ),
                 ));
             }
         }
@@ -111,7 +160,11 @@ impl DossierSet {
             diags.sort();
             return Err(Error::Invalid(diags));
         }
-        Ok(DossierSet { root: files.root.clone(), vendors, jurisdictions })
+        Ok(DossierSet {
+            root: files.root.clone(),
+            vendors,
+            jurisdictions,
+        })
     }
 
     /// The vendor whose id, name or alias is `name` (case-insensitive).
@@ -168,7 +221,12 @@ fn parse<T: serde::de::DeserializeOwned>(
         }
     };
     let lines: Vec<usize> = toml::from_str::<FactLines>(&f.text)
-        .map(|p| p.fact.iter().map(|s| line_of(&f.text, s.span().start)).collect())
+        .map(|p| {
+            p.fact
+                .iter()
+                .map(|s| line_of(&f.text, s.span().start))
+                .collect()
+        })
         .unwrap_or_default();
     let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     let start = diags.len();
@@ -177,10 +235,18 @@ fn parse<T: serde::de::DeserializeOwned>(
         if let Some(prev) = ids.insert(&fact.id, i)
             && let Some(l) = lines.get(prev)
         {
-            diags.push(Diagnostic::new(&f.name, line, format!("duplicate fact id {} (first at line {l})", fact.id)));
+            diags.push(Diagnostic::new(
+                &f.name,
+                line,
+                format!("duplicate fact id {} (first at line {l})", fact.id),
+            ));
         }
         for problem in check_fact(fact) {
-            diags.push(Diagnostic::new(&f.name, line, format!("fact {}: {problem}", fact.id)));
+            diags.push(Diagnostic::new(
+                &f.name,
+                line,
+                format!("fact {}: {problem}", fact.id),
+            ));
         }
     }
     (diags.len() == start).then_some(value)
@@ -204,7 +270,9 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
             .iter()
             .any(|p| s.starts_with(p) && s.len() > p.len());
         if !ok {
-            out.push(format!("source {s:?}: must be https://…, repo:owner/name:path or doc:…"));
+            out.push(format!(
+                "source {s:?}: must be https://…, repo:owner/name:path or doc:…"
+            ));
         }
     }
     if let Some(c) = &f.country
@@ -231,7 +299,10 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         FactKind::Incorporation => (&[], &[]),
         FactKind::Ownership => (&["holder", "share_percent", "state", "scope"], &["holder"]),
         FactKind::StateLink => (&["state", "authority"], &[]),
-        FactKind::Law => (&["compels_assistance", "secrecy", "oversight", "scope"], &[]),
+        FactKind::Law => (
+            &["compels_assistance", "secrecy", "oversight", "scope"],
+            &[],
+        ),
         FactKind::Listing => (&["authority", "list", "grounds"], &["list"]),
         FactKind::Sanction => (&["authority", "list", "grounds"], &[]),
         FactKind::LegalCase => (&["authority", "grounds"], &["grounds"]),
@@ -244,7 +315,10 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
     };
     for (name, present) in set {
         if present && !allowed.contains(&name) {
-            out.push(format!("attribute {name} does not belong to a {} fact", f.kind.as_str()));
+            out.push(format!(
+                "attribute {name} does not belong to a {} fact",
+                f.kind.as_str()
+            ));
         }
     }
     // Gaps and notes record absence; they need not carry the attributes.
@@ -261,9 +335,17 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         out.push(format!("share_percent {p} is not between 0 and 100"));
     }
     if let Some(o) = &f.oversight
-        && !["none-found", "programme-level", "court-per-request", "unverified"].contains(&o.as_str())
+        && ![
+            "none-found",
+            "programme-level",
+            "court-per-request",
+            "unverified",
+        ]
+        .contains(&o.as_str())
     {
-        out.push(format!("oversight {o:?}: none-found, programme-level, court-per-request or unverified"));
+        out.push(format!(
+            "oversight {o:?}: none-found, programme-level, court-per-request or unverified"
+        ));
     }
     if let Some(b) = &f.by
         && !["vendor", "government", "regulator"].contains(&b.as_str())

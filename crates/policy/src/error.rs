@@ -49,7 +49,10 @@ pub enum Error {
     Invalid(Vec<Diagnostic>),
     /// `--catalogue NAME` is neither a built-in catalogue nor a directory.
     #[error("no catalogue {name:?}: not a directory and not a built-in catalogue ({})", available.join(", "))]
-    UnknownCatalogue { name: String, available: Vec<String> },
+    UnknownCatalogue {
+        name: String,
+        available: Vec<String>,
+    },
     /// Evaluating a product failed (a Rego runtime error or an exhausted limit).
     #[error("evaluating product {product}: {diagnostic}")]
     Evaluation {
@@ -141,7 +144,9 @@ mod tests {
 
     #[test]
     fn regorus_messages_become_file_and_line() {
-        let err = anyhow::anyhow!("\n--> policy/x.rego:3:1\n  |\n3 | \n  | ^\nerror: expecting expression");
+        let err = anyhow::anyhow!(
+            "\n--> policy/x.rego:3:1\n  |\n3 | \n  | ^\nerror: expecting expression"
+        );
         let d = rego_diagnostic("fallback", &err);
         assert_eq!(d.to_string(), "policy/x.rego:3: expecting expression");
     }

@@ -28,7 +28,10 @@ pub struct Evidence {
 impl Evidence {
     /// Reads every `*.json` file in `dir` (not recursive) as a scan report.
     pub fn load(dir: &Path, limits: &Limits) -> Result<Evidence> {
-        let io = |source| Error::Io { path: dir.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -36,7 +39,11 @@ impl Evidence {
             .collect();
         paths.sort();
         if paths.len() > limits.max_files {
-            return Err(Error::at(dir.display().to_string(), None, format!("more than {} scan reports (limit)", limits.max_files)));
+            return Err(Error::at(
+                dir.display().to_string(),
+                None,
+                format!("more than {} scan reports (limit)", limits.max_files),
+            ));
         }
         let mut evidence = Evidence::default();
         let mut diags = Vec::new();
@@ -56,19 +63,31 @@ impl Evidence {
 
     /// Parses one scan report.
     pub fn parse(name: &str, text: &str) -> std::result::Result<ScanReport, Diagnostic> {
-        let report: ScanReport = serde_json::from_str(text)
-            .map_err(|e| Diagnostic::new(name, Some(e.line()), format!("not a scan report: {e}")))?;
+        let report: ScanReport = serde_json::from_str(text).map_err(|e| {
+            Diagnostic::new(name, Some(e.line()), format!("not a scan report: {e}"))
+        })?;
         if report.schema != SCAN_REPORT_SCHEMA {
-            return Err(Diagnostic::new(name, None, format!("schema {:?}; expected {SCAN_REPORT_SCHEMA}", report.schema)));
+            return Err(Diagnostic::new(
+                name,
+                None,
+                format!("schema {:?}; expected {SCAN_REPORT_SCHEMA}", report.schema),
+            ));
         }
         if !is_sha256(&report.image.sha256) {
-            return Err(Diagnostic::new(name, None, "image.sha256 is not 64 lowercase hex digits"));
+            return Err(Diagnostic::new(
+                name,
+                None,
+                "image.sha256 is not 64 lowercase hex digits",
+            ));
         }
         Ok(report)
     }
 
     pub fn add(&mut self, scan: LoadedScan) {
-        self.by_sha256.entry(scan.report.image.sha256.clone()).or_default().push(scan);
+        self.by_sha256
+            .entry(scan.report.image.sha256.clone())
+            .or_default()
+            .push(scan);
     }
 
     /// Scans of an image.

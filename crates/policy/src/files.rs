@@ -53,7 +53,11 @@ impl FileSet {
         let dir = format!("{prefix}/");
         let mut names: Vec<String> = embedded::FILES
             .iter()
-            .filter_map(|(path, _)| path.strip_prefix(&dir)?.split_once('/').map(|(d, _)| d.to_string()))
+            .filter_map(|(path, _)| {
+                path.strip_prefix(&dir)?
+                    .split_once('/')
+                    .map(|(d, _)| d.to_string())
+            })
             .collect();
         names.dedup();
         names
@@ -74,7 +78,10 @@ impl FileSet {
                 return Err(Error::at(
                     dir.display().to_string(),
                     None,
-                    format!("more than {} bytes of input files (limit)", limits.max_total_bytes),
+                    format!(
+                        "more than {} bytes of input files (limit)",
+                        limits.max_total_bytes
+                    ),
                 ));
             }
             files.push(SourceFile {
@@ -90,7 +97,11 @@ impl FileSet {
     }
 
     /// Files whose relative path starts with `dir/` and ends with `.ext`, directly in `dir`.
-    pub fn in_dir<'a>(&'a self, dir: &'a str, ext: &'a str) -> impl Iterator<Item = &'a SourceFile> {
+    pub fn in_dir<'a>(
+        &'a self,
+        dir: &'a str,
+        ext: &'a str,
+    ) -> impl Iterator<Item = &'a SourceFile> {
         self.files.iter().filter(move |f| {
             f.rel
                 .strip_prefix(dir)

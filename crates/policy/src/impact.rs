@@ -95,8 +95,12 @@ fn report(
             continue;
         }
         summary.changed += 1;
-        let old_grounds: BTreeSet<&str> =
-            b.verdict.grounds.iter().map(|g| g.requirement.as_str()).collect();
+        let old_grounds: BTreeSet<&str> = b
+            .verdict
+            .grounds
+            .iter()
+            .map(|g| g.requirement.as_str())
+            .collect();
         let requirements: Vec<String> = a
             .verdict
             .grounds
@@ -145,7 +149,8 @@ fn report(
         e.products.sort();
         e.requirements.sort();
     }
-    let inventory = inventory.map(|inv| inventory_impact(inputs.products, inv, &old, &index(after)));
+    let inventory =
+        inventory.map(|inv| inventory_impact(inputs.products, inv, &old, &index(after)));
     ImpactReport {
         schema: IMPACT_SCHEMA.to_string(),
         from: from.reference(),
@@ -188,12 +193,21 @@ fn inventory_impact(
     for (class, per_operator) in &inv.shares.classes {
         let verdicts = match_class(products, inv.shares, class).and_then(|i| {
             let id = products.products[i].product.id.as_str();
-            Some((id, before.get(&(id, class.role))?, after.get(&(id, class.role))?))
+            Some((
+                id,
+                before.get(&(id, class.role))?,
+                after.get(&(id, class.role))?,
+            ))
         });
         let Some((id, b, a)) = verdicts else {
             let total: u64 = per_operator.values().map(|c| c.elements).sum();
             *unmatched
-                .entry((class.vendor.clone(), class.product.clone(), class.version.clone(), class.role.function))
+                .entry((
+                    class.vendor.clone(),
+                    class.product.clone(),
+                    class.version.clone(),
+                    class.role.function,
+                ))
                 .or_default() += total;
             for (op, c) in per_operator {
                 if let Some(o) = operators.get_mut(op.as_str()) {
@@ -251,13 +265,15 @@ fn inventory_impact(
         operators,
         unmatched: unmatched
             .into_iter()
-            .map(|((vendor, product, version, function), elements)| UnmatchedClass {
-                vendor,
-                product,
-                version,
-                function,
-                elements,
-            })
+            .map(
+                |((vendor, product, version, function), elements)| UnmatchedClass {
+                    vendor,
+                    product,
+                    version,
+                    function,
+                    elements,
+                },
+            )
             .collect(),
     }
 }

@@ -28,7 +28,9 @@ pub struct ProductSet {
 
 /// True for 64 lowercase hex digits.
 pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl ProductSet {
@@ -37,7 +39,11 @@ impl ProductSet {
         let files = match dir {
             Some(d) => FileSet::read_dir(d, &["toml"], limits)?,
             None => FileSet::builtin("examples/products").ok_or_else(|| {
-                Error::at("builtin:examples/products", None, "no built-in product records")
+                Error::at(
+                    "builtin:examples/products",
+                    None,
+                    "no built-in product records",
+                )
             })?,
         };
         ProductSet::from_files(&files, dossiers)
@@ -57,25 +63,46 @@ impl ProductSet {
             };
             let at = |key: &str, msg: String| Diagnostic::new(&f.name, key_line(f, key), msg);
             if p.id.is_empty()
-                || !p.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+                || !p
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
             {
-                diags.push(at("id", format!("product id {:?}: lowercase letters, digits, '-' and '.' only", p.id)));
+                diags.push(at(
+                    "id",
+                    format!(
+                        "product id {:?}: lowercase letters, digits, '-' and '.' only",
+                        p.id
+                    ),
+                ));
             }
             if p.version.trim().is_empty() {
-                diags.push(at("version", "version is empty (use \"*\" for every release)".into()));
+                diags.push(at(
+                    "version",
+                    "version is empty (use \"*\" for every release)".into(),
+                ));
             }
             if p.functions.is_empty() {
                 diags.push(at("functions", "functions is empty".into()));
             }
             match dossiers.vendors.get(&p.vendor) {
-                None => diags.push(at("vendor", format!("vendor {:?} has no dossier in {}", p.vendor, dossiers.root))),
+                None => diags.push(at(
+                    "vendor",
+                    format!("vendor {:?} has no dossier in {}", p.vendor, dossiers.root),
+                )),
                 Some(d) => {
                     let v = &d.dossier.vendor;
                     if p.fictional != v.fictional {
                         let msg = if v.fictional {
-                            format!("products of the fictional vendor {} must be marked fictional = true", v.id)
+                            format!(
+                                "products of the fictional vendor {} must be marked fictional = true",
+                                v.id
+                            )
                         } else {
-                            format!("{} is a real vendor: its product records carry only sourced facts and may not be fictional", v.id)
+                            format!(
+                                "{} is a real vendor: its product records carry only sourced facts and may not be fictional",
+                                v.id
+                            )
                         };
                         diags.push(at("fictional", msg));
                     }
@@ -85,36 +112,71 @@ impl ProductSet {
                 diags.push(at("name", format!("{:?}: a fictional product's name ends with \"(fictional)\", a real one's does not", p.name)));
             }
             if !p.fictional && p.sources.is_empty() {
-                diags.push(at("id", "a real vendor's product record needs at least one [[source]]".into()));
+                diags.push(at(
+                    "id",
+                    "a real vendor's product record needs at least one [[source]]".into(),
+                ));
             }
             for s in &p.sources {
-                let ok = ["https://", "http://", "repo:", "doc:"].iter().any(|x| s.url.starts_with(x));
+                let ok = ["https://", "http://", "repo:", "doc:"]
+                    .iter()
+                    .any(|x| s.url.starts_with(x));
                 if !ok {
-                    diags.push(at("url", format!("source {:?}: url must be https://…, repo:… or doc:…", s.reference)));
+                    diags.push(at(
+                        "url",
+                        format!(
+                            "source {:?}: url must be https://…, repo:… or doc:…",
+                            s.reference
+                        ),
+                    ));
                 }
             }
             for fw in &p.firmware {
                 if !is_sha256(&fw.sha256) {
-                    diags.push(at("sha256", format!("firmware {}: sha256 must be 64 lowercase hex digits", fw.image)));
+                    diags.push(at(
+                        "sha256",
+                        format!(
+                            "firmware {}: sha256 must be 64 lowercase hex digits",
+                            fw.image
+                        ),
+                    ));
                 }
             }
             for c in &p.certifications {
                 if let Some(exp) = c.expiry
                     && exp < c.date
                 {
-                    diags.push(at("expiry", format!("certification {} expires ({exp}) before it was issued ({})", c.scheme, c.date)));
+                    diags.push(at(
+                        "expiry",
+                        format!(
+                            "certification {} expires ({exp}) before it was issued ({})",
+                            c.scheme, c.date
+                        ),
+                    ));
                 }
                 for d in &c.firmware_sha256 {
                     if !is_sha256(d) {
-                        diags.push(at("firmware_sha256", format!("certification {}: {d:?} is not a sha256 digest", c.scheme)));
+                        diags.push(at(
+                            "firmware_sha256",
+                            format!("certification {}: {d:?} is not a sha256 digest", c.scheme),
+                        ));
                     }
                 }
             }
             if let Some(prev) = by_id.get(&p.id) {
-                diags.push(at("id", format!("duplicate product id {}: also in {}", p.id, prev.file)));
+                diags.push(at(
+                    "id",
+                    format!("duplicate product id {}: also in {}", p.id, prev.file),
+                ));
                 continue;
             }
-            by_id.insert(p.id.clone(), LoadedProduct { product: p, file: f.name.clone() });
+            by_id.insert(
+                p.id.clone(),
+                LoadedProduct {
+                    product: p,
+                    file: f.name.clone(),
+                },
+            );
         }
         if !diags.is_empty() {
             diags.sort();

@@ -238,7 +238,8 @@ pub fn scan(src: &str) -> ModuleInfo {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        if t.depth == 0 && t.line_start
+        if t.depth == 0
+            && t.line_start
             && let Tok::Ident(word) = &t.tok
         {
             match word.as_str() {
@@ -481,7 +482,11 @@ pub fn check(modules: &[(String, ModuleInfo)]) -> Vec<Problem> {
                 line,
                 message: format!(
                     "{}: {}; Rego does not allow recursion",
-                    if functions { "recursive function" } else { "recursive rules" },
+                    if functions {
+                        "recursive function"
+                    } else {
+                        "recursive rules"
+                    },
                     path.join(" → ")
                 ),
             });
@@ -589,13 +594,31 @@ mod tests {
         assert_eq!(m.package_line, 1);
         assert_eq!(m.imports.get("lib").map(String::as_str), Some("netvet.lib"));
         assert_eq!(m.imports.get("c").map(String::as_str), Some("a.b"));
-        let heads: Vec<(&str, usize, bool)> =
-            m.rules.iter().map(|r| (r.name.as_str(), r.line, r.function)).collect();
-        assert_eq!(heads, vec![("fail", 7, false), ("ok", 12, false), ("g", 13, true)]);
+        let heads: Vec<(&str, usize, bool)> = m
+            .rules
+            .iter()
+            .map(|r| (r.name.as_str(), r.line, r.function))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![("fail", 7, false), ("ok", 12, false), ("g", 13, true)]
+        );
         let calls: Vec<(&str, usize)> = m.calls().map(|c| (c.name.as_str(), c.line)).collect();
-        assert_eq!(calls, vec![("lib.reason", 7), ("count", 9), ("object.get", 13)]);
-        let refs: Vec<&str> = m.references.iter().filter(|r| !r.call).map(|r| r.name.as_str()).collect();
-        assert_eq!(refs, vec!["input.scans"], "locals (s, the parameter x) are not references");
+        assert_eq!(
+            calls,
+            vec![("lib.reason", 7), ("count", 9), ("object.get", 13)]
+        );
+        let refs: Vec<&str> = m
+            .references
+            .iter()
+            .filter(|r| !r.call)
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(
+            refs,
+            vec!["input.scans"],
+            "locals (s, the parameter x) are not references"
+        );
     }
 
     #[test]
@@ -608,7 +631,9 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!((problems[0].file.as_str(), problems[0].line), ("a.rego", 3));
         assert!(
-            problems[0].message.contains("a.f (a.rego:3) → a.g (b.rego:2) → a.f (a.rego:3)"),
+            problems[0]
+                .message
+                .contains("a.f (a.rego:3) → a.g (b.rego:2) → a.f (a.rego:3)"),
             "{}",
             problems[0].message
         );
@@ -618,7 +643,10 @@ mod tests {
     fn resolves_calls_through_imports_and_data_refs() {
         let ms = modules(&[
             ("lib.rego", "package netvet.lib\nh(x) := data.x.k(x)\n"),
-            ("x.rego", "package x\nimport data.netvet.lib\nk(x) := lib.h(x)\n"),
+            (
+                "x.rego",
+                "package x\nimport data.netvet.lib\nk(x) := lib.h(x)\n",
+            ),
         ]);
         let problems = check(&ms);
         assert_eq!(problems.len(), 1);
@@ -644,12 +672,22 @@ mod tests {
     #[test]
     fn rejects_rules_depending_on_each_other_through_packages() {
         let ms = modules(&[
-            ("a.rego", "package netvet.assessment\n\ndecided := {k: v | some k, v in data.netvet.requirements}\n"),
-            ("b.rego", "package netvet.requirements.x\n\nfail := data.netvet.assessment.decided\n"),
+            (
+                "a.rego",
+                "package netvet.assessment\n\ndecided := {k: v | some k, v in data.netvet.requirements}\n",
+            ),
+            (
+                "b.rego",
+                "package netvet.requirements.x\n\nfail := data.netvet.assessment.decided\n",
+            ),
         ]);
         let problems = check(&ms);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].message.starts_with("recursive rules: "), "{}", problems[0].message);
+        assert!(
+            problems[0].message.starts_with("recursive rules: "),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]

@@ -48,13 +48,23 @@ impl Shares {
     pub fn add(&mut self, e: InventoryElement, dossiers: &DossierSet) {
         let role = e.role();
         *self.operators.entry(e.operator.clone()).or_default() += 1;
-        *self.domain_totals.entry((e.operator.clone(), e.domain)).or_default() += 1;
-        *self.function_totals.entry((e.operator.clone(), e.function)).or_default() += 1;
+        *self
+            .domain_totals
+            .entry((e.operator.clone(), e.domain))
+            .or_default() += 1;
+        *self
+            .function_totals
+            .entry((e.operator.clone(), e.function))
+            .or_default() += 1;
         let lower = e.vendor.to_lowercase();
         let id = self
             .vendor_ids
             .entry(lower)
-            .or_insert_with(|| dossiers.find_vendor(&e.vendor).map(|d| d.dossier.vendor.id.clone()))
+            .or_insert_with(|| {
+                dossiers
+                    .find_vendor(&e.vendor)
+                    .map(|d| d.dossier.vendor.id.clone())
+            })
             .clone();
         if let Some(id) = id {
             *self
@@ -72,7 +82,12 @@ impl Shares {
             version: e.version,
             role,
         };
-        let count = self.classes.entry(class).or_default().entry(e.operator).or_default();
+        let count = self
+            .classes
+            .entry(class)
+            .or_default()
+            .entry(e.operator)
+            .or_default();
         count.elements += 1;
         match e.replacement_cost {
             Some(c) => count.cost += c,
@@ -88,31 +103,50 @@ impl Shares {
     /// `input.network` for a vendor's products: per operator where the vendor has elements,
     /// its element counts and shares (percent, one decimal) by domain and by function.
     pub fn vendor_json(&self, vendor: &str) -> serde_json::Value {
-        let mut operators: BTreeMap<&str, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+        let mut operators: BTreeMap<&str, serde_json::Map<String, serde_json::Value>> =
+            BTreeMap::new();
         let pct = |n: u64, total: u64| ((n as f64) * 1000.0 / (total.max(1) as f64)).round() / 10.0;
         for ((v, op, d), n) in &self.vendor_domain {
             if v != vendor {
                 continue;
             }
-            let total = self.domain_totals.get(&(op.clone(), *d)).copied().unwrap_or(0);
+            let total = self
+                .domain_totals
+                .get(&(op.clone(), *d))
+                .copied()
+                .unwrap_or(0);
             let entry = operators.entry(op).or_default();
             entry
                 .entry("domains")
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
-                .map(|m| m.insert(d.as_str().to_string(), json!({"elements": n, "total": total, "share_percent": pct(*n, total)})));
+                .map(|m| {
+                    m.insert(
+                        d.as_str().to_string(),
+                        json!({"elements": n, "total": total, "share_percent": pct(*n, total)}),
+                    )
+                });
         }
         for ((v, op, f), n) in &self.vendor_function {
             if v != vendor {
                 continue;
             }
-            let total = self.function_totals.get(&(op.clone(), *f)).copied().unwrap_or(0);
+            let total = self
+                .function_totals
+                .get(&(op.clone(), *f))
+                .copied()
+                .unwrap_or(0);
             let entry = operators.entry(op).or_default();
             entry
                 .entry("functions")
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
-                .map(|m| m.insert(f.as_str().to_string(), json!({"elements": n, "total": total, "share_percent": pct(*n, total)})));
+                .map(|m| {
+                    m.insert(
+                        f.as_str().to_string(),
+                        json!({"elements": n, "total": total, "share_percent": pct(*n, total)}),
+                    )
+                });
         }
         let ops: serde_json::Map<String, serde_json::Value> = operators
             .into_iter()

@@ -57,7 +57,9 @@ pub fn run_tests(catalogue: &Catalogue, limits: &Limits) -> Result<TestReport> {
             let rule = format!("data.{}.{}", t.package, r.name);
             let failure = match engine.eval_rule(rule.clone()) {
                 Ok(regorus::Value::Bool(true)) => None,
-                Ok(regorus::Value::Undefined) => Some("undefined (a condition did not hold)".to_string()),
+                Ok(regorus::Value::Undefined) => {
+                    Some("undefined (a condition did not hold)".to_string())
+                }
                 Ok(v) => Some(format!("evaluated to {v}")),
                 Err(e) => Some(rego_diagnostic(&t.file, &e).to_string()),
             };
@@ -72,6 +74,10 @@ pub fn run_tests(catalogue: &Catalogue, limits: &Limits) -> Result<TestReport> {
     Ok(TestReport {
         catalogue: catalogue.info.id.clone(),
         outcomes,
-        untested: catalogue.untested().into_iter().map(|r| r.requirement.id.clone()).collect(),
+        untested: catalogue
+            .untested()
+            .into_iter()
+            .map(|r| r.requirement.id.clone())
+            .collect(),
     })
 }

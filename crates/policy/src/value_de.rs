@@ -52,9 +52,9 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
             Value::Array(a) => {
                 visitor.visit_seq(de::value::SeqDeserializer::new(a.iter().map(ValueDe)))
             }
-            Value::Set(s) => {
-                visitor.visit_seq(de::value::SeqDeserializer::new(s.iter_sorted().map(ValueDe)))
-            }
+            Value::Set(s) => visitor.visit_seq(de::value::SeqDeserializer::new(
+                s.iter_sorted().map(ValueDe),
+            )),
             Value::Object(o) => visitor.visit_map(de::value::MapDeserializer::new(
                 o.iter_sorted().map(|(k, v)| (ValueDe(k), ValueDe(v))),
             )),
@@ -103,7 +103,8 @@ mod tests {
 
     #[test]
     fn reads_objects_sets_and_options() {
-        let v = Value::from_json_str(r#"{"a": [1, 2], "b": null, "c": "x"}"#).unwrap_or(Value::Null);
+        let v =
+            Value::from_json_str(r#"{"a": [1, 2], "b": null, "c": "x"}"#).unwrap_or(Value::Null);
         let m: BTreeMap<String, Option<serde_json::Value>> = from_value(&v).unwrap_or_default();
         assert_eq!(m["a"], Some(serde_json::json!([1, 2])));
         assert_eq!(m["b"], None);

@@ -18,7 +18,10 @@ fn load(dir: &Path) -> Result<Catalogue, Error> {
 
 /// The (file name, line, message) of each problem of a validation error.
 fn problems(e: &Error) -> Vec<(String, Option<usize>, String)> {
-    assert!(matches!(e, Error::Invalid(_)), "not a validation error: {e}");
+    assert!(
+        matches!(e, Error::Invalid(_)),
+        "not a validation error: {e}"
+    );
     e.diagnostics()
         .iter()
         .map(|d| {
@@ -41,7 +44,11 @@ fn minimal_catalogue_loads_and_evaluates() {
 fn rego_syntax_error_names_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "policy/one.rego", "package netvet.requirements.t_one\n\npass contains x if {\n  x := [1,\n");
+    write(
+        dir.path(),
+        "policy/one.rego",
+        "package netvet.requirements.t_one\n\npass contains x if {\n  x := [1,\n",
+    );
     let e = load(dir.path()).expect_err("syntax error");
     let p = problems(&e);
     assert_eq!(p.len(), 1, "{p:?}");
@@ -54,18 +61,30 @@ fn rego_syntax_error_names_file_and_line() {
 fn rule_for_an_unknown_requirement_is_rejected_at_its_package_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "policy/stray.rego", &format!("# a stray rule\n{}", rule("t_two")));
+    write(
+        dir.path(),
+        "policy/stray.rego",
+        &format!("# a stray rule\n{}", rule("t_two")),
+    );
     let p = problems(&load(dir.path()).expect_err("unknown requirement"));
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!((p[0].0.as_str(), p[0].1), ("stray.rego", Some(2)));
-    assert!(p[0].2.starts_with("rule for an unknown requirement: package netvet.requirements.t_two"), "{p:?}");
+    assert!(
+        p[0].2
+            .starts_with("rule for an unknown requirement: package netvet.requirements.t_two"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn requirement_without_a_rule_is_rejected_at_its_id() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "requirements/T.TWO.toml", &requirement_toml("T.TWO", ""));
+    write(
+        dir.path(),
+        "requirements/T.TWO.toml",
+        &requirement_toml("T.TWO", ""),
+    );
     let p = problems(&load(dir.path()).expect_err("no rule"));
     assert_eq!(p, [(
         "T.TWO.toml".to_string(),
@@ -78,25 +97,44 @@ fn requirement_without_a_rule_is_rejected_at_its_id() {
 fn unknown_function_name_in_a_scope_names_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "requirements/T.ONE.toml", &requirement_toml("T.ONE", "\n[scope]\nfunctions = [\"AMF\", \"gNodeX\"]\n"));
+    write(
+        dir.path(),
+        "requirements/T.ONE.toml",
+        &requirement_toml("T.ONE", "\n[scope]\nfunctions = [\"AMF\", \"gNodeX\"]\n"),
+    );
     let p = problems(&load(dir.path()).expect_err("unknown function"));
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!((p[0].0.as_str(), p[0].1), ("T.ONE.toml", Some(9)));
-    assert!(p[0].2.contains("unknown network function \"gNodeX\""), "{p:?}");
+    assert!(
+        p[0].2.contains("unknown network function \"gNodeX\""),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn unknown_fields_and_misnamed_files_are_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "requirements/T.ONE.toml", &requirement_toml("T.ONE", "severity = \"high\"\n"));
+    write(
+        dir.path(),
+        "requirements/T.ONE.toml",
+        &requirement_toml("T.ONE", "severity = \"high\"\n"),
+    );
     let p = problems(&load(dir.path()).expect_err("unknown field"));
     assert_eq!((p[0].0.as_str(), p[0].1), ("T.ONE.toml", Some(7)));
     assert!(p[0].2.contains("unknown field `severity`"), "{p:?}");
 
-    write(dir.path(), "requirements/T.ONE.toml", &requirement_toml("T.UNO", ""));
+    write(
+        dir.path(),
+        "requirements/T.ONE.toml",
+        &requirement_toml("T.UNO", ""),
+    );
     let p = problems(&load(dir.path()).expect_err("misnamed"));
-    assert!(p.iter().any(|x| x.2.contains("the file must be named T.UNO.toml")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|x| x.2.contains("the file must be named T.UNO.toml")),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -111,27 +149,46 @@ fn recursive_functions_are_rejected_before_they_can_overflow_the_stack() {
     let p = problems(&load(dir.path()).expect_err("recursion"));
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!((p[0].0.as_str(), p[0].1), ("one.rego", Some(3)));
-    assert!(p[0].2.starts_with("recursive function: netvet.requirements.t_one.depth"), "{p:?}");
+    assert!(
+        p[0].2
+            .starts_with("recursive function: netvet.requirements.t_one.depth"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn mutually_recursive_rules_are_rejected_with_their_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "policy/one.rego", "package netvet.requirements.t_one\n\na if b\n\nb if a\n\npass contains 1 if a\n");
+    write(
+        dir.path(),
+        "policy/one.rego",
+        "package netvet.requirements.t_one\n\na if b\n\nb if a\n\npass contains 1 if a\n",
+    );
     let p = problems(&load(dir.path()).expect_err("cycle"));
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!((p[0].0.as_str(), p[0].1), ("one.rego", Some(3)));
-    assert!(p[0].2.contains("recursive rules: netvet.requirements.t_one.a"), "{p:?}");
+    assert!(
+        p[0].2
+            .contains("recursive rules: netvet.requirements.t_one.a"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn a_requirement_reading_the_assessment_back_is_a_cycle() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "policy/one.rego", "package netvet.requirements.t_one\n\nfail := {r | some r in data.netvet.assessment.decided}\n");
+    write(
+        dir.path(),
+        "policy/one.rego",
+        "package netvet.requirements.t_one\n\nfail := {r | some r in data.netvet.assessment.decided}\n",
+    );
     let p = problems(&load(dir.path()).expect_err("cycle"));
-    assert!(p.iter().any(|x| x.2.starts_with("recursive rules:")), "{p:?}");
+    assert!(
+        p.iter().any(|x| x.2.starts_with("recursive rules:")),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -172,7 +229,11 @@ fn runaway_evaluation_stops_at_the_time_limit() {
     };
     let started = Instant::now();
     let e = Evaluator::new(&c, &limits).err().expect("time limit");
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
     let text = e.to_string();
     assert!(text.contains("limit"), "{text}");
 }
@@ -194,18 +255,33 @@ fn huge_files_are_refused_before_they_are_parsed() {
 fn reserved_packages_and_unknown_removals_are_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
-    write(dir.path(), "policy/lib.rego", "package netvet.lib\n\nreason(m, e) := {\"message\": m}\n");
+    write(
+        dir.path(),
+        "policy/lib.rego",
+        "package netvet.lib\n\nreason(m, e) := {\"message\": m}\n",
+    );
     let p = problems(&load(dir.path()).expect_err("reserved"));
-    assert!(p.iter().any(|x| x.0 == "lib.rego" && x.2.contains("package netvet.lib is reserved")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|x| x.0 == "lib.rego" && x.2.contains("package netvet.lib is reserved")),
+        "{p:?}"
+    );
 
     let over = tempfile::tempdir().expect("tempdir");
-    write(over.path(), "catalogue.toml", "id = \"op\"\nversion = \"1\"\ntitle = \"t\"\njurisdiction = \"DE\"\neffective = 2025-01-01\nlegal_basis = [\"x\"]\nextends = \"de-2024\"\nremove = [\"DE.NOPE\"]\n");
+    write(
+        over.path(),
+        "catalogue.toml",
+        "id = \"op\"\nversion = \"1\"\ntitle = \"t\"\njurisdiction = \"DE\"\neffective = 2025-01-01\nlegal_basis = [\"x\"]\nextends = \"de-2024\"\nremove = [\"DE.NOPE\"]\n",
+    );
     let p = problems(&load(over.path()).expect_err("unknown removal"));
-    assert_eq!(p, [(
-        "catalogue.toml".to_string(),
-        Some(8),
-        "remove \"DE.NOPE\": no such requirement in the extended catalogue".to_string()
-    )]);
+    assert_eq!(
+        p,
+        [(
+            "catalogue.toml".to_string(),
+            Some(8),
+            "remove \"DE.NOPE\": no such requirement in the extended catalogue".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -215,7 +291,10 @@ fn catalogues_extending_each_other_in_a_cycle_are_rejected() {
         write(
             &root.path().join(id),
             "catalogue.toml",
-            &CATALOGUE_TOML.replace("id = \"test\"", &format!("id = \"{id}\"\nextends = \"../{other}\"")),
+            &CATALOGUE_TOML.replace(
+                "id = \"test\"",
+                &format!("id = \"{id}\"\nextends = \"../{other}\""),
+            ),
         );
     }
     let e = load(&root.path().join("a")).expect_err("cycle");
@@ -237,7 +316,10 @@ fn an_unknown_catalogue_lists_the_built_in_ones() {
 fn overlay_extends_overrides_removes_and_adds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "catalogue.toml", r#"
+    write(
+        d,
+        "catalogue.toml",
+        r#"
 id = "operator-strict"
 version = "2025.1"
 title = "An operator's stricter policy"
@@ -249,20 +331,37 @@ remove = ["DE.KAT.SUPPLYCHAIN"]
 
 [params]
 accepted_status = ["SOURCED", "SOURCED-2"]
-"#);
-    let diversity = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/de-2024/requirements/DE.KAT.DIVERSITY.toml"))
-        .expect("built-in requirement")
-        .replace("consequence = \"advisory\"", "consequence = \"prohibit\"");
+"#,
+    );
+    let diversity = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../catalogue/de-2024/requirements/DE.KAT.DIVERSITY.toml"),
+    )
+    .expect("built-in requirement")
+    .replace("consequence = \"advisory\"", "consequence = \"prohibit\"");
     write(d, "requirements/DE.KAT.DIVERSITY.toml", &diversity);
-    write(d, "requirements/OP.SCAN.toml", &requirement_toml("OP.SCAN", ""));
+    write(
+        d,
+        "requirements/OP.SCAN.toml",
+        &requirement_toml("OP.SCAN", ""),
+    );
     write(d, "policy/scan.rego", &rule("op_scan"));
     let c = load(d).expect("valid overlay");
     assert_eq!(c.layers, ["de-2019", "de-2024", "operator-strict"]);
     assert!(c.requirements.contains_key("OP.SCAN"));
     assert!(!c.requirements.contains_key("DE.KAT.SUPPLYCHAIN"));
-    assert_eq!(c.requirements["DE.KAT.DIVERSITY"].requirement.consequence, netvet_model::Consequence::Prohibit);
-    assert_eq!(c.info.legal_basis.last().map(String::as_str), Some("Operator security policy 2025"));
-    assert!(c.info.legal_basis.len() > 2, "the extended catalogues' legal basis is kept");
+    assert_eq!(
+        c.requirements["DE.KAT.DIVERSITY"].requirement.consequence,
+        netvet_model::Consequence::Prohibit
+    );
+    assert_eq!(
+        c.info.legal_basis.last().map(String::as_str),
+        Some("Operator security policy 2025")
+    );
+    assert!(
+        c.info.legal_basis.len() > 2,
+        "the extended catalogues' legal basis is kept"
+    );
 
     // ZTE's state ownership through Zhongxingxin (Z3) is SOURCED-2: it counts here, not in de-2024.
     let dossiers = builtin_dossiers();
@@ -276,13 +375,24 @@ accepted_status = ["SOURCED", "SOURCED-2"]
     };
     let base = Catalogue::load("de-2024", &limits()).expect("built-in");
     let status = |c: &Catalogue, id: &str| {
-        let a = Evaluator::new(c, &limits()).expect("compiles").run(&inputs, &only(&products, "zte-5g-nr")).expect("runs");
-        let r = a[0].requirements.iter().find(|r| r.id == id).expect("requirement").clone();
+        let a = Evaluator::new(c, &limits())
+            .expect("compiles")
+            .run(&inputs, &only(&products, "zte-5g-nr"))
+            .expect("runs");
+        let r = a[0]
+            .requirements
+            .iter()
+            .find(|r| r.id == id)
+            .expect("requirement")
+            .clone();
         (r.status, r.reasons)
     };
     let (_, base_reasons) = status(&base, "DE.BSIG.9b.2");
     let (_, strict_reasons) = status(&c, "DE.BSIG.9b.2");
-    let mentions_z3 = |rs: &[netvet_model::Reason]| rs.iter().any(|r| r.evidence.iter().any(|e| e == "dossier:zte:Z3"));
+    let mentions_z3 = |rs: &[netvet_model::Reason]| {
+        rs.iter()
+            .any(|r| r.evidence.iter().any(|e| e == "dossier:zte:Z3"))
+    };
     assert!(!mentions_z3(&base_reasons) && mentions_z3(&strict_reasons));
     let (s, _) = status(&c, "OP.SCAN");
     assert_eq!(s, Status::Unknown);
@@ -307,11 +417,32 @@ accepted_status = ["SOURCED", "SOURCED-2"]
             &dossiers,
         );
     }
-    let with_inventory = netvet_policy::Inputs { shares: Some(&shares), ..inputs };
-    let a = Evaluator::new(&c, &limits()).expect("compiles").run(&with_inventory, &only(&products, "zte-5g-nr")).expect("runs");
-    let diversity = a[0].requirements.iter().find(|r| r.id == "DE.KAT.DIVERSITY").expect("requirement");
+    let with_inventory = netvet_policy::Inputs {
+        shares: Some(&shares),
+        ..inputs
+    };
+    let a = Evaluator::new(&c, &limits())
+        .expect("compiles")
+        .run(&with_inventory, &only(&products, "zte-5g-nr"))
+        .expect("runs");
+    let diversity = a[0]
+        .requirements
+        .iter()
+        .find(|r| r.id == "DE.KAT.DIVERSITY")
+        .expect("requirement");
     assert_eq!(diversity.status, Status::Fail);
-    assert!(diversity.reasons[0].message.contains("Nordnetz (fictional): all 3 gNB elements"), "{:?}", diversity.reasons);
+    assert!(
+        diversity.reasons[0]
+            .message
+            .contains("Nordnetz (fictional): all 3 gNB elements"),
+        "{:?}",
+        diversity.reasons
+    );
     assert_eq!(a[0].verdict.decision, Decision::Prohibit);
-    assert!(a[0].verdict.grounds.iter().any(|g| g.requirement == "DE.KAT.DIVERSITY"));
+    assert!(
+        a[0].verdict
+            .grounds
+            .iter()
+            .any(|g| g.requirement == "DE.KAT.DIVERSITY")
+    );
 }

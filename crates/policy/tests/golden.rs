@@ -35,5 +35,8 @@ fn real_vendor_assessments_match_the_golden_files() {
             stale.push(path.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "assessments differ from {stale:?}; run with NETVET_UPDATE_GOLDEN=1 and review the diff");
+    assert!(
+        stale.is_empty(),
+        "assessments differ from {stale:?}; run with NETVET_UPDATE_GOLDEN=1 and review the diff"
+    );
 }

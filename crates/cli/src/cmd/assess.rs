@@ -65,7 +65,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         as_of: data.as_of,
     };
     let mut jobs = jobs(&data.products, inputs.shares);
-    select(&data.products, &mut jobs, &args.only_products, &args.only_vendors)?;
+    select(
+        &data.products,
+        &mut jobs,
+        &args.only_products,
+        &args.only_vendors,
+    )?;
     let assessments = Evaluator::new(&catalogue, &limits)?.run(&inputs, &jobs)?;
     let report = report(&catalogue, &inputs, assessments);
     for w in &report.warnings {
@@ -106,7 +111,8 @@ fn select(
     }
     jobs.retain(|j| {
         let p = &products.products[j.product].product;
-        (ids.is_empty() || ids.contains(&p.id)) && (vendors.is_empty() || vendors.contains(&p.vendor))
+        (ids.is_empty() || ids.contains(&p.id))
+            && (vendors.is_empty() || vendors.contains(&p.vendor))
     });
     Ok(())
 }
@@ -116,12 +122,21 @@ fn role_text(a: &Assessment) -> String {
 }
 
 fn product_text(a: &Assessment) -> String {
-    format!("{}{}", a.product.id, if a.product.fictional { " (f)" } else { "" })
+    format!(
+        "{}{}",
+        a.product.id,
+        if a.product.fictional { " (f)" } else { "" }
+    )
 }
 
 /// The requirements behind a verdict, shortened for a table.
 fn grounds_text(a: &Assessment) -> String {
-    let ids: Vec<&str> = a.verdict.grounds.iter().map(|g| g.requirement.as_str()).collect();
+    let ids: Vec<&str> = a
+        .verdict
+        .grounds
+        .iter()
+        .map(|g| g.requirement.as_str())
+        .collect();
     match ids.len() {
         0 => "-".to_string(),
         n if n <= 3 => ids.join(", "),
@@ -169,9 +184,11 @@ fn header(report: &AssessmentReport) -> String {
 fn table(report: &AssessmentReport) -> String {
     let mut out = header(report);
     let mut rows = vec![
-        ["PRODUCT", "VENDOR", "ROLE", "VERDICT", "DEADLINE", "GROUNDS"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "PRODUCT", "VENDOR", "ROLE", "VERDICT", "DEADLINE", "GROUNDS",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for a in &report.assessments {
         rows.push(vec![
@@ -179,7 +196,10 @@ fn table(report: &AssessmentReport) -> String {
             a.product.vendor.clone(),
             role_text(a),
             a.verdict.decision.to_string(),
-            a.verdict.deadline.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            a.verdict
+                .deadline
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
             grounds_text(a),
         ]);
     }
@@ -206,12 +226,34 @@ fn markdown(catalogue: &Catalogue, report: &AssessmentReport) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(out, "# Assessment under {} — {}\n", c.id, c.title);
-    let _ = writeln!(out, "- Catalogue: {} version {}, jurisdiction {}, effective {}, layers {}", c.id, c.version, c.jurisdiction, c.effective, c.layers.join(" → "));
-    let _ = writeln!(out, "- Legal basis: {}", catalogue.info.legal_basis.join("; "));
+    let _ = writeln!(
+        out,
+        "- Catalogue: {} version {}, jurisdiction {}, effective {}, layers {}",
+        c.id,
+        c.version,
+        c.jurisdiction,
+        c.effective,
+        c.layers.join(" → ")
+    );
+    let _ = writeln!(
+        out,
+        "- Legal basis: {}",
+        catalogue.info.legal_basis.join("; ")
+    );
     let _ = writeln!(out, "- Assessed as of {}", report.as_of);
-    let _ = writeln!(out, "- Verdicts: {} allow, {} allow with conditions, {} prohibit ({} product × role assessments)\n", s.allow, s.allow_with_conditions, s.prohibit, report.assessments.len());
+    let _ = writeln!(
+        out,
+        "- Verdicts: {} allow, {} allow with conditions, {} prohibit ({} product × role assessments)\n",
+        s.allow,
+        s.allow_with_conditions,
+        s.prohibit,
+        report.assessments.len()
+    );
     let _ = writeln!(out, "## Summary\n");
-    let _ = writeln!(out, "| Product | Vendor | Role | Critical | Verdict | Deadline | Grounds |");
+    let _ = writeln!(
+        out,
+        "| Product | Vendor | Role | Critical | Verdict | Deadline | Grounds |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for a in &report.assessments {
         let _ = writeln!(
@@ -222,8 +264,18 @@ fn markdown(catalogue: &Catalogue, report: &AssessmentReport) -> String {
             a.role,
             if a.critical { "yes" } else { "no" },
             a.verdict.decision,
-            a.verdict.deadline.map(|d| d.to_string()).unwrap_or_default(),
-            cell(&a.verdict.grounds.iter().map(|g| g.requirement.as_str()).collect::<Vec<_>>().join(", ")),
+            a.verdict
+                .deadline
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            cell(
+                &a.verdict
+                    .grounds
+                    .iter()
+                    .map(|g| g.requirement.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     let mut last_product = "";
@@ -232,7 +284,18 @@ fn markdown(catalogue: &Catalogue, report: &AssessmentReport) -> String {
             last_product = &a.product.id;
             let p = &a.product;
             let _ = writeln!(out, "\n## {} — {}\n", p.id, p.name);
-            let _ = writeln!(out, "Vendor {} ({}), version {}{}.", p.vendor_name, p.vendor, p.version, if p.fictional { ", a fictional sample product" } else { "" });
+            let _ = writeln!(
+                out,
+                "Vendor {} ({}), version {}{}.",
+                p.vendor_name,
+                p.vendor,
+                p.version,
+                if p.fictional {
+                    ", a fictional sample product"
+                } else {
+                    ""
+                }
+            );
         }
         let v = &a.verdict;
         let _ = writeln!(
@@ -252,11 +315,22 @@ fn markdown(catalogue: &Catalogue, report: &AssessmentReport) -> String {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "| Requirement | Consequence | Status | Reasons | Evidence |");
+        let _ = writeln!(
+            out,
+            "| Requirement | Consequence | Status | Reasons | Evidence |"
+        );
         let _ = writeln!(out, "|---|---|---|---|---|");
-        for r in a.requirements.iter().filter(|r| r.status != Status::NotApplicable) {
+        for r in a
+            .requirements
+            .iter()
+            .filter(|r| r.status != Status::NotApplicable)
+        {
             let reasons: Vec<&str> = r.reasons.iter().map(|x| x.message.as_str()).collect();
-            let evidence: Vec<&str> = r.reasons.iter().flat_map(|x| x.evidence.iter().map(String::as_str)).collect();
+            let evidence: Vec<&str> = r
+                .reasons
+                .iter()
+                .flat_map(|x| x.evidence.iter().map(String::as_str))
+                .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -310,7 +384,11 @@ fn explain(
 ) -> anyhow::Result<()> {
     let Some(req) = catalogue.requirements.get(id) else {
         let known: Vec<&str> = catalogue.requirements.keys().map(String::as_str).collect();
-        anyhow::bail!("no requirement {id:?} in catalogue {} (known: {})", catalogue.info.id, known.join(", "));
+        anyhow::bail!(
+            "no requirement {id:?} in catalogue {} (known: {})",
+            catalogue.info.id,
+            known.join(", ")
+        );
     };
     let rule: Vec<RuleFile> = catalogue
         .policies
@@ -359,26 +437,63 @@ fn explain_text(d: &Explanation) -> String {
     let _ = writeln!(out, "{} — {}\n", q.id, q.title);
     let _ = writeln!(out, "{}\n", q.rationale.trim());
     let _ = writeln!(out, "legal basis:  {}", q.legal_basis);
-    let _ = writeln!(out, "consequence:  {}{}", q.consequence.as_str(), q.deadline.map(|d| format!(" (deadline {d})")).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "consequence:  {}{}",
+        q.consequence.as_str(),
+        q.deadline
+            .map(|d| format!(" (deadline {d})"))
+            .unwrap_or_default()
+    );
     let scope = &q.scope;
-    let list = |v: Vec<String>| if v.is_empty() { "any".to_string() } else { v.join(", ") };
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "any".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let _ = writeln!(
         out,
         "scope:        domains {}; functions {}; criticality {}",
         list(scope.domains.iter().map(|d| d.to_string()).collect()),
         list(scope.functions.iter().map(|f| f.to_string()).collect()),
-        if scope.criticality == netvet_model::CriticalityScope::Critical { "critical roles" } else { "any" }
+        if scope.criticality == netvet_model::CriticalityScope::Critical {
+            "critical roles"
+        } else {
+            "any"
+        }
     );
-    let evidence: Vec<String> = q.evidence.iter().filter_map(|e| serde_json::to_value(e).ok()).filter_map(|v| v.as_str().map(String::from)).collect();
+    let evidence: Vec<String> = q
+        .evidence
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
     let _ = writeln!(out, "evidence:     {}", evidence.join(", "));
     if !q.params.is_empty() {
         let params: Vec<String> = q.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         let _ = writeln!(out, "parameters:   {}", params.join("; "));
     }
-    let _ = writeln!(out, "defined in:   {} (catalogue {})", d.defined_in, d.layer);
+    let _ = writeln!(
+        out,
+        "defined in:   {} (catalogue {})",
+        d.defined_in, d.layer
+    );
     let _ = writeln!(out, "\nsources:");
     for s in &q.sources {
-        let _ = writeln!(out, "  [{}] {} — {} ({}){}", s.status, s.reference, s.title, s.url, s.note.as_ref().map(|n| format!("; {n}")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  [{}] {} — {} ({}){}",
+            s.status,
+            s.reference,
+            s.title,
+            s.url,
+            s.note
+                .as_ref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default()
+        );
     }
     for r in &d.rule {
         let _ = writeln!(out, "\nrule {} ({}):\n", r.package, r.file);
@@ -387,7 +502,11 @@ fn explain_text(d: &Explanation) -> String {
         }
     }
     let _ = writeln!(out, "\nresults (as of {}):", d.as_of);
-    let mut rows = vec![["PRODUCT", "ROLE", "STATUS", "REASONS"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["PRODUCT", "ROLE", "STATUS", "REASONS"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for r in &d.results {
         let reasons: Vec<&str> = r.reasons.iter().map(|x| x.message.as_str()).collect();
         rows.push(vec![

@@ -41,11 +41,12 @@ struct CatalogueArgs {
 }
 
 fn format_of(f: &FormatArgs) -> Format {
-    f.format.unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Format::Table
-    } else {
-        Format::Json
-    })
+    f.format
+        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            Format::Table
+        } else {
+            Format::Json
+        })
 }
 
 #[derive(Serialize)]
@@ -118,13 +119,39 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .map(|id| Catalogue::load(id, &limits).map(|c| summarise(&c)))
                 .collect::<Result<_, _>>()?;
             match format_of(&f) {
-                Format::Json => output::print_json(&serde_json::json!({"schema": "netvet.catalogues/1", "catalogues": all}))?,
+                Format::Json => output::print_json(
+                    &serde_json::json!({"schema": "netvet.catalogues/1", "catalogues": all}),
+                )?,
                 Format::Table => {
-                    let mut rows = vec![["ID", "VERSION", "EFFECTIVE", "REQUIREMENTS", "EXTENDS", "TITLE"].map(String::from).to_vec()];
+                    let mut rows = vec![
+                        [
+                            "ID",
+                            "VERSION",
+                            "EFFECTIVE",
+                            "REQUIREMENTS",
+                            "EXTENDS",
+                            "TITLE",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
+                    ];
                     for c in &all {
                         let r = &c.reference;
-                        let base = r.layers.iter().rev().nth(1).cloned().unwrap_or_else(|| "-".into());
-                        rows.push(vec![r.id.clone(), r.version.clone(), r.effective.to_string(), c.requirements.len().to_string(), base, r.title.clone()]);
+                        let base = r
+                            .layers
+                            .iter()
+                            .rev()
+                            .nth(1)
+                            .cloned()
+                            .unwrap_or_else(|| "-".into());
+                        rows.push(vec![
+                            r.id.clone(),
+                            r.version.clone(),
+                            r.effective.to_string(),
+                            c.requirements.len().to_string(),
+                            base,
+                            r.title.clone(),
+                        ]);
                     }
                     output::print_text(&columns(&rows))?;
                 }
@@ -140,10 +167,29 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 Format::Json => output::print_json(&s)?,
                 Format::Table => {
                     let r = &s.reference;
-                    let mut text = format!("{} {} — {} ({}; layers {}): valid\n\n", r.id, r.version, r.title, r.jurisdiction, r.layers.join(" → "));
-                    let mut rows = vec![["REQUIREMENT", "CONSEQUENCE", "DEADLINE", "LAYER", "TITLE"].map(String::from).to_vec()];
+                    let mut text = format!(
+                        "{} {} — {} ({}; layers {}): valid\n\n",
+                        r.id,
+                        r.version,
+                        r.title,
+                        r.jurisdiction,
+                        r.layers.join(" → ")
+                    );
+                    let mut rows = vec![
+                        ["REQUIREMENT", "CONSEQUENCE", "DEADLINE", "LAYER", "TITLE"]
+                            .map(String::from)
+                            .to_vec(),
+                    ];
                     for q in &s.requirements {
-                        rows.push(vec![q.id.clone(), q.consequence.as_str().to_string(), q.deadline.map(|d| d.to_string()).unwrap_or_else(|| "-".into()), q.layer.clone(), q.title.clone()]);
+                        rows.push(vec![
+                            q.id.clone(),
+                            q.consequence.as_str().to_string(),
+                            q.deadline
+                                .map(|d| d.to_string())
+                                .unwrap_or_else(|| "-".into()),
+                            q.layer.clone(),
+                            q.title.clone(),
+                        ]);
                     }
                     text.push_str(&columns(&rows));
                     output::print_text(&text)?;
@@ -182,9 +228,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     let mut text = String::new();
                     for l in &doc.catalogues {
                         let passed = l.tests.iter().filter(|t| t.passed).count();
-                        text.push_str(&format!("{}: {passed}/{} tests passed\n", l.catalogue, l.tests.len()));
+                        text.push_str(&format!(
+                            "{}: {passed}/{} tests passed\n",
+                            l.catalogue,
+                            l.tests.len()
+                        ));
                         for t in l.tests.iter().filter(|t| !t.passed) {
-                            text.push_str(&format!("  FAIL {} ({}:{}): {}\n", t.rule, t.file, t.line, t.failure.as_deref().unwrap_or("")));
+                            text.push_str(&format!(
+                                "  FAIL {} ({}:{}): {}\n",
+                                t.rule,
+                                t.file,
+                                t.line,
+                                t.failure.as_deref().unwrap_or("")
+                            ));
                         }
                         for id in &l.untested_requirements {
                             text.push_str(&format!("  UNTESTED {id}: no tests/{id}_test.rego\n"));
@@ -193,7 +249,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     output::print_text(&text)?;
                 }
             }
-            Ok(if doc.passed { crate::EXIT_OK } else { crate::EXIT_FINDINGS })
+            Ok(if doc.passed {
+                crate::EXIT_OK
+            } else {
+                crate::EXIT_FINDINGS
+            })
         }
     }
 }

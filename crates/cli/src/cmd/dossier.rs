@@ -82,17 +82,30 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .collect(),
         jurisdictions: set.jurisdictions.keys().cloned().collect(),
     };
-    let format = a.format.unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Format::Table
-    } else {
-        Format::Json
-    });
+    let format = a
+        .format
+        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            Format::Table
+        } else {
+            Format::Json
+        });
     match format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => {
-            let mut rows = vec![["VENDOR", "JURISDICTION", "FACTS", "SOURCED", "SOURCED-2", "UNVERIFIED", "NOTE", "NAME"]
+            let mut rows = vec![
+                [
+                    "VENDOR",
+                    "JURISDICTION",
+                    "FACTS",
+                    "SOURCED",
+                    "SOURCED-2",
+                    "UNVERIFIED",
+                    "NOTE",
+                    "NAME",
+                ]
                 .map(String::from)
-                .to_vec()];
+                .to_vec(),
+            ];
             for v in &summary.vendors {
                 let n = |s| v.by_status.get(&s).copied().unwrap_or(0).to_string();
                 rows.push(vec![

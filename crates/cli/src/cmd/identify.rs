@@ -154,8 +154,8 @@ fn print_table(tree: &Tree, entries: bool) {
         d
     };
     println!(
-        "  {:>4}  {:<12} {:>12} {:>10}  {}",
-        "id", "format", "offset", "length", "path — description"
+        "  {:>4}  {:<12} {:>12} {:>10}  path — description",
+        "id", "format", "offset", "length"
     );
     for l in &r.layers {
         let indent = "  ".repeat(depth_of(l));

@@ -80,7 +80,11 @@ unknown contains data.netvet.lib.no_scan("nothing known") if not data.netvet.lib
 /// A valid one-requirement catalogue in `dir`.
 pub fn minimal_catalogue(dir: &Path) {
     write(dir, "catalogue.toml", CATALOGUE_TOML);
-    write(dir, "requirements/T.ONE.toml", &requirement_toml("T.ONE", ""));
+    write(
+        dir,
+        "requirements/T.ONE.toml",
+        &requirement_toml("T.ONE", ""),
+    );
     write(dir, "policy/one.rego", &rule("t_one"));
 }
 
@@ -112,7 +116,13 @@ pub fn sha(n: u8) -> String {
 }
 
 /// A product record with one firmware image.
-pub fn product(id: &str, vendor: &str, fictional: bool, functions: &[NetworkFunction], sha: &str) -> LoadedProduct {
+pub fn product(
+    id: &str,
+    vendor: &str,
+    fictional: bool,
+    functions: &[NetworkFunction],
+    sha: &str,
+) -> LoadedProduct {
     LoadedProduct {
         product: Product {
             id: id.to_string(),
