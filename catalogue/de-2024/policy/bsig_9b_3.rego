@@ -52,15 +52,11 @@ unknown contains data.netvet.lib.reason(
 }
 
 unknown contains data.netvet.lib.reason(
-	sprintf("no guarantee declaration of %s under §9b(3) is recorded%s", [vendor_name, caveat]),
+	sprintf("no guarantee declaration of %s under §9b(3) is recorded%s", [data.netvet.lib.vendor_name, caveat]),
 	array.concat([sprintf("dossier:%s", [input.product.vendor])], [f.ref | some f in obligations]),
 ) if {
 	count(declarations) == 0
 }
-
-vendor_name := input.vendor.name if {
-	input.vendor.name
-} else := input.product.vendor
 
 caveat := sprintf("; %s obliges companies to assist state intelligence or security work (%s), which a declaration would not cancel", [input.jurisdiction.name, concat(", ", [f.id | some f in obligations])]) if {
 	count(obligations) > 0

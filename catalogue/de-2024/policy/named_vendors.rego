@@ -10,11 +10,7 @@ refs := agreement_refs if {
 
 named(id) if input.product.vendor in data.netvet.lib.param(id, "vendors")
 
-vendor_name := input.vendor.name if {
-	input.vendor.name
-} else := input.product.vendor
-
-fail(id, what) := {data.netvet.lib.reason(sprintf("%s is named in the agreements of 2024-07-11: %s", [vendor_name, what]), refs) | named(id)}
+fail(id, what) := {data.netvet.lib.reason(sprintf("%s is named in the agreements of 2024-07-11: %s", [data.netvet.lib.vendor_name, what]), refs) | named(id)}
 
 # The requirement names its vendors: for any other it does not apply.
-not_applicable(id) := {data.netvet.lib.reason(sprintf("%s is not among the vendors named (%s)", [vendor_name, concat(", ", data.netvet.lib.param(id, "vendors"))]), [data.netvet.lib.product_ref]) | not named(id)}
+not_applicable(id) := {data.netvet.lib.reason(sprintf("%s is not among the vendors named (%s)", [data.netvet.lib.vendor_name, concat(", ", data.netvet.lib.param(id, "vendors"))]), [data.netvet.lib.product_ref]) | not named(id)}

@@ -109,7 +109,10 @@ has_dossier if input.vendor.id
 
 vendor_id := input.vendor.id
 
-vendor_name := input.vendor.name
+# The vendor's name, or the product's vendor id when there is no dossier.
+vendor_name := input.vendor.name if {
+	input.vendor.name
+} else := input.product.vendor
 
 # Fact statuses a requirement accepts as established (parameter accepted_status, by default
 # SOURCED only).

@@ -275,7 +275,9 @@ pub(crate) fn key_line(file: &SourceFile, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn valid_source(url: &str) -> bool {
+/// A source is a web address, a repository file (`repo:owner/name:path`) or a document
+/// citation (`doc:…`).
+pub(crate) fn valid_source(url: &str) -> bool {
     ["https://", "http://", "repo:", "doc:"]
         .iter()
         .any(|p| url.starts_with(p) && url.len() > p.len())

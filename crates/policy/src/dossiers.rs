@@ -7,7 +7,7 @@ use std::path::Path;
 use netvet_model::{Dossier, Fact, FactKind, JurisdictionFile, SourceStatus};
 use serde::Deserialize;
 
-use crate::catalogue::{key_line, parse_toml};
+use crate::catalogue::{key_line, parse_toml, valid_source};
 use crate::error::{Diagnostic, Error, Result, line_of};
 use crate::files::{FileSet, SourceFile};
 use crate::limits::Limits;
@@ -266,10 +266,7 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         out.push(format!("status {} needs at least one source", f.status));
     }
     for s in &f.sources {
-        let ok = ["https://", "http://", "repo:", "doc:"]
-            .iter()
-            .any(|p| s.starts_with(p) && s.len() > p.len());
-        if !ok {
+        if !valid_source(s) {
             out.push(format!(
                 "source {s:?}: must be https://…, repo:owner/name:path or doc:…"
             ));

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use netvet_model::Product;
 
-use crate::catalogue::{key_line, parse_toml};
+use crate::catalogue::{key_line, parse_toml, valid_source};
 use crate::dossiers::DossierSet;
 use crate::error::{Diagnostic, Error, Result};
 use crate::files::FileSet;
@@ -118,10 +118,7 @@ impl ProductSet {
                 ));
             }
             for s in &p.sources {
-                let ok = ["https://", "http://", "repo:", "doc:"]
-                    .iter()
-                    .any(|x| s.url.starts_with(x));
-                if !ok {
+                if !valid_source(&s.url) {
                     diags.push(at(
                         "url",
                         format!(

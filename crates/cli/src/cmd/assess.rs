@@ -10,7 +10,7 @@ use netvet_policy::{Catalogue, Evaluator, Inputs, Limits, jobs};
 use serde::Serialize;
 
 use super::policy_inputs::{DataArgs, InventoryArgs};
-use crate::output::{self, ReportFormat};
+use crate::output::{self, ReportFormat, cell, columns};
 
 /// Assess products against a requirements catalogue: per product and deployment role, every
 /// requirement's status (pass, fail, not-applicable, unknown) with reasons and evidence, and
@@ -144,30 +144,6 @@ fn grounds_text(a: &Assessment) -> String {
     }
 }
 
-/// Left-aligned columns.
-pub(crate) fn columns(rows: &[Vec<String>]) -> String {
-    let mut widths = vec![0; rows.iter().map(Vec::len).max().unwrap_or(0)];
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == r.len() {
-                line.push_str(c);
-            } else {
-                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn header(report: &AssessmentReport) -> String {
     let c = &report.catalogue;
     format!(
@@ -214,11 +190,6 @@ fn table(report: &AssessmentReport) -> String {
         s.prohibit
     );
     out
-}
-
-/// `|` and line breaks would break a Markdown table cell.
-pub(crate) fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn markdown(catalogue: &Catalogue, report: &AssessmentReport) -> String {

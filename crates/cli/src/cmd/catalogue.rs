@@ -4,8 +4,7 @@
 use netvet_policy::{Catalogue, Limits, run_tests};
 use serde::Serialize;
 
-use super::assess::columns;
-use crate::output::{self, Format};
+use crate::output::{self, Format, columns};
 
 /// Work with requirements catalogues.
 #[derive(clap::Args)]
@@ -41,12 +40,7 @@ struct CatalogueArgs {
 }
 
 fn format_of(f: &FormatArgs) -> Format {
-    f.format
-        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            Format::Table
-        } else {
-            Format::Json
-        })
+    Format::or_default(f.format)
 }
 
 #[derive(Serialize)]

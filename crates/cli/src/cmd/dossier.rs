@@ -7,8 +7,7 @@ use netvet_model::SourceStatus;
 use netvet_policy::{DossierSet, Limits};
 use serde::Serialize;
 
-use super::assess::columns;
-use crate::output::{self, Format};
+use crate::output::{self, Format, columns};
 
 /// Work with vendor dossiers.
 #[derive(clap::Args)]
@@ -82,14 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .collect(),
         jurisdictions: set.jurisdictions.keys().cloned().collect(),
     };
-    let format = a
-        .format
-        .unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            Format::Table
-        } else {
-            Format::Json
-        });
-    match format {
+    match Format::or_default(a.format) {
         Format::Json => output::print_json(&summary)?,
         Format::Table => {
             let mut rows = vec![

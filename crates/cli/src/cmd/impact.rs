@@ -8,9 +8,8 @@ use netvet_model::{Decision, ImpactReport};
 use netvet_policy::impact::{InventoryInput, compare};
 use netvet_policy::{Catalogue, Inputs, Limits};
 
-use super::assess::{cell, columns};
 use super::policy_inputs::{DataArgs, InventoryArgs};
-use crate::output::{self, ReportFormat};
+use crate::output::{self, ReportFormat, cell, columns};
 
 /// Show the impact of a catalogue change before it is enacted: which verdicts change, which
 /// vendors and products become excluded from which roles, and — with an operator inventory —
