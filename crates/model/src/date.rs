@@ -103,18 +103,6 @@ pub enum FactDate {
     Day(Date),
 }
 
-impl FactDate {
-    /// The earliest full date this can mean (`2020-08` → 2020-08-01); None when undated.
-    pub fn earliest(self) -> Option<Date> {
-        match self {
-            FactDate::Undated => None,
-            FactDate::Year(y) => Date::new(y, 1, 1),
-            FactDate::Month(y, m) => Date::new(y, m, 1),
-            FactDate::Day(d) => Some(d),
-        }
-    }
-}
-
 impl FromStr for FactDate {
     type Err = String;
     fn from_str(s: &str) -> Result<FactDate, String> {

@@ -89,9 +89,4 @@ impl Evidence {
             .or_default()
             .push(scan);
     }
-
-    /// Scans of an image.
-    pub fn for_sha256(&self, sha256: &str) -> &[LoadedScan] {
-        self.by_sha256.get(sha256).map(Vec::as_slice).unwrap_or(&[])
-    }
 }
