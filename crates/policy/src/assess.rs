@@ -26,7 +26,6 @@ use crate::catalogue::{BUILTIN_MODULES, Catalogue};
 use crate::dossiers::DossierSet;
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
 use crate::evidence::Evidence;
-use crate::impact::match_class;
 use crate::limits::Limits;
 use crate::products::ProductSet;
 use crate::shares::Shares;
@@ -66,7 +65,7 @@ pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
         .collect();
     if let Some(shares) = shares {
         for class in shares.classes.keys() {
-            if let Some(i) = match_class(products, shares, class) {
+            if let Some(i) = shares.product_of(products, class) {
                 roles[i].insert(class.role);
             }
         }

@@ -16,7 +16,7 @@ use crate::catalogue::Catalogue;
 use crate::error::Result;
 use crate::limits::Limits;
 use crate::products::ProductSet;
-use crate::shares::{ClassKey, Shares};
+use crate::shares::Shares;
 
 /// An inventory's aggregates and what reading it saw.
 pub struct InventoryInput<'a> {
@@ -24,28 +24,6 @@ pub struct InventoryInput<'a> {
     pub rows: u64,
     pub rejected_rows: u64,
     pub shares: &'a Shares,
-}
-
-/// The product record an inventory class refers to: same vendor (by dossier), same product (by
-/// id, name or alias) and a record covering the version (an exact version before `*`).
-pub fn match_class(products: &ProductSet, shares: &Shares, class: &ClassKey) -> Option<usize> {
-    let vendor = shares.vendor_id(&class.vendor)?;
-    let name = class.product.trim();
-    let mut best: Option<(usize, bool)> = None;
-    for (i, p) in products.products.iter().enumerate() {
-        let p = &p.product;
-        let named = p.id.eq_ignore_ascii_case(name)
-            || p.name.eq_ignore_ascii_case(name)
-            || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name));
-        if p.vendor != vendor || !named || !p.covers_version(&class.version) {
-            continue;
-        }
-        let exact = p.version == class.version;
-        if best.is_none_or(|(_, e)| exact && !e) {
-            best = Some((i, exact));
-        }
-    }
-    best.map(|(i, _)| i)
 }
 
 /// Assesses every product under both catalogues and compares.
@@ -191,7 +169,7 @@ fn inventory_impact(
     let mut unmatched: BTreeMap<(String, String, String, netvet_model::NetworkFunction), u64> =
         BTreeMap::new();
     for (class, per_operator) in &inv.shares.classes {
-        let verdicts = match_class(products, inv.shares, class).and_then(|i| {
+        let verdicts = inv.shares.product_of(products, class).and_then(|i| {
             let id = products.products[i].product.id.as_str();
             Some((
                 id,

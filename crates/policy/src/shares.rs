@@ -9,6 +9,7 @@ use netvet_model::{Domain, InventoryElement, NetworkFunction, Role};
 use serde_json::json;
 
 use crate::dossiers::DossierSet;
+use crate::products::ProductSet;
 
 /// A distinct class of elements: what the operator wrote, and the role.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,6 +99,29 @@ impl Shares {
     /// The dossier id the inventory's vendor text matched, if any.
     pub fn vendor_id(&self, vendor: &str) -> Option<&str> {
         self.vendor_ids.get(&vendor.to_lowercase())?.as_deref()
+    }
+
+    /// The index of the product record an inventory class refers to: same vendor (by dossier),
+    /// same product (by id, name or alias) and a record covering the version (an exact version
+    /// before `*`).
+    pub fn product_of(&self, products: &ProductSet, class: &ClassKey) -> Option<usize> {
+        let vendor = self.vendor_id(&class.vendor)?;
+        let name = class.product.trim();
+        let mut best: Option<(usize, bool)> = None;
+        for (i, p) in products.products.iter().enumerate() {
+            let p = &p.product;
+            let named = p.id.eq_ignore_ascii_case(name)
+                || p.name.eq_ignore_ascii_case(name)
+                || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name));
+            if p.vendor != vendor || !named || !p.covers_version(&class.version) {
+                continue;
+            }
+            let exact = p.version == class.version;
+            if best.is_none_or(|(_, e)| exact && !e) {
+                best = Some((i, exact));
+            }
+        }
+        best.map(|(i, _)| i)
     }
 
     /// `input.network` for a vendor's products: per operator where the vendor has elements,
