@@ -4,6 +4,23 @@
 //! worker) can depend on it. Each top-level document carries a `schema` string; the number
 //! after the slash changes whenever a field is removed or changes meaning.
 
+/// Serde as the name: `as_str()` out, `FromStr` in (errors name the accepted values).
+macro_rules! string_serde {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 pub mod assessment;
 pub mod catalogue;
 pub mod date;

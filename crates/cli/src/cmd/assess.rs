@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anyhow::Context;
 use netvet_model::{Assessment, AssessmentReport, Decision, Requirement, Role, Status};
 use netvet_policy::assess::report;
-use netvet_policy::{Catalogue, Evaluator, Inputs, Limits, jobs};
+use netvet_policy::{Catalogue, Evaluator, Limits, jobs};
 use serde::Serialize;
 
 use super::policy_inputs::{DataArgs, InventoryArgs};
@@ -57,13 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .with_context(|| format!("invalid catalogue {}", args.catalogue))?;
     let data = args.data.load(&limits)?;
     let inventory = args.inventory.load(&data.dossiers)?;
-    let inputs = Inputs {
-        dossiers: &data.dossiers,
-        products: &data.products,
-        evidence: &data.evidence,
-        shares: inventory.as_ref().map(|i| &i.shares),
-        as_of: data.as_of,
-    };
+    let inputs = data.inputs(inventory.as_ref());
     let mut jobs = jobs(&data.products, inputs.shares);
     select(
         &data.products,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anyhow::Context;
 use netvet_model::{Decision, ImpactReport};
 use netvet_policy::impact::{InventoryInput, compare};
-use netvet_policy::{Catalogue, Inputs, Limits};
+use netvet_policy::{Catalogue, Limits};
 
 use super::policy_inputs::{DataArgs, InventoryArgs};
 use crate::output::{self, ReportFormat, cell, columns};
@@ -42,13 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .with_context(|| format!("invalid catalogue {}", args.to))?;
     let data = args.data.load(&limits)?;
     let inventory = args.inventory.load(&data.dossiers)?;
-    let inputs = Inputs {
-        dossiers: &data.dossiers,
-        products: &data.products,
-        evidence: &data.evidence,
-        shares: inventory.as_ref().map(|i| &i.shares),
-        as_of: data.as_of,
-    };
+    let inputs = data.inputs(inventory.as_ref());
     let inv = inventory.as_ref().map(|i| InventoryInput {
         file: i.file.clone(),
         rows: i.rows,

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use netvet_model::Date;
 use netvet_network::{ReadOptions, read_inventory};
-use netvet_policy::{DossierSet, Evidence, Limits, ProductSet, Shares};
+use netvet_policy::{DossierSet, Evidence, Inputs, Limits, ProductSet, Shares};
 
 /// Where the inputs of an assessment come from (built-in data by default).
 #[derive(clap::Args, Clone, Debug)]
@@ -61,6 +61,19 @@ impl DataArgs {
             evidence,
             as_of: self.as_of.unwrap_or_else(today),
         })
+    }
+}
+
+impl Data {
+    /// The inputs of an assessment, with the inventory's shares when there is one.
+    pub fn inputs<'a>(&'a self, inventory: Option<&'a Inventory>) -> Inputs<'a> {
+        Inputs {
+            dossiers: &self.dossiers,
+            products: &self.products,
+            evidence: &self.evidence,
+            shares: inventory.map(|i| &i.shares),
+            as_of: self.as_of,
+        }
     }
 }
 
