@@ -9,6 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Vet 5G network equipment and its vendors against security requirements.
 #[derive(Parser)]
 #[command(name = "netvet", version, about, long_about = None, propagate_version = true)]
@@ -27,6 +30,10 @@ enum Command {
     Vulns(cmd::vulns::Args),
     #[command(subcommand)]
     Db(cmd::db::Command),
+    Assess(cmd::assess::Args),
+    Impact(cmd::impact::Args),
+    Dossier(cmd::dossier::Args),
+    Catalogue(cmd::catalogue::Args),
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -46,6 +53,10 @@ fn main() -> ExitCode {
         Command::Sbom(a) => cmd::sbom::run(a),
         Command::Vulns(a) => cmd::vulns::run(a),
         Command::Db(c) => cmd::db::run(c),
+        Command::Assess(a) => cmd::assess::run(a),
+        Command::Impact(a) => cmd::impact::run(a),
+        Command::Dossier(a) => cmd::dossier::run(a),
+        Command::Catalogue(a) => cmd::catalogue::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -56,5 +67,16 @@ fn main() -> ExitCode {
             eprintln!("netvet: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

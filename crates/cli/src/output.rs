@@ -1,5 +1,6 @@
 //! Output formats and helpers shared by subcommands.
 
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
@@ -20,6 +21,76 @@ pub fn choose(f: Option<Format>) -> Format {
     } else {
         Format::Json
     })
+}
+
+/// How reports (assessments, impact) are printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A table for people (default on a terminal).
+    Table,
+    /// Stable, versioned JSON with sorted keys.
+    Json,
+    /// Markdown, for reports and reviews.
+    Markdown,
+}
+
+impl ReportFormat {
+    /// The format asked for, else a table on a terminal and JSON otherwise.
+    pub fn or_default(f: Option<ReportFormat>) -> ReportFormat {
+        f.unwrap_or(if io::stdout().is_terminal() {
+            ReportFormat::Table
+        } else {
+            ReportFormat::Json
+        })
+    }
+}
+
+/// Writes text to stdout at once (a closed pipe surfaces as an error main ignores).
+pub fn print_text(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+impl Format {
+    /// The format asked for, else a table on a terminal and JSON otherwise.
+    pub fn or_default(f: Option<Format>) -> Format {
+        f.unwrap_or(if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        })
+    }
+}
+
+/// Rows as left-aligned columns (the last column is not padded).
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let mut widths = vec![0; rows.iter().map(Vec::len).max().unwrap_or(0)];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(c);
+            } else {
+                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `|` and line breaks would break a Markdown table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// Prints `value` as canonical JSON on stdout.

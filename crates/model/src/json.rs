@@ -25,7 +25,7 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_whatever_the_field_order() {
-        let text = to_canonical_string(&Unsorted { zeta: 1, alpha: 2 }).unwrap();
+        let text = to_canonical_string(&Unsorted { zeta: 1, alpha: 2 }).expect("valid");
         assert_eq!(text, "{\n  \"alpha\": 2,\n  \"zeta\": 1\n}\n");
     }
 }

@@ -1,10 +1,15 @@
 //! One module per subcommand.
 
+pub mod assess;
+pub mod catalogue;
 pub mod db;
 pub mod demo;
+pub mod dossier;
 pub mod identify;
+pub mod impact;
 pub mod limits;
 pub mod pipeline;
+pub mod policy_inputs;
 pub mod sbom;
 pub mod scan;
 pub mod unpack;

@@ -1,0 +1,15 @@
+# DE.KAT.KEV: no known exploited vulnerabilities.
+package netvet.requirements.de_kat_kev
+
+fail := data.netvet.lib.exploited
+
+unknown contains data.netvet.lib.no_scan("its vulnerabilities are not known") if {
+	not data.netvet.lib.has_scan
+}
+
+pass contains data.netvet.lib.reason(
+	sprintf("none of %d matched vulnerabilities is known to be exploited", [count([v | some s in input.scans; some v in s.vulnerabilities])]),
+	data.netvet.lib.scan_refs,
+) if {
+	data.netvet.lib.has_scan
+}

@@ -1,0 +1,26 @@
+package netvet.tests.de_kat_signed_updates
+
+import data.netvet.testing as t
+
+fw(signed) := {"image": "test.bin", "sha256": t.sha, "signed_updates": signed}
+
+test_declared_and_scanned_passes if {
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(true)]}, t.clean_scan)) == "pass"
+}
+
+test_declared_unsigned_fails if {
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(false)]}, t.clean_scan)) == "fail"
+}
+
+test_integrity_finding_fails_despite_the_declaration if {
+	s := t.scan({"findings": [t.finding("f1", "nv-update-unsigned", "integrity", "high")]})
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(true)]}, s)) == "fail"
+}
+
+test_declaration_without_scan_is_unknown if {
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product({"firmware": [fw(true)]})) == "unknown"
+}
+
+test_scan_without_declaration_is_unknown if {
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_scan(t.clean_scan)) == "unknown"
+}

@@ -1,0 +1,6 @@
+# UK.HRV.EXCLUDE: no high-risk vendor in core and sensitive functions.
+package netvet.requirements.uk_hrv_exclude
+
+fail := data.netvet.helpers.uk.fail("UK.HRV.EXCLUDE", "high_risk_vendors", "is a high-risk vendor: excluded from core and sensitive functions")
+
+not_applicable := data.netvet.helpers.uk.not_applicable("UK.HRV.EXCLUDE", "high_risk_vendors", "high-risk vendor")

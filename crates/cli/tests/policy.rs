@@ -1,0 +1,374 @@
+//! End-to-end tests of `netvet assess`, `impact`, `dossier check` and `catalogue`: the built
+//! binary on the built-in data and on files written here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn netvet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("netvet runs")
+}
+
+fn repo(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
+}
+
+#[test]
+fn assess_runs_from_any_directory_on_built_in_data() {
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["schema"], "netvet.assessment/1");
+    assert_eq!(
+        r["catalogue"]["layers"],
+        serde_json::json!(["de-2019", "de-2024"])
+    );
+    let verdict = |product: &str, role: &str| {
+        r["assessments"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|a| a["product"]["id"] == product && a["role"] == role)
+            .map(|a| {
+                (
+                    a["verdict"]["decision"].as_str().unwrap_or("").to_string(),
+                    a["verdict"]["deadline"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .expect("assessment")
+    };
+    assert_eq!(
+        verdict("huawei-5g-core", "core:AMF"),
+        ("prohibit".into(), "2026-12-31".into())
+    );
+    assert_eq!(
+        verdict("zte-management", "management:EMS"),
+        ("prohibit".into(), "2029-12-31".into())
+    );
+    assert_eq!(
+        verdict("ericsson-ran", "RAN:gNB").0,
+        "allow-with-conditions"
+    );
+}
+
+#[test]
+fn evidence_makes_the_back_door_a_prohibition_and_fail_on_sets_the_exit_code() {
+    let args = [
+        "assess",
+        "--catalogue",
+        "de-2019",
+        "--as-of",
+        "2025-06-30",
+        "--evidence",
+    ];
+    let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    a.push(repo("examples/evidence"));
+    a.extend(
+        [
+            "--product",
+            "acme-gnb-4.2",
+            "--format",
+            "json",
+            "--fail-on",
+            "prohibit",
+        ]
+        .map(String::from),
+    );
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = netvet(&refs);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json(&o);
+    let a = &r["assessments"][0];
+    assert_eq!(a["verdict"]["decision"], "prohibit");
+    let auth = a["requirements"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|q| q["id"] == "DE.KAT.AUTH")
+        .expect("requirement");
+    assert_eq!(auth["status"], "fail");
+    let reasons = auth["reasons"].as_array().expect("reasons");
+    let shell = reasons
+        .iter()
+        .find(|r| {
+            r["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("telnetd accepts connections without authentication (ports 2323/tcp")
+        })
+        .unwrap_or_else(|| panic!("{auth}"));
+    assert!(
+        shell["evidence"][0]
+            .as_str()
+            .expect("ref")
+            .starts_with("scan:3a80573d"),
+        "{auth}"
+    );
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_json() {
+    let a = netvet(&[
+        "assess",
+        "--catalogue",
+        "uk-2022",
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+    ]);
+    let b = netvet(&[
+        "assess",
+        "--catalogue",
+        "uk-2022",
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn table_markdown_and_explain_outputs() {
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--as-of",
+        "2025-06-30",
+        "--vendor",
+        "huawei",
+        "--format",
+        "table",
+    ]);
+    let t = stdout(&o);
+    assert!(
+        t.contains("huawei-5g-core") && t.contains("prohibit") && t.contains("2026-12-31"),
+        "{t}"
+    );
+    assert!(!t.contains("ericsson"), "filtered to huawei: {t}");
+
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--as-of",
+        "2025-06-30",
+        "--product",
+        "zte-zxun-uspp",
+        "--format",
+        "markdown",
+    ]);
+    let m = stdout(&o);
+    assert!(m.starts_with("# Assessment under de-2024"), "{m}");
+    assert!(
+        m.contains("### core:UDM (critical): prohibit from 2026-12-31"),
+        "{m}"
+    );
+    assert!(m.contains("| DE.BSIG.9b.2 | condition | fail |"), "{m}");
+
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--as-of",
+        "2025-06-30",
+        "--product",
+        "cobalt-gnb-7.0",
+        "--explain",
+        "DE.BSIG.9b.3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = json(&o);
+    assert_eq!(e["schema"], "netvet.explanation/1");
+    assert_eq!(e["requirement"]["id"], "DE.BSIG.9b.3");
+    assert!(
+        e["rule"][0]["text"]
+            .as_str()
+            .expect("rule text")
+            .contains("package netvet.requirements.de_bsig_9b_3")
+    );
+    assert_eq!(e["results"][0]["status"], "fail");
+    assert!(
+        e["results"][0]["reasons"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("A declaration does not cancel a statutory obligation")
+    );
+
+    let o = netvet(&["assess", "--catalogue", "de-2024", "--explain", "DE.NOPE"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no requirement \"DE.NOPE\" in catalogue de-2024"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn impact_with_an_inventory_counts_elements_per_operator() {
+    let inv = repo("examples/inventory/operators.csv");
+    let o = netvet(&[
+        "impact",
+        "--from",
+        "de-2019",
+        "--to",
+        "de-2024",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+        "--fail-on-exclusion",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["schema"], "netvet.impact/1");
+    let ops = r["inventory"]["operators"].as_array().expect("operators");
+    let nordnetz = ops
+        .iter()
+        .find(|o| o["operator"] == "Nordnetz (fictional)")
+        .expect("operator");
+    assert_eq!(nordnetz["newly_prohibited"], 10);
+    assert_eq!(r["inventory"]["unmatched"][0]["vendor"], "Acme");
+    let t = netvet(&[
+        "impact",
+        "--from",
+        "de-2019",
+        "--to",
+        "de-2024",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "table",
+    ]);
+    assert!(stdout(&t).contains("Newly excluded:"), "{}", stdout(&t));
+}
+
+#[test]
+fn impact_reports_bad_inventory_rows_and_strict_stops() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p: PathBuf = dir.path().join("inv.csv");
+    std::fs::write(&p, "operator,element_id,site,region,domain,function,vendor,product,version,installation_date\nOp,e1,s,r,core,AMF,Huawei,huawei-5g-core,1,2021-01-01\nOp,e2,s,r,core,gNB,Huawei,huawei-5g-core,1,2021-01-01\n").expect("write");
+    let p = p.display().to_string();
+    let o = netvet(&[
+        "impact",
+        "--from",
+        "de-2019",
+        "--to",
+        "de-2024",
+        "--inventory",
+        &p,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("inv.csv:3: function: gNB is not deployed in the core domain"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(json(&o)["inventory"]["rejected_rows"], 1);
+    let o = netvet(&[
+        "impact",
+        "--from",
+        "de-2019",
+        "--to",
+        "de-2024",
+        "--inventory",
+        &p,
+        "--strict",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("inv.csv:3: function"), "{}", stderr(&o));
+}
+
+#[test]
+fn dossier_check_validates_and_reports_file_and_line() {
+    let o = netvet(&["dossier", "check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert!(r["vendors"].as_array().expect("vendors").len() >= 16);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("jurisdictions")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("jurisdictions/xa.toml"),
+        "[jurisdiction]\ncode = \"XA\"\nname = \"A (fictional)\"\nfictional = true\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("v.toml"), "[vendor]\nid = \"v\"\nname = \"V (fictional)\"\njurisdiction = \"XA\"\nfictional = true\nowner = \"nobody\"\n").expect("write");
+    let o = netvet(&["dossier", "check", &dir.path().display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("v.toml:6: unknown field `owner`"), "{e}");
+}
+
+#[test]
+fn catalogue_commands() {
+    let o = netvet(&["catalogue", "list", "--format", "json"]);
+    let ids: Vec<String> = json(&o)["catalogues"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["reference"]["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(ids, ["de-2019", "de-2024", "uk-2022"]);
+
+    let o = netvet(&["catalogue", "test", "de-2024", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let r = json(&o);
+    assert_eq!(r["passed"], true);
+    assert_eq!(
+        r["catalogues"].as_array().expect("layers").len(),
+        2,
+        "de-2019 and de-2024 are tested"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("catalogue.toml"), "id = \"x\"\nversion = \"1\"\ntitle = \"x\"\njurisdiction = \"DE\"\neffective = 2025-01-01\nlegal_basis = [\"x\"]\nextends = \"de-2019\"\n").expect("write");
+    std::fs::create_dir(dir.path().join("policy")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("policy/bad.rego"),
+        "package netvet.requirements.nope\n\nfail contains x if {\n",
+    )
+    .expect("write");
+    let o = netvet(&["catalogue", "check", &dir.path().display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.rego:"), "{}", stderr(&o));
+}

@@ -1,0 +1,193 @@
+//! Assessments: for each product in each deployment role, every requirement's status with
+//! reasons and evidence, and the verdict — allow, allow with conditions, prohibit — with its
+//! legal basis and deadline.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Consequence;
+use crate::date::Date;
+use crate::network::Role;
+
+/// Schema identifier of [`AssessmentReport`].
+pub const ASSESSMENT_SCHEMA: &str = "netvet.assessment/1";
+
+/// The outcome of one requirement for one product in one role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The requirement does not apply to this product in this role.
+    NotApplicable,
+    /// The evidence needed to decide is missing. Never counted as a pass.
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotApplicable => "not-applicable",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a catalogue says about using a product in a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    Allow,
+    AllowWithConditions,
+    Prohibit,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::AllowWithConditions => "allow-with-conditions",
+            Decision::Prohibit => "prohibit",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a requirement has its status, and the evidence that says so (`scan:<sha256>:finding:<id>`,
+/// `dossier:huawei:H14`, `product:acme-gnb:certification:0`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    pub message: String,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+/// One requirement's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementResult {
+    pub id: String,
+    pub status: Status,
+    pub consequence: Consequence,
+    pub reasons: Vec<Reason>,
+}
+
+/// A requirement that gives the verdict its decision.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ground {
+    pub requirement: String,
+    pub status: Status,
+    pub legal_basis: String,
+    /// When it bites (the requirement's deadline, else the catalogue's effective date).
+    pub effective: Date,
+}
+
+/// Something that must hold for the product to be used in the role.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub requirement: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Date>,
+}
+
+/// The verdict for a product in a role, as composed by the catalogue's verdict policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// For a prohibition: the earliest date from which it applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Date>,
+    /// The provisions the decision rests on.
+    pub legal_basis: Vec<String>,
+    /// The requirements that gave the decision.
+    pub grounds: Vec<Ground>,
+    pub conditions: Vec<Condition>,
+    /// Failed advisory requirements.
+    pub advisories: Vec<String>,
+}
+
+/// The product an assessment is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProductRef {
+    pub id: String,
+    pub vendor: String,
+    pub vendor_name: String,
+    pub name: String,
+    pub version: String,
+    pub fictional: bool,
+}
+
+/// One product in one role.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub product: ProductRef,
+    pub role: Role,
+    /// Whether the catalogue counts the role as critical.
+    pub critical: bool,
+    pub verdict: Verdict,
+    pub requirements: Vec<RequirementResult>,
+}
+
+/// Which catalogue an assessment used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueRef {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub jurisdiction: String,
+    pub effective: Date,
+    /// The catalogue and those it extends, base first.
+    pub layers: Vec<String>,
+}
+
+/// Verdict counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictCounts {
+    pub allow: u64,
+    pub allow_with_conditions: u64,
+    pub prohibit: u64,
+}
+
+impl VerdictCounts {
+    pub fn add(&mut self, d: Decision) {
+        match d {
+            Decision::Allow => self.allow += 1,
+            Decision::AllowWithConditions => self.allow_with_conditions += 1,
+            Decision::Prohibit => self.prohibit += 1,
+        }
+    }
+}
+
+/// `netvet assess` output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentReport {
+    /// Always [`ASSESSMENT_SCHEMA`].
+    pub schema: String,
+    pub catalogue: CatalogueRef,
+    /// The date certificates and deadlines were judged against.
+    pub as_of: Date,
+    /// Sorted by product id, then role.
+    pub assessments: Vec<Assessment>,
+    pub summary: VerdictCounts,
+    /// Inputs that were read but not used (scan reports matching no product…).
+    pub warnings: Vec<String>,
+}

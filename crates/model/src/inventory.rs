@@ -1,0 +1,37 @@
+//! Operator inventories: the network elements an operator runs, one row each. The documented
+//! columns are `operator, element_id, site, region, domain, function, vendor, product, version,
+//! installation_date` and an optional `replacement_cost`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::network::{Domain, NetworkFunction, Role};
+
+/// One network element of an operator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InventoryElement {
+    pub operator: String,
+    pub element_id: String,
+    pub site: String,
+    pub region: String,
+    pub domain: Domain,
+    pub function: NetworkFunction,
+    /// Vendor as the operator writes it (matched to dossiers by id, name or alias).
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub installation_date: Date,
+    /// Cost of replacing the element, in the operator's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_cost: Option<f64>,
+}
+
+impl InventoryElement {
+    /// The role the element plays.
+    pub fn role(&self) -> Role {
+        Role {
+            domain: self.domain,
+            function: self.function,
+        }
+    }
+}

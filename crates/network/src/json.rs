@@ -1,0 +1,168 @@
+//! JSON inventories: an array of objects, or one object per line (JSON Lines). Objects are
+//! cut out of the byte stream one at a time, with the line each starts on, and parsed alone —
+//! so memory stays bounded and every error names its line.
+
+use std::io::Read;
+
+use netvet_model::InventoryElement;
+use serde::Deserialize;
+
+use crate::Sink;
+use crate::error::{Error, RowError};
+use crate::row::{Column, element};
+
+/// A row as JSON: strings, except the cost, which may also be a number or null.
+#[derive(Deserialize)]
+struct JsonRow {
+    operator: Option<String>,
+    element_id: Option<String>,
+    site: Option<String>,
+    region: Option<String>,
+    domain: Option<String>,
+    function: Option<String>,
+    vendor: Option<String>,
+    product: Option<String>,
+    version: Option<String>,
+    installation_date: Option<String>,
+    #[serde(default)]
+    replacement_cost: Option<serde_json::Value>,
+}
+
+/// Rows larger than this are rejected without being kept in memory.
+const MAX_OBJECT_BYTES: usize = 1 << 20;
+
+pub(crate) fn read_json<F: FnMut(InventoryElement)>(
+    file: &str,
+    mut reader: impl Read,
+    sink: &mut Sink<'_, F>,
+) -> Result<(), Error> {
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut obj: Vec<u8> = Vec::with_capacity(512);
+    let (mut line, mut start_line) = (1u64, 1u64);
+    let (mut depth, mut in_obj, mut in_str, mut escape, mut oversized) =
+        (0usize, false, false, false, false);
+    let mut stray: Option<u64> = None;
+    loop {
+        let n = reader.read(&mut chunk).map_err(|source| Error::Io {
+            path: file.into(),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        for &b in &chunk[..n] {
+            if !in_obj {
+                match b {
+                    b'{' => {
+                        if let Some(l) = stray.take() {
+                            stray_error(file, l, sink)?;
+                        }
+                        in_obj = true;
+                        depth = 1;
+                        start_line = line;
+                        obj.clear();
+                        obj.push(b);
+                        oversized = false;
+                    }
+                    b'\n' => line += 1,
+                    b'[' | b']' | b',' | b' ' | b'\t' | b'\r' => {}
+                    _ => {
+                        stray.get_or_insert(line);
+                    }
+                }
+                continue;
+            }
+            if b == b'\n' {
+                line += 1;
+            }
+            if obj.len() < MAX_OBJECT_BYTES {
+                obj.push(b);
+            } else {
+                oversized = true;
+            }
+            if in_str {
+                if escape {
+                    escape = false;
+                } else if b == b'\\' {
+                    escape = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        in_obj = false;
+                        let row = if oversized {
+                            Err((None, format!("row larger than {MAX_OBJECT_BYTES} bytes")))
+                        } else {
+                            parse_row(&obj)
+                        };
+                        sink.take(start_line, row)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(l) = stray {
+        stray_error(file, l, sink)?;
+    }
+    if in_obj {
+        sink.summary.rows += 1;
+        sink.reject(RowError {
+            file: file.to_string(),
+            line: start_line,
+            field: None,
+            message: "the file ends inside this object".to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+fn stray_error<F: FnMut(InventoryElement)>(
+    file: &str,
+    line: u64,
+    sink: &mut Sink<'_, F>,
+) -> Result<(), Error> {
+    sink.summary.rows += 1;
+    sink.reject(RowError {
+        file: file.to_string(),
+        line,
+        field: None,
+        message: "expected an object ({…}) for each element".to_string(),
+    })
+}
+
+fn parse_row(bytes: &[u8]) -> Result<InventoryElement, (Option<Column>, String)> {
+    let row: JsonRow = serde_json::from_slice(bytes)
+        .map_err(|e| (None, format!("not a valid row object: {e}")))?;
+    let cost = match &row.replacement_cost {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err((
+                Some(Column::ReplacementCost),
+                format!("{other} is not a number"),
+            ));
+        }
+    };
+    element(|c| match c {
+        Column::Operator => row.operator.as_deref(),
+        Column::ElementId => row.element_id.as_deref(),
+        Column::Site => row.site.as_deref(),
+        Column::Region => row.region.as_deref(),
+        Column::Domain => row.domain.as_deref(),
+        Column::Function => row.function.as_deref(),
+        Column::Vendor => row.vendor.as_deref(),
+        Column::Product => row.product.as_deref(),
+        Column::Version => row.version.as_deref(),
+        Column::InstallationDate => row.installation_date.as_deref(),
+        Column::ReplacementCost => cost.as_deref(),
+    })
+}

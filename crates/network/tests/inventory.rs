@@ -1,0 +1,255 @@
+//! Reading inventories: valid rows become elements, bad rows are reported with file, line and
+//! field and do not stop the others unless the read is strict.
+
+use std::path::{Path, PathBuf};
+
+use netvet_model::{Domain, InventoryElement, NetworkFunction};
+use netvet_network::{Error, ReadOptions, ReadSummary, read_inventory};
+
+const HEADER: &str = "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,replacement_cost\n";
+
+fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn read(path: &Path, strict: bool) -> Result<(Vec<InventoryElement>, ReadSummary), Error> {
+    let mut out = Vec::new();
+    let options = ReadOptions {
+        strict,
+        ..ReadOptions::default()
+    };
+    let s = read_inventory(path, &options, |e| out.push(e))?;
+    Ok((out, s))
+}
+
+/// (line, field, message) of each row error.
+fn errors(s: &ReadSummary) -> Vec<(u64, Option<&str>, &str)> {
+    s.errors
+        .iter()
+        .map(|e| (e.line, e.field.as_deref(), e.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn reads_valid_csv_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        &format!(
+            "{HEADER}Op A,gnb-1,Site 1,North,RAN,gNB,Huawei,Huawei 5G gNodeB,V100,2021-03-01,12000\nOp A,amf-1,DC 1,North,core,AMF,Ericsson,Ericsson 5G Core,1.2,2022-01-15,\n"
+        ),
+    );
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!((s.rows, s.accepted, s.rejected), (2, 2, 0));
+    assert_eq!(rows[0].function, NetworkFunction::Gnb);
+    assert_eq!(rows[0].domain, Domain::Ran);
+    assert_eq!(rows[0].replacement_cost, Some(12000.0));
+    assert_eq!(rows[1].replacement_cost, None);
+    assert_eq!(rows[1].installation_date.to_string(), "2022-01-15");
+}
+
+#[test]
+fn headers_may_use_spaces_and_any_case_and_extra_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        "Operator,Element ID,Site,Region,Domain,Function,Vendor,Product,Version,Installation Date,Notes\nOp,e1,s,r,transport,router,Nokia,SR,1,2020-01-01,spare\n",
+    );
+    let (rows, _) = read(&p, false).expect("reads");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].function, NetworkFunction::Router);
+}
+
+#[test]
+fn a_missing_column_is_an_error_at_the_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        "operator,element_id,site,region,domain,function,vendor,product,version\nx\n",
+    );
+    let e = read(&p, false).expect_err("missing column");
+    let text = e.to_string();
+    assert!(
+        text.contains("inv.csv:1: missing column(s): installation_date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_rows_are_reported_with_line_and_field_and_the_rest_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = [
+        "Op,e1,s,r,RAN,gNB,V,P,1,2020-01-01,",
+        "Op,e2,s,r,RAN,AMF,V,P,1,2020-01-01,",
+        "Op,e3,s,r,RAN,gNodeX,V,P,1,2020-01-01,",
+        "Op,e4,s,r,access,gNB,V,P,1,2020-01-01,",
+        "Op,e5,s,r,RAN,gNB,V,P,1,2020-02-30,",
+        "Op,e6,s,r,RAN,gNB,V,P,1,2020-01-01,-5",
+        "Op,e1,s,r,RAN,gNB,V,P,1,2020-01-01,",
+        "Op,,s,r,RAN,gNB,V,P,1,2020-01-01,",
+        "Op,e9,s,r,RAN,gNB,V,P,1,2020-01-01,",
+    ];
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        &format!("{HEADER}{}\n", body.join("\n")),
+    );
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!((s.rows, s.accepted, s.rejected), (9, 2, 7));
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.element_id.as_str())
+            .collect::<Vec<_>>(),
+        ["e1", "e9"]
+    );
+    let e = errors(&s);
+    assert_eq!(
+        e[0],
+        (3, Some("function"), "AMF is not deployed in the RAN domain")
+    );
+    assert_eq!((e[1].0, e[1].1), (4, Some("function")));
+    assert!(
+        e[1].2.starts_with("unknown network function \"gNodeX\""),
+        "{e:?}"
+    );
+    assert_eq!((e[2].0, e[2].1), (5, Some("domain")));
+    assert_eq!(
+        e[3],
+        (
+            6,
+            Some("installation_date"),
+            "\"2020-02-30\" is not a date: no such day"
+        )
+    );
+    assert_eq!(
+        e[4],
+        (
+            7,
+            Some("replacement_cost"),
+            "\"-5\" is not a non-negative number"
+        )
+    );
+    assert_eq!(
+        e[5],
+        (
+            8,
+            Some("element_id"),
+            "duplicate element id \"e1\" of operator \"Op\""
+        )
+    );
+    assert_eq!(e[6], (9, Some("element_id"), "missing value"));
+    assert_eq!(
+        s.errors[0].to_string(),
+        format!(
+            "{}:3: function: AMF is not deployed in the RAN domain",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn a_strict_read_stops_at_the_first_bad_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        &format!("{HEADER}Op,e1,s,r,RAN,gNB,V,P,1,2020-01-01,\nOp,e2,s,r,RAN,gNB,V,P,1,someday,\n"),
+    );
+    match read(&p, true) {
+        Err(Error::Row(e)) => {
+            assert_eq!((e.line, e.field.as_deref()), (3, Some("installation_date")))
+        }
+        other => panic!("expected a row error, got {other:?}"),
+    }
+}
+
+#[test]
+fn quoted_fields_with_line_breaks_keep_the_line_numbers_right() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        &format!(
+            "{HEADER}Op,e1,\"Site\nwith a break\",r,RAN,gNB,V,P,1,2020-01-01,\nOp,e2,s,r,RAN,gNB,V,P,1,bad,\n"
+        ),
+    );
+    let (_, s) = read(&p, false).expect("reads");
+    assert_eq!(
+        errors(&s),
+        [(
+            4,
+            Some("installation_date"),
+            "\"bad\" is not a date (expected YYYY-MM-DD)"
+        )]
+    );
+}
+
+#[test]
+fn json_arrays_and_json_lines_give_each_row_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let row = |id: &str, f: &str| {
+        format!(
+            "{{\"operator\": \"Op\", \"element_id\": \"{id}\", \"site\": \"s\", \"region\": \"r\", \"domain\": \"core\", \"function\": \"{f}\", \"vendor\": \"V\", \"product\": \"P\", \"version\": \"1\", \"installation_date\": \"2021-01-01\", \"replacement_cost\": 10.5}}"
+        )
+    };
+    let array = format!(
+        "[\n  {},\n  {},\n  {{\"operator\": 5}}\n]\n",
+        row("a", "AMF"),
+        row("b", "gNB")
+    );
+    let p = file(dir.path(), "inv.json", &array);
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].replacement_cost, Some(10.5));
+    assert_eq!(
+        errors(&s)[0],
+        (
+            3,
+            Some("function"),
+            "gNB is not deployed in the core domain"
+        )
+    );
+    assert_eq!(errors(&s)[1].0, 4);
+    assert!(
+        errors(&s)[1].2.starts_with("not a valid row object"),
+        "{:?}",
+        errors(&s)
+    );
+
+    let lines = format!(
+        "{}\n{}\n\n{}\n",
+        row("a", "AMF"),
+        row("b", "SMF"),
+        row("c", "UPF")
+    );
+    let p = file(dir.path(), "inv.jsonl", &lines);
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!((rows.len(), s.rejected), (3, 0));
+}
+
+#[test]
+fn truncated_json_and_stray_text_are_row_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(dir.path(), "inv.jsonl", "garbage\n{\"operator\": \"Op\"\n");
+    let (rows, s) = read(&p, false).expect("reads");
+    assert!(rows.is_empty());
+    assert_eq!(
+        errors(&s),
+        [
+            (1, None, "expected an object ({…}) for each element"),
+            (2, None, "the file ends inside this object"),
+        ]
+    );
+}
+
+#[test]
+fn unknown_extensions_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(dir.path(), "inv.xlsx", "x");
+    assert!(matches!(read(&p, false), Err(Error::UnknownFormat { .. })));
+}

@@ -1,0 +1,677 @@
+//! Evaluation: every product in every role it is assessed in, against a catalogue, with
+//! regorus. The policies are compiled once — parsed into an engine, then compiled to a program
+//! of regorus' virtual machine (RVM) — and each rayon worker runs its own VM on that shared
+//! program, one execution per product covering all of that product's roles: a requirement's
+//! rule runs once per product, its scope is applied per role, and a verdict is composed once per
+//! distinct set of applicable requirements. Every execution is bounded by regorus' time and
+//! instruction limits.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use netvet_model::{
+    Assessment, AssessmentReport, Consequence, Date, Product, ProductRef, Reason,
+    RequirementResult, Role, ScanReport, Status, Verdict, VerdictCounts,
+};
+use rayon::prelude::*;
+use regorus::Value;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::catalogue::{BUILTIN_MODULES, Catalogue};
+use crate::dossiers::DossierSet;
+use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
+use crate::evidence::Evidence;
+use crate::limits::Limits;
+use crate::products::ProductSet;
+use crate::shares::Shares;
+
+/// Everything an assessment reads.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub dossiers: &'a DossierSet,
+    pub products: &'a ProductSet,
+    pub evidence: &'a Evidence,
+    /// Vendor shares from an operator inventory, when one is given.
+    pub shares: Option<&'a Shares>,
+    /// The date certificates and deadlines are judged against.
+    pub as_of: Date,
+}
+
+/// One product (an index into the product set) and the roles to assess it in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub product: usize,
+    pub roles: Vec<Role>,
+}
+
+/// Each product in the roles of its declared functions and, with an inventory, in every role
+/// the inventory places it in.
+pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
+    let mut roles: Vec<BTreeSet<Role>> = products
+        .products
+        .iter()
+        .map(|p| {
+            p.product
+                .functions
+                .iter()
+                .flat_map(|&f| Role::all_of(f))
+                .collect()
+        })
+        .collect();
+    if let Some(shares) = shares {
+        for class in shares.classes.keys() {
+            if let Some(i) = shares.product_of(products, class) {
+                roles[i].insert(class.role);
+            }
+        }
+    }
+    roles
+        .into_iter()
+        .enumerate()
+        .map(|(product, r)| Job {
+            product,
+            roles: r.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// Roles grouped by the requirements that apply in them (compiled from the scopes).
+struct Signatures {
+    /// Signature id → requirement ids, sorted.
+    applicable: BTreeMap<String, Vec<String>>,
+    /// Role → signature id.
+    of_role: BTreeMap<Role, String>,
+}
+
+impl Signatures {
+    fn new(c: &Catalogue) -> Signatures {
+        let mut ids: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        let mut of_role = BTreeMap::new();
+        for role in Role::all() {
+            let critical = c.is_critical(role);
+            let set: Vec<String> = c
+                .requirements
+                .values()
+                .filter(|r| r.requirement.scope.covers(role, critical))
+                .map(|r| r.requirement.id.clone())
+                .collect();
+            let next = format!("s{}", ids.len());
+            let sig = ids.entry(set).or_insert(next).clone();
+            of_role.insert(role, sig);
+        }
+        let applicable = ids.into_iter().map(|(set, sig)| (sig, set)).collect();
+        Signatures {
+            applicable,
+            of_role,
+        }
+    }
+}
+
+/// A catalogue compiled for evaluation.
+pub struct Evaluator {
+    /// The parsed policies and data (the interpreter runs catalogue tests on it).
+    engine: regorus::Engine,
+    /// The same, compiled for the VM.
+    program: Arc<Program>,
+    data: Value,
+    catalogue: Arc<Catalogue>,
+    signatures: Signatures,
+    limits: Limits,
+}
+
+/// What the assessment policy returns for one product.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvalOutput {
+    /// Each requirement's result where it applies.
+    decided: BTreeMap<String, ResultOutput>,
+    /// The result of a requirement outside its scope.
+    outside: ResultOutput,
+    /// Signature → verdict, for the signatures of the roles assessed.
+    verdicts: BTreeMap<String, Verdict>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResultOutput {
+    status: Status,
+    reasons: Vec<Reason>,
+}
+
+/// One role's requirement results and verdict.
+struct RoleOutput {
+    requirements: BTreeMap<String, ResultOutput>,
+    verdict: Verdict,
+}
+
+const ENTRY: &str = "data.netvet.assessment.evaluation";
+
+/// RVM instructions one execution may use (a product with all its roles needs well under a
+/// million; the limit stops a runaway policy long before memory does).
+const MAX_INSTRUCTIONS: usize = 50_000_000;
+
+impl Evaluator {
+    /// Compiles the catalogue's policies with netvet's own modules and its data, and runs one
+    /// evaluation on an empty product so that errors surface before any real work.
+    pub fn new(catalogue: &Catalogue, limits: &Limits) -> Result<Evaluator> {
+        let mut engine = regorus::Engine::new();
+        engine.set_execution_timer_config(timer(limits));
+        let overrides_verdict = catalogue
+            .policies
+            .iter()
+            .any(|m| m.package == "netvet.verdict");
+        for (file, text) in BUILTIN_MODULES {
+            if overrides_verdict && file.ends_with("/verdict.rego") {
+                continue;
+            }
+            engine
+                .add_policy(file.to_string(), text.to_string())
+                .map_err(|e| Error::Invalid(vec![rego_diagnostic(file, &e)]))?;
+        }
+        for m in &catalogue.policies {
+            engine
+                .add_policy(m.file.clone(), m.text.clone())
+                .map_err(|e| Error::Invalid(vec![rego_diagnostic(&m.file, &e)]))?;
+        }
+        let signatures = Signatures::new(catalogue);
+        let data =
+            Value::from(json!({"netvet": {"catalogue": catalogue_data(catalogue, &signatures)}}));
+        engine
+            .add_data(data.clone())
+            .map_err(|e| Error::at(&catalogue.root, None, format!("catalogue data: {e}")))?;
+        let entry: regorus::Rc<str> = ENTRY.into();
+        let compiled = engine
+            .compile_with_entrypoint(&entry)
+            .map_err(|e| Error::Invalid(vec![rego_diagnostic(&catalogue.root, &e)]))?;
+        let program = Compiler::compile_from_policy(&compiled, &[ENTRY]).map_err(|e| {
+            Error::at(
+                &catalogue.root,
+                None,
+                format!("compiling the policies for the VM: {e}"),
+            )
+        })?;
+        let evaluator = Evaluator {
+            engine,
+            program,
+            data,
+            catalogue: Arc::new(catalogue.clone()),
+            signatures,
+            limits: limits.clone(),
+        };
+        // Runs every rule once on an empty product, so broken policies fail here.
+        let mut vm = evaluator.vm()?;
+        let all: Vec<Role> = Role::all().collect();
+        evaluator.eval(
+            &mut vm,
+            warm_up_input(catalogue),
+            "(empty test product)",
+            &all,
+        )?;
+        Ok(evaluator)
+    }
+
+    /// A VM loaded with the program, the data and the limits.
+    fn vm(&self) -> Result<RegoVM> {
+        let mut vm = RegoVM::new();
+        vm.load_program(self.program.clone());
+        vm.set_data(self.data.clone())
+            .map_err(|e| Error::at(&self.catalogue.root, None, format!("catalogue data: {e}")))?;
+        vm.set_execution_timer_config(Some(timer(&self.limits)));
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        Ok(vm)
+    }
+
+    /// The interpreter engine with the catalogue loaded, for running catalogue tests.
+    pub(crate) fn engine(&self) -> &regorus::Engine {
+        &self.engine
+    }
+
+    /// Evaluates the jobs in parallel; results are sorted by product id, then role.
+    pub fn run(&self, inputs: &Inputs, jobs: &[Job]) -> Result<Vec<Assessment>> {
+        let builder = InputBuilder::new(inputs, &self.catalogue);
+        let results: Vec<Result<Vec<Assessment>>> = jobs
+            .par_iter()
+            .map_init(
+                || self.vm(),
+                |vm, job| {
+                    let vm = vm
+                        .as_mut()
+                        .map_err(|e| Error::at(&self.catalogue.root, None, e.to_string()))?;
+                    let loaded = &inputs.products.products[job.product];
+                    let input = builder.input(&loaded.product, &job.roles);
+                    let outputs = self.eval(vm, input, &loaded.product.id, &job.roles)?;
+                    Ok(self.assemble(inputs, &loaded.product, &job.roles, outputs))
+                },
+            )
+            .collect();
+        let mut out = Vec::new();
+        for r in results {
+            out.extend(r?);
+        }
+        out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
+        Ok(out)
+    }
+
+    /// Evaluates the jobs one by one with regorus' interpreter instead of the VM: slower, for
+    /// checking that both engines agree on a catalogue.
+    pub fn run_interpreted(&self, inputs: &Inputs, jobs: &[Job]) -> Result<Vec<Assessment>> {
+        let builder = InputBuilder::new(inputs, &self.catalogue);
+        let mut engine = self.engine.clone();
+        let mut out = Vec::new();
+        for job in jobs {
+            let p = &inputs.products.products[job.product].product;
+            engine.set_input(builder.input(p, &job.roles));
+            let value = engine
+                .eval_rule(ENTRY.to_string())
+                .map_err(|e| Error::Evaluation {
+                    product: p.id.clone(),
+                    diagnostic: rego_diagnostic(&self.catalogue.root, &e),
+                })?;
+            let outputs = self.expand(&value, &p.id, &job.roles)?;
+            out.extend(self.assemble(inputs, p, &job.roles, outputs));
+        }
+        out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
+        Ok(out)
+    }
+
+    fn eval(
+        &self,
+        vm: &mut RegoVM,
+        input: Value,
+        product: &str,
+        roles: &[Role],
+    ) -> Result<Vec<RoleOutput>> {
+        vm.set_input(input);
+        let value = vm.execute().map_err(|e| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(&self.catalogue.root, None, e.to_string()),
+        })?;
+        self.expand(&value, product, roles)
+    }
+
+    /// Each role's results and verdict from one evaluation's output.
+    fn expand(&self, value: &Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
+        let fail = |message: String| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(&self.catalogue.root, None, message),
+        };
+        let out: EvalOutput = crate::value_de::from_value(value).map_err(|e| {
+            fail(format!(
+                "the assessment policies returned an invalid result: {e}"
+            ))
+        })?;
+
+        roles
+            .iter()
+            .map(|role| {
+                let key = role.key();
+                let sig = self
+                    .signatures
+                    .of_role
+                    .get(role)
+                    .ok_or_else(|| fail(format!("role {key} is not in the vocabulary")))?;
+                let verdict = out.verdicts.get(sig).cloned().ok_or_else(|| {
+                    fail(format!("no verdict for role {key}: netvet.verdict.verdict(results) is undefined for it"))
+                })?;
+                let applicable = &self.signatures.applicable[sig];
+                let requirements = self
+                    .catalogue
+                    .requirements
+                    .keys()
+                    .map(|id| {
+                        let r = if applicable.binary_search(id).is_ok() {
+                            out.decided.get(id).cloned().ok_or_else(|| fail(format!("no result for requirement {id}")))?
+                        } else {
+                            out.outside.clone()
+                        };
+                        Ok((id.clone(), r))
+                    })
+                    .collect::<Result<BTreeMap<_, _>>>()?;
+                Ok(RoleOutput { requirements, verdict })
+            })
+            .collect()
+    }
+
+    fn assemble(
+        &self,
+        inputs: &Inputs,
+        product: &Product,
+        roles: &[Role],
+        outputs: Vec<RoleOutput>,
+    ) -> Vec<Assessment> {
+        let vendor_name = inputs
+            .dossiers
+            .vendors
+            .get(&product.vendor)
+            .map(|d| d.dossier.vendor.name.clone())
+            .unwrap_or_default();
+        let product_ref = ProductRef {
+            id: product.id.clone(),
+            vendor: product.vendor.clone(),
+            vendor_name,
+            name: product.name.clone(),
+            version: product.version.clone(),
+            fictional: product.fictional,
+        };
+        roles
+            .iter()
+            .zip(outputs)
+            .map(|(&role, out)| {
+                let requirements = out
+                    .requirements
+                    .into_iter()
+                    .map(|(id, r)| RequirementResult {
+                        consequence: self
+                            .catalogue
+                            .requirements
+                            .get(&id)
+                            .map_or(Consequence::Advisory, |c| c.requirement.consequence),
+                        id,
+                        status: r.status,
+                        reasons: r.reasons,
+                    })
+                    .collect();
+                Assessment {
+                    product: product_ref.clone(),
+                    role,
+                    critical: self.catalogue.is_critical(role),
+                    verdict: out.verdict,
+                    requirements,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Assesses every product in the roles of its declared functions.
+pub fn assess(catalogue: &Catalogue, inputs: &Inputs, limits: &Limits) -> Result<AssessmentReport> {
+    let evaluator = Evaluator::new(catalogue, limits)?;
+    let jobs = jobs(inputs.products, inputs.shares);
+    let assessments = evaluator.run(inputs, &jobs)?;
+    Ok(report(catalogue, inputs, assessments))
+}
+
+/// Wraps assessments into a report with counts and warnings.
+pub fn report(
+    catalogue: &Catalogue,
+    inputs: &Inputs,
+    assessments: Vec<Assessment>,
+) -> AssessmentReport {
+    let mut summary = VerdictCounts::default();
+    for a in &assessments {
+        summary.add(a.verdict.decision);
+    }
+    AssessmentReport {
+        schema: netvet_model::assessment::ASSESSMENT_SCHEMA.to_string(),
+        catalogue: catalogue.reference(),
+        as_of: inputs.as_of,
+        assessments,
+        summary,
+        warnings: evidence_warnings(inputs),
+    }
+}
+
+/// Scan reports that match no product's firmware.
+pub fn evidence_warnings(inputs: &Inputs) -> Vec<String> {
+    let known: BTreeSet<&str> = inputs
+        .products
+        .products
+        .iter()
+        .flat_map(|p| p.product.firmware.iter().map(|f| f.sha256.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for (sha, scans) in &inputs.evidence.by_sha256 {
+        if !known.contains(sha.as_str()) {
+            for s in scans {
+                out.push(format!(
+                    "{}: image sha256 {sha} matches no product's firmware; not used",
+                    s.file
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `data.netvet.catalogue`: the metadata policies read.
+fn catalogue_data(c: &Catalogue, sigs: &Signatures) -> serde_json::Value {
+    let requirements: serde_json::Map<String, serde_json::Value> = c
+        .requirements
+        .values()
+        .map(|r| {
+            let q = &r.requirement;
+            let mut v = json!({
+                "id": q.id,
+                "title": q.title,
+                "consequence": q.consequence,
+                "legal_basis": q.legal_basis,
+                "scope": q.scope,
+                "params": q.params,
+                "package": r.package.rsplit('.').next().unwrap_or_default(),
+            });
+            v["deadline"] = json!(q.deadline);
+            v["effective"] = json!(q.deadline.unwrap_or(c.info.effective));
+            (q.id.clone(), v)
+        })
+        .collect();
+    json!({
+        "id": c.info.id,
+        "version": c.info.version,
+        "jurisdiction": c.info.jurisdiction,
+        "effective": c.info.effective,
+        "legal_basis": c.info.legal_basis,
+        "params": c.info.params,
+        "requirements": requirements,
+        "signatures": sigs.applicable,
+        "role_signature": sigs.of_role.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
+    })
+}
+
+fn timer(limits: &Limits) -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig {
+        limit: limits.eval_time,
+        check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
+    }
+}
+
+fn warm_up_input(c: &Catalogue) -> Value {
+    Value::from(json!({
+        "as_of": c.info.effective,
+        "product": {
+            "id": "warm-up", "vendor": "", "name": "", "version": "", "functions": [],
+            "fictional": true, "certifications": [], "services": [], "firmware": [],
+        },
+        "vendor": null,
+        "jurisdiction": null,
+        "scans": [],
+        "roles": Role::all().map(|r| role_json(c, r)).collect::<Vec<_>>(),
+    }))
+}
+
+fn role_json(c: &Catalogue, r: Role) -> serde_json::Value {
+    json!({
+        "key": r.key(),
+        "domain": r.domain,
+        "function": r.function,
+        "critical": c.is_critical(r),
+    })
+}
+
+/// Builds evaluation inputs, converting each vendor, jurisdiction and scan once.
+struct InputBuilder<'a> {
+    inputs: &'a Inputs<'a>,
+    catalogue: &'a Catalogue,
+    vendors: HashMap<&'a str, (Value, Value)>,
+    scans: HashMap<&'a str, Value>,
+    roles: HashMap<Role, Value>,
+}
+
+impl<'a> InputBuilder<'a> {
+    fn new(inputs: &'a Inputs<'a>, catalogue: &'a Catalogue) -> InputBuilder<'a> {
+        let mut vendors = HashMap::new();
+        for (id, d) in &inputs.dossiers.vendors {
+            let v = &d.dossier.vendor;
+            let facts: Vec<serde_json::Value> = d
+                .dossier
+                .facts
+                .iter()
+                .map(|f| with_ref(f, format!("dossier:{}:{}", v.id, f.id)))
+                .collect();
+            let vendor = json!({
+                "id": v.id, "name": v.name, "jurisdiction": v.jurisdiction,
+                "fictional": v.fictional, "by_kind": by_kind(&facts), "facts": facts,
+            });
+            let jurisdiction = match inputs.dossiers.jurisdictions.get(&v.jurisdiction) {
+                Some(j) => {
+                    let jj = &j.jurisdiction.jurisdiction;
+                    let facts: Vec<serde_json::Value> = j
+                        .jurisdiction
+                        .facts
+                        .iter()
+                        .map(|f| with_ref(f, format!("jurisdiction:{}:{}", jj.code, f.id)))
+                        .collect();
+                    json!({
+                        "code": jj.code, "name": jj.name, "fictional": jj.fictional,
+                        "by_kind": by_kind(&facts), "facts": facts,
+                    })
+                }
+                None => serde_json::Value::Null,
+            };
+            vendors.insert(
+                id.as_str(),
+                (Value::from(vendor), Value::from(jurisdiction)),
+            );
+        }
+        let mut scans = HashMap::new();
+        for (sha, list) in &inputs.evidence.by_sha256 {
+            let projected: Vec<serde_json::Value> =
+                list.iter().map(|s| scan_json(&s.report)).collect();
+            scans.insert(
+                sha.as_str(),
+                Value::from(serde_json::Value::Array(projected)),
+            );
+        }
+        let roles = Role::all()
+            .map(|r| (r, Value::from(role_json(catalogue, r))))
+            .collect();
+        InputBuilder {
+            inputs,
+            catalogue,
+            vendors,
+            scans,
+            roles,
+        }
+    }
+
+    fn input(&self, p: &Product, roles: &[Role]) -> Value {
+        let certifications: Vec<serde_json::Value> = p
+            .certifications
+            .iter()
+            .enumerate()
+            .map(|(i, c)| with_ref(c, format!("product:{}:certification:{i}", p.id)))
+            .collect();
+        let mut product = json!({
+            "id": p.id, "vendor": p.vendor, "name": p.name, "version": p.version,
+            "functions": p.functions, "fictional": p.fictional,
+            "certifications": certifications, "services": p.services, "firmware": p.firmware,
+        });
+        strip_nulls(&mut product);
+        let mut obj = BTreeMap::new();
+        let key = |s: &str| Value::from(s);
+        obj.insert(key("as_of"), Value::from(self.inputs.as_of.to_string()));
+        obj.insert(key("product"), Value::from(product));
+        let (vendor, jurisdiction) = self
+            .vendors
+            .get(p.vendor.as_str())
+            .cloned()
+            .unwrap_or((Value::Null, Value::Null));
+        obj.insert(key("vendor"), vendor);
+        obj.insert(key("jurisdiction"), jurisdiction);
+        let mut scans = Vec::new();
+        for fw in &p.firmware {
+            if let Some(Value::Array(list)) = self.scans.get(fw.sha256.as_str()) {
+                scans.extend(list.iter().cloned());
+            }
+        }
+        obj.insert(key("scans"), Value::from(scans));
+        let roles: Vec<Value> = roles
+            .iter()
+            .map(|r| {
+                self.roles
+                    .get(r)
+                    .cloned()
+                    .unwrap_or_else(|| Value::from(role_json(self.catalogue, *r)))
+            })
+            .collect();
+        obj.insert(key("roles"), Value::from(roles));
+        if let Some(shares) = self.inputs.shares {
+            obj.insert(key("network"), Value::from(shares.vendor_json(&p.vendor)));
+        }
+        Value::from(obj)
+    }
+}
+
+/// Facts grouped by kind, so a policy reads the facts of one kind without scanning them all.
+fn by_kind(facts: &[serde_json::Value]) -> serde_json::Value {
+    let mut m: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for f in facts {
+        let kind = f["kind"].as_str().unwrap_or_default().to_string();
+        m.entry(kind).or_default().push(f.clone());
+    }
+    json!(m)
+}
+
+/// Drops `null` members of objects, recursively: a policy tests presence (`c.expiry`), and a
+/// present `null` would count as there.
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+fn with_ref<T: serde::Serialize>(value: &T, reference: String) -> serde_json::Value {
+    let mut v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    strip_nulls(&mut v);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("ref".to_string(), serde_json::Value::String(reference));
+    }
+    v
+}
+
+/// The parts of a scan report policies read (the layer report is left out).
+fn scan_json(r: &ScanReport) -> serde_json::Value {
+    let sha = &r.image.sha256;
+    let mut v = json!({
+        "ref": format!("scan:{sha}"),
+        "sha256": sha,
+        "image": r.image.image,
+        "findings": r.findings.iter().map(|f| json!({
+            "id": f.id, "check": f.check, "title": f.title, "severity": f.severity,
+            "category": f.category, "references": f.references, "path": f.location.path,
+        })).collect::<Vec<_>>(),
+        "services": r.services.iter().map(|s| json!({
+            "name": s.name, "ports": s.ports, "started_by": s.started_by,
+            "authentication": s.authentication, "path": s.location.path,
+        })).collect::<Vec<_>>(),
+        "components": r.components.iter().map(|c| json!({
+            "name": c.name, "version": c.version, "unsupported": c.unsupported,
+            "end_of_support": c.end_of_support,
+        })).collect::<Vec<_>>(),
+        "vulnerabilities": r.vulnerabilities.iter().map(|v| json!({
+            "id": v.id, "component": v.component, "severity": v.severity,
+            "known_exploited": v.known_exploited,
+        })).collect::<Vec<_>>(),
+    });
+    strip_nulls(&mut v);
+    v
+}

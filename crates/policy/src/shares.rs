@@ -1,0 +1,181 @@
+//! Joining an operator inventory with the dossiers and product records: element counts per
+//! distinct (vendor, product, version, role) class and operator, and each vendor's share of
+//! every operator's domains and functions (the evidence of diversity and share-cap rules).
+//! Built in one pass over the rows; nothing per element is kept.
+
+use std::collections::{BTreeMap, HashMap};
+
+use netvet_model::{Domain, InventoryElement, NetworkFunction, Role};
+use serde_json::json;
+
+use crate::dossiers::DossierSet;
+use crate::products::ProductSet;
+
+/// A distinct class of elements: what the operator wrote, and the role.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassKey {
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub role: Role,
+}
+
+/// Elements of one class at one operator.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClassCount {
+    pub elements: u64,
+    pub cost: f64,
+    pub without_cost: u64,
+}
+
+/// Aggregates of one inventory.
+#[derive(Debug, Default)]
+pub struct Shares {
+    /// Class → operator → count.
+    pub classes: BTreeMap<ClassKey, BTreeMap<String, ClassCount>>,
+    /// Operator → valid elements.
+    pub operators: BTreeMap<String, u64>,
+    domain_totals: HashMap<(String, Domain), u64>,
+    function_totals: HashMap<(String, NetworkFunction), u64>,
+    /// (vendor id, operator, domain) → elements; only vendors with a dossier.
+    vendor_domain: BTreeMap<(String, String, Domain), u64>,
+    vendor_function: BTreeMap<(String, String, NetworkFunction), u64>,
+    /// Vendor text (lowercase) → dossier id, memoised.
+    vendor_ids: HashMap<String, Option<String>>,
+}
+
+impl Shares {
+    /// Adds one element.
+    pub fn add(&mut self, e: InventoryElement, dossiers: &DossierSet) {
+        let role = e.role();
+        *self.operators.entry(e.operator.clone()).or_default() += 1;
+        *self
+            .domain_totals
+            .entry((e.operator.clone(), e.domain))
+            .or_default() += 1;
+        *self
+            .function_totals
+            .entry((e.operator.clone(), e.function))
+            .or_default() += 1;
+        let lower = e.vendor.to_lowercase();
+        let id = self
+            .vendor_ids
+            .entry(lower)
+            .or_insert_with(|| {
+                dossiers
+                    .find_vendor(&e.vendor)
+                    .map(|d| d.dossier.vendor.id.clone())
+            })
+            .clone();
+        if let Some(id) = id {
+            *self
+                .vendor_domain
+                .entry((id.clone(), e.operator.clone(), e.domain))
+                .or_default() += 1;
+            *self
+                .vendor_function
+                .entry((id, e.operator.clone(), e.function))
+                .or_default() += 1;
+        }
+        let class = ClassKey {
+            vendor: e.vendor,
+            product: e.product,
+            version: e.version,
+            role,
+        };
+        let count = self
+            .classes
+            .entry(class)
+            .or_default()
+            .entry(e.operator)
+            .or_default();
+        count.elements += 1;
+        match e.replacement_cost {
+            Some(c) => count.cost += c,
+            None => count.without_cost += 1,
+        }
+    }
+
+    /// The dossier id the inventory's vendor text matched, if any.
+    pub fn vendor_id(&self, vendor: &str) -> Option<&str> {
+        self.vendor_ids.get(&vendor.to_lowercase())?.as_deref()
+    }
+
+    /// The index of the product record an inventory class refers to: same vendor (by dossier),
+    /// same product (by id, name or alias) and a record covering the version (an exact version
+    /// before `*`).
+    pub fn product_of(&self, products: &ProductSet, class: &ClassKey) -> Option<usize> {
+        let vendor = self.vendor_id(&class.vendor)?;
+        let name = class.product.trim();
+        let mut best: Option<(usize, bool)> = None;
+        for (i, p) in products.products.iter().enumerate() {
+            let p = &p.product;
+            let named = p.id.eq_ignore_ascii_case(name)
+                || p.name.eq_ignore_ascii_case(name)
+                || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name));
+            if p.vendor != vendor || !named || !p.covers_version(&class.version) {
+                continue;
+            }
+            let exact = p.version == class.version;
+            if best.is_none_or(|(_, e)| exact && !e) {
+                best = Some((i, exact));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    /// `input.network` for a vendor's products: per operator where the vendor has elements,
+    /// its element counts and shares (percent, one decimal) by domain and by function.
+    pub fn vendor_json(&self, vendor: &str) -> serde_json::Value {
+        let mut operators: BTreeMap<&str, serde_json::Map<String, serde_json::Value>> =
+            BTreeMap::new();
+        let pct = |n: u64, total: u64| ((n as f64) * 1000.0 / (total.max(1) as f64)).round() / 10.0;
+        for ((v, op, d), n) in &self.vendor_domain {
+            if v != vendor {
+                continue;
+            }
+            let total = self
+                .domain_totals
+                .get(&(op.clone(), *d))
+                .copied()
+                .unwrap_or(0);
+            let entry = operators.entry(op).or_default();
+            entry
+                .entry("domains")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .map(|m| {
+                    m.insert(
+                        d.as_str().to_string(),
+                        json!({"elements": n, "total": total, "share_percent": pct(*n, total)}),
+                    )
+                });
+        }
+        for ((v, op, f), n) in &self.vendor_function {
+            if v != vendor {
+                continue;
+            }
+            let total = self
+                .function_totals
+                .get(&(op.clone(), *f))
+                .copied()
+                .unwrap_or(0);
+            let entry = operators.entry(op).or_default();
+            entry
+                .entry("functions")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .map(|m| {
+                    m.insert(
+                        f.as_str().to_string(),
+                        json!({"elements": n, "total": total, "share_percent": pct(*n, total)}),
+                    )
+                });
+        }
+        let ops: serde_json::Map<String, serde_json::Value> = operators
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::Object(v)))
+            .collect();
+        json!({"operators": ops})
+    }
+}
