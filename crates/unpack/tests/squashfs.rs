@@ -166,3 +166,33 @@ fn avm_big_endian_with_little_endian_metadata_headers() {
 fn forged_little_endian_uncompressed() {
     check_forged(netvet_forge::squashfs::Kind::LittleEndian, false);
 }
+
+#[test]
+fn empty_directories_sharing_a_listing_are_not_cycles() {
+    // mksquashfs points every empty directory at the same (empty) listing.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    for d in ["a", "b", "c/d", "e"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("c/file"), b"x").unwrap();
+    let img = dir.path().join("img.sqfs");
+    tool(
+        "mksquashfs",
+        "squashfs-tools",
+        &[
+            root.as_os_str(),
+            img.as_os_str(),
+            OsStr::new("-noappend"),
+            OsStr::new("-quiet"),
+            OsStr::new("-no-progress"),
+        ],
+    );
+    let tree = open(&img);
+    assert!(
+        tree.report().all_warnings().next().is_none(),
+        "{:?}",
+        tree.report().all_warnings().collect::<Vec<_>>()
+    );
+    assert_eq!(tree.entries().len(), 6);
+}

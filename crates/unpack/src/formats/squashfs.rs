@@ -684,16 +684,18 @@ impl Walker<'_> {
     fn walk(&self, ctx: &mut OpenCtx<'_>) -> Result<Vec<RawEntry>> {
         let root = self.inode(self.fs.sb.root_inode, Vec::new())?;
         let mut entries = Vec::new();
-        let mut visited: HashSet<(u64, usize)> = HashSet::new();
-        let mut stack: Vec<(Vec<u8>, DirInfo, usize)> = Vec::new();
+        // Directories are identified by their inode: empty directories legitimately share
+        // one (empty) listing, but a directory inode reached twice is a cycle.
+        let mut visited: HashSet<u64> = HashSet::new();
+        let mut stack: Vec<(Vec<u8>, DirInfo, usize, u64)> = Vec::new();
         if let Some(d) = root.dir {
-            stack.push((Vec::new(), d, 0));
+            stack.push((Vec::new(), d, 0, self.fs.sb.root_inode));
         } else {
             return Err(Error::corrupt(F, 32, "root inode is not a directory"));
         }
         let limit = ctx.budget.limits().max_entries as usize;
-        while let Some((path, dir, depth)) = stack.pop() {
-            if !visited.insert((dir.block, dir.offset)) {
+        while let Some((path, dir, depth, inode_ref)) = stack.pop() {
+            if !visited.insert(inode_ref) {
                 ctx.warn(
                     WarningCode::Cycle,
                     self.fs.sb.directory_table + dir.block,
@@ -736,7 +738,7 @@ impl Walker<'_> {
                 match self.inode(inode_ref, child.clone()) {
                     Ok(inode) => {
                         if let Some(d) = inode.dir {
-                            stack.push((child, d, depth + 1));
+                            stack.push((child, d, depth + 1, inode_ref));
                         }
                         entries.push(inode.entry);
                         if entries.len() > limit {
