@@ -37,8 +37,11 @@ declare -A TIMES RSS
 # run NAME CMD...: one timed run (wall seconds and peak RSS KB appended to TIMES/RSS).
 run() {
   local name=$1; shift
-  local t
-  t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  local f rc=0 t
+  f=$(mktemp)
+  /usr/bin/time -o "$f" -f "%e %M" "$@" >/dev/null 2>&1 || rc=$?
+  t=$(tail -1 "$f"); rm -f "$f"
+  if [ "$rc" != 0 ]; then echo "warning: $name exited with $rc" >&2; fi
   TIMES[$name]+="${t%% *} "
   RSS[$name]+="${t##* } "
 }

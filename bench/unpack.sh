@@ -54,7 +54,7 @@ FF="$WORK/ff-1g.bin"
 [ -f "$FF" ] || head -c 1073741824 /dev/zero | tr '\0' '\377' > "$FF"
 for b in "$BLOB" "$FF"; do
   cat "$b" > /dev/null  # warm the page cache
-  t=$( { /usr/bin/time -f "%e %M" "$NETVET" identify --format json "$b" >/dev/null; } 2>&1 | tail -1)
+  f=$(mktemp); /usr/bin/time -o "$f" -f "%e %M" "$NETVET" identify --format json "$b" >/dev/null; t=$(tail -1 "$f"); rm -f "$f"
   s=${t%% *}
   echo "identify $(basename "$b"): ${s} s, $(awk -v s="$s" 'BEGIN { printf "%.2f", 1.073741824 / s }') GB/s, peak RSS $(( ${t##* } / 1024 )) MB"
 done
