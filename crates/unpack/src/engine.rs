@@ -103,6 +103,7 @@ pub fn open_source(
     opts: &Options,
     visit: Option<&Visitor<'_>>,
 ) -> Tree {
+    let input_hash = hash_in_background(&src);
     let engine = Engine::new(opts, visit);
     let how = How {
         carved: false,
@@ -137,13 +138,14 @@ pub fn open_source(
         }
         engine.state().entries.push(entry);
     }
-    engine.finish(name, src)
+    engine.finish(name, src, input_hash)
 }
 
 /// Opens `src` as format `format_id` directly, without identification (for fuzzing and for
 /// users who know the format), then expands nested images as usual. Unknown ids give a tree
 /// with one warning.
 pub fn open_forced(name: &str, src: SourceRef, opts: &Options, format_id: &str) -> Tree {
+    let input_hash = hash_in_background(&src);
     let engine = Engine::new(opts, None);
     match engine.formats.iter().find(|f| f.id() == format_id) {
         Some(&fmt) => {
@@ -163,7 +165,15 @@ pub fn open_forced(name: &str, src: SourceRef, opts: &Options, format_id: &str) 
             path: None,
         }),
     }
-    engine.finish(name, src)
+    engine.finish(name, src, input_hash)
+}
+
+/// The input's SHA-256, computed on its own thread while the engine works.
+type InputHash = std::thread::JoinHandle<io::Result<String>>;
+
+fn hash_in_background(src: &SourceRef) -> InputHash {
+    let src = src.clone();
+    std::thread::spawn(move || sha256(&*src))
 }
 
 #[derive(Clone, Copy)]
@@ -1106,7 +1116,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Orders layers canonically, hashes them, sorts entries and builds the report.
-    fn finish(self, name: &str, src: SourceRef) -> Tree {
+    fn finish(self, name: &str, src: SourceRef, input_hash: InputHash) -> Tree {
         let budget = self.budget.clone();
         let spooler = self.opts.spooler.clone();
         let mut st = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -1163,7 +1173,7 @@ impl<'a> Engine<'a> {
 
         // Hash the input and every layer in parallel; a layer that is the whole input reuses
         // the input's hash.
-        let image_sha = sha256(&*src).unwrap_or_default();
+        let image_sha = input_hash.join().ok().and_then(|r| r.ok()).unwrap_or_default();
         layers.par_iter_mut().for_each(|(layer, region)| {
             layer.sha256 = if Arc::ptr_eq(region, &src) {
                 image_sha.clone()

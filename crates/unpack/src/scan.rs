@@ -2,6 +2,7 @@
 //! in parallel over chunks, yielding (offset, format) candidates for the validators.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
 use rayon::prelude::*;
 
 use crate::format::{Format, Magic};
@@ -42,8 +43,10 @@ impl Matcher {
                 patterns.push((i, *m));
             }
         }
+        // Leftmost-first search keeps the SIMD prefilter (Teddy) in play; every position a
+        // match starts at is then checked against all patterns, so no candidate is lost.
         let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(patterns.iter().map(|(_, m)| m.bytes))
             .expect("magic patterns are small and valid");
         let overlap = patterns
@@ -78,19 +81,30 @@ impl Matcher {
                 let mut buf = vec![0u8; (end - c) as usize];
                 crate::source::SourceExt::read_exact_at(src, c, &mut buf)?;
                 let mut out = Vec::new();
-                for m in self.ac.find_overlapping_iter(&buf) {
-                    let pos = c + m.start() as u64;
-                    if pos >= c + CHUNK {
-                        continue;
-                    }
-                    let (fmt, magic) = self.patterns[m.pattern().as_usize()];
-                    let Some(start) = pos.checked_sub(magic.at) else {
-                        continue;
+                let limit = (CHUNK as usize).min(buf.len());
+                let mut at = 0;
+                while at < limit {
+                    let Some(m) = self.ac.find(aho_corasick::Input::new(&buf).span(at..buf.len())) else {
+                        break;
                     };
-                    if start < from || start >= to || start % magic.align != 0 {
-                        continue;
+                    let p = m.start();
+                    if p >= limit {
+                        break;
                     }
-                    out.push(Candidate { start, format: fmt });
+                    at = p + 1;
+                    let pos = c + p as u64;
+                    for (fmt, magic) in &self.patterns {
+                        if !buf[p..].starts_with(magic.bytes) {
+                            continue;
+                        }
+                        let Some(start) = pos.checked_sub(magic.at) else {
+                            continue;
+                        };
+                        if start < from || start >= to || start % magic.align != 0 {
+                            continue;
+                        }
+                        out.push(Candidate { start, format: *fmt });
+                    }
                     if out.len() > MAX_CANDIDATES_PER_WINDOW {
                         break;
                     }
