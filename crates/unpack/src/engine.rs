@@ -1173,7 +1173,11 @@ impl<'a> Engine<'a> {
 
         // Hash the input and every layer in parallel; a layer that is the whole input reuses
         // the input's hash.
-        let image_sha = input_hash.join().ok().and_then(|r| r.ok()).unwrap_or_default();
+        let image_sha = input_hash
+            .join()
+            .ok()
+            .and_then(|r| r.ok())
+            .unwrap_or_default();
         layers.par_iter_mut().for_each(|(layer, region)| {
             layer.sha256 = if Arc::ptr_eq(region, &src) {
                 image_sha.clone()

@@ -84,7 +84,10 @@ impl Matcher {
                 let limit = (CHUNK as usize).min(buf.len());
                 let mut at = 0;
                 while at < limit {
-                    let Some(m) = self.ac.find(aho_corasick::Input::new(&buf).span(at..buf.len())) else {
+                    let Some(m) = self
+                        .ac
+                        .find(aho_corasick::Input::new(&buf).span(at..buf.len()))
+                    else {
                         break;
                     };
                     let p = m.start();
@@ -103,7 +106,10 @@ impl Matcher {
                         if start < from || start >= to || start % magic.align != 0 {
                             continue;
                         }
-                        out.push(Candidate { start, format: *fmt });
+                        out.push(Candidate {
+                            start,
+                            format: *fmt,
+                        });
                     }
                     if out.len() > MAX_CANDIDATES_PER_WINDOW {
                         break;
