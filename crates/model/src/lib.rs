@@ -25,6 +25,7 @@ pub mod assessment;
 pub mod catalogue;
 pub mod date;
 pub mod dossier;
+pub mod exposure;
 pub mod finding;
 pub mod image;
 pub mod impact;
@@ -44,6 +45,11 @@ pub use catalogue::{
 };
 pub use date::{Date, FactDate};
 pub use dossier::{Dossier, Fact, FactKind, Jurisdiction, JurisdictionFile, SourceStatus, Vendor};
+pub use exposure::{
+    Capacity, ClassVerdict, Dimension, Exposure, FunctionCost, InventoryRead, NetworkReport,
+    OperatorExposure, Plan, PlanAssumptions, PlanStep, Quarter, QuarterLoad, ReplacementOption,
+    ShareRule, Shortfall, Slice, VendorShare,
+};
 pub use finding::{Category, Finding, Location, Severity, fingerprint};
 pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};
 pub use impact::{
