@@ -1,4 +1,4 @@
-//! Errors of inventory reading.
+//! Errors of inventory reading and replacement planning.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -44,4 +44,22 @@ pub enum Error {
     },
     #[error("{file}: unknown inventory format (use .csv, .json, .jsonl or .ndjson)")]
     UnknownFormat { file: String },
+    /// A plan configuration (`plan.toml`) that does not parse or fails validation.
+    #[error("{}", located(.file, .line, .message))]
+    PlanConfig {
+        file: String,
+        /// 1-based line, when the error has a place.
+        line: Option<u64>,
+        message: String,
+    },
+    /// A plan that cannot be computed: invalid input, a model too large, a solver failure.
+    #[error("replacement plan: {0}")]
+    Plan(String),
+}
+
+fn located(file: &str, line: &Option<u64>, message: &str) -> String {
+    match line {
+        Some(line) => format!("{file}:{line}: {message}"),
+        None => format!("{file}: {message}"),
+    }
 }

@@ -6,8 +6,12 @@
 //! does not stop the others unless the read is strict.
 
 mod error;
+pub mod exposure;
 mod json;
+pub mod plan;
+pub mod report;
 mod row;
+pub mod sample;
 
 use std::collections::HashSet;
 use std::fs::File;

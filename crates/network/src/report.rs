@@ -75,7 +75,12 @@ pub fn build(
                 .as_deref()
                 .and_then(|p| by_key.get(&(p, k.role)).copied());
             products.insert(
-                (k.vendor.clone(), k.product.clone(), k.version.clone(), k.role),
+                (
+                    k.vendor.clone(),
+                    k.product.clone(),
+                    k.version.clone(),
+                    k.role,
+                ),
                 assessment.map(|a| a.product.id.clone()),
             );
             ClassStatus {
@@ -93,7 +98,12 @@ pub fn build(
     let mut unmatched: BTreeMap<(String, String, String, netvet_model::NetworkFunction), u64> =
         BTreeMap::new();
     for (k, c, _) in &resolved.groups {
-        let class = (k.vendor.clone(), k.product.clone(), k.version.clone(), k.role);
+        let class = (
+            k.vendor.clone(),
+            k.product.clone(),
+            k.version.clone(),
+            k.role,
+        );
         match products.get(&class).cloned().flatten() {
             Some(p) => *used.entry((p, k.role)).or_default() += c.elements,
             None => {
@@ -117,9 +127,8 @@ pub fn build(
     );
     let plan = match input.plan {
         Some(settings) => {
-            let (demands, kept) = resolved.demands(input.horizon.as_of, |f| {
-                settings.config.default_cost(f)
-            });
+            let (demands, kept) =
+                resolved.demands(input.horizon.as_of, |f| settings.config.default_cost(f));
             let replacements = replacements(&settings.config, input.assessments, &demands);
             Some(plan(&PlanInput {
                 start: settings.config.start.unwrap_or(settings.start),
@@ -266,7 +275,11 @@ fn replacements(
                     true,
                 ),
             };
-            if usable && chosen.get(r.vendor.as_str()).is_none_or(|(n, _)| named && !n) {
+            if usable
+                && chosen
+                    .get(r.vendor.as_str())
+                    .is_none_or(|(n, _)| named && !n)
+            {
                 chosen.insert(r.vendor.as_str(), (named, r.price_factor));
             }
         }

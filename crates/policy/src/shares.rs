@@ -48,52 +48,68 @@ impl Shares {
     /// Adds one element.
     pub fn add(&mut self, e: InventoryElement, dossiers: &DossierSet) {
         let role = e.role();
-        *self.operators.entry(e.operator.clone()).or_default() += 1;
-        *self
-            .domain_totals
-            .entry((e.operator.clone(), e.domain))
-            .or_default() += 1;
-        *self
-            .function_totals
-            .entry((e.operator.clone(), e.function))
-            .or_default() += 1;
-        let lower = e.vendor.to_lowercase();
-        let id = self
-            .vendor_ids
-            .entry(lower)
-            .or_insert_with(|| {
-                dossiers
-                    .find_vendor(&e.vendor)
-                    .map(|d| d.dossier.vendor.id.clone())
-            })
-            .clone();
-        if let Some(id) = id {
-            *self
-                .vendor_domain
-                .entry((id.clone(), e.operator.clone(), e.domain))
-                .or_default() += 1;
-            *self
-                .vendor_function
-                .entry((id, e.operator.clone(), e.function))
-                .or_default() += 1;
-        }
+        let count = ClassCount {
+            elements: 1,
+            cost: e.replacement_cost.unwrap_or(0.0),
+            without_cost: u64::from(e.replacement_cost.is_none()),
+        };
         let class = ClassKey {
             vendor: e.vendor,
             product: e.product,
             version: e.version,
             role,
         };
-        let count = self
+        self.add_count(&e.operator, class, &count, dossiers);
+    }
+
+    /// Adds `count` elements of one class at one operator.
+    pub fn add_count(
+        &mut self,
+        operator: &str,
+        class: ClassKey,
+        count: &ClassCount,
+        dossiers: &DossierSet,
+    ) {
+        let n = count.elements;
+        let role = class.role;
+        *self.operators.entry(operator.to_string()).or_default() += n;
+        *self
+            .domain_totals
+            .entry((operator.to_string(), role.domain))
+            .or_default() += n;
+        *self
+            .function_totals
+            .entry((operator.to_string(), role.function))
+            .or_default() += n;
+        let lower = class.vendor.to_lowercase();
+        let id = self
+            .vendor_ids
+            .entry(lower)
+            .or_insert_with(|| {
+                dossiers
+                    .find_vendor(&class.vendor)
+                    .map(|d| d.dossier.vendor.id.clone())
+            })
+            .clone();
+        if let Some(id) = id {
+            *self
+                .vendor_domain
+                .entry((id.clone(), operator.to_string(), role.domain))
+                .or_default() += n;
+            *self
+                .vendor_function
+                .entry((id, operator.to_string(), role.function))
+                .or_default() += n;
+        }
+        let c = self
             .classes
             .entry(class)
             .or_default()
-            .entry(e.operator)
+            .entry(operator.to_string())
             .or_default();
-        count.elements += 1;
-        match e.replacement_cost {
-            Some(c) => count.cost += c,
-            None => count.without_cost += 1,
-        }
+        c.elements += n;
+        c.cost += count.cost;
+        c.without_cost += count.without_cost;
     }
 
     /// The dossier id the inventory's vendor text matched, if any.
