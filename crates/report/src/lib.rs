@@ -1,6 +1,7 @@
 //! Writers for netvet's results. Every writer is deterministic: the same report gives the
 //! same bytes.
 
+pub mod html;
 pub mod markdown;
 pub mod sarif;
 
