@@ -32,6 +32,7 @@ enum Command {
     Db(cmd::db::Command),
     Assess(cmd::assess::Args),
     Impact(cmd::impact::Args),
+    Network(cmd::network::Args),
     Dossier(cmd::dossier::Args),
     Catalogue(cmd::catalogue::Args),
 }
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         Command::Db(c) => cmd::db::run(c),
         Command::Assess(a) => cmd::assess::run(a),
         Command::Impact(a) => cmd::impact::run(a),
+        Command::Network(a) => cmd::network::run(a),
         Command::Dossier(a) => cmd::dossier::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
     };

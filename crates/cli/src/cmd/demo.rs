@@ -1,8 +1,10 @@
 //! `netvet demo`: the project's main job on embedded sample data. It builds the sample
 //! devices' firmware from the recipes in `examples/firmware/` (embedded in the binary), scans
 //! each image (unpacking, every check, software inventory and known vulnerabilities in one
-//! pass), writes the scan reports as evidence, extracts the images, and says where
-//! everything is.
+//! pass), writes the scan reports as evidence, extracts the images; then assesses the product
+//! records of real vendors (and the fictional samples) under every built-in catalogue,
+//! generates a sample inventory of four fictional operators, measures their exposure, plans
+//! the replacements, writes the HTML reports, and says where everything is.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,7 +25,43 @@ pub struct Args {
     /// Where to put the sample images and results.
     #[arg(long, value_name = "DIR", default_value = "netvet-demo")]
     out: PathBuf,
+    /// Elements of the generated sample inventory.
+    #[arg(long, value_name = "N", default_value_t = 60_000)]
+    elements: u64,
+    /// Judge deadlines, certificates and support on this day (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<netvet_model::Date>,
 }
+
+/// The built-in catalogues the demo assesses under.
+const CATALOGUES: &[&str] = &["de-2019", "de-2024", "uk-2022"];
+
+/// Scan reports of the fictional sample products (`examples/evidence/`), embedded.
+const EVIDENCE: &[(&str, &str)] = &[
+    (
+        "acme-gnb-4.2.json",
+        include_str!("../../../../examples/evidence/acme-gnb-4.2.json"),
+    ),
+    (
+        "acme-upf-2.0.json",
+        include_str!("../../../../examples/evidence/acme-upf-2.0.json"),
+    ),
+    (
+        "borealis-amf-5.1.json",
+        include_str!("../../../../examples/evidence/borealis-amf-5.1.json"),
+    ),
+    (
+        "borealis-upf-3.2.json",
+        include_str!("../../../../examples/evidence/borealis-upf-3.2.json"),
+    ),
+    (
+        "cobalt-gnb-7.0.json",
+        include_str!("../../../../examples/evidence/cobalt-gnb-7.0.json"),
+    ),
+];
+
+/// The sample plan: crews and budgets of the fictional operators.
+const PLAN: &str = include_str!("../../../../examples/inventory/plan.toml");
 
 /// The sample device recipes, embedded so the demo runs from any directory.
 const RECIPES: &[(&str, &str)] = &[
@@ -53,7 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "netvet demo: sample devices (fictional vendors) → {}",
         args.out.display()
     );
-    let today = super::sbom::as_of(None)?;
+    let as_of = args.as_of.unwrap_or_else(super::policy_inputs::today);
+    let today = as_of.to_string();
     let stage = SoftwareStage::new(None, &[], today)?;
     let scanner = Scanner::new(ScanOptions::default())?;
     for (name, text) in RECIPES {
@@ -81,13 +120,136 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         unpack(&image, &unpacked.join(&file))?;
     }
     println!(
-        "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {} ({:.1} s)",
+        "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {}",
         firmware.display(),
         evidence.display(),
         unpacked.display(),
+    );
+    let reports = networks(&args.out, args.elements, as_of)?;
+    println!(
+        "\nnetwork reports: {} ({:.1} s in all)",
+        reports
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         start.elapsed().as_secs_f64()
     );
     Ok(crate::EXIT_OK)
+}
+
+/// Assessments under every built-in catalogue, and the sample operators' networks under each:
+/// exposure, plan, and one HTML and one JSON report per catalogue.
+fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Result<Vec<PathBuf>> {
+    use netvet_policy::evidence::LoadedScan;
+    use netvet_policy::{Catalogue, DossierSet, Evaluator, Evidence, Limits, ProductSet, jobs};
+
+    let limits = Limits::default();
+    let dossiers = DossierSet::load(None, &limits)?;
+    let products = ProductSet::load(None, &dossiers, &limits)?;
+    let mut evidence = Evidence::default();
+    for (name, text) in EVIDENCE {
+        let report = Evidence::parse(name, text).map_err(|d| anyhow::anyhow!("{d}"))?;
+        evidence.add(LoadedScan {
+            report,
+            file: format!("examples/evidence/{name}"),
+        });
+    }
+    let data = super::policy_inputs::Data {
+        dossiers,
+        products,
+        evidence,
+        as_of,
+    };
+    let real = data
+        .products
+        .products
+        .iter()
+        .filter(|p| !p.product.fictional)
+        .count();
+    println!(
+        "\nassessing {} product records ({real} of real vendors, from the reference notes) as of {as_of}:",
+        data.products.products.len()
+    );
+    let inventory_path = out.join("inventory.csv");
+    {
+        let file = std::fs::File::create(&inventory_path)
+            .with_context(|| format!("cannot write {}", inventory_path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        netvet_network::sample::write_csv(&mut w, elements, 2026)?;
+        std::io::Write::flush(&mut w)?;
+    }
+    let inventory = super::policy_inputs::InventoryArgs {
+        inventory: Some(inventory_path.clone()),
+        strict: true,
+    }
+    .load(&data.dossiers)?
+    .context("no inventory read")?;
+    let plan = netvet_network::plan::PlanConfig::parse("examples/inventory/plan.toml", PLAN)?;
+    let mut written = Vec::new();
+    for id in CATALOGUES {
+        let catalogue = Catalogue::load(id, &limits)?;
+        let inputs = data.inputs(None);
+        let assessed =
+            Evaluator::new(&catalogue, &limits)?.run(&inputs, &jobs(&data.products, None))?;
+        let mut counts = netvet_model::VerdictCounts::default();
+        for a in &assessed {
+            counts.add(a.verdict.decision);
+        }
+        println!(
+            "  {id:<8} {} product roles: {} allowed, {} with conditions, {} prohibited",
+            assessed.len(),
+            counts.allow,
+            counts.allow_with_conditions,
+            counts.prohibit
+        );
+        let report = super::network::evaluate(
+            &catalogue,
+            &data,
+            &inventory,
+            Some(plan.clone()),
+            365,
+            &limits,
+        )?;
+        let t = &report.totals;
+        println!(
+            "           network ({} elements, {} operators): {} prohibited ({} %), {} past deadline, {} within a year; {} conditional",
+            t.elements,
+            report.operators.len(),
+            t.prohibited,
+            t.prohibited_percent,
+            t.past_deadline,
+            t.near_deadline,
+            t.conditional
+        );
+        if let Some(p) = &report.plan {
+            if p.feasible {
+                println!(
+                    "           plan {} – {}: {} replacements, cost {:.0}",
+                    p.start, p.end, p.elements, p.total_cost
+                );
+            } else {
+                println!(
+                    "           plan {} – {}: NOT FEASIBLE — {}",
+                    p.start,
+                    p.end,
+                    p.shortfalls
+                        .first()
+                        .map(|s| s.message.as_str())
+                        .unwrap_or("no schedule meets every deadline")
+                );
+            }
+        }
+        let html = out.join(format!("network-{id}.html"));
+        std::fs::write(&html, netvet_report::html::network(&report))
+            .with_context(|| format!("cannot write {}", html.display()))?;
+        let json = out.join(format!("network-{id}.json"));
+        std::fs::write(&json, netvet_model::json::to_canonical_string(&report)?)
+            .with_context(|| format!("cannot write {}", json.display()))?;
+        written.push(html);
+    }
+    println!("  sample inventory: {}", inventory_path.display());
+    Ok(written)
 }
 
 fn print_scan(r: &ScanReport) {

@@ -8,6 +8,7 @@ pub mod dossier;
 pub mod identify;
 pub mod impact;
 pub mod limits;
+pub mod network;
 pub mod pipeline;
 pub mod policy_inputs;
 pub mod sbom;

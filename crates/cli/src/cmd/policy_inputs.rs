@@ -6,7 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use netvet_model::Date;
+use netvet_network::exposure::Groups;
 use netvet_network::{ReadOptions, read_inventory};
+use netvet_policy::shares::{ClassCount, ClassKey};
 use netvet_policy::{DossierSet, Evidence, Inputs, Limits, ProductSet, Shares};
 
 /// Where the inputs of an assessment come from (built-in data by default).
@@ -80,8 +82,12 @@ impl Data {
 /// What reading an inventory gave.
 pub struct Inventory {
     pub file: String,
+    /// Identical elements folded together (operator, region, role, vendor, product, version).
+    pub groups: Groups,
+    /// The same without regions: the classes and vendor shares policies read.
     pub shares: Shares,
     pub rows: u64,
+    pub accepted: u64,
     pub rejected: u64,
 }
 
@@ -92,13 +98,28 @@ impl InventoryArgs {
         let Some(path) = &self.inventory else {
             return Ok(None);
         };
-        let mut shares = Shares::default();
+        let mut groups = Groups::default();
         let options = ReadOptions {
             strict: self.strict,
             ..ReadOptions::default()
         };
-        let summary = read_inventory(path, &options, |e| shares.add(e, dossiers))
+        let summary = read_inventory(path, &options, |e| groups.add(e))
             .with_context(|| format!("cannot read inventory {}", path.display()))?;
+        let mut shares = Shares::default();
+        for (k, c) in groups.sorted() {
+            let class = ClassKey {
+                vendor: k.vendor.clone(),
+                product: k.product.clone(),
+                version: k.version.clone(),
+                role: k.role,
+            };
+            let count = ClassCount {
+                elements: c.elements,
+                cost: c.cost,
+                without_cost: c.without_cost,
+            };
+            shares.add_count(&k.operator, class, &count, dossiers);
+        }
         const SHOWN: usize = 20;
         for e in summary.errors.iter().take(SHOWN) {
             eprintln!("netvet: warning: {e}");
@@ -112,8 +133,10 @@ impl InventoryArgs {
         }
         Ok(Some(Inventory {
             file: path.display().to_string(),
+            groups,
             shares,
             rows: summary.rows,
+            accepted: summary.accepted,
             rejected: summary.rejected,
         }))
     }
