@@ -12,7 +12,8 @@ RUNS=${RUNS:-3}
 WORK=${WORK:-bench/work}
 mkdir -p "$WORK"
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
-cargo build --release -q -p netvet -p netvet-network --example sample_inventory
+cargo build --release -q -p netvet
+cargo build --release -q -p netvet-network --example sample_inventory
 NETVET=$PWD/target/release/netvet
 INV="$WORK/inventory-$ROWS.csv"
 [ -f "$INV" ] || ./target/release/examples/sample_inventory "$ROWS" "$INV"

@@ -161,6 +161,21 @@ fn demo_builds_identifies_and_unpacks_the_sample_devices() {
             .unwrap()
             .contains("telnetd -F -l /bin/sh")
     );
+    // Every built-in catalogue gives a network report of the generated sample inventory.
+    for id in ["de-2019", "de-2024", "uk-2022"] {
+        assert!(text.contains(&format!("  {id:<8} ")), "{text}");
+        let json = std::fs::read_to_string(d.path().join(format!("network-{id}.json"))).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(report["totals"]["elements"].as_u64().unwrap() >= 50_000);
+        assert_eq!(report["operators"].as_array().unwrap().len(), 4);
+        assert!(d.path().join(format!("network-{id}.html")).is_file());
+    }
+    let uk: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("network-uk-2022.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(uk["totals"]["prohibited"].as_u64().unwrap() > 0);
+    assert!(uk["plan"]["elements"].as_u64().unwrap() > 0);
     // A second run replaces the first.
     let again = netvet(&["demo", "--out", d.path().to_str().unwrap()]);
     assert!(again.status.success());

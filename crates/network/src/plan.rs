@@ -19,9 +19,9 @@
 //!   and `Σ price_factor(v) · unit_cost(d) · x ≤ budget_per_quarter` (an operator without an
 //!   entry is unbounded);
 //! - with `max_vendor_share_percent = p`, per operator, domain and vendor `w`:
-//!   `kept(w) + Σ x[·, w, ·] ≤ ⌊p/100 · (kept + demands of the domain)⌋`. The cap holds for every
-//!   vendor, also one that only keeps elements: a kept vendor already above it makes the plan
-//!   infeasible, since the plan replaces only prohibited elements.
+//!   `kept(w) + Σ x[·, w, ·] ≤ ⌊p/100 · (kept + demands of the domain)⌋`. The plan replaces only
+//!   prohibited elements, so a vendor whose kept elements are already above the cap is not
+//!   made to shrink: it just receives none.
 //!
 //! The objective is the replacement cost `Σ price_factor · unit_cost · x`, plus a tie-break of
 //! `1e-6 · mean unit cost · q` per element that, at equal cost, does the work earlier (less
@@ -43,8 +43,7 @@
 //!
 //! Before solving, per operator, an earliest-deadline-first check compares, for each deadline
 //! quarter `t`, the elements (and cheapest cost) due by `t` with the crews (and budget) of the
-//! quarters up to `t`; a role with no replacement vendor is short of one, and a kept vendor
-//! above the share cap is named. When those find nothing and the solver still finds no
+//! quarters up to `t`; a role with no replacement vendor is short of one. When those find nothing and the solver still finds no
 //! schedule, the vendor cap is named with the domain it binds in.
 //!
 //! # Configuration
@@ -166,7 +165,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, Error> {
     let mut shortfalls: Vec<Shortfall> = Vec::new();
     let mut checked: BTreeSet<&str> = BTreeSet::new();
     for op in operators.values() {
-        let found = precheck(op, start, share);
+        let found = precheck(op, start);
         if found.is_empty() {
             checked.insert(op.name);
         }
@@ -385,7 +384,8 @@ impl Mix<'_> {
         (p * self.total as f64 / 100.0 + 1e-9).floor() as u64
     }
 
-    /// The elements `vendor` may still receive (negative: already above the cap).
+    /// The elements `vendor` may still receive under the cap (negative: already above it,
+    /// so it receives none).
     fn room(&self, p: f64, vendor: &str) -> f64 {
         self.cap(p) as f64 - self.kept.get(vendor).copied().unwrap_or(0) as f64
     }
@@ -503,8 +503,8 @@ fn cells(op: &Operator) -> Vec<Cell> {
 }
 
 /// What is short before any solving: replacement vendors, and crews and budget by the
-/// earliest-deadline-first check, and kept vendors already above the share cap.
-fn precheck(op: &Operator, start: Quarter, share: Option<f64>) -> Vec<Shortfall> {
+/// earliest-deadline-first check.
+fn precheck(op: &Operator, start: Quarter) -> Vec<Shortfall> {
     let mut out = Vec::new();
     let mut orphans: BTreeMap<Role, (u64, usize, BTreeSet<&str>)> = BTreeMap::new();
     for j in op.jobs.iter().filter(|j| j.options.is_empty()) {
@@ -571,29 +571,6 @@ fn precheck(op: &Operator, start: Quarter, share: Option<f64>) -> Vec<Shortfall>
                 money(needed - available)
             ),
         });
-    }
-    if let Some(p) = share {
-        for (domain, mix) in &op.mix {
-            for (vendor, &kept) in &mix.kept {
-                if mix.room(p, vendor) < 0.0 {
-                    out.push(Shortfall {
-                        operator: op.name.to_string(),
-                        resource: "diversity".into(),
-                        by: None,
-                        needed: kept as f64,
-                        available: mix.cap(p) as f64,
-                        message: format!(
-                            "{}: {vendor} keeps {} of the {} {domain} elements, above the {p}% \
-                             vendor cap ({}), and the plan replaces none of them",
-                            op.name,
-                            grouped(kept),
-                            grouped(mix.total),
-                            grouped(mix.cap(p))
-                        ),
-                    });
-                }
-            }
-        }
     }
     out
 }
@@ -1684,8 +1661,8 @@ vendor = "nokia"
                 "lists no roles",
             ),
             (
-                "[[replacement]]\nvendor = \"x\"\n[[replacement]]\nvendor = \"X\"\nroles = [\"gNB\"]\n",
-                4,
+                "[[replacement]]\nvendor = \"x\"\nroles = [\"gNB\"]\n[[replacement]]\nvendor = \"X\"\nroles = [\"RAN:gNB\"]\n",
+                5,
                 "listed twice for RAN:gNB",
             ),
         ];

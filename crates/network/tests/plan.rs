@@ -423,27 +423,33 @@ fn vendor_cap_without_room_is_a_diversity_shortfall() {
 }
 
 #[test]
-fn kept_vendor_above_the_cap_is_a_diversity_shortfall() {
-    // 12 ericsson kept of 20 RAN elements, cap 50 % (10): the plan replaces none of them.
+fn kept_vendor_above_the_cap_receives_none_and_keeps_its_elements() {
+    // 12 ericsson kept of 20 RAN elements, cap 50 % (10): ericsson, the cheaper, is already
+    // above the cap and gets none of the 8; nokia takes them (8 ≤ 10): 8 × 1,000.
     let mut i = input(
         vec![demand("RAN:gNB", "huawei", 8, 8_000.0, "2027-12-31")],
-        vec![option("RAN:gNB", "nokia", 1.0)],
+        vec![
+            option("RAN:gNB", "ericsson", 0.8),
+            option("RAN:gNB", "nokia", 1.0),
+        ],
     );
     i.kept = vec![kept("ericsson", 12)];
     i.max_vendor_share_percent = Some(50.0);
     let plan = plan(&i).expect("plan");
-    assert!(!plan.feasible);
-    assert_eq!(plan.shortfalls.len(), 1);
-    let s = &plan.shortfalls[0];
+    assert!(plan.feasible, "{:?}", plan.shortfalls);
     assert_eq!(
-        (s.resource.as_str(), s.needed, s.available),
-        ("diversity", 12.0, 10.0)
+        plan.steps,
+        vec![step(
+            "2027-Q1",
+            "RAN:gNB",
+            "huawei",
+            "nokia",
+            8,
+            8_000.0,
+            "2027-12-31"
+        )]
     );
-    assert_eq!(
-        s.message,
-        "Nordnetz (fictional): ericsson keeps 12 of the 20 RAN elements, above the 50% vendor \
-         cap (10), and the plan replaces none of them"
-    );
+    assert_eq!(plan.total_cost, 8_000.0);
 }
 
 #[test]
@@ -470,7 +476,8 @@ fn role_without_a_replacement_vendor_is_a_shortfall() {
             needed: 2.0,
             available: 0.0,
             message: "Nordnetz (fictional): no vendor is allowed to replace the 2 core:AMF \
-                      elements of huawei"
+                      elements of huawei (no other vendor's product is allowed in core:AMF; \
+                      name one under [[replacement]] with roles = [\"core:AMF\"])"
                 .into(),
         }]
     );
