@@ -2,15 +2,36 @@
 
 use serde::Serialize;
 
+use serde_json::{Map, Value};
+
 /// Serialises `value` as pretty JSON with object keys sorted, followed by a newline.
 ///
-/// Keys are sorted by going through `serde_json::Value`, whose maps are ordered; struct field
-/// order therefore never leaks into the output.
+/// Keys are sorted explicitly: whether `serde_json::Map` keeps keys sorted or in insertion
+/// order depends on its `preserve_order` feature, which any crate in the build (yara-x does)
+/// can switch on; struct field order must never leak into the output.
 pub fn to_canonical_string<T: Serialize>(value: &T) -> serde_json::Result<String> {
-    let value = serde_json::to_value(value)?;
+    let value = sorted(serde_json::to_value(value)?);
     let mut out = serde_json::to_string_pretty(&value)?;
     out.push('\n');
     Ok(out)
+}
+
+/// `value` with the keys of every object, at every depth, in sorted order.
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted(v)))
+                    .collect::<Map<String, Value>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -21,6 +42,17 @@ mod tests {
     struct Unsorted {
         zeta: u8,
         alpha: u8,
+    }
+
+    #[test]
+    fn nested_keys_are_sorted_whatever_the_insertion_order() {
+        let v: Value = serde_json::json!({"b": [{"y": 1, "x": 2}], "a": {"d": 1, "c": 2}});
+        let text = to_canonical_string(&v).expect("valid");
+        let a = text.find("\"a\"").expect("a");
+        let b = text.find("\"b\"").expect("b");
+        assert!(a < b, "{text}");
+        assert!(text.find("\"c\"") < text.find("\"d\""), "{text}");
+        assert!(text.find("\"x\"") < text.find("\"y\""), "{text}");
     }
 
     #[test]
