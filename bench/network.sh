@@ -16,7 +16,12 @@ cargo build --release -q -p netvet
 cargo build --release -q -p netvet-network --example sample_inventory
 NETVET=$PWD/target/release/netvet
 INV="$WORK/inventory-$ROWS.csv"
-[ -f "$INV" ] || ./target/release/examples/sample_inventory "$ROWS" "$INV"
+if [ ! -f "$INV" ]; then
+  ./target/release/examples/sample_inventory "$ROWS" "$INV.tmp"
+  # A malformed line in the middle: reported with its line, the other rows still read.
+  awk -v mid=$((ROWS / 2)) 'NR == mid { print "Nordnetz (fictional),broken,\"unterminated" } { print }' \
+    "$INV.tmp" >"$INV" && rm "$INV.tmp"
+fi
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "inventory: $(($(wc -l <"$INV") - 1)) rows, $(du -h "$INV" | cut -f1), catalogue $CATALOGUE"
 
@@ -36,13 +41,21 @@ measure() {
 AS_OF=2026-12-02
 measure "ingest + join + exposure" "$NETVET" network --inventory "$INV" --catalogue "$CATALOGUE" \
   --as-of $AS_OF --no-plan --format json -o "$WORK/network.json"
+# The sample plan's vendors and prices, with crews and budgets scaled to the inventory's size.
+PLAN="$WORK/plan-$ROWS.toml"
+awk -v f="$(awk -v r="$ROWS" 'BEGIN { printf "%.3f", r / 60000 }')" '
+  /^(elements|budget)_per_quarter/ { split($0, kv, " = "); printf "%s = %d\n", kv[1], kv[2] * f; next }
+  { print }' examples/inventory/plan.toml >"$PLAN"
 measure "… + replacement plan" "$NETVET" network --inventory "$INV" --catalogue "$CATALOGUE" \
-  --as-of $AS_OF --plan examples/inventory/plan.toml --format json -o "$WORK/network-plan.json"
+  --as-of $AS_OF --plan "$PLAN" --format json -o "$WORK/network-plan.json"
 python3 - "$WORK/network-plan.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 p = r["plan"]
-print(f"classes {r['inventory']['classes']}, elements {r['totals']['elements']}, prohibited {r['totals']['prohibited']}")
+i = r["inventory"]
+print(f"rows {i['rows']} ({i['rejected']} rejected), classes {i['classes']}, elements {r['totals']['elements']}, prohibited {r['totals']['prohibited']}")
 print(f"plan {p['start']}..{p['end']}: feasible {p['feasible']}, {p['elements']} replacements in {len(p['steps'])} steps, "
       f"cost {p['total_cost']:.0f}, lower bound {p['lower_bound']:.0f}")
+for s in p["shortfalls"][:5]:
+    print("  short:", s["message"])
 PY

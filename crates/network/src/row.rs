@@ -1,6 +1,6 @@
 //! The inventory schema: its columns, validation of one row, and the CSV reader.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 use netvet_model::{Date, Domain, InventoryElement, NetworkFunction, Role};
 
@@ -137,7 +137,7 @@ pub(crate) fn element<'r>(
 /// Reads a CSV inventory with a header row.
 pub(crate) fn read_csv<F: FnMut(InventoryElement)>(
     file: &str,
-    reader: impl Read,
+    reader: impl Read + Seek,
     sink: &mut Sink<'_, F>,
 ) -> Result<(), Error> {
     let mut csv = csv::ReaderBuilder::new()
@@ -177,30 +177,84 @@ pub(crate) fn read_csv<F: FnMut(InventoryElement)>(
     }
     let mut record = csv::StringRecord::new();
     loop {
-        let line = csv.position().line();
+        let start = csv.position().clone();
         match csv.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, |p| p.line());
+                let at = record.position().cloned().unwrap_or(start);
                 let row = element(|c| index[c as usize].and_then(|i| record.get(i)));
-                sink.take(line, row)?;
+                // A bad row that spans lines is most likely an unterminated quote that
+                // swallowed the rows after it: reject it and read on from its next line.
+                let spans = csv.position().line() > at.line() + 1;
+                match row {
+                    Err((field, message)) if spans => {
+                        let until = csv.position().line() - 1;
+                        sink.summary.rows += 1;
+                        sink.reject(crate::RowError {
+                            file: file.to_string(),
+                            line: at.line(),
+                            field: field.map(|c| c.name().to_string()),
+                            message: format!(
+                                "{message}; the row runs over lines {}-{until} (an unterminated \
+                                 quote?): reading resumes at line {}",
+                                at.line(),
+                                at.line() + 1
+                            ),
+                        })?;
+                        resume_after_line(&mut csv, &at).map_err(|source| Error::Io {
+                            path: file.into(),
+                            source,
+                        })?;
+                    }
+                    row => sink.take(at.line(), row)?,
+                }
             }
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                // Bad UTF-8 spoils one row; anything else spoils the rest of the file.
-                let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                let at = e.position().cloned().unwrap_or(start);
                 sink.summary.rows += 1;
                 sink.reject(crate::RowError {
                     file: file.to_string(),
-                    line,
+                    line: at.line(),
                     field: None,
                     message: format!("unreadable row: {e}"),
                 })?;
-                if fatal {
-                    break;
+                // Bad UTF-8 spoils one row; after anything else the parser starts afresh at
+                // the next line.
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    resume_after_line(&mut csv, &at).map_err(|source| Error::Io {
+                        path: file.into(),
+                        source,
+                    })?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Moves the parser to the start of the line after the one `at` begins on.
+fn resume_after_line<R: Read + Seek>(
+    csv: &mut csv::Reader<R>,
+    at: &csv::Position,
+) -> std::io::Result<()> {
+    let inner = csv.get_mut();
+    inner.seek(SeekFrom::Start(at.byte()))?;
+    let mut offset = at.byte();
+    let mut buf = [0u8; 8192];
+    let found = loop {
+        let n = inner.read(&mut buf)?;
+        if n == 0 {
+            break false;
+        }
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            offset += i as u64 + 1;
+            break true;
+        }
+        offset += n as u64;
+    };
+    let mut pos = csv::Position::new();
+    pos.set_byte(offset)
+        .set_line(at.line() + u64::from(found))
+        .set_record(at.record() + 1);
+    csv.seek(pos).map_err(std::io::Error::other)
 }

@@ -253,3 +253,30 @@ fn unknown_extensions_are_refused() {
     let p = file(dir.path(), "inv.xlsx", "x");
     assert!(matches!(read(&p, false), Err(Error::UnknownFormat { .. })));
 }
+
+#[test]
+fn an_unterminated_quote_loses_only_its_own_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from(HEADER);
+    for i in 0..1000 {
+        if i == 500 {
+            // Line 502: the quote never closes, so a CSV parser takes the rest of the file
+            // as one field.
+            text.push_str("Op,broken,s1,North,RAN,gNB,Ericsson,\"ericsson-ran,23.Q4,2022-01-01,\n");
+        }
+        text.push_str(&format!(
+            "Op,e{i},s1,North,RAN,gNB,Ericsson,ericsson-ran,23.Q4,2022-01-01,100\n"
+        ));
+    }
+    let p = file(dir.path(), "inv.csv", &text);
+    let (elements, s) = read(&p, false).expect("read");
+    assert_eq!(elements.len(), 1000, "every valid row is kept");
+    assert_eq!((s.rows, s.accepted, s.rejected), (1001, 1000, 1));
+    let (line, _, message) = errors(&s)[0];
+    assert_eq!(line, 502);
+    assert!(message.contains("reading resumes at line 503"), "{message}");
+    // The row after the broken one keeps its own line number.
+    assert_eq!(elements[500].element_id, "e500");
+    let strict = read(&p, true).expect_err("strict stops");
+    assert!(strict.to_string().contains("inv.csv:502"), "{strict}");
+}

@@ -225,8 +225,11 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
         if let Some(p) = &report.plan {
             if p.feasible {
                 println!(
-                    "           plan {} – {}: {} replacements, cost {:.0}",
-                    p.start, p.end, p.elements, p.total_cost
+                    "           plan {} – {}: {} replacements, cost {}",
+                    p.start,
+                    p.end,
+                    p.elements,
+                    super::network::money(p.total_cost)
                 );
             } else {
                 println!(

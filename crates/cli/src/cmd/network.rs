@@ -237,7 +237,8 @@ fn num(n: u64) -> String {
     out
 }
 
-fn money(x: f64) -> String {
+/// A sum of money, rounded to whole units, with thousands separators.
+pub fn money(x: f64) -> String {
     num((x + 0.0).round().max(0.0) as u64)
 }
 
