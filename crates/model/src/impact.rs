@@ -61,6 +61,27 @@ pub struct UnmatchedClass {
     pub elements: u64,
 }
 
+/// Inventory elements counted per class (vendor, product, version, function).
+pub type ClassCounts = std::collections::BTreeMap<(String, String, String, NetworkFunction), u64>;
+
+impl UnmatchedClass {
+    /// One row per counted class, in the map's (sorted) order.
+    pub fn from_counts(counts: ClassCounts) -> Vec<UnmatchedClass> {
+        counts
+            .into_iter()
+            .map(
+                |((vendor, product, version, function), elements)| UnmatchedClass {
+                    vendor,
+                    product,
+                    version,
+                    function,
+                    elements,
+                },
+            )
+            .collect()
+    }
+}
+
 /// Elements of one operator whose vendor, product and role are affected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AffectedGroup {

@@ -53,8 +53,8 @@ pub use exposure::{
 pub use finding::{Category, Finding, Location, Severity, fingerprint};
 pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};
 pub use impact::{
-    AffectedGroup, Exclusion, ImpactReport, ImpactSummary, InventoryImpact, OperatorImpact,
-    UnmatchedClass, VerdictChange,
+    AffectedGroup, ClassCounts, Exclusion, ImpactReport, ImpactSummary, InventoryImpact,
+    OperatorImpact, UnmatchedClass, VerdictChange,
 };
 pub use inventory::InventoryElement;
 pub use network::{Domain, NetworkFunction, Role};

@@ -95,8 +95,7 @@ pub fn build(
     );
     // (product id, role) → elements, for the verdict table; classes without a product, counted.
     let mut used: BTreeMap<(String, Role), u64> = BTreeMap::new();
-    let mut unmatched: BTreeMap<(String, String, String, netvet_model::NetworkFunction), u64> =
-        BTreeMap::new();
+    let mut unmatched: netvet_model::ClassCounts = BTreeMap::new();
     for (k, c, _) in &resolved.groups {
         let class = (
             k.vendor.clone(),
@@ -157,18 +156,7 @@ pub fn build(
         operators,
         verdicts,
         share_rules,
-        unassessed: unmatched
-            .into_iter()
-            .map(
-                |((vendor, product, version, function), elements)| UnmatchedClass {
-                    vendor,
-                    product,
-                    version,
-                    function,
-                    elements,
-                },
-            )
-            .collect(),
+        unassessed: UnmatchedClass::from_counts(unmatched),
         plan,
         warnings: input.warnings,
     })

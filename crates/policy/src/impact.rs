@@ -166,8 +166,7 @@ fn inventory_impact(
             )
         })
         .collect();
-    let mut unmatched: BTreeMap<(String, String, String, netvet_model::NetworkFunction), u64> =
-        BTreeMap::new();
+    let mut unmatched: netvet_model::ClassCounts = BTreeMap::new();
     for (class, per_operator) in &inv.shares.classes {
         let verdicts = inv.shares.product_of(products, class).and_then(|i| {
             let id = products.products[i].product.id.as_str();
@@ -241,17 +240,6 @@ fn inventory_impact(
         rejected_rows: inv.rejected_rows,
         classes: inv.shares.classes.len() as u64,
         operators,
-        unmatched: unmatched
-            .into_iter()
-            .map(
-                |((vendor, product, version, function), elements)| UnmatchedClass {
-                    vendor,
-                    product,
-                    version,
-                    function,
-                    elements,
-                },
-            )
-            .collect(),
+        unmatched: UnmatchedClass::from_counts(unmatched),
     }
 }
