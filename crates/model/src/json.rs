@@ -1,36 +1,48 @@
 //! Deterministic JSON: the same value always gives the same bytes.
 
 use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Serialises `value` as pretty JSON with object keys sorted, followed by a newline.
 ///
 /// Keys are sorted explicitly: whether `serde_json::Map` keeps keys sorted or in insertion
 /// order depends on its `preserve_order` feature, which any crate in the build (yara-x does)
-/// can switch on; struct field order must never leak into the output.
+/// can switch on; struct field order must never leak into the output. The value is built
+/// once and written through [`Sorted`], which orders each object's keys as it goes, so a
+/// large report is not copied again to sort it.
 pub fn to_canonical_string<T: Serialize>(value: &T) -> serde_json::Result<String> {
-    let value = sorted(serde_json::to_value(value)?);
-    let mut out = serde_json::to_string_pretty(&value)?;
+    let value = serde_json::to_value(value)?;
+    let mut out = serde_json::to_string_pretty(&Sorted(&value))?;
     out.push('\n');
     Ok(out)
 }
 
-/// `value` with the keys of every object, at every depth, in sorted order.
-pub fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, sorted(v)))
-                    .collect::<Map<String, Value>>(),
-            )
+/// Serialises a JSON value with the keys of every object, at every depth, in sorted order.
+pub struct Sorted<'a>(pub &'a Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, &Sorted(v))?;
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Sorted(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
     }
 }
 
