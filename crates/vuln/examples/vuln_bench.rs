@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+// The same allocator as the netvet binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use netvet_model::{Component, ComponentEvidence, ComponentType};
 use netvet_vuln::advisory::Bounds;
 use netvet_vuln::{Index, Matcher};

@@ -114,13 +114,132 @@ impl Prepared {
     }
 }
 
+/// A product's NVD ranges, searchable by version in time proportional to the matches: the
+/// ranges sorted by lower bound form an implicit balanced tree (the middle of each slice is
+/// its root), and each root records the greatest upper bound in its slice, so a search skips
+/// every slice whose ranges all end below the version or all start above it. A product such
+/// as the Linux kernel has tens of thousands of ranges; one version lies in few of them.
+struct Ranges {
+    /// Searchable ranges, sorted by lower bound (unbounded below first).
+    items: Vec<Prepared>,
+    /// Each item's position in the index's order (matches are reported in that order).
+    order: Vec<usize>,
+    /// For the slice rooted at each position: the item with the greatest upper bound, or
+    /// `None` when some range in it has no upper bound.
+    max_upper: Vec<Option<usize>>,
+    /// Ranges with a bound the generic scheme cannot parse (never matched; counted).
+    unparseable: u64,
+}
+
+impl Prepared {
+    /// A bound no greater than the range's lowest version (`None`: unbounded below).
+    fn lower(&self) -> Option<&GenericVersion> {
+        self.exact
+            .as_ref()
+            .or(self.start_including.as_ref())
+            .or(self.start_excluding.as_ref())
+    }
+
+    /// A bound no smaller than the range's highest version (`None`: unbounded above).
+    fn upper(&self) -> Option<&GenericVersion> {
+        self.exact
+            .as_ref()
+            .or(self.end_including.as_ref())
+            .or(self.end_excluding.as_ref())
+    }
+
+    /// Whether the range can match anything: bounds parse, and it is bounded somewhere.
+    fn searchable(&self) -> bool {
+        !self.unparseable
+            && (self.exact.is_some() || self.lower().is_some() || self.upper().is_some())
+    }
+}
+
+impl Ranges {
+    fn new(rows: Vec<Prepared>) -> Ranges {
+        let unparseable = rows.iter().filter(|p| p.unparseable).count() as u64;
+        let mut keyed: Vec<(usize, Prepared)> = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(_, p)| p.searchable())
+            .collect();
+        keyed.sort_by(|a, b| match (a.1.lower(), b.1.lower()) {
+            (None, None) => a.0.cmp(&b.0),
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => x.cmp(y).then(a.0.cmp(&b.0)),
+        });
+        let (order, items): (Vec<usize>, Vec<Prepared>) = keyed.into_iter().unzip();
+        let mut r = Ranges {
+            max_upper: vec![None; items.len()],
+            items,
+            order,
+            unparseable,
+        };
+        r.build(0, r.items.len());
+        r
+    }
+
+    /// Fills `max_upper` for the slice `lo..hi`; returns its value (`Some(None)`: unbounded,
+    /// `None`: empty slice).
+    fn build(&mut self, lo: usize, hi: usize) -> Option<Option<usize>> {
+        if lo >= hi {
+            return None;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let mut best = self.items[mid].upper().map(|_| mid);
+        for side in [self.build(lo, mid), self.build(mid + 1, hi)]
+            .into_iter()
+            .flatten()
+        {
+            best = match (best, side) {
+                (Some(a), Some(b)) => {
+                    let (ua, ub) = (self.items[a].upper(), self.items[b].upper());
+                    if ub > ua { Some(b) } else { Some(a) }
+                }
+                _ => None,
+            };
+        }
+        self.max_upper[mid] = best;
+        Some(best)
+    }
+
+    /// Positions (in the index's order) of the ranges that contain `v`.
+    fn containing(&self, v: &GenericVersion) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.search(0, self.items.len(), v, &mut out);
+        out.sort_unstable_by_key(|&i| self.order[i]);
+        out
+    }
+
+    fn search(&self, lo: usize, hi: usize, v: &GenericVersion, out: &mut Vec<usize>) {
+        if lo >= hi {
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        if let Some(i) = self.max_upper[mid]
+            && self.items[i].upper().is_some_and(|u| u < v)
+        {
+            return;
+        }
+        self.search(lo, mid, v, out);
+        if self.items[mid].lower().is_some_and(|l| l > v) {
+            return;
+        }
+        if self.items[mid].contains(v) {
+            out.push(mid);
+        }
+        self.search(mid + 1, hi, v, out);
+    }
+}
+
 /// (advisory rowid, source file, affected entry) of an ecosystem package.
 type PackageRange = (i64, String, Affected);
 
 /// Matches components against an index.
 pub struct Matcher<'i> {
     index: &'i Index,
-    cpe_cache: HashMap<(String, String), Vec<Prepared>>,
+    cpe_cache: HashMap<(String, String), Ranges>,
     package_cache: HashMap<(String, String), Vec<PackageRange>>,
     headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
     kev: Option<std::collections::HashSet<String>>,
@@ -180,9 +299,10 @@ impl<'i> Matcher<'i> {
         let mut per_component: Vec<(String, Vec<Vulnerability>)> =
             Vec::with_capacity(components.len());
         for c in components {
-            let start = report.vulnerabilities.len();
             self.match_one(c, &platforms, &mut report)?;
-            let mut mine = report.vulnerabilities.split_off(start);
+            // `take`, not `split_off(0)`: that would hand every component a buffer as large
+            // as the largest one so far (thousands of matches for a kernel).
+            let mut mine = std::mem::take(&mut report.vulnerabilities);
             if mine.is_empty() {
                 continue;
             }
@@ -203,7 +323,12 @@ impl<'i> Matcher<'i> {
             per_component.push((component_key(c), mine));
         }
         per_component.sort_by(|a, b| a.0.cmp(&b.0));
-        report.vulnerabilities = per_component.into_iter().flat_map(|(_, v)| v).collect();
+        let total = per_component.iter().map(|(_, v)| v.len()).sum();
+        let mut all = Vec::with_capacity(total);
+        for (_, v) in per_component {
+            all.extend(v);
+        }
+        report.vulnerabilities = all;
         report.not_comparable.sort();
         report.not_comparable.dedup();
         Ok(report)
@@ -301,17 +426,12 @@ impl<'i> Matcher<'i> {
                     .into_iter()
                     .map(|(a, s, r)| Prepared::new(a, s, r))
                     .collect();
-                self.cpe_cache.insert(vp.clone(), prepared);
+                self.cpe_cache.insert(vp.clone(), Ranges::new(prepared));
             }
-            let rows = &self.cpe_cache[&vp];
-            for p in rows {
-                if p.unparseable {
-                    report.bad_ranges += 1;
-                    continue;
-                }
-                if !p.contains(&parsed_version) {
-                    continue;
-                }
+            let ranges = &self.cpe_cache[&vp];
+            report.bad_ranges += ranges.unparseable;
+            for i in ranges.containing(&parsed_version) {
+                let p = &ranges.items[i];
                 let Some(header) = header(self.index, &mut self.headers, p.advisory)? else {
                     continue;
                 };
@@ -572,6 +692,87 @@ mod tests {
         ]);
         assert!(affects(&broken, Scheme::Dpkg, "1.0", &mut bad).is_none());
         assert_eq!(bad, 1);
+    }
+
+    fn cpe(
+        v: Option<&str>,
+        si: Option<&str>,
+        se: Option<&str>,
+        ei: Option<&str>,
+        ee: Option<&str>,
+    ) -> CpeRange {
+        let o = |x: Option<&str>| x.map(str::to_string);
+        CpeRange {
+            part: "a".into(),
+            vendor: "linux".into(),
+            product: "linux_kernel".into(),
+            version: o(v),
+            start_including: o(si),
+            start_excluding: o(se),
+            end_including: o(ei),
+            end_excluding: o(ee),
+            platforms: vec![],
+        }
+    }
+
+    /// The range tree finds exactly the ranges a linear scan finds, in the index's order,
+    /// for bounded, half-open, exact, unbounded and unparseable ranges alike.
+    #[test]
+    fn range_tree_agrees_with_a_linear_scan() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        fn ver(next: &mut dyn FnMut(u64) -> u64) -> String {
+            format!("{}.{}.{}", next(4), next(6), next(8))
+        }
+        let mut rows = Vec::new();
+        for i in 0..3000 {
+            let a = ver(&mut next);
+            let b = ver(&mut next);
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            let r = match next(7) {
+                0 => cpe(Some(&lo), None, None, None, None),
+                1 => cpe(None, Some(&lo), None, None, Some(&hi)),
+                2 => cpe(None, None, Some(&lo), Some(&hi), None),
+                3 => cpe(None, None, None, None, Some(&hi)),
+                4 => cpe(None, Some(&lo), None, None, None),
+                5 => cpe(None, None, None, None, None),
+                _ => cpe(None, Some("not a version!"), None, None, Some(&hi)),
+            };
+            rows.push(Prepared::new(i, String::new(), r));
+        }
+        let linear: Vec<Prepared> = rows
+            .iter()
+            .map(|p| Prepared::new(p.advisory, String::new(), p.range.clone()))
+            .collect();
+        let tree = Ranges::new(rows);
+        assert_eq!(
+            tree.unparseable,
+            linear.iter().filter(|p| p.unparseable).count() as u64
+        );
+        for _ in 0..500 {
+            let v = generic::parse(&ver(&mut next)).unwrap();
+            let want: Vec<i64> = linear
+                .iter()
+                .filter(|p| !p.unparseable && p.contains(&v))
+                .map(|p| p.advisory)
+                .collect();
+            let got: Vec<i64> = tree
+                .containing(&v)
+                .into_iter()
+                .map(|i| tree.items[i].advisory)
+                .collect();
+            assert_eq!(got, want, "version {v:?}");
+        }
+        assert!(
+            Ranges::new(vec![])
+                .containing(&generic::parse("1.0").unwrap())
+                .is_empty()
+        );
     }
 
     #[test]
