@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds a small seed corpus per fuzz target (corpus/<target>/seed-*) with Debian's tools, so
+# the fuzzers start from valid images instead of having to find each format's magic and
+# structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
+# Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3.
+# Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
+set -euo pipefail
+cd "$(dirname "$0")"
+C=$PWD/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A tiny root file system: a directory, text and binary files, a symlink and a hard link.
+root=$tmp/root
+mkdir -p "$root/etc/init.d" "$root/bin" "$root/www"
+printf 'root:x:0:0:root:/root:/bin/sh\nadmin:x:1000:1000::/home/admin:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:$1$abc$def:0:0:99999:7:::\n' > "$root/etc/shadow"
+printf '#!/bin/sh\ntelnetd -l /bin/sh -p 2323 &\n' > "$root/etc/init.d/rcS"
+head -c 3000 /dev/urandom > "$root/bin/blob"
+printf '<html>hello</html>\n' > "$root/www/index.html"
+ln -s ../etc/passwd "$root/www/link"
+ln "$root/etc/passwd" "$root/etc/passwd.hard"
+chmod 0755 "$root/etc/init.d/rcS"
+text=$root/etc/passwd
+
+seed() { mkdir -p "$C/$1"; cp "$2" "$C/$1/seed-$3"; }
+
+for comp in gzip xz lzo lz4 zstd lzma; do
+  mksquashfs "$root" "$tmp/sq-$comp" -comp "$comp" -noappend -quiet -no-progress -b 4096 2>/dev/null \
+    && seed squashfs "$tmp/sq-$comp" "$comp"
+done
+mksquashfs "$root" "$tmp/sq-frag" -noappend -quiet -no-progress -always-use-fragments -b 4096
+seed squashfs "$tmp/sq-frag" frag
+
+for fmt in newc crc odc; do
+  (cd "$root" && find . | cpio -o -H "$fmt" --quiet > "$tmp/cpio-$fmt")
+  seed cpio "$tmp/cpio-$fmt" "$fmt"
+done
+
+for fmt in ustar gnu pax; do
+  tar --format="$fmt" -cf "$tmp/tar-$fmt" -C "$root" .
+  seed tar "$tmp/tar-$fmt" "$fmt"
+done
+
+(cd "$root" && zip -qry "$tmp/deflate.zip" . && zip -qry0 "$tmp/store.zip" .)
+seed zip "$tmp/deflate.zip" deflate
+seed zip "$tmp/store.zip" store
+
+tar -cf "$tmp/small.tar" -C "$root" etc
+gzip -9c "$tmp/small.tar" > "$tmp/s.gz"; seed gzip "$tmp/s.gz" tar
+gzip -9c "$text" > "$tmp/t.gz"; seed gzip "$tmp/t.gz" text
+xz -c "$tmp/small.tar" > "$tmp/s.xz"; seed xz "$tmp/s.xz" tar
+xz -c --check=sha256 "$text" > "$tmp/t.xz"; seed xz "$tmp/t.xz" sha256
+xz -c --format=lzma "$tmp/small.tar" > "$tmp/s.lzma"; seed lzma "$tmp/s.lzma" tar
+zstd -q -c "$tmp/small.tar" > "$tmp/s.zst"; seed zstd "$tmp/s.zst" tar
+zstd -q -c --ultra -22 "$text" > "$tmp/t.zst"; seed zstd "$tmp/t.zst" text
+bzip2 -c "$tmp/small.tar" > "$tmp/s.bz2"; seed bzip2 "$tmp/s.bz2" tar
+lz4 -q -c "$tmp/small.tar" > "$tmp/s.lz4"; seed lz4 "$tmp/s.lz4" tar
+lz4 -q -l -c "$text" > "$tmp/t.lz4"; seed lz4 "$tmp/t.lz4" legacy
+
+mke2fs -q -t ext2 -b 1024 -d "$root" "$tmp/ext2" 256 && seed ext "$tmp/ext2" ext2
+mke2fs -q -t ext4 -b 1024 -O ^has_journal -d "$root" "$tmp/ext4" 512 && seed ext "$tmp/ext4" ext4
+
+for comp in zlib lzo rtime; do
+  mkfs.jffs2 -q -r "$root" -o "$tmp/jffs2-$comp" -e 4KiB -X "$comp" -x lzma 2>/dev/null \
+    && seed jffs2 "$tmp/jffs2-$comp" "$comp"
+done
+mkfs.jffs2 -q -b -r "$root" -o "$tmp/jffs2-be" -e 4KiB && seed jffs2 "$tmp/jffs2-be" be
+
+mkfs.cramfs "$root" "$tmp/cramfs" >/dev/null && seed cramfs "$tmp/cramfs" le
+
+# UBIFS and UBI on small NAND geometry (512-byte pages, 16 KiB erase blocks).
+mkfs.ubifs -r "$root" -m 512 -e 15360 -c 64 -x lzo -o "$tmp/ubifs"
+seed ubifs "$tmp/ubifs" lzo
+mkfs.ubifs -r "$root" -m 512 -e 15360 -c 64 -x zlib -o "$tmp/ubifs-zlib"
+seed ubifs "$tmp/ubifs-zlib" zlib
+printf '[rootfs]\nmode=ubi\nimage=%s\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n' "$tmp/ubifs" > "$tmp/ubi.cfg"
+ubinize -o "$tmp/ubi" -m 512 -p 16KiB -s 512 "$tmp/ubi.cfg" 2>/dev/null
+seed ubi "$tmp/ubi" rootfs
+
+gzip -9c "$text" > "$tmp/kernel.gz"
+mkimage -A arm -O linux -T kernel -C gzip -a 0x8000 -e 0x8000 -n seed -d "$tmp/kernel.gz" "$tmp/uimage" >/dev/null
+seed uimage "$tmp/uimage" kernel
+mkimage -A mips -O linux -T multi -C none -a 0 -e 0 -n multi -d "$text:$tmp/s.gz" "$tmp/umulti" >/dev/null
+seed uimage "$tmp/umulti" multi
+
+cat > "$tmp/image.its" <<EOF
+/dts-v1/;
+/ {
+  description = "seed";
+  #address-cells = <1>;
+  images {
+    kernel { data = /incbin/("$tmp/kernel.gz"); type = "kernel"; arch = "arm"; os = "linux";
+             compression = "gzip"; load = <0x8000>; entry = <0x8000>;
+             hash-1 { algo = "sha256"; }; hash-2 { algo = "crc32"; }; };
+    rootfs { data = /incbin/("$tmp/sq-gzip"); type = "ramdisk"; arch = "arm"; os = "linux";
+             compression = "none"; hash-1 { algo = "sha1"; }; };
+  };
+  configurations { default = "conf"; conf { kernel = "kernel"; ramdisk = "rootfs"; }; };
+};
+EOF
+mkimage -f "$tmp/image.its" "$tmp/fit" >/dev/null && seed fit "$tmp/fit" embedded
+mkimage -E -f "$tmp/image.its" "$tmp/fit-ext" >/dev/null && seed fit "$tmp/fit-ext" external
+
+# TRX v1 (no Debian tool writes it): header, lzma loader, squashfs rootfs; the CRC covers
+# everything after the CRC field and is stored without the final inversion.
+python3 - "$tmp/s.lzma" "$tmp/sq-xz" "$tmp/trx" <<'EOF'
+import struct, sys, zlib
+parts = [open(p, "rb").read() for p in sys.argv[1:3]]
+body, offs = b"", []
+for p in parts:
+    offs.append(28 + len(body))
+    body += p + b"\0" * (-len(p) % 4)
+offs += [0] * (3 - len(offs))
+tail = struct.pack("<HH3I", 0, 1, *offs) + body
+crc = zlib.crc32(tail) ^ 0xFFFFFFFF
+open(sys.argv[3], "wb").write(b"HDR0" + struct.pack("<II", 28 + len(body), crc) + tail)
+EOF
+seed trx "$tmp/trx" v1
+
+# carve: images after headers and padding, inside bundles, and in erased flash.
+{ head -c 4096 /dev/zero | tr '\0' '\377'; cat "$tmp/uimage"; head -c 1000 /dev/zero; cat "$tmp/sq-xz"; } > "$tmp/flash"
+seed carve "$tmp/flash" flash
+(cd "$tmp" && mkdir -p b && cp sq-gzip cpio-newc b/ && gzip -c cpio-newc > b/initrd.cpio.gz && tar -czf bundle.tgz -C b .)
+seed carve "$tmp/bundle.tgz" bundle
+seed carve "$tmp/trx" trx
+
+du -sh "$C"/* | sed 's/^/seeds: /'
