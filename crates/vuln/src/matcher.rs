@@ -148,10 +148,10 @@ impl Prepared {
             .or(self.end_excluding.as_ref())
     }
 
-    /// Whether the range can match anything: bounds parse, and it is bounded somewhere.
+    /// Whether the range can match anything: bounds parse, and it is bounded somewhere (an
+    /// exact version bounds both sides).
     fn searchable(&self) -> bool {
-        !self.unparseable
-            && (self.exact.is_some() || self.lower().is_some() || self.upper().is_some())
+        !self.unparseable && (self.lower().is_some() || self.upper().is_some())
     }
 }
 
