@@ -3,6 +3,7 @@
 //! legal basis and deadline.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -137,14 +138,19 @@ pub struct ProductRef {
 }
 
 /// One product in one role.
+///
+/// The product, the verdict and the requirement results are shared (`Arc`): a product's roles
+/// with the same applicable requirements get the same results and verdict, and an assessment
+/// of 5,000 products in 30 roles would otherwise copy them 150,000 times. They serialize as
+/// the values they hold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
-    pub product: ProductRef,
+    pub product: Arc<ProductRef>,
     pub role: Role,
     /// Whether the catalogue counts the role as critical.
     pub critical: bool,
-    pub verdict: Verdict,
-    pub requirements: Vec<RequirementResult>,
+    pub verdict: Arc<Verdict>,
+    pub requirements: Arc<[RequirementResult]>,
 }
 
 /// Which catalogue an assessment used.

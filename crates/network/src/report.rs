@@ -177,7 +177,7 @@ fn verdict(a: &Assessment, elements: u64) -> ClassVerdict {
         .flat_map(|r| r.reasons.iter().cloned())
         .collect();
     ClassVerdict {
-        product: a.product.clone(),
+        product: (*a.product).clone(),
         role: a.role,
         decision: a.verdict.decision,
         deadline: a.verdict.deadline,
@@ -195,7 +195,7 @@ fn share_rules<'a>(
 ) -> Vec<ShareRule> {
     let mut out = Vec::new();
     for a in assessments {
-        for r in &a.requirements {
+        for r in a.requirements.iter() {
             let Some(req) = requirements.iter().find(|q| q.id == r.id) else {
                 continue;
             };

@@ -11,8 +11,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use netvet_model::{
-    Assessment, AssessmentReport, Consequence, Date, Product, ProductRef, Reason,
-    RequirementResult, Role, ScanReport, Status, Verdict, VerdictCounts,
+    Assessment, AssessmentReport, Date, Product, ProductRef, Reason, RequirementResult, Role,
+    ScanReport, Status, Verdict, VerdictCounts,
 };
 use rayon::prelude::*;
 use regorus::Value;
@@ -143,10 +143,11 @@ struct ResultOutput {
     reasons: Vec<Reason>,
 }
 
-/// One role's requirement results and verdict.
+/// One role's requirement results and verdict, shared by the roles of a signature.
+#[derive(Clone)]
 struct RoleOutput {
-    requirements: BTreeMap<String, ResultOutput>,
-    verdict: Verdict,
+    requirements: Arc<[RequirementResult]>,
+    verdict: Arc<Verdict>,
 }
 
 const ENTRY: &str = "data.netvet.assessment.evaluation";
@@ -294,7 +295,8 @@ impl Evaluator {
         self.expand(&value, product, roles)
     }
 
-    /// Each role's results and verdict from one evaluation's output.
+    /// Each role's results and verdict from one evaluation's output. Roles with the same
+    /// signature share one result list and one verdict.
     fn expand(&self, value: &Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
         let fail = |message: String| Error::Evaluation {
             product: product.to_string(),
@@ -305,7 +307,7 @@ impl Evaluator {
                 "the assessment policies returned an invalid result: {e}"
             ))
         })?;
-
+        let mut shared: BTreeMap<&str, RoleOutput> = BTreeMap::new();
         roles
             .iter()
             .map(|role| {
@@ -315,6 +317,9 @@ impl Evaluator {
                     .of_role
                     .get(role)
                     .ok_or_else(|| fail(format!("role {key} is not in the vocabulary")))?;
+                if let Some(o) = shared.get(sig.as_str()) {
+                    return Ok(o.clone());
+                }
                 let verdict = out.verdicts.get(sig).cloned().ok_or_else(|| {
                     fail(format!("no verdict for role {key}: netvet.verdict.verdict(results) is undefined for it"))
                 })?;
@@ -322,17 +327,27 @@ impl Evaluator {
                 let requirements = self
                     .catalogue
                     .requirements
-                    .keys()
-                    .map(|id| {
+                    .iter()
+                    .map(|(id, loaded)| {
                         let r = if applicable.binary_search(id).is_ok() {
-                            out.decided.get(id).cloned().ok_or_else(|| fail(format!("no result for requirement {id}")))?
+                            out.decided.get(id).ok_or_else(|| fail(format!("no result for requirement {id}")))?
                         } else {
-                            out.outside.clone()
+                            &out.outside
                         };
-                        Ok((id.clone(), r))
+                        Ok(RequirementResult {
+                            id: id.clone(),
+                            status: r.status,
+                            consequence: loaded.requirement.consequence,
+                            reasons: r.reasons.clone(),
+                        })
                     })
-                    .collect::<Result<BTreeMap<_, _>>>()?;
-                Ok(RoleOutput { requirements, verdict })
+                    .collect::<Result<Arc<[_]>>>()?;
+                let o = RoleOutput {
+                    requirements,
+                    verdict: Arc::new(verdict),
+                };
+                shared.insert(sig, o.clone());
+                Ok(o)
             })
             .collect()
     }
@@ -350,39 +365,23 @@ impl Evaluator {
             .get(&product.vendor)
             .map(|d| d.dossier.vendor.name.clone())
             .unwrap_or_default();
-        let product_ref = ProductRef {
+        let product_ref = Arc::new(ProductRef {
             id: product.id.clone(),
             vendor: product.vendor.clone(),
             vendor_name,
             name: product.name.clone(),
             version: product.version.clone(),
             fictional: product.fictional,
-        };
+        });
         roles
             .iter()
             .zip(outputs)
-            .map(|(&role, out)| {
-                let requirements = out
-                    .requirements
-                    .into_iter()
-                    .map(|(id, r)| RequirementResult {
-                        consequence: self
-                            .catalogue
-                            .requirements
-                            .get(&id)
-                            .map_or(Consequence::Advisory, |c| c.requirement.consequence),
-                        id,
-                        status: r.status,
-                        reasons: r.reasons,
-                    })
-                    .collect();
-                Assessment {
-                    product: product_ref.clone(),
-                    role,
-                    critical: self.catalogue.is_critical(role),
-                    verdict: out.verdict,
-                    requirements,
-                }
+            .map(|(&role, out)| Assessment {
+                product: product_ref.clone(),
+                role,
+                critical: self.catalogue.is_critical(role),
+                verdict: out.verdict,
+                requirements: out.requirements,
             })
             .collect()
     }

@@ -113,7 +113,7 @@ fn report(
             summary.no_longer_prohibited += 1;
         }
         changes.push(VerdictChange {
-            product: a.product.clone(),
+            product: (*a.product).clone(),
             role: a.role,
             from: was,
             to: now,

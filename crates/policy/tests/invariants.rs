@@ -113,7 +113,7 @@ fn missing_evidence_gives_unknown_never_pass() {
     for c in catalogues() {
         let report = assess(&c, &inputs, &limits()).expect("assesses");
         for a in &report.assessments {
-            for r in &a.requirements {
+            for r in a.requirements.iter() {
                 let evidence = &c.requirements[&r.id].requirement.evidence;
                 let product_or_scan = evidence.iter().all(|e| {
                     let name = serde_json::to_value(e).expect("serialises");
