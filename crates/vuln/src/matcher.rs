@@ -294,18 +294,23 @@ impl<'i> Matcher<'i> {
         if self.kev.is_none() {
             self.kev = Some(self.index.kev_ids()?);
         }
-        // Each component's matches are deduplicated and sorted on their own, then emitted in
-        // the order of the components' keys: no sort of every match by long strings.
-        let mut per_component: Vec<(String, Vec<Vulnerability>)> =
-            Vec::with_capacity(components.len());
-        for c in components {
-            self.match_one(c, &platforms, &mut report)?;
-            // `take`, not `split_off(0)`: that would hand every component a buffer as large
-            // as the largest one so far (thousands of matches for a kernel).
-            let mut mine = std::mem::take(&mut report.vulnerabilities);
-            if mine.is_empty() {
+        // Components are matched in the order of their keys, and each one's matches are
+        // deduplicated and sorted on their own where they were appended: no sort of every
+        // match by long strings, and no second copy of them all.
+        let mut order: Vec<(String, usize)> = components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (component_key(c), i))
+            .collect();
+        order.sort();
+        let mut mine = Vec::new();
+        for (_, i) in order {
+            let start = report.vulnerabilities.len();
+            self.match_one(&components[i], &platforms, &mut report)?;
+            if report.vulnerabilities.len() == start {
                 continue;
             }
+            mine.extend(report.vulnerabilities.drain(start..));
             dedupe_component(&mut mine);
             let kev = self.kev.as_ref();
             for v in &mut mine {
@@ -320,15 +325,8 @@ impl<'i> Matcher<'i> {
                 }
             }
             mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            per_component.push((component_key(c), mine));
+            report.vulnerabilities.append(&mut mine);
         }
-        per_component.sort_by(|a, b| a.0.cmp(&b.0));
-        let total = per_component.iter().map(|(_, v)| v.len()).sum();
-        let mut all = Vec::with_capacity(total);
-        for (_, v) in per_component {
-            all.extend(v);
-        }
-        report.vulnerabilities = all;
         report.not_comparable.sort();
         report.not_comparable.dedup();
         Ok(report)
