@@ -95,10 +95,12 @@ pub fn cell(s: &str) -> String {
 
 /// Prints `value` as canonical JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let text = netvet_model::json::to_canonical_string(value)?;
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    let out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    netvet_model::json::write_canonical(out, value).map_err(|e| match e.io_error_kind() {
+        // Keeps the I/O error (a broken pipe is not an error to report).
+        Some(kind) => anyhow::Error::new(io::Error::new(kind, e)),
+        None => anyhow::Error::new(e),
+    })?;
     Ok(())
 }
 

@@ -19,6 +19,18 @@ pub fn to_canonical_string<T: Serialize>(value: &T) -> serde_json::Result<String
     Ok(out)
 }
 
+/// Writes `value` as [`to_canonical_string`] does, straight to `out` (a report of hundreds of
+/// megabytes is not held again as one string). `out` should be buffered.
+pub fn write_canonical<W: std::io::Write, T: Serialize>(
+    mut out: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let value = serde_json::to_value(value)?;
+    serde_json::to_writer_pretty(&mut out, &Sorted(&value))?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)?;
+    out.flush().map_err(serde_json::Error::io)
+}
+
 /// Serialises a JSON value with the keys of every object, at every depth, in sorted order.
 pub struct Sorted<'a>(pub &'a Value);
 
@@ -71,5 +83,16 @@ mod tests {
     fn keys_are_sorted_whatever_the_field_order() {
         let text = to_canonical_string(&Unsorted { zeta: 1, alpha: 2 }).expect("valid");
         assert_eq!(text, "{\n  \"alpha\": 2,\n  \"zeta\": 1\n}\n");
+    }
+
+    #[test]
+    fn writing_gives_the_same_bytes_as_the_string() {
+        let v: Value = serde_json::json!({"b": [1, {"z": null, "a": "x"}], "a": 1.5});
+        let mut out = Vec::new();
+        write_canonical(&mut out, &v).expect("written");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            to_canonical_string(&v).expect("valid")
+        );
     }
 }

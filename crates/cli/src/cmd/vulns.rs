@@ -40,6 +40,32 @@ pub struct Args {
     limits: LimitArgs,
 }
 
+/// What `netvet vulns --format json` prints (schema `netvet.vulns/1`). It borrows the
+/// results: a JSON value of them all would be built only once, by the canonical writer.
+#[derive(serde::Serialize)]
+struct VulnsOutput<'a> {
+    schema: &'static str,
+    target: &'a str,
+    as_of: &'a str,
+    index: IndexOutput<'a>,
+    components: &'a [Component],
+    vulnerabilities: &'a [netvet_model::Vulnerability],
+    not_comparable: &'a [netvet_vuln::matcher::NotComparable],
+    suppressed: &'a [vex::Suppressed],
+    dropped_platform: u64,
+    bad_ranges: u64,
+    findings: &'a [netvet_model::Finding],
+    problems: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct IndexOutput<'a> {
+    path: &'a str,
+    schema_version: u32,
+    built: &'a str,
+    advisories: u64,
+}
+
 /// The OSV ecosystem a distribution PURL's packages match in (`distro=debian-12`).
 fn ecosystem_of(purl: &str) -> Option<String> {
     let distro = purl
@@ -126,20 +152,25 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let (report, findings) = netvet_vuln::assess(&mut components, &index, &statements, &today)?;
     match output::choose(args.format) {
-        Format::Json => output::print_json(&serde_json::json!({
-            "schema": "netvet.vulns/1",
-            "target": name,
-            "as_of": today,
-            "index": {"path": status.path, "schema_version": status.schema_version, "built": status.built, "advisories": status.advisories},
-            "components": components,
-            "vulnerabilities": report.vulnerabilities,
-            "not_comparable": report.not_comparable,
-            "suppressed": report.suppressed,
-            "dropped_platform": report.dropped_platform,
-            "bad_ranges": report.bad_ranges,
-            "findings": findings,
-            "problems": problems,
-        }))?,
+        Format::Json => output::print_json(&VulnsOutput {
+            schema: "netvet.vulns/1",
+            target: &name,
+            as_of: &today,
+            index: IndexOutput {
+                path: &status.path,
+                schema_version: status.schema_version,
+                built: &status.built,
+                advisories: status.advisories,
+            },
+            components: &components,
+            vulnerabilities: &report.vulnerabilities,
+            not_comparable: &report.not_comparable,
+            suppressed: &report.suppressed,
+            dropped_platform: report.dropped_platform,
+            bad_ranges: report.bad_ranges,
+            findings: &findings,
+            problems: &problems,
+        })?,
         Format::Table => {
             println!(
                 "{name}: {} components, {} vulnerabilities ({} known exploited), {} suppressed by VEX; index {} ({} advisories, built {})",
