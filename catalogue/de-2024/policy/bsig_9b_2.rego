@@ -74,7 +74,7 @@ unknown contains data.netvet.lib.reason(
 	count(facts) > 0
 }
 
-unknown contains data.netvet.lib.reason(sprintf("no dossier for vendor %s", [input.product.vendor]), [data.netvet.lib.product_ref]) if {
+unknown contains data.netvet.lib.reason(sprintf("no dossier for vendor %s", [input.product.vendor]), [data.netvet.lib.vendor_ref]) if {
 	not data.netvet.lib.has_dossier
 }
 

@@ -12,18 +12,18 @@ monocultures := [sprintf("%s: all %d %s elements", [op, s.total, f]) |
 
 fail contains data.netvet.lib.reason(
 	sprintf("%s supplies every element of a function (monoculture): %s", [input.vendor.name, concat("; ", monocultures)]),
-	[sprintf("inventory:vendor:%s", [input.product.vendor])],
+	[data.netvet.lib.inventory_ref],
 ) if {
 	count(monocultures) > 0
 }
 
-unknown contains data.netvet.lib.reason("no operator inventory given: the vendor's shares are unknown", [data.netvet.lib.product_ref]) if {
+unknown contains data.netvet.lib.reason("no operator inventory given: the vendor's shares are unknown", [data.netvet.lib.inventory_ref]) if {
 	not input.network
 }
 
 pass contains data.netvet.lib.reason(
 	sprintf("no operator in the inventory takes every element of a function from %s", [input.vendor.name]),
-	[sprintf("inventory:vendor:%s", [input.product.vendor])],
+	[data.netvet.lib.inventory_ref],
 ) if {
 	input.network
 	count(monocultures) == 0

@@ -19,7 +19,7 @@ over := [sprintf("%s: %d of %d RAN elements (%v %%)", [op, s.elements, s.total, 
 
 fail contains data.netvet.lib.reason(
 	sprintf("%s exceeds the %v %% cap of the access network at: %s", [data.netvet.lib.vendor_name, cap, concat("; ", over)]),
-	[sprintf("inventory:vendor:%s", [input.product.vendor])],
+	[data.netvet.lib.inventory_ref],
 ) if {
 	high_risk
 	count(over) > 0
@@ -27,7 +27,7 @@ fail contains data.netvet.lib.reason(
 
 unknown contains data.netvet.lib.reason(
 	sprintf("%s is a high-risk vendor and no operator inventory was given: its share of each access network must stay within %v %%", [data.netvet.lib.vendor_name, cap]),
-	[data.netvet.lib.product_ref],
+	[data.netvet.lib.inventory_ref],
 ) if {
 	high_risk
 	not input.network
@@ -35,7 +35,7 @@ unknown contains data.netvet.lib.reason(
 
 pass contains data.netvet.lib.reason(
 	sprintf("%s stays within the %v %% cap at every operator in the inventory", [data.netvet.lib.vendor_name, cap]),
-	[sprintf("inventory:vendor:%s", [input.product.vendor])],
+	[data.netvet.lib.inventory_ref],
 ) if {
 	high_risk
 	input.network

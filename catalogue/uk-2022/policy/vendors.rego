@@ -6,7 +6,7 @@ uk_refs := [f.ref | some f in data.netvet.lib.facts("national-restriction"); f.c
 
 refs := uk_refs if {
 	count(uk_refs) > 0
-} else := [data.netvet.lib.product_ref]
+} else := [data.netvet.lib.vendor_ref]
 
 listed(id, list_param) if input.product.vendor in data.netvet.lib.param(id, list_param)
 
@@ -14,6 +14,6 @@ listed(id, list_param) if input.product.vendor in data.netvet.lib.param(id, list
 # apply.
 fail(id, list_param, what) := {data.netvet.lib.reason(sprintf("%s %s", [data.netvet.lib.vendor_name, what]), refs) | listed(id, list_param)}
 
-not_applicable(id, list_param, kind) := {data.netvet.lib.reason(sprintf("%s is not a %s (%s)", [data.netvet.lib.vendor_name, kind, concat(", ", data.netvet.lib.param(id, list_param))]), [data.netvet.lib.product_ref]) |
+not_applicable(id, list_param, kind) := {data.netvet.lib.reason(sprintf("%s is not a %s (%s)", [data.netvet.lib.vendor_name, kind, concat(", ", data.netvet.lib.param(id, list_param))]), [data.netvet.lib.vendor_ref]) |
 	not listed(id, list_param)
 }

@@ -114,6 +114,13 @@ fn main() {
         roles.len()
     );
     println!("load + compile: {:.3} s", load.as_secs_f64());
+    let per_vendor: Vec<&str> = evaluator.per_vendor().iter().map(String::as_str).collect();
+    println!(
+        "decided once per vendor: {} of {} requirements ({})",
+        per_vendor.len(),
+        cat.requirements.len(),
+        per_vendor.join(", ")
+    );
     println!(
         "evaluation:     {:.3} s wall on {} threads, {:.3} s CPU",
         eval.as_secs_f64(),

@@ -1,21 +1,24 @@
-# Drives the evaluation: decides each requirement's status once per product from the sets its
-# rule defines, applies each requirement's scope per role, and asks the verdict policy for the
-# verdict of each role. Package netvet.assessment is reserved; catalogues change composition in
-# package netvet.verdict.
+# Drives the evaluation: decides each requirement's status from the sets its rule defines,
+# applies each requirement's scope per role, and asks the verdict policy for the verdict of each
+# role. Package netvet.assessment is reserved; catalogues change composition in package
+# netvet.verdict.
+#
+# netvet evaluates in three steps, each an entry point of this package:
+#   vendor_decided   once per vendor: the requirements whose rules read only the vendor's side
+#                    of the input (data.netvet.catalogue.per_vendor, found when the catalogue
+#                    loads by following every rule and function the rules use);
+#   product_decided  once per product: every other requirement;
+#   verdicts         once per distinct set of results: input.decided holds each requirement's
+#                    status and reason messages, input.signatures the signatures to compose.
 package netvet.assessment
 
 requirements := data.netvet.catalogue.requirements
 
 outside := {"status": "not-applicable", "reasons": [{"message": "outside the requirement's scope", "evidence": []}]}
 
-# Status and reasons of each requirement from the sets its rule defined. They do not depend on
-# the role, so they are computed once per product. A requirement passes only when its rule gave
-# a reason to pass and none to fail or doubt: missing evidence is never a pass.
-decided := {id: decide(doc) |
-	some id, req in requirements
-	doc := data.netvet.requirements[req.package]
-}
-
+# Status and reasons of a requirement from the sets its rule defined. A requirement passes only
+# when its rule gave a reason to pass and none to fail or doubt: missing evidence is never a
+# pass.
 decide(doc) := {"status": "not-applicable", "reasons": sort(doc.not_applicable)} if {
 	count(doc.not_applicable) > 0
 } else := {"status": "fail", "reasons": sort(doc.fail)} if {
@@ -26,24 +29,40 @@ decide(doc) := {"status": "not-applicable", "reasons": sort(doc.not_applicable)}
 	count(doc.pass) > 0
 } else := {"status": "unknown", "reasons": [{"message": "the rule found no evidence either way", "evidence": []}]}
 
+result(id) := decide(data.netvet.requirements[requirements[id].package])
+
+per_vendor := {id | some id in data.netvet.catalogue.per_vendor}
+
+vendor_decided := {id: result(id) | some id in per_vendor}
+
+product_decided := {id: result(id) |
+	some id, _ in requirements
+	not id in per_vendor
+}
+
+# Every requirement's result for the product in `input` (the results do not depend on the
+# role).
+decided := object.union(vendor_decided, product_decided)
+
 all_outside := {id: outside | some id, _ in requirements}
 
-# Every requirement's result when the requirements in `ids` apply.
-results(ids) := object.union(all_outside, object.filter(decided, ids))
+# Every requirement's result when the requirements in `ids` apply, from `decided` results.
+results_in(decided_results, ids) := object.union(all_outside, object.filter(decided_results, ids))
+
+# Every requirement's result for the product in `input` when the requirements in `ids` apply.
+results(ids) := results_in(decided, ids)
 
 # Where requirements apply: netvet compiles each requirement's scope (domains, functions,
 # criticality) into the roles it covers when it loads the catalogue, and groups roles by the
 # set of requirements that apply in them (a "signature"). Roles with the same signature get the
-# same results and verdict, so verdicts are composed once per signature.
+# same results and verdict.
 signatures := data.netvet.catalogue.signatures
 
 role_signature := data.netvet.catalogue.role_signature
 
-verdicts := {sig: data.netvet.verdict.verdict(results(signatures[sig])) |
-	some sig in {role_signature[role.key] | some role in input.roles}
+verdicts := {sig: data.netvet.verdict.verdict(results_in(input.decided, signatures[sig])) |
+	some sig in input.signatures
 }
-
-evaluation := {"decided": decided, "outside": outside, "verdicts": verdicts}
 
 # For tests: the status of a requirement in a role given as `domain:function`.
 status(id, key) := results(signatures[role_signature[key]])[id].status

@@ -109,6 +109,13 @@ has_dossier if input.vendor.id
 
 vendor_id := input.vendor.id
 
+# The evidence reference of the vendor's dossier, also where there is none (for reasons that
+# say so). Rules that cite only this and the dossier's facts are decided once per vendor.
+vendor_ref := sprintf("dossier:%s", [input.product.vendor])
+
+# The evidence reference of the vendor's shares in the operator inventory.
+inventory_ref := sprintf("inventory:vendor:%s", [input.product.vendor])
+
 # The vendor's name, or the product's vendor id when there is no dossier.
 vendor_name := input.vendor.name if {
 	input.vendor.name

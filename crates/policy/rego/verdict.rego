@@ -6,48 +6,45 @@
 #                          requirement is unknown (the evidence must be supplied before use)
 #   allow                  otherwise
 #
+# `results` maps every requirement id to {"status", "reasons": [{"message"}]}. A verdict
+# depends on those results and the catalogue alone: netvet composes each distinct set of
+# results once and gives the verdict to every product and role with those results, so a
+# composition may not read `input`.
+#
 # Requirement metadata comes from data.netvet.catalogue.requirements: `effective` is the
 # requirement's deadline, else the catalogue's effective date; `deadline` is null when the
 # requirement has none. (The catalogue is passed down as an argument: regorus' VM reads a
 # variable much faster than it re-reads a rule.)
 package netvet.verdict
 
-verdict(results) := compose(results, data.netvet.catalogue, prepared)
+verdict(results) := compose(results, data.netvet.catalogue)
 
 # Which statuses of a requirement with a given consequence make a condition.
 conditions_on := {"prohibit": {"unknown"}, "condition": {"unknown", "fail"}, "advisory": set()}
 
-# The ground and the condition each requirement gives where it applies, built once per product
-# (a requirement's result is the same in every role it applies in).
-prepared := {id: {"ground": ground(id, r, reqs), "condition": condition(id, r, reqs)} |
-	reqs := data.netvet.catalogue.requirements
-	some id, r in data.netvet.assessment.decided
-	r.status in {"fail", "unknown"}
-}
-
-compose(results, cat, prep) := v if {
+compose(results, cat) := v if {
 	reqs := cat.requirements
 	prohibit := {id | some id, r in results; r.status == "fail"; reqs[id].consequence == "prohibit"}
 	count(prohibit) > 0
-	grounds := sort([prep[id].ground | some id in prohibit])
+	grounds := sort([ground(id, results[id], reqs) | some id in prohibit])
 	v := {
 		"decision": "prohibit",
 		"deadline": min({g.effective | some g in grounds}),
 		"legal_basis": sort({g.legal_basis | some g in grounds}),
 		"grounds": grounds,
-		"conditions": sort([prep[id].condition | some id in conditional(results, reqs)]),
+		"conditions": sort([condition(id, results[id], reqs) | some id in conditional(results, reqs)]),
 		"advisories": advisories(results, reqs),
 	}
 } else := v if {
 	reqs := cat.requirements
 	conditional := conditional(results, reqs)
 	count(conditional) > 0
-	grounds := sort([prep[id].ground | some id in conditional])
+	grounds := sort([ground(id, results[id], reqs) | some id in conditional])
 	v := {
 		"decision": "allow-with-conditions",
 		"legal_basis": sort({g.legal_basis | some g in grounds}),
 		"grounds": grounds,
-		"conditions": sort([prep[id].condition | some id in conditional]),
+		"conditions": sort([condition(id, results[id], reqs) | some id in conditional]),
 		"advisories": advisories(results, reqs),
 	}
 } else := {

@@ -1,14 +1,20 @@
 //! Evaluation: every product in every role it is assessed in, against a catalogue, with
-//! regorus. The policies are compiled once — parsed into an engine, then compiled to a program
-//! of regorus' virtual machine (RVM) — and each rayon worker runs its own VM on that shared
-//! program, one execution per product covering all of that product's roles: a requirement's
-//! rule runs once per product, its scope is applied per role, and a verdict is composed once per
-//! distinct set of applicable requirements. Every execution is bounded by regorus' time and
-//! instruction limits.
+//! regorus. The policies are compiled once — parsed into an engine, then compiled to programs
+//! of regorus' virtual machine (RVM), one per step — and each rayon worker runs its own VMs on
+//! those shared programs:
+//!
+//! 1. requirements whose rules read only the vendor's side of the input ([`per_vendor`]) are
+//!    decided once per vendor;
+//! 2. the others once per product, covering all of its roles (a requirement's result does not
+//!    depend on the role; its scope is applied per role);
+//! 3. verdicts once per distinct signature (the set of requirements that apply in a role) and
+//!    statuses and messages of those requirements, shared by every product and role with them.
+//!
+//! Every execution is bounded by regorus' time and instruction limits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use netvet_model::{
     Assessment, AssessmentReport, Date, Product, ProductRef, Reason, RequirementResult, Role,
@@ -22,7 +28,7 @@ use regorus::rvm::vm::RegoVM;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::catalogue::{BUILTIN_MODULES, Catalogue};
+use crate::catalogue::{BUILTIN_MODULES, Catalogue, CatalogueRequirement};
 use crate::dossiers::DossierSet;
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
 use crate::evidence::Evidence;
@@ -112,35 +118,122 @@ impl Signatures {
     }
 }
 
+/// What netvet puts in the input of a vendor's evaluation. A requirement whose rules read
+/// nothing else (see [`crate::rego_scan::input_reads`]) is decided once per vendor and its
+/// result shared by every product of that vendor.
+const VENDOR_INPUT: &[&str] = &[
+    "input.as_of",
+    "input.vendor",
+    "input.jurisdiction",
+    "input.network",
+    "input.product.vendor",
+];
+
+/// Whether a requirement is decided once per vendor: its rules read only [`VENDOR_INPUT`].
+pub fn per_vendor(r: &CatalogueRequirement) -> bool {
+    r.input_reads.as_ref().is_some_and(|reads| {
+        reads.iter().all(|path| {
+            VENDOR_INPUT.iter().any(|v| {
+                path.strip_prefix(v)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        })
+    })
+}
+
+/// The entry points of `assessment.rego`, one per step.
+const VENDOR_ENTRY: &str = "data.netvet.assessment.vendor_decided";
+const PRODUCT_ENTRY: &str = "data.netvet.assessment.product_decided";
+const VERDICT_ENTRY: &str = "data.netvet.assessment.verdicts";
+/// All requirements at once, for the interpreter (which checks the split into steps).
+const DECIDED_ENTRY: &str = "data.netvet.assessment.decided";
+const OUTSIDE_RULE: &str = "data.netvet.assessment.outside";
+
 /// A catalogue compiled for evaluation.
 pub struct Evaluator {
     /// The parsed policies and data (the interpreter runs catalogue tests on it).
     engine: regorus::Engine,
-    /// The same, compiled for the VM.
-    program: Arc<Program>,
+    /// One VM program per step: requirements decided per vendor, per product, verdicts.
+    vendor_program: Arc<Program>,
+    product_program: Arc<Program>,
+    verdict_program: Arc<Program>,
     data: Value,
     catalogue: Arc<Catalogue>,
     signatures: Signatures,
+    /// Requirements decided once per vendor.
+    per_vendor: BTreeSet<String>,
+    /// The result of a requirement outside its scope (`data.netvet.assessment.outside`).
+    outside: ResultOutput,
     limits: Limits,
 }
 
-/// What the assessment policy returns for one product.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EvalOutput {
-    /// Each requirement's result where it applies.
-    decided: BTreeMap<String, ResultOutput>,
-    /// The result of a requirement outside its scope.
-    outside: ResultOutput,
-    /// Signature → verdict, for the signatures of the roles assessed.
-    verdicts: BTreeMap<String, Verdict>,
-}
+/// Each requirement's result as a policy returned it.
+type Decided = BTreeMap<String, ResultOutput>;
 
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResultOutput {
     status: Status,
     reasons: Vec<Reason>,
+}
+
+/// What a verdict rests on: the signature, and the status and reason messages of each
+/// requirement that applies in it. Products and roles with equal keys get the same verdict,
+/// composed once.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct VerdictKey {
+    signature: String,
+    results: Vec<(String, Status, Vec<String>)>,
+}
+
+impl VerdictKey {
+    fn new(
+        signature: &str,
+        applicable: &[String],
+        decided: &BTreeMap<&str, &ResultOutput>,
+    ) -> VerdictKey {
+        VerdictKey {
+            signature: signature.to_string(),
+            results: applicable
+                .iter()
+                .filter_map(|id| {
+                    let r = decided.get(id.as_str())?;
+                    let messages = r.reasons.iter().map(|m| m.message.clone()).collect();
+                    Some((id.clone(), r.status, messages))
+                })
+                .collect(),
+        }
+    }
+
+    /// The verdict step's input: `decided` with each reason's message, and the signature.
+    fn input(&self) -> Value {
+        let decided: serde_json::Map<String, serde_json::Value> = self
+            .results
+            .iter()
+            .map(|(id, status, messages)| {
+                let reasons: Vec<serde_json::Value> =
+                    messages.iter().map(|m| json!({"message": m})).collect();
+                (id.clone(), json!({"status": status, "reasons": reasons}))
+            })
+            .collect();
+        Value::from(json!({"decided": decided, "signatures": [self.signature]}))
+    }
+}
+
+/// Verdicts composed so far, shared by the workers.
+#[derive(Default)]
+struct Verdicts(Mutex<HashMap<VerdictKey, Arc<Verdict>>>);
+
+impl Verdicts {
+    fn get(&self, key: &VerdictKey) -> Option<Arc<Verdict>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn insert(&self, key: VerdictKey, verdict: Arc<Verdict>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, verdict);
+        }
+    }
 }
 
 /// One role's requirement results and verdict, shared by the roles of a signature.
@@ -150,7 +243,12 @@ struct RoleOutput {
     verdict: Arc<Verdict>,
 }
 
-const ENTRY: &str = "data.netvet.assessment.evaluation";
+/// A worker's VMs, one per step.
+struct Vms {
+    vendor: RegoVM,
+    product: RegoVM,
+    verdict: RegoVM,
+}
 
 /// RVM instructions one execution may use (a product with all its roles needs well under a
 /// million; the limit stops a runaway policy long before memory does).
@@ -180,46 +278,82 @@ impl Evaluator {
                 .map_err(|e| Error::Invalid(vec![rego_diagnostic(&m.file, &e)]))?;
         }
         let signatures = Signatures::new(catalogue);
-        let data =
-            Value::from(json!({"netvet": {"catalogue": catalogue_data(catalogue, &signatures)}}));
+        let per_vendor: BTreeSet<String> = catalogue
+            .requirements
+            .values()
+            .filter(|r| per_vendor(r))
+            .map(|r| r.requirement.id.clone())
+            .collect();
+        let data = Value::from(json!({"netvet": {"catalogue": catalogue_data(
+            catalogue,
+            &signatures,
+            &per_vendor
+        )}}));
         engine
             .add_data(data.clone())
             .map_err(|e| Error::at(&catalogue.root, None, format!("catalogue data: {e}")))?;
-        let entry: regorus::Rc<str> = ENTRY.into();
-        let compiled = engine
-            .compile_with_entrypoint(&entry)
+        let outside = engine
+            .eval_rule(OUTSIDE_RULE.to_string())
             .map_err(|e| Error::Invalid(vec![rego_diagnostic(&catalogue.root, &e)]))?;
-        let program = Compiler::compile_from_policy(&compiled, &[ENTRY]).map_err(|e| {
-            Error::at(
-                &catalogue.root,
-                None,
-                format!("compiling the policies for the VM: {e}"),
-            )
-        })?;
+        let outside: ResultOutput = crate::value_de::from_value(&outside)
+            .map_err(|e| Error::at(&catalogue.root, None, format!("{OUTSIDE_RULE}: {e}")))?;
+        let mut compile = |entry: &str| -> Result<Arc<Program>> {
+            let rule: regorus::Rc<str> = entry.into();
+            let compiled = engine
+                .compile_with_entrypoint(&rule)
+                .map_err(|e| Error::Invalid(vec![rego_diagnostic(&catalogue.root, &e)]))?;
+            Compiler::compile_from_policy(&compiled, &[entry]).map_err(|e| {
+                Error::at(
+                    &catalogue.root,
+                    None,
+                    format!("compiling the policies for the VM: {e}"),
+                )
+            })
+        };
+        let vendor_program = compile(VENDOR_ENTRY)?;
+        let product_program = compile(PRODUCT_ENTRY)?;
+        let verdict_program = compile(VERDICT_ENTRY)?;
         let evaluator = Evaluator {
             engine,
-            program,
+            vendor_program,
+            product_program,
+            verdict_program,
             data,
             catalogue: Arc::new(catalogue.clone()),
             signatures,
+            per_vendor,
+            outside,
             limits: limits.clone(),
         };
-        // Runs every rule once on an empty product, so broken policies fail here.
-        let mut vm = evaluator.vm()?;
-        let all: Vec<Role> = Role::all().collect();
-        evaluator.eval(
-            &mut vm,
+        // Runs every rule and every composition once on an empty product, so broken policies
+        // fail here.
+        let mut vms = evaluator.vms()?;
+        let label = "(empty test product)";
+        let mut decided = evaluator.decide(
+            &mut vms.vendor,
+            VENDOR_ENTRY,
             warm_up_input(catalogue),
-            "(empty test product)",
-            &all,
+            label,
         )?;
+        decided.extend(evaluator.decide(
+            &mut vms.product,
+            PRODUCT_ENTRY,
+            warm_up_input(catalogue),
+            label,
+        )?);
+        let decided: BTreeMap<&str, &ResultOutput> =
+            decided.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        for (sig, applicable) in &evaluator.signatures.applicable {
+            let key = VerdictKey::new(sig, applicable, &decided);
+            evaluator.compose(&mut vms.verdict, &key, label)?;
+        }
         Ok(evaluator)
     }
 
-    /// A VM loaded with the program, the data and the limits.
-    fn vm(&self) -> Result<RegoVM> {
+    /// A VM loaded with a program, the data and the limits.
+    fn vm(&self, program: &Arc<Program>) -> Result<RegoVM> {
         let mut vm = RegoVM::new();
-        vm.load_program(self.program.clone());
+        vm.load_program(program.clone());
         vm.set_data(self.data.clone())
             .map_err(|e| Error::at(&self.catalogue.root, None, format!("catalogue data: {e}")))?;
         vm.set_execution_timer_config(Some(timer(&self.limits)));
@@ -227,26 +361,76 @@ impl Evaluator {
         Ok(vm)
     }
 
+    fn vms(&self) -> Result<Vms> {
+        Ok(Vms {
+            vendor: self.vm(&self.vendor_program)?,
+            product: self.vm(&self.product_program)?,
+            verdict: self.vm(&self.verdict_program)?,
+        })
+    }
+
     /// The interpreter engine with the catalogue loaded, for running catalogue tests.
     pub(crate) fn engine(&self) -> &regorus::Engine {
         &self.engine
     }
 
+    /// The requirements decided once per vendor.
+    pub fn per_vendor(&self) -> &BTreeSet<String> {
+        &self.per_vendor
+    }
+
     /// Evaluates the jobs in parallel; results are sorted by product id, then role.
     pub fn run(&self, inputs: &Inputs, jobs: &[Job]) -> Result<Vec<Assessment>> {
         let builder = InputBuilder::new(inputs, &self.catalogue);
+        let product = |job: &Job| &inputs.products.products[job.product].product;
+        // Requirements decided per vendor, once for each vendor of the jobs.
+        let by_vendor: HashMap<&str, Decided> = if self.per_vendor.is_empty() {
+            HashMap::new()
+        } else {
+            let vendors: BTreeSet<&str> = jobs.iter().map(|j| product(j).vendor.as_str()).collect();
+            let vendors: Vec<&str> = vendors.into_iter().collect();
+            vendors
+                .par_iter()
+                .map_init(
+                    || self.vm(&self.vendor_program),
+                    |vm, &vendor| {
+                        let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                        let label = format!("(vendor {vendor})");
+                        let decided =
+                            self.decide(vm, VENDOR_ENTRY, builder.vendor_input(vendor), &label)?;
+                        Ok((vendor, decided))
+                    },
+                )
+                .collect::<Result<_>>()?
+        };
+        let verdicts = Verdicts::default();
         let results: Vec<Result<Vec<Assessment>>> = jobs
             .par_iter()
             .map_init(
-                || self.vm(),
-                |vm, job| {
-                    let vm = vm
-                        .as_mut()
-                        .map_err(|e| Error::at(&self.catalogue.root, None, e.to_string()))?;
-                    let loaded = &inputs.products.products[job.product];
-                    let input = builder.input(&loaded.product, &job.roles);
-                    let outputs = self.eval(vm, input, &loaded.product.id, &job.roles)?;
-                    Ok(self.assemble(inputs, &loaded.product, &job.roles, outputs))
+                || self.vms(),
+                |vms, job| {
+                    let vms = vms.as_mut().map_err(|e| self.worker_error(e))?;
+                    let p = product(job);
+                    let own = self.decide(
+                        &mut vms.product,
+                        PRODUCT_ENTRY,
+                        builder.input(p, &job.roles),
+                        &p.id,
+                    )?;
+                    let mut decided: BTreeMap<&str, &ResultOutput> =
+                        own.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                    if let Some(v) = by_vendor.get(p.vendor.as_str()) {
+                        decided.extend(v.iter().map(|(k, v)| (k.as_str(), v)));
+                    }
+                    let outputs = self.expand(&decided, &p.id, &job.roles, |key| {
+                        if let Some(v) = verdicts.get(key) {
+                            return Ok(v);
+                        }
+                        let v = self.compose(&mut vms.verdict, key, &p.id)?;
+                        verdicts.insert(key.clone(), v.clone());
+                        Ok(v)
+                    })?;
+                    Ok(self.assemble(inputs, p, &job.roles, outputs))
                 },
             )
             .collect();
@@ -258,55 +442,114 @@ impl Evaluator {
         Ok(out)
     }
 
-    /// Evaluates the jobs one by one with regorus' interpreter instead of the VM: slower, for
-    /// checking that both engines agree on a catalogue.
+    /// Evaluates the jobs one by one with regorus' interpreter instead of the VM, deciding
+    /// every requirement per product and composing every verdict anew: slower, for checking
+    /// that both engines, and the steps the VM takes, agree on a catalogue.
     pub fn run_interpreted(&self, inputs: &Inputs, jobs: &[Job]) -> Result<Vec<Assessment>> {
         let builder = InputBuilder::new(inputs, &self.catalogue);
         let mut engine = self.engine.clone();
+        let mut eval = |input: Value, rule: &str, product: &str| -> Result<Value> {
+            engine.set_input(input);
+            engine
+                .eval_rule(rule.to_string())
+                .map_err(|e| Error::Evaluation {
+                    product: product.to_string(),
+                    diagnostic: rego_diagnostic(&self.catalogue.root, &e),
+                })
+        };
         let mut out = Vec::new();
         for job in jobs {
             let p = &inputs.products.products[job.product].product;
-            engine.set_input(builder.input(p, &job.roles));
-            let value = engine
-                .eval_rule(ENTRY.to_string())
-                .map_err(|e| Error::Evaluation {
-                    product: p.id.clone(),
-                    diagnostic: rego_diagnostic(&self.catalogue.root, &e),
-                })?;
-            let outputs = self.expand(&value, &p.id, &job.roles)?;
+            let value = eval(builder.input(p, &job.roles), DECIDED_ENTRY, &p.id)?;
+            let decided: Decided = self.parse(&value, &p.id)?;
+            let decided: BTreeMap<&str, &ResultOutput> =
+                decided.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            let outputs = self.expand(&decided, &p.id, &job.roles, |key| {
+                let value = eval(key.input(), VERDICT_ENTRY, &p.id)?;
+                self.verdict_of(&value, key, &p.id)
+            })?;
             out.extend(self.assemble(inputs, p, &job.roles, outputs));
         }
         out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
         Ok(out)
     }
 
-    fn eval(
-        &self,
-        vm: &mut RegoVM,
-        input: Value,
-        product: &str,
-        roles: &[Role],
-    ) -> Result<Vec<RoleOutput>> {
-        vm.set_input(input);
-        let value = vm.execute().map_err(|e| Error::Evaluation {
-            product: product.to_string(),
-            diagnostic: Diagnostic::new(&self.catalogue.root, None, e.to_string()),
-        })?;
-        self.expand(&value, product, roles)
+    fn worker_error(&self, e: &Error) -> Error {
+        Error::at(&self.catalogue.root, None, e.to_string())
     }
 
-    /// Each role's results and verdict from one evaluation's output. Roles with the same
-    /// signature share one result list and one verdict.
-    fn expand(&self, value: &Value, product: &str, roles: &[Role]) -> Result<Vec<RoleOutput>> {
+    fn execute(&self, vm: &mut RegoVM, input: Value, product: &str) -> Result<Value> {
+        vm.set_input(input);
+        vm.execute().map_err(|e| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(&self.catalogue.root, None, e.to_string()),
+        })
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, value: &Value, product: &str) -> Result<T> {
+        crate::value_de::from_value(value).map_err(|e| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(
+                &self.catalogue.root,
+                None,
+                format!("the assessment policies returned an invalid result: {e}"),
+            ),
+        })
+    }
+
+    /// Runs one deciding step (`entry` names it, for messages) and reads its results.
+    fn decide(&self, vm: &mut RegoVM, entry: &str, input: Value, product: &str) -> Result<Decided> {
+        let value = self.execute(vm, input, product)?;
+        self.parse(&value, product).map_err(|e| match e {
+            Error::Evaluation {
+                product,
+                diagnostic,
+            } => Error::Evaluation {
+                product,
+                diagnostic: Diagnostic::new(
+                    &diagnostic.file,
+                    diagnostic.line,
+                    format!("{entry}: {}", diagnostic.message),
+                ),
+            },
+            e => e,
+        })
+    }
+
+    /// Composes the verdict of one key with the verdict step.
+    fn compose(&self, vm: &mut RegoVM, key: &VerdictKey, product: &str) -> Result<Arc<Verdict>> {
+        let value = self.execute(vm, key.input(), product)?;
+        self.verdict_of(&value, key, product)
+    }
+
+    fn verdict_of(&self, value: &Value, key: &VerdictKey, product: &str) -> Result<Arc<Verdict>> {
+        let mut verdicts: BTreeMap<String, Verdict> = self.parse(value, product)?;
+        verdicts.remove(&key.signature).map(Arc::new).ok_or_else(|| Error::Evaluation {
+            product: product.to_string(),
+            diagnostic: Diagnostic::new(
+                &self.catalogue.root,
+                None,
+                format!(
+                    "no verdict for signature {}: netvet.verdict.verdict(results) is undefined for it",
+                    key.signature
+                ),
+            ),
+        })
+    }
+
+    /// Each role's results and verdict from a product's decided requirements. Roles with the
+    /// same signature share one result list and one verdict.
+    fn expand(
+        &self,
+        decided: &BTreeMap<&str, &ResultOutput>,
+        product: &str,
+        roles: &[Role],
+        mut verdict: impl FnMut(&VerdictKey) -> Result<Arc<Verdict>>,
+    ) -> Result<Vec<RoleOutput>> {
         let fail = |message: String| Error::Evaluation {
             product: product.to_string(),
             diagnostic: Diagnostic::new(&self.catalogue.root, None, message),
         };
-        let out: EvalOutput = crate::value_de::from_value(value).map_err(|e| {
-            fail(format!(
-                "the assessment policies returned an invalid result: {e}"
-            ))
-        })?;
         let mut shared: BTreeMap<&str, RoleOutput> = BTreeMap::new();
         roles
             .iter()
@@ -320,9 +563,6 @@ impl Evaluator {
                 if let Some(o) = shared.get(sig.as_str()) {
                     return Ok(o.clone());
                 }
-                let verdict = out.verdicts.get(sig).cloned().ok_or_else(|| {
-                    fail(format!("no verdict for role {key}: netvet.verdict.verdict(results) is undefined for it"))
-                })?;
                 let applicable = &self.signatures.applicable[sig];
                 let requirements = self
                     .catalogue
@@ -330,9 +570,11 @@ impl Evaluator {
                     .iter()
                     .map(|(id, loaded)| {
                         let r = if applicable.binary_search(id).is_ok() {
-                            out.decided.get(id).ok_or_else(|| fail(format!("no result for requirement {id}")))?
+                            *decided
+                                .get(id.as_str())
+                                .ok_or_else(|| fail(format!("no result for requirement {id}")))?
                         } else {
-                            &out.outside
+                            &self.outside
                         };
                         Ok(RequirementResult {
                             id: id.clone(),
@@ -344,7 +586,7 @@ impl Evaluator {
                     .collect::<Result<Arc<[_]>>>()?;
                 let o = RoleOutput {
                     requirements,
-                    verdict: Arc::new(verdict),
+                    verdict: verdict(&VerdictKey::new(sig, applicable, decided))?,
                 };
                 shared.insert(sig, o.clone());
                 Ok(o)
@@ -438,7 +680,11 @@ pub fn evidence_warnings(inputs: &Inputs) -> Vec<String> {
 }
 
 /// `data.netvet.catalogue`: the metadata policies read.
-fn catalogue_data(c: &Catalogue, sigs: &Signatures) -> serde_json::Value {
+fn catalogue_data(
+    c: &Catalogue,
+    sigs: &Signatures,
+    per_vendor: &BTreeSet<String>,
+) -> serde_json::Value {
     let requirements: serde_json::Map<String, serde_json::Value> = c
         .requirements
         .values()
@@ -468,6 +714,7 @@ fn catalogue_data(c: &Catalogue, sigs: &Signatures) -> serde_json::Value {
         "requirements": requirements,
         "signatures": sigs.applicable,
         "role_signature": sigs.of_role.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
+        "per_vendor": per_vendor,
     })
 }
 
@@ -565,6 +812,25 @@ impl<'a> InputBuilder<'a> {
             scans,
             roles,
         }
+    }
+
+    /// The input of a vendor's evaluation: the parts of [`VENDOR_INPUT`].
+    fn vendor_input(&self, vendor: &str) -> Value {
+        let mut obj = BTreeMap::new();
+        let key = |s: &str| Value::from(s);
+        obj.insert(key("as_of"), Value::from(self.inputs.as_of.to_string()));
+        obj.insert(key("product"), Value::from(json!({ "vendor": vendor })));
+        let (v, jurisdiction) = self
+            .vendors
+            .get(vendor)
+            .cloned()
+            .unwrap_or((Value::Null, Value::Null));
+        obj.insert(key("vendor"), v);
+        obj.insert(key("jurisdiction"), jurisdiction);
+        if let Some(shares) = self.inputs.shares {
+            obj.insert(key("network"), Value::from(shares.vendor_json(vendor)));
+        }
+        Value::from(obj)
     }
 
     fn input(&self, p: &Product, roles: &[Role]) -> Value {

@@ -49,6 +49,10 @@ pub struct CatalogueRequirement {
     pub line: usize,
     /// The id of the catalogue layer that defined it.
     pub layer: String,
+    /// What its rules can read of the evaluation input (`input.vendor.by_kind`…), found by
+    /// [`rego_scan::input_reads`] when the catalogue is composed; `None` when they may read
+    /// any of it.
+    pub input_reads: Option<BTreeSet<String>>,
 }
 
 /// A Rego module of a catalogue.
@@ -416,6 +420,7 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
             file: f.name.clone(),
             line,
             layer: info.id.clone(),
+            input_reads: None,
         });
     }
 
@@ -573,6 +578,26 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     for p in rego_scan::check(&scanned) {
         diags.push(Diagnostic::new(p.file, Some(p.line), p.message));
     }
+    // netvet composes each distinct set of results once (see assessment.rego), so a verdict
+    // may depend on nothing else.
+    if let Some(m) = modules.iter().find(|m| m.package == "netvet.verdict") {
+        let reads = rego_scan::input_reads(&scanned, "netvet.verdict");
+        if reads.as_ref().is_none_or(|r| !r.is_empty()) {
+            let what = match reads {
+                Some(r) => r.into_iter().collect::<Vec<_>>().join(", "),
+                None => "input".to_string(),
+            };
+            diags.push(Diagnostic::new(
+                &m.file,
+                Some(m.info.package_line.max(1)),
+                format!(
+                    "the verdict composition reads {what} (directly or through the rules it \
+                     uses): verdict(results) may depend only on the results and \
+                     data.netvet.catalogue"
+                ),
+            ));
+        }
+    }
     if !diags.is_empty() {
         diags.sort();
         diags.dedup();
@@ -580,6 +605,7 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     }
     // Requirement parameters fall back to catalogue-wide ones.
     for r in requirements.values_mut() {
+        r.input_reads = rego_scan::input_reads(&scanned, &r.package);
         for (k, v) in &params {
             r.requirement
                 .params

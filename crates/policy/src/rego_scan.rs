@@ -2,12 +2,15 @@
 //! check or expose: each module's package and imports, its rule heads with their lines, and
 //! the rules and functions each rule refers to.
 //!
-//! Two checks rest on it. Recursion: OPA rejects recursive rules and functions when compiling,
+//! Two checks rest on it, and one analysis. Recursion: OPA rejects recursive rules and functions when compiling,
 //! but regorus compiles or evaluates them until the thread's stack overflows, which aborts the
 //! process — so a cycle among rules and functions is refused here, with the file and line of
 //! each member. Builtins: catalogue policies may call only builtins that are deterministic and
 //! bounded (the spirit of OPA's capabilities files), so the same inputs always give the same
 //! assessment and no single call can allocate without limit before the evaluation timer looks.
+//! Input reads ([`input_reads`]): which parts of `input` a package's rules can read, directly or
+//! through the rules and functions they use, so that a requirement whose rules read only the
+//! vendor's side of the input is decided once per vendor rather than once per product.
 //!
 //! The scan is conservative: a name is a reference to a rule of the same package unless the
 //! rule declares a local variable of that name (`x :=`, `some x`, `every x`, a parameter).
@@ -218,6 +221,9 @@ pub struct ModuleInfo {
     pub package_line: usize,
     /// Import alias → imported path (without `data.`).
     pub imports: BTreeMap<String, String>,
+    /// The module imports `input` or a part of it (`import input.product as p`): its rules
+    /// are taken to read all of `input`.
+    pub imports_input: bool,
     pub rules: Vec<RuleHead>,
     pub references: Vec<Reference>,
 }
@@ -263,6 +269,8 @@ pub fn scan(src: &str) -> ModuleInfo {
                     }
                     if let Some(rest) = path.strip_prefix("data.") {
                         info.imports.insert(alias, rest.to_string());
+                    } else if path == "input" || path.starts_with("input.") {
+                        info.imports_input = true;
                     }
                     close(&mut spans, i);
                     i = next;
@@ -426,11 +434,12 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Checks a set of modules (file name, scan) for calls to builtins outside
-/// [`ALLOWED_BUILTINS`] and for cycles among rules and functions.
-pub fn check(modules: &[(String, ModuleInfo)]) -> Vec<Problem> {
-    // Every rule and function, by package, with where it is first defined.
-    let mut rules: BTreeMap<(&str, &str), (&str, usize, bool)> = BTreeMap::new();
+/// Every rule and function, by (package, name), with where it is first defined: file, line,
+/// and whether it is a function.
+type RuleIndex<'m> = BTreeMap<(&'m str, &'m str), (&'m str, usize, bool)>;
+
+fn rule_index(modules: &[(String, ModuleInfo)]) -> RuleIndex<'_> {
+    let mut rules = RuleIndex::new();
     for (file, m) in modules {
         for r in &m.rules {
             rules
@@ -438,23 +447,92 @@ pub fn check(modules: &[(String, ModuleInfo)]) -> Vec<Problem> {
                 .or_insert((file.as_str(), r.line, r.function));
         }
     }
-    let mut problems = Vec::new();
+    rules
+}
+
+/// The rules and functions each rule refers to. `unresolved_call` sees every call that names
+/// no rule or function of the modules (a builtin, or a mistake), with the caller's file.
+fn edges(
+    modules: &[(String, ModuleInfo)],
+    rules: &RuleIndex,
+    mut unresolved_call: impl FnMut(&str, &Reference),
+) -> BTreeMap<Node, BTreeSet<Node>> {
     let mut edges: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
     for (file, m) in modules {
         for r in &m.references {
             let Some(caller) = &r.caller else { continue };
             let from = (m.package.clone(), caller.clone());
-            let targets = resolve(m, &r.name, r.call, &rules);
-            if targets.is_empty() && r.call && !ALLOWED_BUILTINS.contains(&r.name.as_str()) {
-                problems.push(Problem {
-                    file: file.clone(),
-                    line: r.line,
-                    message: not_allowed(&r.name),
-                });
+            let targets = resolve(m, &r.name, r.call, rules);
+            if targets.is_empty() && r.call {
+                unresolved_call(file, r);
             }
             edges.entry(from).or_default().extend(targets);
         }
     }
+    edges
+}
+
+/// What the rules of `package` and its sub-packages can read of `input`, directly or through
+/// the rules and functions they refer to: each path as written (`input.vendor.by_kind`), or
+/// `None` when they may read any of it — `input` read whole or by a computed key
+/// (`input[k]`), a module that imports `input`, or `data` read whole (it holds every rule).
+pub fn input_reads(modules: &[(String, ModuleInfo)], package: &str) -> Option<BTreeSet<String>> {
+    let rules = rule_index(modules);
+    let edges = edges(modules, &rules, |_, _| {});
+    let mut direct: BTreeMap<Node, BTreeSet<&str>> = BTreeMap::new();
+    let mut whole: BTreeSet<Node> = BTreeSet::new();
+    for (_, m) in modules {
+        if m.imports_input {
+            whole.extend(m.rules.iter().map(|r| (m.package.clone(), r.name.clone())));
+        }
+        for r in &m.references {
+            let Some(caller) = &r.caller else { continue };
+            let from = (m.package.clone(), caller.clone());
+            if r.name == "input" || r.name == "data" {
+                whole.insert(from);
+            } else if r.name.starts_with("input.") {
+                direct.entry(from).or_default().insert(&r.name);
+            }
+        }
+    }
+    let sub = format!("{package}.");
+    let mut todo: Vec<Node> = rules
+        .keys()
+        .filter(|(p, _)| *p == package || p.starts_with(&sub))
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .collect();
+    let mut seen: BTreeSet<Node> = todo.iter().cloned().collect();
+    let mut reads = BTreeSet::new();
+    while let Some(n) = todo.pop() {
+        if whole.contains(&n) {
+            return None;
+        }
+        if let Some(paths) = direct.get(&n) {
+            reads.extend(paths.iter().map(|p| p.to_string()));
+        }
+        for next in edges.get(&n).into_iter().flatten() {
+            if seen.insert(next.clone()) {
+                todo.push(next.clone());
+            }
+        }
+    }
+    Some(reads)
+}
+
+/// Checks a set of modules (file name, scan) for calls to builtins outside
+/// [`ALLOWED_BUILTINS`] and for cycles among rules and functions.
+pub fn check(modules: &[(String, ModuleInfo)]) -> Vec<Problem> {
+    let rules = rule_index(modules);
+    let mut problems = Vec::new();
+    let edges = edges(modules, &rules, |file, r| {
+        if !ALLOWED_BUILTINS.contains(&r.name.as_str()) {
+            problems.push(Problem {
+                file: file.to_string(),
+                line: r.line,
+                message: not_allowed(&r.name),
+            });
+        }
+    });
     // Cycles (depth-first search with colours).
     let mut state: HashMap<Node, u8> = HashMap::new();
     let mut reported = BTreeSet::new();
@@ -536,12 +614,7 @@ fn visit(
 /// The rules and functions a reference can reach: an exact rule (`pkg.rule`, or a longer path
 /// into its value), or every rule under a package prefix (`data.netvet.requirements[x]`).
 /// Empty for builtins, local data and unknown names.
-fn resolve(
-    m: &ModuleInfo,
-    name: &str,
-    call: bool,
-    rules: &BTreeMap<(&str, &str), (&str, usize, bool)>,
-) -> BTreeSet<Node> {
+fn resolve(m: &ModuleInfo, name: &str, call: bool, rules: &RuleIndex) -> BTreeSet<Node> {
     let node = |p: &str, r: &str| (p.to_string(), r.to_string());
     let path = if let Some(rest) = name.strip_prefix("data.") {
         rest.to_string()
@@ -706,5 +779,70 @@ mod tests {
             "package p\nf(x) := g(x) + 1\ng(x) := x * 2\nr := f(1)\nempty := set()\n",
         )]);
         assert_eq!(check(&ms), vec![]);
+    }
+
+    fn reads(srcs: &[(&str, &str)], package: &str) -> Option<Vec<String>> {
+        input_reads(&modules(srcs), package).map(|r| r.into_iter().collect())
+    }
+
+    #[test]
+    fn input_reads_follow_rules_and_functions_across_packages() {
+        let lib = (
+            "lib.rego",
+            "package netvet.lib\n\nvendor_name := input.vendor.name\n\nproduct_ref := sprintf(\"product:%s\", [input.product.id])\n\nfacts(kind) := object.get(input.vendor.by_kind, kind, [])\n",
+        );
+        let vendor_only = (
+            "v.rego",
+            "package netvet.requirements.v\n\nfail contains x if {\n\tsome f in data.netvet.lib.facts(\"listing\")\n\tx := data.netvet.lib.vendor_name\n}\n",
+        );
+        let with_product = (
+            "p.rego",
+            "package netvet.requirements.p\n\nimport data.netvet.lib\n\nunknown contains lib.product_ref if not input.scans\n",
+        );
+        let srcs = [lib, vendor_only, with_product];
+        assert_eq!(
+            reads(&srcs, "netvet.requirements.v"),
+            Some(vec![
+                "input.vendor.by_kind".to_string(),
+                "input.vendor.name".to_string()
+            ])
+        );
+        assert_eq!(
+            reads(&srcs, "netvet.requirements.p"),
+            Some(vec![
+                "input.product.id".to_string(),
+                "input.scans".to_string()
+            ]),
+            "through the import alias"
+        );
+    }
+
+    #[test]
+    fn input_read_whole_or_by_a_computed_key_or_through_data_reads_everything() {
+        let whole = "package r.a\n\nfail contains 1 if { x := input; x.product.id }\n";
+        let keyed = "package r.a\n\nfail contains 1 if { k := \"product\"; input[k].id }\n";
+        let imported = "package r.a\n\nimport input.product as p\n\nfail contains 1 if p.id\n";
+        let all_data =
+            "package r.a\n\nfail contains 1 if { d := data; d.netvet.lib.product_ref }\n";
+        for src in [whole, keyed, imported, all_data] {
+            assert_eq!(reads(&[("a.rego", src)], "r.a"), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn input_reads_cover_sub_packages_and_nothing_else() {
+        let srcs = [
+            ("a.rego", "package r.a\n\nx := input.as_of\n"),
+            ("b.rego", "package r.a.b\n\ny := input.network.operators\n"),
+            ("c.rego", "package r.ab\n\nz := input.scans\n"),
+        ];
+        assert_eq!(
+            reads(&srcs, "r.a"),
+            Some(vec![
+                "input.as_of".to_string(),
+                "input.network.operators".to_string()
+            ])
+        );
+        assert_eq!(reads(&srcs, "r.none"), Some(vec![]));
     }
 }

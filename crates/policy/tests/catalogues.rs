@@ -192,6 +192,50 @@ fn a_requirement_reading_the_assessment_back_is_a_cycle() {
 }
 
 #[test]
+fn a_verdict_reading_the_input_is_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    minimal_catalogue(dir.path());
+    // Composed once per distinct set of results, a verdict may not look at the product.
+    write(
+        dir.path(),
+        "policy/verdict.rego",
+        "package netvet.verdict\n\nverdict(results) := v if {\n\tinput.product.vendor == \"acme\"\n\tv := {\"decision\": \"prohibit\", \"legal_basis\": [], \"grounds\": [], \"conditions\": [], \"advisories\": []}\n} else := {\"decision\": \"allow\", \"legal_basis\": [], \"grounds\": [], \"conditions\": [], \"advisories\": []}\n",
+    );
+    let p = problems(&load(dir.path()).expect_err("verdict reads input"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].0.as_str(), p[0].1), ("verdict.rego", Some(1)));
+    assert!(p[0].2.contains("reads input.product.vendor"), "{}", p[0].2);
+}
+
+#[test]
+fn requirements_reading_only_the_vendor_are_decided_per_vendor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    minimal_catalogue(dir.path());
+    write(
+        dir.path(),
+        "requirements/T.VENDOR.toml",
+        &requirement_toml("T.VENDOR", ""),
+    );
+    write(
+        dir.path(),
+        "policy/vendor.rego",
+        "package netvet.requirements.t_vendor\n\nfail contains data.netvet.lib.reason(\"listed\", [data.netvet.lib.vendor_ref]) if {\n\tcount(data.netvet.lib.facts(\"listing\")) > 0\n}\n\npass contains data.netvet.lib.reason(\"not listed\", [data.netvet.lib.vendor_ref]) if {\n\tcount(data.netvet.lib.facts(\"listing\")) == 0\n}\n",
+    );
+    let c = load(dir.path()).expect("valid");
+    let e = Evaluator::new(&c, &limits()).expect("compiles");
+    let per_vendor: Vec<&str> = e.per_vendor().iter().map(String::as_str).collect();
+    assert_eq!(per_vendor, ["T.VENDOR"], "T.ONE reads the scans");
+    let reads = c.requirements["T.VENDOR"]
+        .input_reads
+        .clone()
+        .expect("bounded reads");
+    assert_eq!(
+        reads.into_iter().collect::<Vec<_>>(),
+        ["input.product.vendor", "input.vendor.by_kind"]
+    );
+}
+
+#[test]
 fn unbounded_builtins_are_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());

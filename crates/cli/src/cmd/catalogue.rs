@@ -59,6 +59,12 @@ struct RequirementSummary {
     deadline: Option<netvet_model::Date>,
     layer: String,
     file: String,
+    /// `vendor` when the requirement's rules read only the vendor's side of the input (it is
+    /// decided once per vendor), else `product`.
+    decided_per: &'static str,
+    /// What its rules can read of the input; absent when they may read any of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_reads: Option<Vec<String>>,
 }
 
 fn summarise(c: &Catalogue) -> CatalogueSummary {
@@ -75,6 +81,12 @@ fn summarise(c: &Catalogue) -> CatalogueSummary {
                 deadline: r.requirement.deadline,
                 layer: r.layer.clone(),
                 file: r.file.clone(),
+                decided_per: if netvet_policy::assess::per_vendor(r) {
+                    "vendor"
+                } else {
+                    "product"
+                },
+                input_reads: r.input_reads.as_ref().map(|s| s.iter().cloned().collect()),
             })
             .collect(),
     }
@@ -170,9 +182,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                         r.layers.join(" → ")
                     );
                     let mut rows = vec![
-                        ["REQUIREMENT", "CONSEQUENCE", "DEADLINE", "LAYER", "TITLE"]
-                            .map(String::from)
-                            .to_vec(),
+                        [
+                            "REQUIREMENT",
+                            "CONSEQUENCE",
+                            "DEADLINE",
+                            "LAYER",
+                            "DECIDED PER",
+                            "TITLE",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
                     ];
                     for q in &s.requirements {
                         rows.push(vec![
@@ -182,6 +201,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                                 .map(|d| d.to_string())
                                 .unwrap_or_else(|| "-".into()),
                             q.layer.clone(),
+                            q.decided_per.to_string(),
                             q.title.clone(),
                         ]);
                     }
