@@ -44,12 +44,34 @@ impl fmt::Display for Domain {
     }
 }
 
+impl Domain {
+    /// Other names inventories give the domain (case-insensitive).
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Domain::Ran => &["radio", "access", "radio-access", "radio access network"],
+            Domain::Core => &["5GC", "EPC", "core network", "packet core", "mobile core"],
+            Domain::Transport => &[
+                "backhaul",
+                "fronthaul",
+                "midhaul",
+                "IP transport",
+                "transmission",
+            ],
+            Domain::Management => &["OAM", "O&M", "OSS", "network management"],
+        }
+    }
+}
+
 impl FromStr for Domain {
     type Err = String;
     fn from_str(s: &str) -> Result<Domain, String> {
+        let s = s.trim();
         Domain::ALL
             .into_iter()
-            .find(|d| d.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|d| {
+                d.as_str().eq_ignore_ascii_case(s)
+                    || d.aliases().iter().any(|a| a.eq_ignore_ascii_case(s))
+            })
             .ok_or_else(|| format!("unknown domain {s:?} (RAN, core, transport, management)"))
     }
 }
@@ -88,11 +110,11 @@ functions! {
     /// 5G base station (gNodeB).
     Gnb = "gNB" [Ran] aka ["gnodeb"];
     /// Central unit of a split gNB.
-    Cu = "CU" [Ran] aka ["gnb-cu"];
+    Cu = "CU" [Ran] aka ["gnb-cu", "o-cu"];
     /// Distributed unit of a split gNB.
-    Du = "DU" [Ran] aka ["gnb-du"];
+    Du = "DU" [Ran] aka ["gnb-du", "o-du"];
     /// Radio unit.
-    Ru = "RU" [Ran] aka ["radio", "radio-unit", "o-ru"];
+    Ru = "RU" [Ran] aka ["radio", "radio-unit", "o-ru", "RRU", "RRH", "AAU"];
     /// 4G base station (eNodeB).
     Enb = "eNB" [Ran] aka ["enodeb"];
     Amf = "AMF" [Core];
@@ -252,6 +274,18 @@ mod tests {
         assert_eq!("ems".parse(), Ok(NetworkFunction::Ems));
         let err = "AMFF".parse::<NetworkFunction>().expect_err("an error");
         assert!(err.contains("unknown network function \"AMFF\""), "{err}");
+    }
+
+    #[test]
+    fn domains_parse_by_name_and_alias_case_insensitively() {
+        assert_eq!("ran".parse(), Ok(Domain::Ran));
+        assert_eq!("Radio Access Network".parse(), Ok(Domain::Ran));
+        assert_eq!("5gc".parse(), Ok(Domain::Core));
+        assert_eq!(" Backhaul ".parse(), Ok(Domain::Transport));
+        assert_eq!("O&M".parse(), Ok(Domain::Management));
+        assert_eq!("AAU".parse(), Ok(NetworkFunction::Ru));
+        let err = "radar".parse::<Domain>().expect_err("an error");
+        assert!(err.contains("unknown domain \"radar\""), "{err}");
     }
 
     #[test]

@@ -5,28 +5,10 @@
 use std::io::Read;
 
 use netvet_model::InventoryElement;
-use serde::Deserialize;
 
 use crate::Sink;
 use crate::error::{Error, RowError};
-use crate::row::{Column, element};
-
-/// A row as JSON: strings, except the cost, which may also be a number or null.
-#[derive(Deserialize)]
-struct JsonRow {
-    operator: Option<String>,
-    element_id: Option<String>,
-    site: Option<String>,
-    region: Option<String>,
-    domain: Option<String>,
-    function: Option<String>,
-    vendor: Option<String>,
-    product: Option<String>,
-    version: Option<String>,
-    installation_date: Option<String>,
-    #[serde(default)]
-    replacement_cost: Option<serde_json::Value>,
-}
+use crate::row::{COLUMNS, Column, columns, element};
 
 /// Rows larger than this are rejected without being kept in memory.
 const MAX_OBJECT_BYTES: usize = 1 << 20;
@@ -138,31 +120,24 @@ fn stray_error<F: FnMut(InventoryElement)>(
     })
 }
 
+/// One row object. Keys name columns as CSV headers do (`element_id`, `elementId`,
+/// `Element ID`, or an alias); values are strings or numbers, `null` is a missing value.
 fn parse_row(bytes: &[u8]) -> Result<InventoryElement, (Option<Column>, String)> {
-    let row: JsonRow = serde_json::from_slice(bytes)
+    let row: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)
         .map_err(|e| (None, format!("not a valid row object: {e}")))?;
-    let cost = match &row.replacement_cost {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(other) => {
-            return Err((
-                Some(Column::ReplacementCost),
-                format!("{other} is not a number"),
-            ));
-        }
-    };
-    element(|c| match c {
-        Column::Operator => row.operator.as_deref(),
-        Column::ElementId => row.element_id.as_deref(),
-        Column::Site => row.site.as_deref(),
-        Column::Region => row.region.as_deref(),
-        Column::Domain => row.domain.as_deref(),
-        Column::Function => row.function.as_deref(),
-        Column::Vendor => row.vendor.as_deref(),
-        Column::Product => row.product.as_deref(),
-        Column::Version => row.version.as_deref(),
-        Column::InstallationDate => row.installation_date.as_deref(),
-        Column::ReplacementCost => cost.as_deref(),
-    })
+    let index = columns(row.keys().map(String::as_str)).map_err(|e| (None, e))?;
+    let values: Vec<&serde_json::Value> = row.values().collect();
+    let mut text: [Option<String>; COLUMNS.len()] = Default::default();
+    for c in COLUMNS {
+        let Some(i) = index[c as usize] else { continue };
+        text[c as usize] = match values[i] {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            other => {
+                return Err((Some(c), format!("{other} is not a string or a number")));
+            }
+        };
+    }
+    element(|c| text[c as usize].as_deref())
 }

@@ -61,23 +61,149 @@ impl Column {
         self != Column::ReplacementCost
     }
 
-    /// The column a header names: case and separators do not matter (`Element ID`,
-    /// `element-id` and `element_id` are the same column).
-    pub fn from_header(h: &str) -> Option<Column> {
-        let norm: String = h
-            .trim()
-            .trim_start_matches('\u{feff}')
-            .chars()
-            .map(|c| {
-                if c == ' ' || c == '-' {
-                    '_'
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
-            .collect();
-        COLUMNS.into_iter().find(|c| c.name() == norm)
+    /// Other names operators' exports give the column (normalised as [`normalise`] does).
+    /// A header with the column's own name wins over an alias.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Column::Operator => &["operator_name", "network_operator", "mno"],
+            Column::ElementId => &[
+                "element",
+                "element_name",
+                "network_element",
+                "ne",
+                "ne_id",
+                "ne_name",
+                "node_id",
+                "node_name",
+            ],
+            Column::Site => &["site_id", "site_name"],
+            Column::Region => &["area"],
+            Column::Domain => &["network_domain"],
+            Column::Function => &[
+                "network_function",
+                "nf",
+                "nf_type",
+                "ne_type",
+                "node_type",
+                "element_type",
+            ],
+            Column::Vendor => &["manufacturer", "supplier"],
+            Column::Product => &["model", "product_name", "product_id"],
+            Column::Version => &[
+                "software_version",
+                "sw_version",
+                "firmware_version",
+                "release",
+            ],
+            Column::InstallationDate => &[
+                "installed",
+                "installed_on",
+                "install_date",
+                "installation",
+                "commissioning_date",
+                "in_service_date",
+                "deployment_date",
+            ],
+            Column::ReplacementCost => &["cost"],
+        }
     }
+
+    /// The column a header (a CSV header or a JSON key) names, and whether by an alias. Case,
+    /// spaces, hyphens, dots and camelCase do not matter (`Element ID`, `element-id`,
+    /// `elementId` and `element_id` are the same column).
+    pub fn from_header(h: &str) -> Option<(Column, bool)> {
+        let norm = normalise(h);
+        if let Some(c) = COLUMNS.into_iter().find(|c| c.name() == norm) {
+            return Some((c, false));
+        }
+        COLUMNS
+            .into_iter()
+            .find(|c| c.aliases().contains(&norm.as_str()))
+            .map(|c| (c, true))
+    }
+}
+
+/// `Element ID`, `element-id`, `elementId`, `ELEMENT_ID` → `element_id`.
+fn normalise(h: &str) -> String {
+    let mut out = String::with_capacity(h.len());
+    let mut prev: Option<char> = None;
+    for c in h.trim().trim_start_matches('\u{feff}').chars() {
+        let sep = matches!(c, ' ' | '-' | '.' | '_' | '/');
+        if sep {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+        } else {
+            // camelCase: a capital after a lower-case letter or digit starts a word.
+            if c.is_uppercase()
+                && prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                && !out.ends_with('_')
+            {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        }
+        prev = Some(c);
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// Which field of a row holds each column: from the header row of a CSV file or the keys of
+/// a JSON object. A column's own name wins over an alias; the same column twice is an error.
+pub(crate) fn columns<'h>(
+    headers: impl Iterator<Item = &'h str>,
+) -> Result<[Option<usize>; COLUMNS.len()], String> {
+    let mut index: [Option<(usize, bool)>; COLUMNS.len()] = [None; COLUMNS.len()];
+    let mut names: Vec<&str> = Vec::new();
+    for (i, h) in headers.enumerate() {
+        names.push(h);
+        let Some((c, alias)) = Column::from_header(h) else {
+            continue;
+        };
+        let slot = &mut index[c as usize];
+        match *slot {
+            // The column's own name beats an alias seen before it.
+            Some((_, true)) if !alias => *slot = Some((i, false)),
+            Some((_, false)) if alias => {}
+            Some((j, _)) => {
+                return Err(format!(
+                    "column {} appears twice ({:?} and {:?})",
+                    c.name(),
+                    names[j],
+                    h
+                ));
+            }
+            None => *slot = Some((i, alias)),
+        }
+    }
+    Ok(index.map(|s| s.map(|(i, _)| i)))
+}
+
+/// An installation date: `YYYY-MM-DD`, an ISO date-time that starts with one
+/// (`2021-03-15T08:00:00Z`, `2021-03-15 08:00`), or `DD.MM.YYYY` as German exports write it.
+fn installation_date(s: &str) -> Result<Date, String> {
+    let plain = s.parse::<Date>();
+    if plain.is_ok() {
+        return plain;
+    }
+    if let (Some(day), Some(rest)) = (s.get(..10), s.get(10..))
+        && rest.starts_with(['T', ' '])
+    {
+        return day.parse().map_err(|e: String| format!("{s:?}: {e}"));
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if let [d, m, y] = parts[..]
+        && d.len() <= 2
+        && m.len() <= 2
+        && y.len() == 4
+        && let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u8>(), m.parse::<u8>(), y.parse::<u16>())
+    {
+        return Date::new(y, m, d).ok_or_else(|| format!("{s:?} is not a date: no such day"));
+    }
+    plain
 }
 
 type FieldError = (Option<Column>, String);
@@ -104,9 +230,8 @@ pub(crate) fn element<'r>(
             format!("{function} is not deployed in the {domain} domain"),
         ));
     }
-    let installation_date: Date = text(Column::InstallationDate)?
-        .parse()
-        .map_err(|e: String| (Some(Column::InstallationDate), e))?;
+    let installation_date = installation_date(&text(Column::InstallationDate)?)
+        .map_err(|e| (Some(Column::InstallationDate), e))?;
     let replacement_cost = match get(Column::ReplacementCost).map(str::trim) {
         None | Some("") => None,
         Some(v) => match v.parse::<f64>() {
@@ -134,15 +259,58 @@ pub(crate) fn element<'r>(
     })
 }
 
+/// Delimiters an inventory export may use: comma, semicolon (spreadsheets in locales with a
+/// decimal comma), tab and pipe.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter that splits the header row into the most known columns (comma on a tie).
+fn sniff_delimiter(reader: &mut (impl Read + Seek)) -> std::io::Result<u8> {
+    let mut head = Vec::new();
+    reader.by_ref().take(64 << 10).read_to_end(&mut head)?;
+    reader.seek(SeekFrom::Start(0))?;
+    let line = match head.iter().position(|&b| b == b'\n') {
+        Some(i) => &head[..i],
+        None => &head[..],
+    };
+    let known = |delimiter: u8| -> usize {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .from_reader(line);
+        r.records()
+            .next()
+            .and_then(|rec| rec.ok())
+            .map(|rec| {
+                rec.iter()
+                    .filter(|h| Column::from_header(h).is_some())
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let mut best = (known(DELIMITERS[0]), DELIMITERS[0]);
+    for d in &DELIMITERS[1..] {
+        let n = known(*d);
+        if n > best.0 {
+            best = (n, *d);
+        }
+    }
+    Ok(best.1)
+}
+
 /// Reads a CSV inventory with a header row.
 pub(crate) fn read_csv<F: FnMut(InventoryElement)>(
     file: &str,
-    reader: impl Read + Seek,
+    mut reader: impl Read + Seek,
     sink: &mut Sink<'_, F>,
 ) -> Result<(), Error> {
+    let delimiter = sniff_delimiter(&mut reader).map_err(|source| Error::Io {
+        path: file.into(),
+        source,
+    })?;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(reader);
     let header_error = |message: String| Error::Format {
         file: file.to_string(),
@@ -153,26 +321,21 @@ pub(crate) fn read_csv<F: FnMut(InventoryElement)>(
         .headers()
         .map_err(|e| header_error(format!("cannot read the header row: {e}")))?
         .clone();
-    let mut index: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
-    for (i, h) in headers.iter().enumerate() {
-        if let Some(c) = Column::from_header(h) {
-            let slot = &mut index[c as usize];
-            if slot.is_some() {
-                return Err(header_error(format!("column {} appears twice", c.name())));
-            }
-            *slot = Some(i);
-        }
-    }
+    let index = columns(headers.iter()).map_err(header_error)?;
     let missing: Vec<&str> = COLUMNS
         .iter()
         .filter(|c| c.required() && index[**c as usize].is_none())
         .map(|c| c.name())
         .collect();
     if !missing.is_empty() {
+        let separator = char::from(delimiter);
         return Err(header_error(format!(
             "missing column(s): {} (header: {})",
             missing.join(", "),
-            headers.iter().collect::<Vec<_>>().join(",")
+            headers
+                .iter()
+                .collect::<Vec<_>>()
+                .join(&separator.to_string())
         )));
     }
     let mut record = csv::StringRecord::new();

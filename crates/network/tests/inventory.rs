@@ -87,7 +87,7 @@ fn bad_rows_are_reported_with_line_and_field_and_the_rest_is_kept() {
         "Op,e1,s,r,RAN,gNB,V,P,1,2020-01-01,",
         "Op,e2,s,r,RAN,AMF,V,P,1,2020-01-01,",
         "Op,e3,s,r,RAN,gNodeX,V,P,1,2020-01-01,",
-        "Op,e4,s,r,access,gNB,V,P,1,2020-01-01,",
+        "Op,e4,s,r,radar,gNB,V,P,1,2020-01-01,",
         "Op,e5,s,r,RAN,gNB,V,P,1,2020-02-30,",
         "Op,e6,s,r,RAN,gNB,V,P,1,2020-01-01,-5",
         "Op,e1,s,r,RAN,gNB,V,P,1,2020-01-01,",
@@ -198,7 +198,7 @@ fn json_arrays_and_json_lines_give_each_row_its_line() {
         )
     };
     let array = format!(
-        "[\n  {},\n  {},\n  {{\"operator\": 5}}\n]\n",
+        "[\n  {},\n  {},\n  {{\"operator\": 5,}}\n]\n",
         row("a", "AMF"),
         row("b", "gNB")
     );
@@ -279,4 +279,98 @@ fn an_unterminated_quote_loses_only_its_own_row() {
     assert_eq!(elements[500].element_id, "e500");
     let strict = read(&p, true).expect_err("strict stops");
     assert!(strict.to_string().contains("inv.csv:502"), "{strict}");
+}
+
+#[test]
+fn semicolon_and_tab_separated_exports_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A spreadsheet export in a locale with a decimal comma: semicolons, and a comma inside a
+    // product name that is not a separator.
+    let semi = file(
+        dir.path(),
+        "semi.csv",
+        "\u{feff}Operator;Element ID;Site;Region;Domain;Function;Vendor;Product;Version;Installation Date\n\
+         Op;e1;s;r;RAN;gNB;Ericsson;Radio 4408, B3;22.Q4;15.03.2021\n",
+    );
+    let (rows, s) = read(&semi, true).expect("reads");
+    assert_eq!((s.accepted, s.rejected), (1, 0));
+    assert_eq!(rows[0].product, "Radio 4408, B3");
+    assert_eq!(rows[0].installation_date.to_string(), "2021-03-15");
+    let tab = file(
+        dir.path(),
+        "tab.csv",
+        "operator\telement_id\tsite\tregion\tdomain\tfunction\tvendor\tproduct\tversion\tinstallation_date\n\
+         Op\te2\ts\tr\tcore\tUPF\tNokia\tCore, UPF\t1\t2022-01-15T08:30:00Z\n",
+    );
+    let (rows, _) = read(&tab, true).expect("reads");
+    assert_eq!(rows[0].product, "Core, UPF");
+    assert_eq!(rows[0].installation_date.to_string(), "2022-01-15");
+}
+
+#[test]
+fn common_column_names_of_exports_are_recognised_and_own_names_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        "Operator,NE Name,Site ID,Area,Network Domain,NE Type,Manufacturer,Model,SW Version,Commissioning Date,Product\n\
+         Op,ne-1,s1,North,Radio,AAU,Huawei,AAU5613,V100R019,2020-06-01,Huawei 5G AAU\n",
+    );
+    let (rows, s) = read(&p, true).expect("reads");
+    assert_eq!((s.accepted, s.rejected), (1, 0));
+    let e = &rows[0];
+    assert_eq!(
+        (e.element_id.as_str(), e.site.as_str(), e.region.as_str()),
+        ("ne-1", "s1", "North")
+    );
+    assert_eq!((e.domain, e.function), (Domain::Ran, NetworkFunction::Ru));
+    assert_eq!(e.vendor, "Huawei");
+    // `Product` is the column's own name: it wins over the alias `Model`.
+    assert_eq!(e.product, "Huawei 5G AAU");
+    assert_eq!(e.version, "V100R019");
+    // Two aliases of one column without its own name are ambiguous.
+    let twice = file(
+        dir.path(),
+        "twice.csv",
+        "operator,NE Name,Node ID,site,region,domain,function,vendor,product,version,installation_date\n",
+    );
+    let err = read(&twice, false).expect_err("ambiguous");
+    assert!(
+        err.to_string().contains("column element_id appears twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_keys_are_matched_like_csv_headers_and_numbers_are_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.json",
+        r#"[{"operator": "Op", "elementId": 1001, "site": "s", "region": "r", "domain": "core",
+             "networkFunction": "AMF", "vendor": "Nokia", "product": "Core", "softwareVersion": 23,
+             "installationDate": "2023-05-02", "replacementCost": 1500.5},
+            {"Operator": "Op", "Element ID": "e2", "Site": "s", "Region": "r", "Domain": "core",
+             "Function": "SMF", "Vendor": "Nokia", "Product": "Core", "Version": "23",
+             "Installation Date": "2023-05-02", "Replacement Cost": null, "notes": true}]"#,
+    );
+    let (rows, s) = read(&p, true).expect("reads");
+    assert_eq!((s.accepted, s.rejected), (2, 0), "{:?}", errors(&s));
+    assert_eq!(rows[0].element_id, "1001");
+    assert_eq!(rows[0].version, "23");
+    assert_eq!(rows[0].replacement_cost, Some(1500.5));
+    assert_eq!(rows[1].replacement_cost, None);
+    // A value that is neither text nor a number is a field error.
+    let bad = file(
+        dir.path(),
+        "bad.json",
+        r#"[{"operator": "Op", "element_id": ["x"], "site": "s", "region": "r", "domain": "core",
+             "function": "AMF", "vendor": "V", "product": "P", "version": "1",
+             "installation_date": "2023-05-02"}]"#,
+    );
+    let (_, s) = read(&bad, false).expect("reads");
+    assert_eq!(
+        errors(&s),
+        vec![(1, Some("element_id"), "[\"x\"] is not a string or a number")]
+    );
 }
