@@ -33,9 +33,11 @@ pub fn entropy(data: &[u8]) -> f64 {
 }
 
 /// Bytes of a block whose histogram gives its entropy: four spread slices of 4 KiB (a
-/// quarter of a 64 KiB block), enough to tell random from structured data.
+/// quarter of a 64 KiB block), enough to tell random from structured data. The first slice
+/// begins the block.
+const SLICE: usize = 4096;
+
 fn sample(data: &[u8]) -> Vec<&[u8]> {
-    const SLICE: usize = 4096;
     if data.len() <= 4 * SLICE {
         return vec![data];
     }
@@ -81,20 +83,30 @@ fn entropy_of(slices: &[&[u8]]) -> f64 {
 
 /// The class of one block of bytes, with its entropy (estimated from a sample of the block).
 pub fn classify(data: &[u8]) -> (RegionClass, f64) {
-    if data.is_empty() {
+    if may_be_padding(data) {
         return (RegionClass::Padding, 0.0);
     }
-    // Erased flash (0xff) and zero fill, alone or mixed, are padding.
-    let first = data[0];
-    if data.iter().all(|&b| b == first) || data.iter().all(|&b| b == 0 || b == 0xff) {
-        return (RegionClass::Padding, 0.0);
-    }
-    let head = &data[..data.len().min(4096)];
+    judge(&sample(data))
+}
+
+/// Erased flash (0xff) and zero fill, alone or mixed, are padding; so is nothing at all. Of a
+/// sample of a block, true when the whole block could be padding.
+fn may_be_padding(data: &[u8]) -> bool {
+    let Some(&first) = data.first() else {
+        return true;
+    };
+    data.iter().all(|&b| b == first) || data.iter().all(|&b| b == 0 || b == 0xff)
+}
+
+/// The class and entropy of data that is not padding, from its samples (the first of which
+/// begins the data).
+fn judge(samples: &[&[u8]]) -> (RegionClass, f64) {
+    let head = samples.first().map_or(&[][..], |s| &s[..s.len().min(4096)]);
     let printable = head
         .iter()
         .filter(|&&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b))
         .count();
-    let h = entropy_of(&sample(data));
+    let h = entropy_of(samples);
     let class = if printable * 100 >= head.len() * 95 {
         RegionClass::Text
     } else if h >= HIGH_ENTROPY {
@@ -103,6 +115,31 @@ pub fn classify(data: &[u8]) -> (RegionClass, f64) {
         RegionClass::Data
     };
     (class, h)
+}
+
+/// [`classify`] of the `n` bytes at `start`. A block whose first slice is not padding is not
+/// padding either, so its class comes from its samples alone; only a block that starts like
+/// padding is read whole. `buf` is reused between calls.
+fn classify_block(
+    src: &dyn Source,
+    start: u64,
+    n: usize,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(RegionClass, f64)> {
+    if n > 4 * SLICE {
+        buf.resize(4 * SLICE, 0);
+        src.read_exact_at(start, &mut buf[..SLICE])?;
+        if !may_be_padding(&buf[..SLICE]) {
+            for (i, part) in buf.chunks_exact_mut(SLICE).enumerate().skip(1) {
+                src.read_exact_at(start + (n / 4 * i) as u64, part)?;
+            }
+            let parts: Vec<&[u8]> = buf.chunks_exact(SLICE).collect();
+            return Ok(judge(&parts));
+        }
+    }
+    buf.resize(n, 0);
+    src.read_exact_at(start, &mut buf[..n])?;
+    Ok(classify(&buf[..n]))
 }
 
 /// True when every byte of `[from, to)` is the same value, 0x00 or 0xff (erased flash).
@@ -134,11 +171,9 @@ pub fn regions(src: &dyn Source, from: u64, to: u64) -> std::io::Result<Vec<Regi
         let starts: Vec<u64> = (pos..batch_end).step_by(BLOCK as usize).collect();
         let classes: Vec<std::io::Result<(u64, usize, RegionClass, f64)>> = starts
             .par_iter()
-            .map(|&s| {
+            .map_init(Vec::new, |buf, &s| {
                 let n = (to - s).min(BLOCK) as usize;
-                let mut buf = vec![0u8; n];
-                src.read_exact_at(s, &mut buf)?;
-                let (class, h) = classify(&buf);
+                let (class, h) = classify_block(src, s, n, buf)?;
                 Ok((s, n, class, h))
             })
             .collect();
@@ -181,6 +216,35 @@ pub fn regions(src: &dyn Source, from: u64, to: u64) -> std::io::Result<Vec<Regi
 mod tests {
     use super::*;
     use crate::source::MemSource;
+
+    #[test]
+    fn blocks_classify_from_their_samples_as_from_all_their_bytes() {
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        let mut random = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        };
+        let block = BLOCK as usize;
+        let noise: Vec<u8> = (0..block).map(|_| random()).collect();
+        let text = b"root:x:0:0:root:/root:/bin/sh\n".repeat(block / 30 + 1)[..block].to_vec();
+        let erased = vec![0xffu8; block];
+        let mixed: Vec<u8> = (0..block).map(|i| if i % 3 == 0 { 0 } else { 0xff }).collect();
+        // Padding in every sample, but one byte between them is not: not padding.
+        let mut almost = vec![0xffu8; block];
+        almost[block / 8] = 0x41;
+        // Padding at the start, data after it.
+        let mut tail = vec![0u8; block];
+        tail[block / 2..].copy_from_slice(&noise[..block / 2]);
+        let short = noise[..5000].to_vec();
+        for data in [noise, text, erased, mixed, almost, tail, short] {
+            let src = MemSource::new(data.clone());
+            let mut buf = Vec::new();
+            let got = classify_block(&src, 0, data.len(), &mut buf).unwrap();
+            assert_eq!(got, classify(&data));
+        }
+    }
 
     #[test]
     fn tells_padding_text_and_random_apart() {
