@@ -21,6 +21,18 @@ pub struct Declared {
     pub version: Option<String>,
     pub purl: Option<String>,
     pub cpes: Vec<String>,
+    /// The source package a distribution package was built from, where the SBOM says: the
+    /// PURL's `upstream` qualifier (syft) or trivy's `SrcName` property. Distribution
+    /// advisories (OSV Debian, Ubuntu…) name source packages.
+    pub source: Option<String>,
+}
+
+/// The source package named by a PURL's `upstream` qualifier (`openssl`, or `openssl@3.0.11-1`
+/// where the source version differs).
+pub(crate) fn upstream_of(purl: Option<&str>) -> Option<String> {
+    let up = identity::purl_qualifier(purl?, "upstream")?;
+    let name = up.split('@').next().unwrap_or(&up).trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// What an SBOM document declares.

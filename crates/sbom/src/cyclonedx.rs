@@ -225,21 +225,36 @@ pub fn read(file: &str, doc: &Value, limits: &ReadLimits) -> Result<DeclaredSbom
                 .push("a component without a name was skipped".to_string());
             continue;
         };
+        let props: Vec<(&str, &str)> = c
+            .get("properties")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((
+                    p.get("name").and_then(Value::as_str)?,
+                    p.get("value").and_then(Value::as_str)?,
+                ))
+            })
+            .collect();
+        let prop = |k: &'static str| {
+            props
+                .iter()
+                .filter(move |(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
         let mut cpes: Vec<String> = s("cpe").into_iter().collect();
-        if let Some(props) = c.get("properties").and_then(Value::as_array) {
-            cpes.extend(
-                props
-                    .iter()
-                    .filter(|p| p.get("name").and_then(Value::as_str) == Some("netvet:cpe"))
-                    .filter_map(|p| p.get("value").and_then(Value::as_str).map(str::to_string)),
-            );
-        }
+        cpes.extend(prop("netvet:cpe"));
+        let purl = s("purl");
+        let source = crate::compare::upstream_of(purl.as_deref())
+            .or_else(|| prop("aquasecurity:trivy:SrcName").next());
         out.components.push(Declared {
             reference: s("bom-ref"),
             name,
             version: s("version"),
-            purl: s("purl"),
+            purl,
             cpes,
+            source,
         });
         if let Some(children) = c.get("components").and_then(Value::as_array) {
             stack.extend(children.iter().rev().map(|ch| (ch, depth + 1)));

@@ -102,6 +102,16 @@ pub fn parse_purl(s: &str) -> Option<PurlParts> {
     })
 }
 
+/// The decoded value of qualifier `key` of a PURL (`distro` of `…?arch=amd64&distro=debian-12`).
+pub fn purl_qualifier(purl: &str, key: &str) -> Option<String> {
+    let query = purl.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query.split('&').find_map(|q| {
+        let (k, v) = q.split_once('=')?;
+        k.eq_ignore_ascii_case(key).then(|| purl_decode(v))
+    })
+}
+
 /// Escapes a value for a CPE 2.3 formatted string: letters, digits, `_`, `-` and `.` stay,
 /// everything else gets a backslash (`2.80:rc1` → `2.80\:rc1`).
 pub fn cpe_escape(s: &str) -> String {

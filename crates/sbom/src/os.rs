@@ -29,7 +29,7 @@ pub struct Distro {
 /// CPE through the classifier table's package names).
 const KNOWN: &[(&str, &str, &str)] = &[
     ("debian", "debian:debian_linux", "Debian"),
-    ("ubuntu", "canonical:ubuntu_linux", ""),
+    ("ubuntu", "canonical:ubuntu_linux", "Ubuntu"),
     ("alpine", "alpinelinux:alpine_linux", "Alpine"),
     ("openwrt", "openwrt:openwrt", ""),
 ];
@@ -40,7 +40,21 @@ impl Distro {
         format!("{}-{}", self.id, self.version)
     }
 
-    /// The OSV ecosystem of this release's packages: `Debian:12`, `Alpine:v3.19`.
+    /// The distribution a PURL's `distro` qualifier names (`debian-12`, `ubuntu-22.04`,
+    /// `alpine-3.19.1`), as syft and trivy write it.
+    pub fn from_purl(purl: &str) -> Option<Distro> {
+        let distro = identity::purl_qualifier(purl, "distro")?;
+        let (id, version) = distro.split_once('-')?;
+        Some(Distro {
+            id: id.to_ascii_lowercase(),
+            version: version.to_string(),
+            pretty: None,
+            path: String::new(),
+        })
+    }
+
+    /// The OSV ecosystem of this release's packages: `Debian:12`, `Alpine:v3.19`,
+    /// `Ubuntu:22.04:LTS` (even-year April releases are Ubuntu's long-term ones), `Ubuntu:24.10`.
     pub fn osv_ecosystem(&self) -> Option<String> {
         let (_, _, eco) = KNOWN.iter().find(|(id, _, _)| *id == self.id)?;
         match *eco {
@@ -54,6 +68,16 @@ impl Distro {
             "Alpine" => {
                 let mut it = self.version.split('.');
                 Some(format!("Alpine:v{}.{}", it.next()?, it.next()?))
+            }
+            "Ubuntu" => {
+                let mut it = self.version.split('.');
+                let (year, month) = (it.next()?, it.next()?);
+                let (y, m) = (year.parse::<u32>().ok()?, month.parse::<u32>().ok()?);
+                let lts = m == 4 && y % 2 == 0;
+                Some(format!(
+                    "Ubuntu:{year}.{month}{}",
+                    if lts { ":LTS" } else { "" }
+                ))
             }
             _ => None,
         }
@@ -214,6 +238,41 @@ mod tests {
             Some("Alpine:v3.19")
         );
         assert_eq!(distro("openwrt", "22.03.5").osv_ecosystem(), None);
+        assert_eq!(
+            distro("ubuntu", "22.04").osv_ecosystem().as_deref(),
+            Some("Ubuntu:22.04:LTS")
+        );
+        assert_eq!(
+            distro("ubuntu", "24.10").osv_ecosystem().as_deref(),
+            Some("Ubuntu:24.10")
+        );
+        assert_eq!(
+            distro("ubuntu", "23.04").osv_ecosystem().as_deref(),
+            Some("Ubuntu:23.04")
+        );
+    }
+
+    #[test]
+    fn purl_distro_qualifiers_name_the_distribution() {
+        let eco = |p: &str| Distro::from_purl(p).and_then(|d| d.osv_ecosystem());
+        assert_eq!(
+            eco("pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12").as_deref(),
+            Some("Debian:12")
+        );
+        assert_eq!(
+            eco("pkg:deb/debian/libc6@2.36-9?distro=debian-12.8").as_deref(),
+            Some("Debian:12")
+        );
+        assert_eq!(
+            eco("pkg:apk/alpine/busybox@1.36.1-r5?distro=alpine-3.19.1").as_deref(),
+            Some("Alpine:v3.19")
+        );
+        assert_eq!(
+            eco("pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.10?arch=amd64&distro=ubuntu-22.04")
+                .as_deref(),
+            Some("Ubuntu:22.04:LTS")
+        );
+        assert_eq!(eco("pkg:generic/busybox@1.24.1"), None);
         assert_eq!(
             distro("openwrt", "22.03.5").component().cpes,
             ["cpe:2.3:o:openwrt:openwrt:22.03.5:*:*:*:*:*:*:*"]

@@ -180,6 +180,7 @@ pub fn read(file: &str, doc: &Value, limits: &ReadLimits) -> Result<DeclaredSbom
             reference: id,
             name,
             version: s("versionInfo"),
+            source: crate::compare::upstream_of(purl.as_deref()),
             purl,
             cpes,
         });

@@ -230,7 +230,9 @@ mod tests {
         let noise: Vec<u8> = (0..block).map(|_| random()).collect();
         let text = b"root:x:0:0:root:/root:/bin/sh\n".repeat(block / 30 + 1)[..block].to_vec();
         let erased = vec![0xffu8; block];
-        let mixed: Vec<u8> = (0..block).map(|i| if i % 3 == 0 { 0 } else { 0xff }).collect();
+        let mixed: Vec<u8> = (0..block)
+            .map(|i| if i % 3 == 0 { 0 } else { 0xff })
+            .collect();
         // Padding in every sample, but one byte between them is not: not padding.
         let mut almost = vec![0xffu8; block];
         almost[block / 8] = 0x41;

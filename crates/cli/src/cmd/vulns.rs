@@ -66,22 +66,6 @@ struct IndexOutput<'a> {
     advisories: u64,
 }
 
-/// The OSV ecosystem a distribution PURL's packages match in (`distro=debian-12`).
-fn ecosystem_of(purl: &str) -> Option<String> {
-    let distro = purl
-        .split(['?', '&'])
-        .find_map(|q| q.strip_prefix("distro="))?;
-    let (id, v) = distro.split_once('-')?;
-    match id {
-        "debian" => Some(format!("Debian:{}", v.split('.').next()?)),
-        "alpine" => {
-            let mut it = v.split('.');
-            Some(format!("Alpine:v{}.{}", it.next()?, it.next()?))
-        }
-        _ => None,
-    }
-}
-
 fn sbom_components(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<Component>> {
     let declared = netvet_sbom::compare::read_sbom(file, bytes, &ReadLimits::default())?;
     for p in &declared.problems {
@@ -92,8 +76,15 @@ fn sbom_components(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<Component>> {
         .into_iter()
         .map(|d| {
             let mut properties = BTreeMap::new();
-            if let Some(eco) = d.purl.as_deref().and_then(ecosystem_of) {
+            let distro = d
+                .purl
+                .as_deref()
+                .and_then(netvet_sbom::os::Distro::from_purl);
+            if let Some(eco) = distro.and_then(|d| d.osv_ecosystem()) {
                 properties.insert("osv:ecosystem".to_string(), eco);
+            }
+            if let Some(src) = d.source {
+                properties.insert("package:source".to_string(), src);
             }
             Component {
                 name: d.name,
@@ -228,15 +219,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn distro_purls_give_osv_ecosystems() {
+    fn sbom_packages_of_other_tools_get_their_ecosystem_and_source_package() {
+        // As syft (upstream qualifier) and trivy (SrcName property) write them.
+        let doc = br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "libssl3", "version": "3.0.11-1~deb12u2",
+             "purl": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&upstream=openssl&distro=debian-12"},
+            {"type": "library", "name": "libc6", "version": "2.35-0ubuntu3.4",
+             "purl": "pkg:deb/ubuntu/libc6@2.35-0ubuntu3.4?arch=amd64&distro=ubuntu-22.04",
+             "properties": [{"name": "aquasecurity:trivy:SrcName", "value": "glibc"}]},
+            {"type": "application", "name": "dnsmasq", "version": "2.80", "purl": "pkg:generic/dnsmasq@2.80"}
+        ]}"#;
+        let c = sbom_components("sbom.json", doc).expect("reads");
+        let props = |i: usize, k: &str| c[i].properties.get(k).cloned();
+        assert_eq!(props(0, "osv:ecosystem").as_deref(), Some("Debian:12"));
+        assert_eq!(props(0, "package:source").as_deref(), Some("openssl"));
         assert_eq!(
-            ecosystem_of("pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12").as_deref(),
-            Some("Debian:12")
+            props(1, "osv:ecosystem").as_deref(),
+            Some("Ubuntu:22.04:LTS")
         );
-        assert_eq!(
-            ecosystem_of("pkg:apk/alpine/busybox@1.36.1-r5?distro=alpine-3.19.1").as_deref(),
-            Some("Alpine:v3.19")
-        );
-        assert_eq!(ecosystem_of("pkg:generic/busybox@1.24.1"), None);
+        assert_eq!(props(1, "package:source").as_deref(), Some("glibc"));
+        assert_eq!(props(2, "osv:ecosystem"), None);
+        assert_eq!(props(2, "package:source"), None);
     }
 }
