@@ -236,6 +236,42 @@ fn requirements_reading_only_the_vendor_are_decided_per_vendor() {
 }
 
 #[test]
+fn rego_v1_imports_regex_and_semver_builtins_work_and_regex_replace_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    minimal_catalogue(dir.path());
+    write(
+        dir.path(),
+        "policy/one.rego",
+        "package netvet.requirements.t_one\n\nimport rego.v1\n\nrelease := regex.match(`^[0-9]+\\.[0-9]+$`, input.product.version)\n\nnew_enough := semver.compare(sprintf(\"%s.0\", [input.product.version]), \"1.0.0\") >= 0\n\npass contains data.netvet.lib.reason(\"a release of 1.0 or later\", [data.netvet.lib.product_ref]) if {\n\trelease\n\tnew_enough\n}\n\nfail contains data.netvet.lib.reason(\"not a release\", [data.netvet.lib.product_ref]) if not release\n",
+    );
+    let c = load(dir.path()).expect("valid");
+    let e = Evaluator::new(&c, &limits()).expect("compiles");
+    let dossiers = builtin_dossiers();
+    let mut p = product("p", "acme", true, &[NetworkFunction::Amf], &sha(1));
+    let mut statuses = Vec::new();
+    for version in ["1.2", "1.2-beta"] {
+        p.product.version = version.to_string();
+        let products = ProductSet {
+            root: "test".into(),
+            products: vec![p.clone()],
+        };
+        let evidence = Evidence::default();
+        let inputs = inputs(&dossiers, &products, &evidence);
+        let a = e.run(&inputs, &jobs(&products, None)).expect("evaluates");
+        statuses.push(a[0].requirements[0].status);
+    }
+    assert_eq!(statuses, [Status::Pass, Status::Fail]);
+
+    write(
+        dir.path(),
+        "policy/one.rego",
+        "package netvet.requirements.t_one\n\nbig := regex.replace(input.product.name, `.`, input.product.name)\n\npass contains big if true\n",
+    );
+    let p = problems(&load(dir.path()).expect_err("regex.replace"));
+    assert!(p[0].2.contains("call to regex.replace"), "{p:?}");
+}
+
+#[test]
 fn unbounded_builtins_are_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     minimal_catalogue(dir.path());
