@@ -66,20 +66,23 @@ struct IndexOutput<'a> {
     advisories: u64,
 }
 
-/// The OSV ecosystem a distribution PURL's packages match in (`distro=debian-12`).
+/// The OSV ecosystem a distribution PURL's packages match in (`distro=debian-12`,
+/// `distro=rocky-9.3`), named as the catalogers name it ([`netvet_sbom::os::Distro`]).
 fn ecosystem_of(purl: &str) -> Option<String> {
     let distro = purl
         .split(['?', '&'])
         .find_map(|q| q.strip_prefix("distro="))?;
-    let (id, v) = distro.split_once('-')?;
-    match id {
-        "debian" => Some(format!("Debian:{}", v.split('.').next()?)),
-        "alpine" => {
-            let mut it = v.split('.');
-            Some(format!("Alpine:v{}.{}", it.next()?, it.next()?))
-        }
-        _ => None,
+    let distro = netvet_sbom::identity::purl_decode(distro);
+    let (id, v) = distro.rsplit_once('-')?;
+    netvet_sbom::os::Distro {
+        id: id.to_ascii_lowercase(),
+        version: v.to_string(),
+        pretty: None,
+        version_text: None,
+        cpe_name: None,
+        path: String::new(),
     }
+    .osv_ecosystem()
 }
 
 fn sbom_components(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<Component>> {
@@ -236,6 +239,15 @@ mod tests {
         assert_eq!(
             ecosystem_of("pkg:apk/alpine/busybox@1.36.1-r5?distro=alpine-3.19.1").as_deref(),
             Some("Alpine:v3.19")
+        );
+        assert_eq!(
+            ecosystem_of("pkg:rpm/rocky/openssl@3.0.7-27.el9?arch=x86_64&distro=rocky-9.3")
+                .as_deref(),
+            Some("Rocky Linux:9")
+        );
+        assert_eq!(
+            ecosystem_of("pkg:rpm/opensuse/bash@5.2-1?distro=opensuse-leap-15.6").as_deref(),
+            Some("openSUSE:Leap 15.6")
         );
         assert_eq!(ecosystem_of("pkg:generic/busybox@1.24.1"), None);
     }
