@@ -585,3 +585,379 @@ fn ndb(blobs: &[(u32, Vec<u8>)]) -> Vec<u8> {
     }
     file
 }
+
+/// An image holding `files` (image-relative path, bytes) and AlmaLinux's os-release, catalogued.
+fn image(name: &str, files: &[(&str, Vec<u8>)]) -> netvet_sbom::Catalog {
+    let mut t = netvet_forge::FsTree::new();
+    t.file("etc/os-release", 0o644, OS_RELEASE);
+    for (path, bytes) in files {
+        t.file(path, 0o644, bytes.clone());
+    }
+    let bytes = netvet_forge::squashfs::write(
+        &t,
+        netvet_forge::squashfs::Options {
+            compress: false,
+            ..Default::default()
+        },
+    );
+    let tree = netvet_unpack::open_source(
+        name,
+        std::sync::Arc::new(netvet_unpack::MemSource::new(bytes)),
+        &netvet_unpack::Options::default(),
+        None,
+    );
+    netvet_sbom::catalog(&tree).unwrap()
+}
+
+fn names(cat: &netvet_sbom::Catalog) -> BTreeSet<String> {
+    rpm_components(cat).iter().map(|c| c.name.clone()).collect()
+}
+
+/// Asserts a problem names `path` and says `what`.
+fn reported(cat: &netvet_sbom::Catalog, path: &str, what: &str) {
+    assert!(
+        cat.problems
+            .iter()
+            .any(|p| p.starts_with(&format!("{path}: ")) && p.contains(what)),
+        "no problem on {path} saying {what:?}: {:#?}",
+        cat.problems
+    );
+}
+
+/// An rpm SQLite database with rpm's schema and these rows.
+fn sqlite_db(dir: &Path, rows: &[(i64, Vec<u8>)], extra: &str) -> Vec<u8> {
+    let path = dir.join(format!("db-{}.sqlite", rows.len() + extra.len()));
+    let _ = std::fs::remove_file(&path);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL);",
+    )
+    .unwrap();
+    for (h, b) in rows {
+        conn.execute(
+            "INSERT INTO Packages VALUES (?1, ?2)",
+            rusqlite::params![h, b],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(extra).unwrap();
+    drop(conn);
+    std::fs::read(&path).unwrap()
+}
+
+/// Patches field `k` (0 tag, 1 type, 2 offset, 3 count) of the index entry of `tag`.
+fn patch_tag(blob: &mut [u8], tag: u32, k: usize, v: u32) {
+    let il = u32::from_be_bytes(blob[..4].try_into().unwrap()) as usize;
+    let i = (0..il)
+        .find(|i| blob[8 + 16 * i..12 + 16 * i] == tag.to_be_bytes())
+        .unwrap();
+    let at = 8 + 16 * i + 4 * k;
+    blob[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+fn name_of(blob: &[u8]) -> String {
+    netvet_sbom::rpm::header::package(blob).unwrap().name
+}
+
+#[test]
+fn hostile_sqlite_databases_are_problems_naming_the_file() {
+    let f = fixture();
+    let blobs = f.blobs();
+    let all: BTreeSet<String> = f.expected.iter().map(|p| p[0].clone()).collect();
+    let dir = f.dir.path();
+    let db = "bad.img!/var/lib/rpm/rpmdb.sqlite";
+    let rows = |edit: &dyn Fn(u32, &mut Vec<u8>)| -> Vec<(i64, Vec<u8>)> {
+        blobs
+            .iter()
+            .map(|(h, b)| {
+                let mut b = b.clone();
+                edit(*h, &mut b);
+                (*h as i64, b)
+            })
+            .collect()
+    };
+    let (h2, h3) = (blobs[1].0, blobs[2].0);
+    let (n2, n3) = (name_of(&blobs[1].1), name_of(&blobs[2].1));
+
+    // A truncated header and one whose NAME points past its data store: those two packages
+    // are problems, the others are components.
+    let bad = rows(&|h, b| {
+        if h == h2 {
+            b.truncate(100);
+        }
+        if h == h3 {
+            patch_tag(b, 1000, 2, 0x00ff_ffff);
+        }
+    });
+    let cat = image(
+        "bad.img",
+        &[("var/lib/rpm/rpmdb.sqlite", sqlite_db(dir, &bad, ""))],
+    );
+    reported(
+        &cat,
+        db,
+        &format!("package record {h2}: header blob offset 0: truncated"),
+    );
+    reported(
+        &cat,
+        db,
+        &format!("package record {h3}: header blob offset"),
+    );
+    reported(&cat, db, "points at data offset 16777215, past the");
+    let mut want = all.clone();
+    want.remove(&n2);
+    want.remove(&n3);
+    assert_eq!(names(&cat), want);
+
+    // Headers declaring a gigabyte of data, or more entries than rpm allows, in a few bytes.
+    let mut gig = vec![0, 0, 0, 1, 0x40, 0, 0, 0];
+    gig.extend([0u8; 16]);
+    let mut entries = vec![0, 1, 0, 0, 0, 0, 0, 16];
+    entries.extend([0u8; 32]);
+    let mut tight = vec![0, 0, 0, 1, 0x0f, 0xff, 0, 0];
+    tight.extend([0u8; 24]);
+    let mut r = rows(&|_, _| {});
+    r.extend([(100, gig), (101, entries), (102, tight)]);
+    let cat = image(
+        "bad.img",
+        &[("var/lib/rpm/rpmdb.sqlite", sqlite_db(dir, &r, ""))],
+    );
+    reported(
+        &cat,
+        db,
+        "package record 100: header blob offset 4: 1073741824 data bytes",
+    );
+    reported(
+        &cat,
+        db,
+        "package record 101: header blob offset 0: 65536 index entries",
+    );
+    reported(
+        &cat,
+        db,
+        "package record 102: header blob offset 0: truncated",
+    );
+    assert_eq!(names(&cat), all);
+
+    // A stored value larger than a header may be: skipped before SQLite loads it.
+    let mut r = rows(&|_, _| {});
+    r.push((9, Vec::new()));
+    let big = sqlite_db(
+        dir,
+        &r,
+        "UPDATE Packages SET blob = zeroblob(64 * 1024 * 1024 + 1) WHERE hnum = 9;",
+    );
+    let cat = image("bad.img", &[("var/lib/rpm/rpmdb.sqlite", big)]);
+    reported(
+        &cat,
+        db,
+        "package 9: a 67108865-byte header blob (at most 67108864 bytes are read)",
+    );
+    assert_eq!(names(&cat), all);
+
+    // SQLite files that are not rpm databases, and a file that is no database at all.
+    let other = |sql: &str| {
+        let p = dir.join("other.sqlite");
+        let _ = std::fs::remove_file(&p);
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch(sql).unwrap();
+        drop(c);
+        std::fs::read(&p).unwrap()
+    };
+    let cat = image(
+        "bad.img",
+        &[
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                other("CREATE TABLE Foo(x); INSERT INTO Foo VALUES (1);"),
+            ),
+            (
+                "usr/lib/sysimage/rpm/rpmdb.sqlite",
+                other("CREATE TABLE t(hnum, blob); CREATE VIEW Packages AS SELECT * FROM t;"),
+            ),
+            (
+                "usr/share/rpm/Packages",
+                b"#!/bin/sh\necho not a database\n".to_vec(),
+            ),
+            ("var/lib/rpm/Packages.db", vec![0xff; 4096]),
+        ],
+    );
+    reported(&cat, db, "a SQLite database without rpm's Packages table");
+    reported(
+        &cat,
+        "bad.img!/usr/lib/sysimage/rpm/rpmdb.sqlite",
+        "Packages is a view, not rpm's table",
+    );
+    reported(
+        &cat,
+        "bad.img!/usr/share/rpm/Packages",
+        "not an rpm database",
+    );
+    reported(
+        &cat,
+        "bad.img!/var/lib/rpm/Packages.db",
+        "not an rpm database",
+    );
+    assert!(names(&cat).is_empty());
+
+    // A write-ahead log rpm did not checkpoint is reported.
+    let cat = image(
+        "bad.img",
+        &[
+            (
+                "var/lib/rpm/rpmdb.sqlite",
+                std::fs::read(f.sqlite()).unwrap(),
+            ),
+            (
+                "var/lib/rpm/rpmdb.sqlite-wal",
+                vec![0x37, 0x7f, 0x06, 0x82, 0, 0, 0, 0],
+            ),
+        ],
+    );
+    reported(
+        &cat,
+        "bad.img!/var/lib/rpm/rpmdb.sqlite-wal",
+        "write-ahead log",
+    );
+    assert_eq!(names(&cat), all);
+}
+
+/// A Berkeley DB hash database of the blobs (little-endian, 512-byte pages), by db5.3_load.
+fn bdb(dir: &Path, blobs: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let dump = dir.join("hostile-dump.txt");
+    let out = dir.join("hostile-Packages");
+    let _ = std::fs::remove_file(&out);
+    std::fs::write(&dump, db_dump(blobs, false, 512)).unwrap();
+    run(
+        "db5.3_load",
+        "db5.3-util",
+        &["-f", dump.to_str().unwrap(), out.to_str().unwrap()],
+    );
+    std::fs::read(&out).unwrap()
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn set_le32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Page numbers of the pages of `kind` (7 overflow, 13 hash).
+fn pages_of(b: &[u8], kind: u8) -> Vec<usize> {
+    (1..b.len() / 512)
+        .filter(|p| b[p * 512 + 25] == kind)
+        .collect()
+}
+
+#[test]
+fn hostile_berkeley_databases_are_problems_naming_the_file() {
+    let f = fixture();
+    let blobs = f.blobs();
+    let all: BTreeSet<String> = f.expected.iter().map(|p| p[0].clone()).collect();
+    let good = bdb(f.dir.path(), &blobs);
+    let db = "bad.img!/var/lib/rpm/Packages";
+    let catalog = |bytes: Vec<u8>| image("bad.img", &[("var/lib/rpm/Packages", bytes)]);
+    assert_eq!(names(&catalog(good.clone())), all);
+
+    // An overflow chain that loops back on itself: that package is lost, the rest are read.
+    let mut b = good.clone();
+    let p = pages_of(&b, 7)
+        .into_iter()
+        .find(|&p| le32(&b, p * 512 + 16) != 0)
+        .unwrap();
+    set_le32(&mut b, p * 512 + 16, p as u32);
+    let cat = catalog(b);
+    reported(
+        &cat,
+        db,
+        &format!("is page {p}, which was already read (a loop or a shared page)"),
+    );
+    assert_eq!(names(&cat).len(), all.len() - 1);
+
+    // A hash page whose next page is far outside the file.
+    let mut b = good.clone();
+    let p = pages_of(&b, 13)
+        .into_iter()
+        .find(|&p| le32(&b, p * 512 + 16) == 0)
+        .unwrap();
+    set_le32(&mut b, p * 512 + 16, 0x00ff_ffff);
+    let cat = catalog(b);
+    reported(&cat, db, "is page 16777215, outside the file");
+    assert_eq!(names(&cat), all);
+
+    // An overflow item declaring a gigabyte.
+    let mut b = good.clone();
+    let (p, item) = pages_of(&b, 13)
+        .into_iter()
+        .find_map(|p| {
+            let page = &b[p * 512..(p + 1) * 512];
+            let n = u16::from_le_bytes([page[20], page[21]]) as usize;
+            (0..n)
+                .map(|i| u16::from_le_bytes([page[26 + 2 * i], page[27 + 2 * i]]) as usize)
+                .find(|&off| page[off] == 3)
+                .map(|off| (p, off))
+        })
+        .unwrap();
+    set_le32(&mut b, p * 512 + item + 8, 1 << 30);
+    let cat = catalog(b);
+    reported(&cat, db, "overflow item of 1073741824 bytes");
+    assert_eq!(names(&cat).len(), all.len() - 1);
+
+    // Metadata declaring more buckets than the file has pages; a btree; a checksummed file.
+    let mut b = good.clone();
+    set_le32(&mut b, 72, u32::MAX - 1);
+    reported(&catalog(b), db, "offset 72: 4294967295 buckets declared");
+    let mut b = good.clone();
+    set_le32(&mut b, 12, 0x0005_3162);
+    reported(&catalog(b), db, "a Berkeley DB btree");
+    let mut b = good.clone();
+    b[26] |= 1;
+    reported(&catalog(b), db, "checksummed pages; not read");
+    let mut b = good.clone();
+    set_le32(&mut b, 20, 3000);
+    reported(&catalog(b), db, "page size 3000");
+    // Truncated to its metadata page and one more.
+    reported(&catalog(good[..1024].to_vec()), db, "outside the file");
+}
+
+#[test]
+fn hostile_ndb_databases_are_problems_naming_the_file() {
+    let f = fixture();
+    let blobs = f.blobs();
+    let all: BTreeSet<String> = f.expected.iter().map(|p| p[0].clone()).collect();
+    let good = ndb(&blobs);
+    let db = "bad.img!/usr/lib/sysimage/rpm/Packages.db";
+    let catalog = |bytes: Vec<u8>| image("bad.img", &[("usr/lib/sysimage/rpm/Packages.db", bytes)]);
+    assert_eq!(names(&catalog(good.clone())), all);
+    let slot = |i: usize| 32 + 16 * (i + 1);
+    let blob_at = |b: &[u8], i: usize| le32(b, slot(i) + 8) as usize * 16;
+
+    let mut b = good.clone();
+    // Package 0's slot runs past the end of the file.
+    set_le32(&mut b, slot(0) + 12, 0x0100_0000);
+    // Package 1's blob claims a gigabyte.
+    let at = blob_at(&b, 1);
+    set_le32(&mut b, at + 12, 1 << 30);
+    // Package 2's header is altered after its checksum was written.
+    let at = blob_at(&b, 2);
+    b[at + 40] ^= 0xff;
+    // Package 3's slot lost its magic.
+    b[slot(3)] = b'X';
+    let cat = catalog(b);
+    reported(&cat, db, "are not inside the data area");
+    reported(&cat, db, "a blob of 1073741824 bytes in a slot of");
+    reported(&cat, db, "Adler-32");
+    reported(&cat, db, "slot without its Slot magic");
+    assert_eq!(names(&cat).len(), all.len() - 4);
+
+    let mut b = good.clone();
+    set_le32(&mut b, 12, 100_000);
+    reported(&catalog(b), db, "100000 slot pages");
+    reported(
+        &catalog(good[..100].to_vec()),
+        db,
+        "slot pages need 4096 bytes",
+    );
+}

@@ -178,9 +178,11 @@ impl<'a> Db<'a> {
     }
 
     /// Page `n`, checked: inside the file, not seen before, numbered `n`, of one of `kinds`.
+    /// `from` is where the page number was read (reported when the number is bad).
     fn page(
         &self,
         n: u32,
+        from: u64,
         seen: &mut [bool],
         kinds: &[u8],
         what: &str,
@@ -188,7 +190,7 @@ impl<'a> Db<'a> {
         let start = n as usize * self.page_size;
         let Some(p) = self.data.get(start..start + self.page_size) else {
             return Err(bad(
-                start as u64,
+                from,
                 format!(
                     "{what} is page {n}, outside the file ({} pages)",
                     self.data.len() / self.page_size
@@ -196,11 +198,11 @@ impl<'a> Db<'a> {
             ));
         };
         if n == 0 {
-            return Err(bad(0, format!("{what} is page 0, the metadata page")));
+            return Err(bad(from, format!("{what} is page 0, the metadata page")));
         }
         if std::mem::replace(&mut seen[n as usize], true) {
             return Err(bad(
-                start as u64,
+                from,
                 format!("{what} is page {n}, which was already read (a loop or a shared page)"),
             ));
         }
@@ -220,10 +222,11 @@ impl<'a> Db<'a> {
         Ok(p)
     }
 
-    /// The page bucket `b` starts on (`BS_TO_PAGE`).
-    fn bucket_page(&self, b: u32) -> u32 {
-        let bits = (u32::BITS - b.leading_zeros()) as usize;
-        b.wrapping_add(self.spares[bits.min(31)])
+    /// The page bucket `b` starts on (`BS_TO_PAGE`), and the metadata offset of the spare it
+    /// uses.
+    fn bucket_page(&self, b: u32) -> (u32, u64) {
+        let bits = ((u32::BITS - b.leading_zeros()) as usize).min(31);
+        (b.wrapping_add(self.spares[bits]), 96 + 4 * bits as u64)
     }
 
     /// Calls `visit` with every key/data pair; problems in one bucket or item are returned and
@@ -232,11 +235,11 @@ impl<'a> Db<'a> {
         let mut problems = Vec::new();
         let mut seen = vec![false; self.data.len() / self.page_size];
         'buckets: for b in 0..=self.max_bucket {
-            let mut next = self.bucket_page(b);
+            let (mut next, mut from) = self.bucket_page(b);
             let mut what = format!("bucket {b}");
             while next != 0 {
-                let p = match self.page(next, &mut seen, &[page::HASH, page::HASH_UNSORTED], &what)
-                {
+                let kinds = [page::HASH, page::HASH_UNSORTED];
+                let p = match self.page(next, from, &mut seen, &kinds, &what) {
                     Ok(p) => p,
                     Err(e) => {
                         problems.push(e);
@@ -249,6 +252,7 @@ impl<'a> Db<'a> {
                     ControlFlow::Continue(()) => {}
                 }
                 what = format!("the page after page {next} of bucket {b}");
+                from = base + 16;
                 next = self.u32(p, 16);
             }
         }
@@ -333,6 +337,7 @@ impl<'a> Db<'a> {
         }
         let mut out = Vec::new();
         let mut next = first;
+        let mut from = at + 4;
         let mut what = format!("the overflow item at offset {at}");
         while out.len() < len {
             if next == 0 {
@@ -341,7 +346,7 @@ impl<'a> Db<'a> {
                     format!("overflow chain ends after {} of {len} bytes", out.len()),
                 ));
             }
-            let p = self.page(next, seen, &[page::OVERFLOW], &what)?;
+            let p = self.page(next, from, seen, &[page::OVERFLOW], &what)?;
             let here = self.u16(p, 22) as usize;
             if here == 0 || here > room || here > len - out.len() {
                 return Err(bad(
@@ -354,6 +359,7 @@ impl<'a> Db<'a> {
             }
             out.extend_from_slice(&p[PAGE_HEADER..PAGE_HEADER + here]);
             what = format!("the overflow page after page {next}");
+            from = next as u64 * self.page_size as u64 + 16;
             next = self.u32(p, 16);
         }
         Ok(out)
