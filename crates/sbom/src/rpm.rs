@@ -8,7 +8,7 @@
 //! - NDB `Packages.db` (SUSE since 2021), [`ndb`].
 //!
 //! Each record is a header blob ([`header`]): name, epoch, version, release, arch, source rpm,
-//! licence, vendor, and the files the package installed, which [`crate::merge`] uses to make
+//! licence, vendor, and the files the package installed, which merging (`merge.rs`) uses to make
 //! the package and its binaries one component. Components follow syft's and the PURL spec's
 //! rpm conventions: version `[epoch:]version-release`, PURL
 //! `pkg:rpm/<namespace>/<name>@<version>-<release>?arch=&epoch=&upstream=<source rpm>&distro=<id>-<version_id>`
