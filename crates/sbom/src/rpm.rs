@@ -17,8 +17,9 @@
 //! ([`crate::os`]).
 //!
 //! Databases are untrusted input: each is bounded by [`MAX_RPMDB_BYTES`], its packages by
-//! [`MAX_PACKAGES`] and file-list entries by [`MAX_FILES`]; a damaged record is a problem
-//! naming the file and offset, and cataloging goes on. `gpg-pubkey` entries (imported signing
+//! [`MAX_PACKAGES`], file-list entries by [`MAX_FILES`] and the bytes of their paths by
+//! [`MAX_FILE_BYTES`] (charged before a path is made); a damaged record is a problem naming
+//! the file and offset, and cataloging goes on. `gpg-pubkey` entries (imported signing
 //! keys, not software) are not components.
 
 pub mod bdb;
@@ -48,6 +49,9 @@ pub const MAX_PACKAGES: usize = 200_000;
 /// Most file-list entries kept from one database (a full server install has a few hundred
 /// thousand); packages past the limit keep no file list.
 pub const MAX_FILES: usize = 2_000_000;
+/// Most bytes of file paths made from one database (a full server install makes some tens of
+/// MiB).
+pub const MAX_FILE_BYTES: usize = 256 << 20;
 
 /// Directories rpm keeps its database in (`%_dbpath`), image-relative.
 const DB_DIRS: &[&str] = &["var/lib/rpm", "usr/lib/sysimage/rpm", "usr/share/rpm"];
@@ -177,6 +181,10 @@ pub fn catalog(
         let distro = distros.get(root);
         let mut packages: Vec<(u32, header::Package)> = Vec::new();
         let mut bad_headers = Vec::new();
+        let mut budget = header::Budget {
+            entries: MAX_FILES,
+            bytes: MAX_FILE_BYTES,
+        };
         let result = read_db(tree, db, |key, offset, blob| {
             if packages.len() >= MAX_PACKAGES {
                 bad_headers.push(format!(
@@ -185,7 +193,7 @@ pub fn catalog(
                 ));
                 return ControlFlow::Break(());
             }
-            match header::package(blob) {
+            match header::package(blob, &mut budget) {
                 Ok(p) => packages.push((key, p)),
                 Err(m) => bad_headers.push(format!(
                     "{}: package record {key}{}: header blob {m}",
@@ -212,32 +220,24 @@ pub fn catalog(
             ));
         }
         packages.sort_by_key(|(k, _)| *k);
-        let mut files_left = MAX_FILES;
-        let mut over = false;
+        if let Some((_, p)) = packages.iter().find(|(_, p)| p.files_over_budget) {
+            problems.push(format!(
+                "{}: more than {MAX_FILES} file-list entries or {MAX_FILE_BYTES} bytes of paths; {} and other packages keep no file list",
+                db.path, p.name
+            ));
+        }
         for (_, p) in packages {
             if p.name == "gpg-pubkey" {
                 continue;
             }
             let component = component(classifiers, &db.path, distro, &p);
-            let files = if p.files.len() <= files_left {
-                files_left -= p.files.len();
-                p.files
-                    .iter()
-                    .map(|f| f.trim_start_matches('/'))
-                    .filter(|f| !f.is_empty())
-                    .map(|f| format!("{root}!/{f}"))
-                    .collect()
-            } else {
-                if !over {
-                    problems.push(format!(
-                        "{}: more than {MAX_FILES} file-list entries; {} and the packages after it keep no file list",
-                        db.path, p.name
-                    ));
-                }
-                over = true;
-                files_left = 0;
-                Vec::new()
-            };
+            let files = p
+                .files
+                .iter()
+                .map(|f| f.trim_start_matches('/'))
+                .filter(|f| !f.is_empty())
+                .map(|f| format!("{root}!/{f}"))
+                .collect();
             out.push(Installed { component, files });
         }
     }

@@ -413,7 +413,7 @@ fn sqlite_bdb_and_ndb_databases_give_what_rpm_reports() {
     // The header parser gives rpm -ql's file list for every package.
     let blobs = f.blobs();
     for (_, blob) in &blobs {
-        let p = netvet_sbom::rpm::header::package(blob).unwrap();
+        let p = netvet_sbom::rpm::header::package(blob, &mut unlimited()).unwrap();
         let want = &f.files.iter().find(|(n, _)| *n == p.name).unwrap().1;
         let got: BTreeSet<String> = p.files.iter().cloned().collect();
         assert_eq!(&got, want, "{}", p.name);
@@ -655,8 +655,17 @@ fn patch_tag(blob: &mut [u8], tag: u32, k: usize, v: u32) {
     blob[at..at + 4].copy_from_slice(&v.to_be_bytes());
 }
 
+fn unlimited() -> netvet_sbom::rpm::header::Budget {
+    netvet_sbom::rpm::header::Budget {
+        entries: usize::MAX,
+        bytes: usize::MAX,
+    }
+}
+
 fn name_of(blob: &[u8]) -> String {
-    netvet_sbom::rpm::header::package(blob).unwrap().name
+    netvet_sbom::rpm::header::package(blob, &mut unlimited())
+        .unwrap()
+        .name
 }
 
 #[test]

@@ -257,6 +257,16 @@ impl<'a> Header<'a> {
     }
 }
 
+/// How many file-list entries, and bytes of their joined paths, may still be made. File paths
+/// are a directory name joined to a base name through an index, so a hostile header can name
+/// one long directory millions of times in a few bytes each; the budget is charged before
+/// any path is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub entries: usize,
+    pub bytes: usize,
+}
+
 /// What the cataloger reads from a header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Package {
@@ -273,8 +283,11 @@ pub struct Package {
     pub vendor: Option<String>,
     /// Module stream of a modular RHEL 8 package (`nodejs:18:8080020230607133023:...`).
     pub modularity_label: Option<String>,
-    /// Absolute paths of the files, directories and links the package installed.
+    /// Absolute paths of the files, directories and links the package installed (empty when
+    /// they did not fit in the [`Budget`]).
     pub files: Vec<String>,
+    /// The file list was not read: it did not fit in the budget.
+    pub files_over_budget: bool,
 }
 
 impl Package {
@@ -298,9 +311,10 @@ impl Package {
     }
 }
 
-/// Reads a package from a header blob (problems carry offsets in the blob). A header without
-/// NAME, VERSION or RELEASE is malformed; other tags are optional.
-pub fn package(blob: &[u8]) -> Result<Package, Malformed> {
+/// Reads a package from a header blob (problems carry offsets in the blob), its file list if it
+/// fits in `budget` (which it then uses up). A header without NAME, VERSION or RELEASE is
+/// malformed; other tags are optional.
+pub fn package(blob: &[u8], budget: &mut Budget) -> Result<Package, Malformed> {
     let h = Header::parse(blob)?;
     let required = |t: u32, what: &str| -> Result<String, Malformed> {
         h.string(t)?
@@ -310,6 +324,10 @@ pub fn package(blob: &[u8]) -> Result<Package, Malformed> {
     };
     let optional = |t: u32| -> Result<Option<String>, Malformed> {
         Ok(h.string(t)?.map(Cow::into_owned).filter(|s| !s.is_empty()))
+    };
+    let (files, files_over_budget) = match files(&h, budget)? {
+        Some(f) => (f, false),
+        None => (Vec::new(), true),
     };
     Ok(Package {
         name: required(tag::NAME, "NAME")?,
@@ -321,19 +339,21 @@ pub fn package(blob: &[u8]) -> Result<Package, Malformed> {
         license: optional(tag::LICENSE)?,
         vendor: optional(tag::VENDOR)?,
         modularity_label: optional(tag::MODULARITYLABEL)?,
-        files: files(&h)?,
+        files,
+        files_over_budget,
     })
 }
 
-/// BASENAMES joined to DIRNAMES through DIRINDEXES, or the old FILENAMES.
-fn files(h: &Header<'_>) -> Result<Vec<String>, Malformed> {
+/// BASENAMES joined to DIRNAMES through DIRINDEXES, or the old FILENAMES; `None` when they do
+/// not fit in the budget.
+fn files(h: &Header<'_>, budget: &mut Budget) -> Result<Option<Vec<String>>, Malformed> {
     let Some(base) = h.strings(tag::BASENAMES)? else {
-        return Ok(h
-            .strings(tag::OLDFILENAMES)?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Cow::into_owned)
-            .collect());
+        let old = h.strings(tag::OLDFILENAMES)?.unwrap_or_default();
+        let bytes = old.iter().map(|f| f.len()).sum();
+        if !budget.charge(old.len(), bytes) {
+            return Ok(None);
+        }
+        return Ok(Some(old.into_iter().map(Cow::into_owned).collect()));
     };
     let dirs = h.strings(tag::DIRNAMES)?.unwrap_or_default();
     let index = h.u32s(tag::DIRINDEXES)?.unwrap_or_default();
@@ -348,26 +368,55 @@ fn files(h: &Header<'_>) -> Result<Vec<String>, Malformed> {
             ),
         ));
     }
-    base.iter()
-        .zip(&index)
-        .map(|(b, &i)| {
-            let d = dirs.get(i as usize).ok_or_else(|| {
-                bad(
-                    at,
-                    format!(
-                        "directory index {i} of {b:?} past the {} directory names",
-                        dirs.len()
-                    ),
-                )
-            })?;
-            Ok(format!("{d}{b}"))
-        })
-        .collect()
+    let mut bytes = 0usize;
+    for (b, &i) in base.iter().zip(&index) {
+        let d = dirs.get(i as usize).ok_or_else(|| {
+            bad(
+                at,
+                format!(
+                    "directory index {i} of {b:?} past the {} directory names",
+                    dirs.len()
+                ),
+            )
+        })?;
+        bytes = bytes.saturating_add(d.len() + b.len());
+    }
+    if !budget.charge(base.len(), bytes) {
+        return Ok(None);
+    }
+    Ok(Some(
+        base.iter()
+            .zip(&index)
+            .map(|(b, &i)| format!("{}{b}", dirs[i as usize]))
+            .collect(),
+    ))
+}
+
+impl Budget {
+    /// Takes `entries` and `bytes` from the budget if both fit; otherwise takes nothing.
+    fn charge(&mut self, entries: usize, bytes: usize) -> bool {
+        if entries > self.entries || bytes > self.bytes {
+            return false;
+        }
+        self.entries -= entries;
+        self.bytes -= bytes;
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn package(blob: &[u8]) -> Result<Package, Malformed> {
+        super::package(
+            blob,
+            &mut Budget {
+                entries: 1 << 20,
+                bytes: 1 << 30,
+            },
+        )
+    }
 
     /// A header blob from (tag, type, count, data) entries, data laid out in order.
     pub(crate) fn blob(entries: &[(u32, u32, u32, Vec<u8>)]) -> Vec<u8> {
@@ -579,6 +628,46 @@ mod tests {
         let mut b = good.clone();
         patch(&mut b, 0, 1, kind::INT32);
         assert!(package(&b).unwrap_err().message.contains("not a string"));
+    }
+
+    #[test]
+    fn file_lists_are_charged_to_the_budget_before_they_are_made() {
+        // One 200-byte directory named by 1,000 one-byte base names: 201,000 bytes of paths
+        // from about 6 KB of header.
+        let long = format!("/{}/", "d".repeat(198));
+        let names: Vec<String> = (0..1000)
+            .map(|i| ((b'a' + (i % 26) as u8) as char).to_string())
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let b = blob(&[
+            s(tag::NAME, "bomb"),
+            s(tag::VERSION, "1"),
+            s(tag::RELEASE, "1"),
+            arr(tag::BASENAMES, &refs),
+            arr(tag::DIRNAMES, &[long.as_str()]),
+            ints(tag::DIRINDEXES, &vec![0; 1000]),
+        ]);
+        let mut budget = Budget {
+            entries: 10_000,
+            bytes: 100_000,
+        };
+        let p = super::package(&b, &mut budget).unwrap();
+        assert!(p.files.is_empty() && p.files_over_budget);
+        assert_eq!(budget.bytes, 100_000, "nothing taken");
+        let mut budget = Budget {
+            entries: 1000,
+            bytes: 201_000,
+        };
+        let p = super::package(&b, &mut budget).unwrap();
+        assert_eq!(p.files.len(), 1000);
+        assert!(!p.files_over_budget);
+        assert_eq!(
+            budget,
+            Budget {
+                entries: 0,
+                bytes: 0
+            }
+        );
     }
 
     #[test]
