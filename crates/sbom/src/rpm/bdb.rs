@@ -310,6 +310,7 @@ impl<'a> Db<'a> {
                 let (first, len) = (self.u32(it, 4), self.u32(it, 8) as usize);
                 self.overflow(first, len, at, seen).map(Cow::Owned)
             }
+            item::OFFPAGE => Err(bad(at, format!("a {}-byte overflow reference", it.len()))),
             item::DUPLICATE | item::OFFDUP => Err(bad(at, "duplicate items; not read")),
             item::BLOB => Err(bad(at, "an external blob item; not read")),
             t => Err(bad(at, format!("item type {t}"))),
