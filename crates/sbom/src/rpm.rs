@@ -52,6 +52,8 @@ pub const MAX_FILES: usize = 2_000_000;
 /// Most bytes of file paths made from one database (a full server install makes some tens of
 /// MiB).
 pub const MAX_FILE_BYTES: usize = 256 << 20;
+/// Most problems reported for one database; a file this damaged is not read further.
+pub const MAX_PROBLEMS: usize = 1000;
 
 /// Directories rpm keeps its database in (`%_dbpath`), image-relative.
 const DB_DIRS: &[&str] = &["var/lib/rpm", "usr/lib/sysimage/rpm", "usr/share/rpm"];
@@ -181,14 +183,23 @@ pub fn catalog(
         let distro = distros.get(root);
         let mut packages: Vec<(u32, header::Package)> = Vec::new();
         let mut bad_headers = Vec::new();
+        let mut records = 0usize;
         let mut budget = header::Budget {
             entries: MAX_FILES,
             bytes: MAX_FILE_BYTES,
         };
         let result = read_db(tree, db, |key, offset, blob| {
-            if packages.len() >= MAX_PACKAGES {
+            records += 1;
+            if records > MAX_PACKAGES {
                 bad_headers.push(format!(
-                    "{}: more than {MAX_PACKAGES} packages; the rest not read",
+                    "{}: more than {MAX_PACKAGES} package records; the rest not read",
+                    db.path
+                ));
+                return ControlFlow::Break(());
+            }
+            if bad_headers.len() >= MAX_PROBLEMS {
+                bad_headers.push(format!(
+                    "{}: more than {MAX_PROBLEMS} damaged package records; the rest not read",
                     db.path
                 ));
                 return ControlFlow::Break(());

@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use super::Malformed;
+use super::{MAX_PROBLEMS, Malformed};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -239,6 +239,13 @@ impl<'a> Db<'a> {
             let mut what = format!("bucket {b}");
             while next != 0 {
                 let kinds = [page::HASH, page::HASH_UNSORTED];
+                if problems.len() >= MAX_PROBLEMS {
+                    problems.push(bad(
+                        from,
+                        format!("more than {MAX_PROBLEMS} problems; the rest of the file not read"),
+                    ));
+                    return problems;
+                }
                 let p = match self.page(next, from, &mut seen, &kinds, &what) {
                     Ok(p) => p,
                     Err(e) => {
@@ -276,6 +283,9 @@ impl<'a> Db<'a> {
         }
         let inp = |i: usize| self.u16(p, PAGE_HEADER + 2 * i) as usize;
         for k in (0..n).step_by(2) {
+            if problems.len() >= MAX_PROBLEMS {
+                break;
+            }
             let (koff, voff) = (inp(k), inp(k + 1));
             let kend = if k == 0 { self.page_size } else { inp(k - 1) };
             if koff < first || voff < first || kend > self.page_size || koff >= kend || voff >= koff

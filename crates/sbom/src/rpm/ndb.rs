@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use super::Malformed;
+use super::{MAX_PROBLEMS, Malformed};
 
 const BLOCK: usize = 16;
 const SLOT_PAGE: usize = 4096;
@@ -95,6 +95,13 @@ pub fn for_each<'a>(
     let first_data_block = slots_end / BLOCK;
     let mut seen = HashSet::new();
     for at in (HEADER..slots_end).step_by(BLOCK) {
+        if problems.len() >= MAX_PROBLEMS {
+            problems.push(bad(
+                at as u64,
+                format!("more than {MAX_PROBLEMS} problems; the rest of the file not read"),
+            ));
+            break;
+        }
         let slot = &data[at..at + BLOCK];
         if &slot[..4] != b"Slot" {
             problems.push(bad(at as u64, "slot without its Slot magic"));
@@ -183,6 +190,21 @@ fn blob(data: &[u8], index: u32, at: usize, len: usize) -> Result<&[u8], Malform
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_are_capped_and_reading_stops() {
+        // Eight slot pages of slots without their magic: 2,046 bad slots.
+        let mut data = vec![0u8; 8 * SLOT_PAGE];
+        data[..4].copy_from_slice(b"RpmP");
+        data[12..16].copy_from_slice(&8u32.to_le_bytes());
+        let problems = for_each(&data, |_, _, _| ControlFlow::Continue(())).unwrap();
+        assert_eq!(problems.len(), MAX_PROBLEMS + 1);
+        assert!(
+            problems[MAX_PROBLEMS]
+                .message
+                .contains("the rest of the file not read")
+        );
+    }
 
     #[test]
     fn adler32_matches_rfc1950() {

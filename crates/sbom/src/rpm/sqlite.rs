@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 use rusqlite::limits::Limit;
 use rusqlite::{Connection, MAIN_DB, config::DbConfig, types::ValueRef};
 
-use super::Malformed;
+use super::{MAX_PROBLEMS, Malformed};
 
 /// The SQLite file signature.
 pub const MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -154,6 +154,12 @@ pub fn for_each(
         .prepare("SELECT blob FROM Packages WHERE hnum = ?1")
         .map_err(sql)?;
     for (hnum, len, kind) in rows_found {
+        if problems.len() >= MAX_PROBLEMS {
+            problems.push(bad(format!(
+                "more than {MAX_PROBLEMS} problems; the rest of the database not read"
+            )));
+            break;
+        }
         let Ok(key) = u32::try_from(hnum) else {
             problems.push(bad(format!("package {hnum}: hnum is not a 32-bit number")));
             continue;
