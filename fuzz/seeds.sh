@@ -3,7 +3,7 @@
 # the fuzzers start from valid images instead of having to find each format's magic and
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
-#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3.
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -125,5 +125,72 @@ seed carve "$tmp/flash" flash
 (cd "$tmp" && mkdir -p b && cp sq-gzip cpio-newc b/ && gzip -c cpio-newc > b/initrd.cpio.gz && tar -czf bundle.tgz -C b .)
 seed carve "$tmp/bundle.tgz" bundle
 seed carve "$tmp/trx" trx
+
+# rpm: two small packages built and installed by rpm (SQLite database), their header blobs,
+# the blobs loaded into Berkeley DB hash files by db5.3_load (little-endian 512-byte pages:
+# overflow chains; big-endian 4 KiB pages), and into an NDB file laid out as rpmpkg.c does.
+rpmtop=$tmp/rpmbuild
+mkdir -p "$rpmtop/SPECS" "$tmp/rpmroot"
+for n in alpha beta; do
+  cat > "$rpmtop/SPECS/$n.spec" <<EOF
+%global debug_package %{nil}
+%global __os_install_post %{nil}
+%global _build_id_links none
+Name: fuzz-$n
+Version: 1.0
+Release: 1
+Epoch: 1
+Summary: seed
+License: MIT
+BuildArch: noarch
+%description
+seed
+%install
+mkdir -p %{buildroot}/usr/bin %{buildroot}/etc
+echo x > %{buildroot}/usr/bin/fuzz-$n
+echo y > %{buildroot}/etc/fuzz-$n.conf
+%files
+/usr/bin/fuzz-$n
+%config /etc/fuzz-$n.conf
+EOF
+  rpmbuild --define "_topdir $rpmtop" --quiet -bb "$rpmtop/SPECS/$n.spec"
+done
+rpm --root "$tmp/rpmroot" --dbpath /var/lib/rpm --define '_db_backend sqlite' -i --nodeps \
+  --noscripts --ignorearch "$rpmtop"/RPMS/noarch/*.rpm 2>/dev/null
+python3 - "$tmp/rpmroot/var/lib/rpm/rpmdb.sqlite" "$tmp" <<'EOF'
+import sqlite3, struct, sys, zlib
+db, out = sys.argv[1], sys.argv[2]
+rows = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+    "SELECT hnum, blob FROM Packages ORDER BY hnum").fetchall()
+for h, b in rows:
+    open(f"{out}/header-{h}", "wb").write(b)
+for order, page in (("1234", 512), ("4321", 4096)):
+    end = "<" if order == "1234" else ">"
+    key = lambda k: struct.pack(end + "I", k).hex()
+    with open(f"{out}/dump-{order}", "w") as f:
+        f.write(f"VERSION=3\nformat=bytevalue\ntype=hash\ndb_pagesize={page}\n"
+                f"db_lorder={order}\nHEADER=END\n {key(0)}\n {key(len(rows) + 1)}\n")
+        for h, b in rows:
+            f.write(f" {key(h)}\n {b.hex()}\n")
+        f.write("DATA=END\n")
+ndb = bytearray(4096)
+ndb[0:4], ndb[12:16] = b"RpmP", struct.pack("<I", 1)
+for s in range(32, 4096, 16):
+    ndb[s:s + 4] = b"Slot"
+for i, (h, b) in enumerate(rows):
+    start, blocks = len(ndb), (16 + len(b) + 12 + 15) // 16
+    area = b"BlbS" + struct.pack("<III", h, 0, len(b)) + b
+    area += b"\0" * (blocks * 16 - 12 - len(area))
+    area += struct.pack("<II", zlib.adler32(area), len(b)) + b"BlbE"
+    ndb += area
+    slot = 32 + 16 * i
+    ndb[slot + 4:slot + 16] = struct.pack("<III", h, start // 16, blocks)
+open(f"{out}/Packages.db", "wb").write(ndb)
+EOF
+for h in "$tmp"/header-*; do seed rpm_header "$h" "$(basename "$h")"; done
+for order in 1234 4321; do
+  db5.3_load -f "$tmp/dump-$order" "$tmp/Packages-$order" && seed rpm_bdb "$tmp/Packages-$order" "$order"
+done
+seed rpm_ndb "$tmp/Packages.db" two
 
 du -sh "$C"/* | sed 's/^/seeds: /'

@@ -1,5 +1,6 @@
 //! Shared driver for the fuzz targets: open bytes as one format (or identify them), with
-//! small limits, and read every file of the resulting tree.
+//! small limits, and read every file of the resulting tree; or read bytes as one of the rpm
+//! database formats the rpm cataloger reads.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,4 +44,38 @@ pub fn identify(data: &[u8]) {
     let src = Arc::new(MemSource::new(data.to_vec()));
     let tree = netvet_unpack::open_source("fuzz", src, &options(), None);
     read_all(&tree);
+}
+
+/// The file-list budget of one input, as the cataloger has one per database (smaller).
+fn budget() -> netvet_sbom::rpm::header::Budget {
+    netvet_sbom::rpm::header::Budget {
+        entries: 1 << 20,
+        bytes: 64 << 20,
+    }
+}
+
+/// Reads `data` as an rpm header blob (every tag the cataloger reads).
+pub fn rpm_header(data: &[u8]) {
+    let _ = netvet_sbom::rpm::header::package(data, &mut budget());
+}
+
+/// Opens `data` as a Berkeley DB hash database and reads every pair, parsing each value as
+/// an rpm header, as the cataloger does.
+pub fn rpm_bdb(data: &[u8]) {
+    if let Ok(db) = netvet_sbom::rpm::bdb::Db::open(data) {
+        let mut budget = budget();
+        let _ = db.for_each(|item| {
+            let _ = netvet_sbom::rpm::header::package(&item.value, &mut budget);
+            std::ops::ControlFlow::Continue(())
+        });
+    }
+}
+
+/// Reads `data` as an NDB `Packages.db`, parsing each blob as an rpm header.
+pub fn rpm_ndb(data: &[u8]) {
+    let mut budget = budget();
+    let _ = netvet_sbom::rpm::ndb::for_each(data, |_, _, blob| {
+        let _ = netvet_sbom::rpm::header::package(blob, &mut budget);
+        std::ops::ControlFlow::Continue(())
+    });
 }

@@ -217,7 +217,7 @@ fn db_import_status_and_schema_mismatch() {
     );
     assert_eq!(status["status"]["built"], "2026-01-01T00:00:00Z");
     assert_eq!(status["status"]["kev_entries"], 5);
-    assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 8);
+    assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 9);
 
     // NETVET_DB chooses the index too; matching against it equals the built-in set.
     let img = acme(d.path());

@@ -89,6 +89,8 @@ pub fn catalog(
                 source: origin,
                 license: r.fields.get(&'L').map(String::as_str),
                 distro,
+                purl_version: None,
+                qualifiers: &[],
             };
             let component = package(classifiers, &record, BTreeMap::new());
             out.push(Installed {

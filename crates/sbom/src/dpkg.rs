@@ -77,6 +77,8 @@ pub fn catalog(
                 source: Some(&source),
                 license: None,
                 distro,
+                purl_version: None,
+                qualifiers: &[],
             };
             let component = package(classifiers, &record, props);
             let mut files = Vec::new();

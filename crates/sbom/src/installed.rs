@@ -1,4 +1,4 @@
-//! What the package-database catalogers (dpkg, opkg, apk) produce, and helpers they share.
+//! What the package-database catalogers (dpkg, opkg, apk, rpm) produce, and helpers they share.
 
 use std::collections::BTreeMap;
 
@@ -52,11 +52,17 @@ pub struct Record<'a> {
     pub cataloger: &'a str,
     /// Virtual path of the database (evidence).
     pub db_path: &'a str,
-    /// PURL type (`deb`, `opkg`, `apk`) and the namespace used when no distribution is known.
+    /// PURL type (`deb`, `opkg`, `apk`, `rpm`) and the namespace used when no distribution is
+    /// known.
     pub purl_type: &'a str,
     pub default_namespace: &'a str,
     pub name: &'a str,
     pub version: &'a str,
+    /// The PURL's version when it differs from `version` (rpm: `3.0.7-27.el9`, the epoch
+    /// being a qualifier).
+    pub purl_version: Option<&'a str>,
+    /// PURL qualifiers besides `arch` and `distro` (rpm: `epoch`, `upstream`).
+    pub qualifiers: &'a [(&'a str, &'a str)],
     pub arch: &'a str,
     /// Source package name, when it differs or is known.
     pub source: Option<&'a str>,
@@ -78,14 +84,16 @@ pub fn package(
         .or_else(|| r.source.and_then(|s| classifiers.for_package(s)))
         .map(|c| c.cpes_for(Some(upstream)))
         .unwrap_or_default();
-    let ns = r.distro.map_or(r.default_namespace, |d| d.id.as_str());
+    let ns = r.distro.map_or(r.default_namespace, Distro::purl_namespace);
     let dq = r.distro.map(Distro::qualifier).unwrap_or_default();
+    let mut qualifiers = vec![("arch", r.arch), ("distro", dq.as_str())];
+    qualifiers.extend_from_slice(r.qualifiers);
     let purl = identity::purl(
         r.purl_type,
         Some(ns),
         r.name,
-        Some(r.version),
-        &[("arch", r.arch), ("distro", &dq)],
+        Some(r.purl_version.unwrap_or(r.version)),
+        &qualifiers,
     );
     if let Some(s) = r.source.filter(|s| *s != r.name) {
         properties.insert("package:source".to_string(), s.to_string());

@@ -9,7 +9,8 @@
 //! | `dpkg-db-cataloger` | `/var/lib/dpkg/status`, `status.d/*`, `info/*.list` |
 //! | `opkg-db-cataloger` | `/usr/lib/opkg/status` (and `/var/lib/opkg`, `ipkg`), `info/*.control`, `info/*.list` |
 //! | `apk-db-cataloger` | `/lib/apk/db/installed` |
-//! | `os-release-cataloger` | `/etc/os-release`, `/etc/openwrt_release`, `/etc/alpine-release`, `/etc/debian_version` |
+//! | `rpm-db-cataloger` | `rpmdb.sqlite`, `Packages` (Berkeley DB hash), `Packages.db` (NDB) in `/var/lib/rpm`, `/usr/lib/sysimage/rpm`, `/usr/share/rpm`: see [`rpm`] |
+//! | `os-release-cataloger` | `/etc/os-release`, `/etc/openwrt_release`, `/etc/alpine-release`, `/etc/redhat-release` (and `system-release`, `openEuler-release`), `/etc/debian_version` |
 //! | `linux-kernel-modules-cataloger` | `/lib/modules/VERSION/` directories |
 //! | `busybox-applet-cataloger` | symlinks and hard links that resolve to a BusyBox binary |
 //! | classifiers (`busybox-binary`, `openssl-library`, `linux-kernel`, ...) | the bytes of every binary file: see [`classifier`] and `data/classifiers.toml` |
@@ -48,6 +49,7 @@ pub mod kernel;
 mod merge;
 pub mod opkg;
 pub mod os;
+pub mod rpm;
 pub mod spdx;
 
 use std::collections::BTreeMap;
@@ -147,6 +149,12 @@ impl Cataloger {
             &mut problems,
         ));
         installed.extend(apk::catalog(
+            tree,
+            &distros,
+            &self.classifiers,
+            &mut problems,
+        ));
+        installed.extend(rpm::catalog(
             tree,
             &distros,
             &self.classifiers,

@@ -87,6 +87,8 @@ pub fn catalog(
                     source: source.as_deref(),
                     license: license.as_deref(),
                     distro,
+                    purl_version: None,
+                    qualifiers: &[],
                 };
                 let component = package(classifiers, &record, BTreeMap::new());
                 let files = tree

@@ -33,6 +33,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../advisories/osv/alpine.json"),
     ),
     (
+        "osv/almalinux.json",
+        include_str!("../../../advisories/osv/almalinux.json"),
+    ),
+    (
         "kev/known_exploited_vulnerabilities.json",
         include_str!("../../../advisories/kev/known_exploited_vulnerabilities.json"),
     ),

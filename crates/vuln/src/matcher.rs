@@ -1,9 +1,12 @@
 //! Matching components against the index.
 //!
 //! Dispatch by what the component is:
-//! - a distribution package with an OSV ecosystem (`osv:ecosystem` property: Debian, Alpine)
-//!   is matched by ecosystem and name (and source package name) with that distribution's
-//!   version scheme — distribution advisories know their backports, so no CPE fallback;
+//! - a distribution package with an OSV ecosystem (`osv:ecosystem` property: Debian, Alpine,
+//!   Rocky Linux, AlmaLinux, Red Hat, openEuler, openSUSE) is matched by ecosystem and name
+//!   (and source package name) with that distribution's version scheme (dpkg, apk, rpm) —
+//!   distribution advisories know their backports, so no CPE fallback. An ecosystem is also a
+//!   family of the ecosystems stored under it (`Red Hat:enterprise_linux:9` covers
+//!   `Red Hat:enterprise_linux:9::baseos` and `::appstream`), which are searched too;
 //! - everything else (binaries found by classifiers, kernels, opkg packages of OpenWrt, which
 //!   has no OSV ecosystem) is matched by CPE vendor:product with the upstream version under
 //!   the generic scheme. An NVD AND configuration (`running on` a platform) matches only when
@@ -241,6 +244,8 @@ pub struct Matcher<'i> {
     index: &'i Index,
     cpe_cache: HashMap<(String, String), Ranges>,
     package_cache: HashMap<(String, String), Vec<PackageRange>>,
+    /// An ecosystem and the ecosystems stored under it ([`Index::ecosystems_under`]).
+    family_cache: HashMap<String, Vec<String>>,
     headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
     kev: Option<std::collections::HashSet<String>>,
 }
@@ -272,6 +277,7 @@ impl<'i> Matcher<'i> {
             index,
             cpe_cache: HashMap::new(),
             package_cache: HashMap::new(),
+            family_cache: HashMap::new(),
             headers: HashMap::new(),
             kev: None,
         }
@@ -361,33 +367,42 @@ impl<'i> Matcher<'i> {
             if let Some(src) = c.properties.get("package:source") {
                 names.push(src.clone());
             }
-            for name in names {
-                report.lookups += 1;
-                let lookup = (eco.clone(), name.clone());
-                if !self.package_cache.contains_key(&lookup) {
-                    let rows = self.index.package_ranges(eco, &name)?;
-                    self.package_cache.insert(lookup.clone(), rows);
-                }
-                for (rowid, source, aff) in &self.package_cache[&lookup] {
-                    if let Some((matched, fixed)) =
-                        affects(aff, scheme, version, &mut report.bad_ranges)
-                    {
-                        let Some(header) = header(self.index, &mut self.headers, *rowid)? else {
-                            continue;
-                        };
-                        let adv = &*header;
-                        report.vulnerabilities.push(vulnerability(
-                            adv,
-                            &key,
-                            fixed,
-                            format!("osv {eco} {name} {version} in {matched}"),
-                            MatchEvidence {
-                                searched: format!("osv {eco} {name} {version}"),
-                                matched,
-                                scheme: scheme.as_str().to_string(),
-                                source: source.clone(),
-                            },
-                        ));
+            if !self.family_cache.contains_key(eco) {
+                let mut family = vec![eco.clone()];
+                family.extend(self.index.ecosystems_under(eco)?);
+                self.family_cache.insert(eco.clone(), family);
+            }
+            let family = self.family_cache[eco].clone();
+            for eco in &family {
+                for name in &names {
+                    report.lookups += 1;
+                    let lookup = (eco.clone(), name.clone());
+                    if !self.package_cache.contains_key(&lookup) {
+                        let rows = self.index.package_ranges(eco, name)?;
+                        self.package_cache.insert(lookup.clone(), rows);
+                    }
+                    for (rowid, source, aff) in &self.package_cache[&lookup] {
+                        if let Some((matched, fixed)) =
+                            affects(aff, scheme, version, &mut report.bad_ranges)
+                        {
+                            let Some(header) = header(self.index, &mut self.headers, *rowid)?
+                            else {
+                                continue;
+                            };
+                            let adv = &*header;
+                            report.vulnerabilities.push(vulnerability(
+                                adv,
+                                &key,
+                                fixed,
+                                format!("osv {eco} {name} {version} in {matched}"),
+                                MatchEvidence {
+                                    searched: format!("osv {eco} {name} {version}"),
+                                    matched,
+                                    scheme: scheme.as_str().to_string(),
+                                    source: source.clone(),
+                                },
+                            ));
+                        }
                     }
                 }
             }

@@ -450,6 +450,28 @@ impl Index {
         )
     }
 
+    /// The ecosystems stored under a family: `Red Hat:enterprise_linux:9` has
+    /// `Red Hat:enterprise_linux:9::baseos`, `...::appstream`... (Red Hat's ecosystems are its
+    /// CPEs, one per product stream; a RHEL 9 image's packages come from several).
+    pub fn ecosystems_under(&self, family: &str) -> Result<Vec<String>> {
+        let e = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT ecosystem FROM packages WHERE ecosystem >= ?1 AND ecosystem < ?2",
+            )
+            .map_err(&e)?;
+        // Every string that starts with "F::" sorts in ["F::", "F:;").
+        let rows = stmt
+            .query_map(params![format!("{family}::"), format!("{family}:;")], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&e)?;
+        Ok(rows)
+    }
+
     /// Rows of (advisory, source, JSON data) for a two-column key; undecodable data is
     /// skipped.
     fn ranges<T: serde::de::DeserializeOwned>(
