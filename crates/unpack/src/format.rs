@@ -225,6 +225,8 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &jffs2::Jffs2,
         &cramfs::Cramfs,
         &cpio::Cpio,
+        // A tar holding an image manifest: before tar, whose magic it shares.
+        &container::ContainerImage,
         &tar::Tar,
         &zip::Zip,
         &uimage::UImage,
