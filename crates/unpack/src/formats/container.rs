@@ -404,11 +404,12 @@ fn read_config(archive: &Archive, image: &Image, ctx: &mut OpenCtx<'_>) -> Optio
     let value = match archive.verified_json(desc, "image config", ctx) {
         Ok(v) => Some(v),
         Err(e) => {
-            ctx.warn(
-                WarningCode::Corrupt,
-                blob.offset,
-                format!("{e}; diff_ids not checked"),
-            );
+            let code = if e.limit_kind().is_some() {
+                WarningCode::LimitBytes
+            } else {
+                WarningCode::Corrupt
+            };
+            ctx.warn(code, blob.offset, format!("{e}; diff_ids not checked"));
             None
         }
     };
@@ -592,8 +593,68 @@ fn build_rootfs(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use vtar::{Member, VirtualTar};
+
+    fn file(name: &str, data: Vec<u8>) -> Member {
+        Member {
+            name: name.as_bytes().to_vec(),
+            kind: EntryKind::File,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            link: None,
+            device: None,
+            xattrs: Vec::new(),
+            data: Some(Arc::new(MemSource::new(data))),
+        }
+    }
+
+    /// The first bytes of a longer source, as the engine lets probes see archive members.
+    struct Head(Vec<u8>, u64);
+
+    impl Source for Head {
+        fn len(&self) -> u64 {
+            self.1
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some(rest) = self.0.get(offset as usize..).filter(|r| !r.is_empty()) else {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            };
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn probe_walks_headers_and_defers_when_it_sees_only_a_head() {
+        let manifest = br#"[{"Config":"c.json","RepoTags":["a:1"],"Layers":["l.tar"]}]"#;
+        let image = VirtualTar::new(vec![
+            file("blob", vec![7; 100_000]),
+            file("manifest.json", manifest.to_vec()),
+        ]);
+        let bytes = image.read_vec(0, image.len() as usize).unwrap();
+        let probe = ContainerImage
+            .probe(&MemSource::new(bytes.clone()), 0)
+            .unwrap();
+        assert_eq!(probe.description, "docker-archive");
+        let head = Head(bytes[..65536].to_vec(), bytes.len() as u64);
+        let probe = ContainerImage.probe(&head, 0).unwrap();
+        assert_eq!(probe.description, "tar archive, possibly a container image");
+        // Cut inside the blob: the archive ends, it holds no manifest.
+        assert!(
+            ContainerImage
+                .probe(&MemSource::new(bytes[..65536].to_vec()), 0)
+                .is_none()
+        );
+        let plain = VirtualTar::new(vec![file("etc/passwd", b"root".to_vec())]);
+        let plain = plain.read_vec(0, plain.len() as usize).unwrap();
+        assert!(ContainerImage.probe(&MemSource::new(plain), 0).is_none());
+    }
 
     #[test]
     fn manifest_shapes() {
