@@ -748,3 +748,63 @@ fn the_config_is_a_payload_the_secret_checks_read() {
         container_warnings(&tree)
     );
 }
+
+#[test]
+fn classic_docker_save_layout_with_layer_symlinks() {
+    let l1 = tar(&[("etc/", b""), ("etc/passwd", b"root:x:0:0\n")]);
+    let l2 = tar(&[("etc/.wh.passwd", b""), ("etc/shadow", b"root:*:1\n")]);
+    let (d1, d2) = (sha256(&l1), sha256(&l2));
+    let config = json!({"os": "linux", "architecture": "arm64",
+        "rootfs": {"type": "layers", "diff_ids": [d1, d2]}})
+    .to_string();
+    let config_name = format!("{}.json", &sha256(config.as_bytes())[7..]);
+    let manifest = json!([
+        {"Config": config_name, "RepoTags": ["cnf/nrf:7"],
+         "Layers": ["aaaa/layer.tar", "bbbb/layer.tar"]},
+        {"Config": config_name, "RepoTags": ["cnf/other:1"], "Layers": []},
+    ])
+    .to_string();
+    let mut img = Vec::new();
+    img.extend(tar_entry(&format!("{}.tar", &d1[7..]), b'0', &l1, ""));
+    img.extend(tar_entry(&format!("{}.tar", &d2[7..]), b'0', &l2, ""));
+    img.extend(tar_entry("aaaa/", b'5', b"", ""));
+    img.extend(tar_entry(
+        "aaaa/layer.tar",
+        b'2',
+        b"",
+        &format!("../{}.tar", &d1[7..]),
+    ));
+    img.extend(tar_entry("bbbb/", b'5', b"", ""));
+    img.extend(tar_entry(
+        "bbbb/layer.tar",
+        b'2',
+        b"",
+        &format!("../{}.tar", &d2[7..]),
+    ));
+    img.extend(tar_entry(&config_name, b'0', config.as_bytes(), ""));
+    img.extend(tar_entry("manifest.json", b'0', manifest.as_bytes(), ""));
+    img.extend([0u8; 1024]);
+    let tree = open_bytes("nrf.tar", img, &Options::default());
+    let w = container_warnings(&tree);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].0, WarningCode::Unsupported);
+    assert!(w[0].1.contains("lists 2 images; only the first is shown"));
+    let d = &tree.report().layers[0].description;
+    assert_eq!(
+        d,
+        "docker-archive (cnf/nrf:7; linux/arm64), 2 layers, root filesystem of 2 entries"
+    );
+    let paths: Vec<_> = tree
+        .entries()
+        .iter()
+        .map(|e| e.path.as_str())
+        .filter(|p| p.contains("rootfs.tar!/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "nrf.tar!/rootfs.tar!/etc",
+            "nrf.tar!/rootfs.tar!/etc/shadow"
+        ]
+    );
+}
