@@ -439,10 +439,12 @@ fn read_config(archive: &Archive, image: &Image, ctx: &mut OpenCtx<'_>) -> Optio
     let platform = value.as_ref().and_then(|v| {
         let os = v.get("os")?.as_str()?;
         let arch = v.get("architecture")?.as_str()?;
-        Some(match v.get("variant").and_then(|x| x.as_str()) {
-            Some(var) => format!("{os}/{arch}/{var}"),
-            None => format!("{os}/{arch}"),
-        })
+        Some(manifest::shown(
+            &match v.get("variant").and_then(|x| x.as_str()) {
+                Some(var) => format!("{os}/{arch}/{var}"),
+                None => format!("{os}/{arch}"),
+            },
+        ))
     });
     Some(Config {
         blob,

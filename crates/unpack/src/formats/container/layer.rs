@@ -55,11 +55,13 @@ impl Compression {
 
 /// What a layer media type says, or why it cannot be applied.
 fn declared(media: &str) -> Result<Compression, String> {
+    let shown = super::manifest::shown;
     const OCI: &str = "application/vnd.oci.image.layer.";
     const DOCKER: &str = "application/vnd.docker.image.rootfs.";
     if media.ends_with("+encrypted") {
         return Err(format!(
-            "media type {media}: an encrypted layer (ocicrypt), not decrypted"
+            "media type {}: an encrypted layer (ocicrypt), not decrypted",
+            shown(media)
         ));
     }
     let kind = if let Some(rest) = media.strip_prefix(OCI) {
@@ -76,7 +78,8 @@ fn declared(media: &str) -> Result<Compression, String> {
         Some("tar+gzip") | Some("tar.gzip") => Ok(Compression::Gzip),
         Some("tar+zstd") => Ok(Compression::Zstd),
         _ => Err(format!(
-            "media type {media} is not a filesystem layer this reader knows"
+            "media type {} is not a filesystem layer this reader knows",
+            shown(media)
         )),
     }
 }

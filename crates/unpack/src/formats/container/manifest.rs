@@ -144,6 +144,17 @@ pub(crate) fn read_json(
         .map_err(|e| Error::corrupt(F, blob.offset, format!("{what} is not valid JSON: {e}")))
 }
 
+/// A string from the image made fit for a message: at most 128 characters, control
+/// characters escaped (a tag or media type may hold terminal escape sequences).
+pub(crate) fn shown(s: &str) -> String {
+    let cut: String = s.chars().take(128).collect();
+    let mut out = crate::names::escape_bytes(cut.as_bytes());
+    if cut.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
@@ -168,7 +179,7 @@ fn platform(v: &Value) -> Option<String> {
         s.push('/');
         s.push_str(variant);
     }
-    Some(s)
+    Some(shown(&s))
 }
 
 /// Picks one manifest of an index: `linux/amd64` first, else the first that is not an
@@ -245,7 +256,7 @@ pub(crate) fn oci(archive: &Archive, ctx: &mut OpenCtx<'_>) -> Result<Image> {
         .get("annotations")
         .and_then(|a| str_of(a, "org.opencontainers.image.ref.name"))
     {
-        about.push(format!("tag {tag}"));
+        about.push(format!("tag {}", shown(tag)));
     }
     let mut doc = archive.verified_json(&desc, "image manifest", ctx)?;
     if is_index(desc.media_type.as_deref(), Some(&doc)) {
@@ -271,7 +282,7 @@ pub(crate) fn oci(archive: &Archive, ctx: &mut OpenCtx<'_>) -> Result<Image> {
             return Err(Error::unsupported(
                 F,
                 archive.offset_of(&desc.path),
-                format!("manifest media type {other}"),
+                format!("manifest media type {}", shown(other)),
             ));
         }
     }
@@ -292,7 +303,10 @@ pub(crate) fn oci(archive: &Archive, ctx: &mut OpenCtx<'_>) -> Result<Image> {
         return Err(Error::unsupported(
             F,
             at,
-            format!("config media type {m}: an artifact, not a container image"),
+            format!(
+                "config media type {}: an artifact, not a container image",
+                shown(m)
+            ),
         ));
     }
     let layers = doc
@@ -358,7 +372,12 @@ pub(crate) fn docker(archive: &Archive, ctx: &mut OpenCtx<'_>) -> Result<Image> 
         .collect::<Result<Vec<_>>>()?;
     let mut about = Vec::new();
     if let Some(tags) = first.get("RepoTags").and_then(Value::as_array) {
-        let tags: Vec<&str> = tags.iter().filter_map(Value::as_str).take(8).collect();
+        let tags: Vec<String> = tags
+            .iter()
+            .filter_map(Value::as_str)
+            .take(8)
+            .map(shown)
+            .collect();
         if !tags.is_empty() {
             about.push(tags.join(", "));
         }
@@ -401,6 +420,14 @@ mod tests {
             Some(format!("sha256:{hex}"))
         );
         assert!(Digest::from_blob_name(b"abc/layer.tar").is_none());
+    }
+
+    #[test]
+    fn strings_from_the_image_are_bounded_and_escaped() {
+        assert_eq!(shown("cnf/amf:1.0"), "cnf/amf:1.0");
+        assert_eq!(shown("a\x1b[31mred"), "a\\x1b[31mred");
+        let long = shown(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), 129);
     }
 
     #[test]
