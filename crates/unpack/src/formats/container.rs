@@ -51,6 +51,9 @@ const MAX_PROBE_HEADERS: usize = 4096;
 const MAX_PROBE_EXTENDED: u64 = 64 << 10;
 /// Bytes of a manifest the probe reads to confirm it.
 const PROBE_JSON: u64 = 64 << 10;
+/// Decoded layers held in memory at once, over all layers of an image (the rest of each
+/// layer's spool goes to a temporary file).
+const LAYERS_IN_MEMORY: usize = 256 << 20;
 /// Symlinks followed to find a member (docker-archive's `<id>/layer.tar` links).
 const MAX_LINK_HOPS: usize = 8;
 
@@ -475,7 +478,11 @@ fn build_rootfs(
 ) -> Rootfs {
     let count = image.layers.len();
     let budget = ctx.budget.clone();
-    let spooler = ctx.spooler.clone();
+    // Every layer's spool lives until the merge: share the memory between them.
+    let mut spooler = ctx.spooler.clone();
+    spooler.memory_threshold = spooler
+        .memory_threshold
+        .min(LAYERS_IN_MEMORY / count.max(1));
     let decoded: Vec<layer::Decoded> = image
         .layers
         .par_iter()
