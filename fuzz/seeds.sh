@@ -3,7 +3,8 @@
 # the fuzzers start from valid images instead of having to find each format's magic and
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
-#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util.
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util
+#        umoci skopeo.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +43,25 @@ for fmt in ustar gnu pax; do
   tar --format="$fmt" -cf "$tmp/tar-$fmt" -C "$root" .
   seed tar "$tmp/tar-$fmt" "$fmt"
 done
+
+# Container images: an OCI layout made by umoci (the tiny root, a layer deleting and replacing
+# files and adding a symlink, a layer making www opaque), written by skopeo as an OCI archive
+# with gzip and with zstd layers and as a docker-archive (uncompressed layers, symlinks).
+(
+  cd "$tmp"
+  umoci init --layout oci && umoci new --image oci:s
+  umoci unpack --image oci:s b0 >/dev/null && cp -a "$root"/. b0/rootfs/ && umoci repack --image oci:s b0
+  umoci unpack --image oci:s b1 >/dev/null
+  rm b1/rootfs/etc/shadow && printf 'root::0:0::/:/bin/sh\n' > b1/rootfs/etc/passwd
+  ln -s ../etc/init.d/rcS b1/rootfs/www/rcs && umoci repack --image oci:s b1
+  mkdir opq && printf 'opaque\n' > opq/index.html && umoci insert --image oci:s --opaque opq /www
+  skopeo --insecure-policy copy --quiet oci:oci:s oci-archive:img-oci-gzip.tar
+  skopeo --insecure-policy copy --quiet --dest-compress-format zstd oci:oci:s oci-archive:img-oci-zstd.tar
+  skopeo --insecure-policy copy --quiet oci:oci:s docker-archive:img-docker.tar:cnf/amf:1
+)
+seed container "$tmp/img-oci-gzip.tar" oci-gzip
+seed container "$tmp/img-oci-zstd.tar" oci-zstd
+seed container "$tmp/img-docker.tar" docker
 
 (cd "$root" && zip -qry "$tmp/deflate.zip" . && zip -qry0 "$tmp/store.zip" .)
 seed zip "$tmp/deflate.zip" deflate

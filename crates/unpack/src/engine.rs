@@ -671,7 +671,7 @@ impl<'a> Engine<'a> {
                 if whole_file {
                     self.trailing(&src, length, layer, layer_path, offset);
                 }
-                let indices: Vec<(usize, Option<&'static str>)> = {
+                let indices: Vec<(usize, Option<&'static str>, bool)> = {
                     let mut st = self.state();
                     let mut seen = HashSet::new();
                     payloads
@@ -694,18 +694,18 @@ impl<'a> Engine<'a> {
                                 origin: Origin::Payload,
                                 data: Data::Stored(p.source),
                             });
-                            (st.entries.len() - 1, p.hint)
+                            (st.entries.len() - 1, p.hint, p.carve)
                         })
                         .collect()
                 };
                 if let Some(l) = self.state().layers.get_mut(layer as usize) {
                     l.layer.entries = indices.len() as u64;
                 }
-                indices.into_par_iter().for_each(|(i, hint)| {
+                indices.into_par_iter().for_each(|(i, hint, carve)| {
                     let how = How {
                         carved: false,
                         hint,
-                        carve: true,
+                        carve,
                         from_member: false,
                     };
                     self.process_file(i, depth, how, lineage);

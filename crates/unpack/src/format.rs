@@ -75,6 +75,9 @@ pub struct Payload {
     pub offset: u64,
     /// The format the container says the part has, when it says.
     pub hint: Option<&'static str>,
+    /// Search the part for images embedded at any offset when it is not an image itself.
+    /// False for parts whose nature the container knows (a container image's JSON config).
+    pub carve: bool,
 }
 
 /// One entry of an archive as the reader found it; the engine normalises it.
@@ -222,6 +225,8 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &jffs2::Jffs2,
         &cramfs::Cramfs,
         &cpio::Cpio,
+        // A tar holding an image manifest: before tar, whose magic it shares.
+        &container::ContainerImage,
         &tar::Tar,
         &zip::Zip,
         &uimage::UImage,

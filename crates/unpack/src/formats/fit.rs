@@ -282,6 +282,7 @@ impl Format for Fit {
                 source: data,
                 offset: start,
                 hint,
+                carve: true,
             });
         }
         let desc = string_prop(&*src, &blob.root, "description").unwrap_or_default();

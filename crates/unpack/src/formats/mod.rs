@@ -1,5 +1,6 @@
 //! One module per format.
 
+pub mod container;
 pub mod cpio;
 pub mod cramfs;
 pub mod ext;

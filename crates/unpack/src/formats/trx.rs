@@ -101,6 +101,7 @@ impl Format for Trx {
                 source: slice(&image, start, end - start),
                 offset: start,
                 hint: None,
+                carve: true,
             });
         }
         Ok(Opened::Container {

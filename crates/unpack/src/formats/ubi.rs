@@ -335,6 +335,7 @@ impl Format for Ubi {
                 source: v.source,
                 offset: v.offset,
                 hint,
+                carve: true,
             });
         }
         Ok(Opened::Container {

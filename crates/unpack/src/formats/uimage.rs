@@ -204,6 +204,7 @@ impl Format for UImage {
                     source: slice(&data, pos, n),
                     offset: HEADER + pos,
                     hint,
+                    carve: true,
                 });
                 pos += n.div_ceil(4) * 4;
             }
@@ -213,6 +214,7 @@ impl Format for UImage {
                 source: data,
                 offset: HEADER,
                 hint,
+                carve: true,
             });
         }
         Ok(Opened::Container {
