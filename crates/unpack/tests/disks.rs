@@ -926,7 +926,7 @@ fn qcow2(size: u64, l2: &[(usize, u64)], data: &[u8]) -> Vec<u8> {
     img[40..48].copy_from_slice(&CS.to_be_bytes());
     img[96..100].copy_from_slice(&4u32.to_be_bytes());
     img[100..104].copy_from_slice(&112u32.to_be_bytes());
-    img[CS as usize..CS as usize + 8].copy_from_slice(&(2 * CS | 1 << 63).to_be_bytes());
+    img[CS as usize..CS as usize + 8].copy_from_slice(&((2 * CS) | (1 << 63)).to_be_bytes());
     for &(i, e) in l2 {
         let at = 2 * CS as usize + 8 * i;
         img[at..at + 8].copy_from_slice(&e.to_be_bytes());
@@ -955,7 +955,8 @@ fn open_failure(tree: &Tree) -> String {
 #[test]
 fn qcow2_with_absurd_header_fields_is_refused() {
     let base = qcow2(4 * CS, &[(0, 3 * CS)], &noise(CS as usize, 1));
-    let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 6] = [
+    type Change = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: [(&str, Change); 6] = [
         (
             "qcow2 at offset 0x14: cluster_bits 30 (must be 9..=21)",
             Box::new(|i: &mut Vec<u8>| set_be32(i, 20, 30)),
@@ -1037,7 +1038,7 @@ fn qcow2_offsets_past_the_end_read_as_zeros_with_warnings() {
 
     // An L2 table past the end.
     let mut img = qcow2(4 * CS, &[(0, 3 * CS)], &data);
-    set_be64(&mut img, CS as usize, 50 * CS | 1 << 63);
+    set_be64(&mut img, CS as usize, (50 * CS) | (1 << 63));
     let tree = open_bytes("l1.qcow2", img);
     assert!(
         has(

@@ -361,7 +361,13 @@ impl Format for Qcow2 {
             .read_vec(h.l1_offset, (needed * 8) as usize)
             .map_err(|e| Error::read(F, h.l1_offset, e))?;
         let layout = tables(&src, &h, codec, &l1_raw, ctx)?;
-        let disk = Disk::new(src.clone(), layout, h.size, ctx.budget.clone());
+        let disk = Disk::new(
+            src.clone(),
+            layout,
+            h.size,
+            ctx.budget.clone(),
+            Some(ctx.spooler.clone()),
+        );
         Ok(Opened::Container {
             description,
             length: file_len,

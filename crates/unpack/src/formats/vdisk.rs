@@ -3,8 +3,13 @@
 //!
 //! A [`Disk`] is a [`Source`] of the disk's virtual size. A read maps each cluster through the
 //! format's [`Layout`] to zeros, bytes stored in the image file, or a compressed cluster, which
-//! is decoded whole into a small cache. Nothing is decoded ahead and nothing beyond the cache
-//! is kept, so a disk of any virtual size costs the memory of its tables and of the cache.
+//! is decoded whole into a small in-memory cache. Nothing is decoded ahead, so a disk of any
+//! virtual size costs the memory of its tables and of the cache.
+//!
+//! A disk is read several times over (the visitor reads it, then each partition, the
+//! filesystems read their files, and every layer is hashed), so each decoded cluster is also
+//! written once to an unnamed temporary file of the spooler, as decompressed streams are, and
+//! read back from there instead of being decoded again.
 //!
 //! Decoding is accounted like the stream readers account theirs: every decoded cluster is
 //! charged to the [`Budget`] (total bytes, and the clock), and the ratio of bytes decoded to
@@ -13,7 +18,9 @@
 //! the image file.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +28,7 @@ use crate::error::{Error, LimitError, LimitKind, Result};
 use crate::format::io_error;
 use crate::limits::Budget;
 use crate::source::{Source, SourceRef};
+use crate::spool::Spooler;
 
 /// Where one cluster of the virtual disk is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +76,8 @@ const CACHE_MAX_ENTRIES: u64 = 256;
 const CACHE_MIN_ENTRIES: u64 = 4;
 /// Bytes decoded before the ratio limit applies (as in `Metered`).
 const RATIO_GRACE: u64 = 1 << 20;
+/// Decoded clusters written to the temporary file at most (the index costs memory).
+const SPILL_MAX_ENTRIES: usize = 1 << 20;
 
 /// A virtual disk read through its cluster map.
 pub(crate) struct Disk<L: Layout> {
@@ -76,6 +86,7 @@ pub(crate) struct Disk<L: Layout> {
     len: u64,
     budget: Arc<Budget>,
     cache: Mutex<Cache>,
+    spill: Mutex<Spill>,
     /// Bytes decoded and compressed bytes read for them, over all decodes.
     decoded: AtomicU64,
     consumed: AtomicU64,
@@ -113,9 +124,57 @@ impl Cache {
     }
 }
 
+/// Decoded clusters written to a temporary file, by the offset of their compressed data.
+struct Spill {
+    spooler: Option<Spooler>,
+    file: Option<Arc<File>>,
+    index: HashMap<u64, u64>,
+    end: u64,
+}
+
+impl Spill {
+    /// Where the cluster whose data is at `key` was written, when it was.
+    fn find(&self, key: u64) -> Option<(Arc<File>, u64)> {
+        Some((self.file.clone()?, *self.index.get(&key)?))
+    }
+
+    /// Writes a decoded cluster; on any failure, stops spilling (clusters are then decoded
+    /// again when needed).
+    fn keep(&mut self, key: u64, data: &[u8]) {
+        if self.index.len() >= SPILL_MAX_ENTRIES {
+            return;
+        }
+        if self.file.is_none() {
+            let Some(spooler) = self.spooler.take() else {
+                return;
+            };
+            match spooler.temp_file() {
+                Ok(f) => self.file = Some(Arc::new(f)),
+                Err(_) => return,
+            }
+        }
+        let Some(file) = &self.file else {
+            return;
+        };
+        if file.write_all_at(data, self.end).is_err() {
+            self.file = None;
+            return;
+        }
+        self.index.insert(key, self.end);
+        self.end += data.len() as u64;
+    }
+}
+
 impl<L: Layout> Disk<L> {
-    /// A disk of `len` bytes over the image file `src`.
-    pub(crate) fn new(src: SourceRef, layout: L, len: u64, budget: Arc<Budget>) -> Disk<L> {
+    /// A disk of `len` bytes over the image file `src`; decoded clusters are kept in a
+    /// temporary file of `spooler`, when one is given.
+    pub(crate) fn new(
+        src: SourceRef,
+        layout: L,
+        len: u64,
+        budget: Arc<Budget>,
+        spooler: Option<Spooler>,
+    ) -> Disk<L> {
         let size = 1u64 << layout.cluster_bits();
         let capacity = (CACHE_BYTES / size).clamp(CACHE_MIN_ENTRIES, CACHE_MAX_ENTRIES) as usize;
         Disk {
@@ -127,6 +186,12 @@ impl<L: Layout> Disk<L> {
                 capacity,
                 ..Cache::default()
             }),
+            spill: Mutex::new(Spill {
+                spooler,
+                file: None,
+                index: HashMap::new(),
+                end: 0,
+            }),
             decoded: AtomicU64::new(0),
             consumed: AtomicU64::new(0),
         }
@@ -134,6 +199,10 @@ impl<L: Layout> Disk<L> {
 
     fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn spill(&self) -> std::sync::MutexGuard<'_, Spill> {
+        self.spill.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The decoded content of compressed cluster `index`, from the cache or decoded now.
@@ -144,6 +213,16 @@ impl<L: Layout> Disk<L> {
         let format = self.layout.format();
         let size = 1usize << self.layout.cluster_bits();
         let mut out = vec![0u8; size + 1];
+        let spilled = self.spill().find(offset);
+        if let Some((file, at)) = spilled {
+            if file.read_exact_at(&mut out[..size], at).is_ok() {
+                out.truncate(size);
+                let data: Arc<[u8]> = out.into();
+                self.cache().put(offset, data.clone());
+                return Ok(data);
+            }
+            out.fill(0);
+        }
         let (n, used) = self
             .layout
             .decode(&*self.src, index, offset, len, &mut out)
@@ -169,9 +248,43 @@ impl<L: Layout> Disk<L> {
             )));
         }
         self.account(size as u64, used)?;
+        self.spill().keep(offset, &out);
         let data: Arc<[u8]> = out.into();
         self.cache().put(offset, data.clone());
         Ok(data)
+    }
+
+    /// Decodes in parallel the compressed clusters of `[offset, offset + n)` that are
+    /// neither cached nor spilled, when there are several (hashing and visitors read a MiB at
+    /// a time). Errors are left for the read itself to meet and report.
+    fn prefetch(&self, offset: u64, n: usize) {
+        use rayon::prelude::*;
+        let bits = self.layout.cluster_bits();
+        let (first, last) = (offset >> bits, (offset + n as u64 - 1) >> bits);
+        if first == last {
+            return;
+        }
+        let missing: Vec<(u64, u64, u64)> = {
+            let mut cache = self.cache();
+            let spill = self.spill();
+            (first..=last)
+                .filter_map(|i| match self.layout.cluster(i) {
+                    Cluster::Compressed { offset, len }
+                        if cache.get(offset).is_none() && spill.find(offset).is_none() =>
+                    {
+                        Some((i, offset, len))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        // Only what the cache holds at once, or the first decoded would be evicted again.
+        let room = self.cache().capacity;
+        if missing.len() > 1 && missing.len() <= room {
+            missing.par_iter().for_each(|&(i, at, len)| {
+                let _ = self.compressed(i, at, len);
+            });
+        }
     }
 
     /// Charges a decoded cluster to the budget and checks the ratio limit.
@@ -233,6 +346,7 @@ impl<L: Layout> Source for Disk<L> {
         let bits = self.layout.cluster_bits();
         let size = 1u64 << bits;
         let n = (self.len - offset).min(buf.len() as u64) as usize;
+        self.prefetch(offset, n);
         let mut done = 0usize;
         while done < n {
             let pos = offset + done as u64;
@@ -375,6 +489,7 @@ mod tests {
             Toy(z.len() as u64),
             4 * 512,
             Budget::new(Limits::default()),
+            None,
         );
         let all = disk.read_vec(0, 2048).unwrap();
         assert!(all[..512].iter().all(|&b| b == 0));
@@ -388,6 +503,25 @@ mod tests {
     }
 
     #[test]
+    fn decoded_clusters_are_spilled_and_not_decoded_again() {
+        let plain: Vec<u8> = (0..512u32).map(|i| (i % 13) as u8).collect();
+        let z = deflate(&plain);
+        let disk = Disk::new(
+            image(&z),
+            Toy(z.len() as u64),
+            4 * 512,
+            Budget::new(Limits::default()),
+            Some(crate::spool::Spooler::default()),
+        );
+        for _ in 0..3 {
+            disk.cache().map.clear();
+            assert_eq!(disk.read_vec(1024, 512).unwrap(), plain);
+        }
+        assert_eq!(disk.decoded.load(Ordering::Relaxed), 512);
+        assert_eq!(disk.spill().index.len(), 1);
+    }
+
+    #[test]
     fn a_cluster_inflating_beyond_its_size_is_an_error() {
         let z = deflate(&[1u8; 600]);
         let disk = Disk::new(
@@ -395,6 +529,7 @@ mod tests {
             Toy(z.len() as u64),
             4 * 512,
             Budget::new(Limits::default()),
+            None,
         );
         let e = disk.read_vec(1024, 10).unwrap_err();
         let e = crate::format::from_io("toy", 0, e);
@@ -411,7 +546,7 @@ mod tests {
             max_ratio: 2,
             ..Limits::default()
         });
-        let disk = Disk::new(image(&z), Toy(z.len() as u64), 4 * 512, budget);
+        let disk = Disk::new(image(&z), Toy(z.len() as u64), 4 * 512, budget, None);
         // One cluster is below the grace amount; decode it enough times to pass it.
         let mut last = Ok(());
         for _ in 0..3000 {

@@ -211,7 +211,13 @@ impl Format for Vmdk {
             description.push_str(", compressed grains");
         }
         let map = grain_map(&src, &h, ctx)?;
-        let disk = Disk::new(src.clone(), map, h.capacity * SECTOR, ctx.budget.clone());
+        let disk = Disk::new(
+            src.clone(),
+            map,
+            h.capacity * SECTOR,
+            ctx.budget.clone(),
+            Some(ctx.spooler.clone()),
+        );
         Ok(Opened::Container {
             description,
             length: src.len(),
