@@ -332,6 +332,55 @@ fn gpt_with_three_named_partitions() {
     );
 }
 
+#[test]
+fn disk_larger_than_the_file_size_limit_is_still_opened() {
+    // `netvet scan` and `unpack` read every file whole through a visitor; a virtual disk and
+    // its partitions are larger than --max-file-size, their files are not.
+    let d = tempfile::tempdir().unwrap();
+    let fs = filesystems(d.path());
+    let raw = mbr_disk(d.path(), &fs);
+    sh(
+        d.path(),
+        "qemu-img convert -f raw -O qcow2 -c mbr.img vm.qcow2",
+    );
+    let opts = Options {
+        limits: Limits {
+            max_file_size: 8 * MIB,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let visited = std::sync::Mutex::new(Vec::new());
+    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| {
+        visited.lock().unwrap().push(e.path.clone());
+        std::io::copy(r, &mut std::io::sink()).map(|_| ())
+    };
+    let tree = netvet_unpack::walk_path(&d.path().join("vm.qcow2"), &opts, &visit).unwrap();
+    assert!(
+        has(&tree, WarningCode::LimitFileSize, None, "single file size"),
+        "{:#?}",
+        warnings(&tree)
+    );
+    let formats: Vec<_> = tree
+        .report()
+        .layers
+        .iter()
+        .map(|l| l.format.as_str())
+        .collect();
+    assert_eq!(
+        formats,
+        ["qcow2", "mbr", "ext", "squashfs", "squashfs", "ext"]
+    );
+    assert!(
+        visited
+            .lock()
+            .unwrap()
+            .contains(&"vm.qcow2!/disk!/p6!/usr/lib/libbig.so.1".to_string())
+    );
+    check_mbr_filesystems(&tree, "vm.qcow2!/disk!/", &fs);
+    drop(raw);
+}
+
 // -------------------------------------------------------------------- GPT built in code
 
 fn guid_bytes(text: &str) -> [u8; 16] {
