@@ -892,6 +892,25 @@ fn gpt_entries_past_the_end_and_overlapping() {
 }
 
 #[test]
+fn overlapping_gpt_entries_cannot_multiply_the_disk() {
+    // 128 entries, each spanning the whole usable area.
+    let parts: Vec<(u64, u64, &str)> = (0..128).map(|_| (34, 8000, "all")).collect();
+    let tree = open_bytes("many.img", gpt(512, 8192, &parts));
+    assert!(tree.get("many.img!/p2").is_some());
+    assert!(tree.get("many.img!/p3").is_none());
+    assert!(
+        has(
+            &tree,
+            WarningCode::Corrupt,
+            Some(2 * 512 + 2 * 128),
+            "gpt: partition p3 not read: the partitions before it already cover the image twice over"
+        ),
+        "{:#?}",
+        warnings(&tree)
+    );
+}
+
+#[test]
 fn truncated_gpt_disk_clips_its_partitions() {
     let d = tempfile::tempdir().unwrap();
     let fs = filesystems(d.path());

@@ -24,6 +24,8 @@ use std::fmt::Write as _;
 
 use netvet_model::WarningCode;
 
+use super::problems::Problems;
+
 use crate::error::{Error, Result};
 use crate::format::{
     Format, Magic, OpenCtx, Opened, Payload, Probe,
@@ -49,7 +51,8 @@ struct Part {
 }
 
 /// Turns partitions into payloads: those starting past the end are reported and dropped,
-/// those running past it are clipped, and overlaps are reported.
+/// those running past it are clipped, overlaps are reported, and once the partitions cover
+/// the image twice over the rest are reported and dropped.
 fn payloads(
     format: &'static str,
     src: &SourceRef,
@@ -59,24 +62,37 @@ fn payloads(
     let len = src.len();
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by_key(|&i| (parts[i].start, parts[i].number));
-    for w in order.windows(2) {
-        let (a, b) = (&parts[w[0]], &parts[w[1]]);
-        if a.start.saturating_add(a.len) > b.start {
-            ctx.warn(
-                WarningCode::Corrupt,
-                b.entry_at,
-                format!(
-                    "{format}: partition p{} (bytes {:#x}..{:#x}) overlaps p{} (from {:#x})",
-                    a.number,
-                    a.start,
-                    a.start.saturating_add(a.len),
-                    b.number,
-                    b.start
-                ),
-            );
+    // Each partition against the one reaching furthest among those starting before it.
+    let mut overlaps = Problems::default();
+    let mut reach: Option<usize> = None;
+    for &i in &order {
+        if let Some(r) = reach {
+            let (a, b) = (&parts[r], &parts[i]);
+            if a.start.saturating_add(a.len) > b.start {
+                overlaps.report(
+                    ctx,
+                    WarningCode::Corrupt,
+                    b.entry_at,
+                    format!(
+                        "{format}: partition p{} (bytes {:#x}..{:#x}) overlaps p{} (from {:#x})",
+                        a.number,
+                        a.start,
+                        a.start.saturating_add(a.len),
+                        b.number,
+                        b.start
+                    ),
+                );
+            }
+        }
+        let end = |k: usize| parts[k].start.saturating_add(parts[k].len);
+        if reach.is_none_or(|r| end(i) > end(r)) {
+            reach = Some(i);
         }
     }
+    overlaps.flush(ctx);
+    let mut problems = Problems::default();
     let mut out = Vec::new();
+    let mut exposed = 0u64;
     for p in parts.iter_mut() {
         if p.start >= len {
             ctx.warn(
@@ -106,6 +122,23 @@ fn payloads(
             );
             p.what.push_str(", cut short");
         }
+        let present = p.len.min(len - p.start);
+        // Overlapping entries could expose the same bytes many times over (4096 GPT entries
+        // spanning the whole disk); real tables cover each byte at most once.
+        if exposed.saturating_add(present) > len.saturating_mul(2) {
+            problems.report(
+                ctx,
+                WarningCode::Corrupt,
+                p.entry_at,
+                format!(
+                    "{format}: partition p{} not read: the partitions before it already cover the image twice over",
+                    p.number
+                ),
+            );
+            p.what.push_str(", not read");
+            continue;
+        }
+        exposed += present;
         out.push(Payload {
             name: format!("p{}", p.number),
             source: slice(src, p.start, p.len),
@@ -113,6 +146,7 @@ fn payloads(
             hint: None,
         });
     }
+    problems.flush(ctx);
     out
 }
 
@@ -395,6 +429,7 @@ impl Format for Gpt {
             );
         }
         let mut parts = Vec::new();
+        let mut problems = Problems::default();
         for (i, e) in array.chunks_exact(h.entry_size as usize).enumerate() {
             let at = array_at + (i * h.entry_size as usize) as u64;
             let Ok(type_guid) = <[u8; 16]>::try_from(&e[..16]) else {
@@ -405,7 +440,8 @@ impl Format for Gpt {
             }
             let (first, last) = (le64(e, 32), le64(e, 40));
             if first > last {
-                ctx.warn(
+                problems.report(
+                    ctx,
                     WarningCode::Corrupt,
                     at + 32,
                     format!(
@@ -416,7 +452,8 @@ impl Format for Gpt {
                 continue;
             }
             if first < h.first_usable || last > h.last_usable {
-                ctx.warn(
+                problems.report(
+                    ctx,
                     WarningCode::Corrupt,
                     at + 32,
                     format!(
@@ -445,6 +482,7 @@ impl Format for Gpt {
                 what,
             });
         }
+        problems.flush(ctx);
         let payloads = payloads(GPT, &src, &mut parts, ctx);
         let description = describe_parts(
             format!(
