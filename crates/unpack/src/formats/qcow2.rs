@@ -9,8 +9,9 @@
 //!
 //! The L1 table and every L2 table are read and checked when the image is opened: a table or
 //! cluster offset that is unaligned, inside the header cluster or past the end of the file,
-//! and a host cluster mapped twice (how a small file would pose as a huge disk), is a warning
-//! naming the offset of the entry, and that cluster reads as zeros. The tables held count
+//! is a warning naming the offset of its table entry, and that cluster reads as zeros; so is
+//! a host cluster mapped a second time (how a small file would pose as a huge disk), named by
+//! its host offset. Repeated problems are counted after the first few. The tables held count
 //! against the metadata limit.
 //!
 //! Encrypted images (AES or LUKS) and images whose data lives in an external file are

@@ -10,8 +10,8 @@
 //! copy of the header in its footer.
 //!
 //! The grain directory and every grain table are read and checked when the extent is opened:
-//! tables and grains outside the file, and a grain that two table entries share, are warnings
-//! naming the offset of the entry, and those grains read as zeros.
+//! a table or grain outside the file is a warning naming the offset of its entry, a grain two
+//! table entries share is one naming the grain's offset, and those grains read as zeros.
 //!
 //! A descriptor-only VMDK (text, `createType` `monolithicFlat`, `twoGbMaxExtentFlat`,
 //! `twoGbMaxExtentSparse`, `vmfs`...) is identified and reported as unsupported, naming the
