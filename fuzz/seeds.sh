@@ -122,14 +122,14 @@ seed trx "$tmp/trx" v1
 # Disks: small MBR (primaries, an extended partition, logicals) and GPT tables holding the
 # cpio and squashfs seeds, then the MBR disk as QCOW2 and VMDK in their variants. Sector-sized
 # partitions and 512-byte clusters keep the seeds small.
-truncate -s 256K "$tmp/mbr"
-printf 'label: dos\nstart=8, size=64, type=83, bootable\nstart=80, size=96, type=83\nstart=184, size=320, type=5\nstart=192, size=64, type=83\nstart=272, size=96, type=83\n' \
+truncate -s 64K "$tmp/mbr"
+printf 'label: dos\nstart=2, size=16, type=83, bootable\nstart=18, size=8, type=83\nstart=28, size=96, type=5\nstart=30, size=16, type=83\nstart=50, size=16, type=83\n' \
   | sfdisk -q --no-reread --no-tell-kernel "$tmp/mbr" 2>/dev/null
-dd if="$tmp/cpio-newc" of="$tmp/mbr" bs=512 seek=8 conv=notrunc status=none
-dd if="$tmp/sq-gzip" of="$tmp/mbr" bs=512 seek=192 conv=notrunc status=none
+dd if="$tmp/cpio-newc" of="$tmp/mbr" bs=512 seek=2 conv=notrunc status=none
+dd if="$tmp/sq-gzip" of="$tmp/mbr" bs=512 seek=30 conv=notrunc status=none
 seed partitions "$tmp/mbr" mbr
-truncate -s 128K "$tmp/gpt"
-sgdisk -a 1 -n 1:34:+24K -t 1:8300 -c 1:rootfs -n 2:0:+8K -t 2:EF00 -c 2:efi "$tmp/gpt" >/dev/null
+truncate -s 64K "$tmp/gpt"
+sgdisk -a 1 -n 1:34:+12K -t 1:8300 -c 1:rootfs -n 2:0:+4K -t 2:EF00 -c 2:efi "$tmp/gpt" >/dev/null
 dd if="$tmp/cpio-newc" of="$tmp/gpt" bs=512 seek=34 conv=notrunc status=none
 seed partitions "$tmp/gpt" gpt
 q() { qemu-img convert -f raw -O qcow2 "$@"; }
