@@ -4,7 +4,7 @@
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
 #        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util
-#        umoci skopeo.
+#        umoci skopeo fdisk gdisk qemu-utils.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -138,6 +138,69 @@ crc = zlib.crc32(tail) ^ 0xFFFFFFFF
 open(sys.argv[3], "wb").write(b"HDR0" + struct.pack("<II", 28 + len(body), crc) + tail)
 EOF
 seed trx "$tmp/trx" v1
+
+# Disks: small MBR (primaries, an extended partition, logicals) and GPT tables holding the
+# cpio and squashfs seeds, then the MBR disk as QCOW2 and VMDK in their variants. Sector-sized
+# partitions and 512-byte clusters keep the seeds small.
+truncate -s 64K "$tmp/mbr"
+printf 'label: dos\nstart=2, size=16, type=83, bootable\nstart=18, size=8, type=83\nstart=28, size=96, type=5\nstart=30, size=16, type=83\nstart=50, size=16, type=83\n' \
+  | sfdisk -q --no-reread --no-tell-kernel "$tmp/mbr" 2>/dev/null
+dd if="$tmp/cpio-newc" of="$tmp/mbr" bs=512 seek=2 conv=notrunc status=none
+dd if="$tmp/sq-gzip" of="$tmp/mbr" bs=512 seek=30 conv=notrunc status=none
+seed partitions "$tmp/mbr" mbr
+truncate -s 64K "$tmp/gpt"
+sgdisk -a 1 -n 1:34:+12K -t 1:8300 -c 1:rootfs -n 2:0:+4K -t 2:EF00 -c 2:efi "$tmp/gpt" >/dev/null
+dd if="$tmp/cpio-newc" of="$tmp/gpt" bs=512 seek=34 conv=notrunc status=none
+seed partitions "$tmp/gpt" gpt
+q() { qemu-img convert -f raw -O qcow2 "$@"; }
+q -o cluster_size=512 "$tmp/mbr" "$tmp/q-plain" && seed qcow2 "$tmp/q-plain" plain
+q -o cluster_size=512,compat=0.10 "$tmp/mbr" "$tmp/q-v2" && seed qcow2 "$tmp/q-v2" v2
+q -c -o cluster_size=512 "$tmp/mbr" "$tmp/q-deflate" && seed qcow2 "$tmp/q-deflate" deflate
+q -c -o cluster_size=512,compression_type=zstd "$tmp/mbr" "$tmp/q-zstd" && seed qcow2 "$tmp/q-zstd" zstd
+q -o cluster_size=16K,extended_l2=on "$tmp/mbr" "$tmp/q-extl2" && seed qcow2 "$tmp/q-extl2" extl2
+qemu-img create -q -f qcow2 -o cluster_size=512 -b q-plain -F qcow2 "$tmp/q-backing" && seed qcow2 "$tmp/q-backing" backing
+for sub in streamOptimized monolithicSparse; do
+  qemu-img convert -f raw -O vmdk -o subformat=$sub "$tmp/mbr" "$tmp/v-$sub" && seed vmdk "$tmp/v-$sub" "$sub"
+done
+qemu-img convert -f raw -O vmdk -o subformat=monolithicFlat "$tmp/mbr" "$tmp/v-flat.vmdk"
+seed vmdk "$tmp/v-flat.vmdk" descriptor
+# VMware's stream layout (qemu-img puts the tables in front): tables after the grains, the
+# grain directory found through the footer.
+python3 - "$tmp/v-streamOptimized" "$tmp/v-footer" <<'PY'
+import struct, sys
+q = open(sys.argv[1], "rb").read()
+cap, grain = struct.unpack_from("<QQ", q, 12)
+gtes, = struct.unpack_from("<I", q, 44)
+gd_at, over = struct.unpack_from("<QQ", q, 56)
+pos = over * 512
+while pos + 16 <= len(q):
+    n, size, kind = struct.unpack_from("<QII", q, pos)
+    if size:
+        pos += (12 + size + 511) // 512 * 512
+    elif kind == 0:
+        break
+    else:
+        pos += 512 + n * 512
+pad = lambda b: b + b"\0" * (-len(b) % 512)
+mark = lambda n, k: struct.pack("<QII", n, 0, k).ljust(512, b"\0")
+out = bytearray(q[:pos])
+gd = b""
+for t in range(-(-cap // (grain * gtes))):
+    gt, = struct.unpack_from("<I", q, gd_at * 512 + 4 * t)
+    out += mark(-(-gtes * 4 // 512), 1)
+    gd += struct.pack("<I", len(out) // 512)
+    out += pad(q[gt * 512:gt * 512 + gtes * 4])
+out += mark(-(-len(gd) // 512), 2)
+new_gd = len(out) // 512
+out += pad(gd)
+hdr = bytearray(q[:512])
+struct.pack_into("<Q", hdr, 56, new_gd)
+out += mark(1, 3) + hdr + mark(0, 0)
+struct.pack_into("<Q", hdr, 56, 2**64 - 1)
+out[:512] = hdr
+open(sys.argv[2], "wb").write(out)
+PY
+seed vmdk "$tmp/v-footer" footer
 
 # carve: images after headers and padding, inside bundles, and in erased flash.
 { head -c 4096 /dev/zero | tr '\0' '\377'; cat "$tmp/uimage"; head -c 1000 /dev/zero; cat "$tmp/sq-xz"; } > "$tmp/flash"

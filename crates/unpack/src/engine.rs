@@ -1048,6 +1048,18 @@ impl<'a> Engine<'a> {
         let entry = self.state().entries[index].clone();
         let head = match self.read_once(&entry) {
             Ok(h) => h,
+            // Too large to be read whole as one file, but it may still be an image whose
+            // entries are each within the limit (a VM's virtual disk, a big partition).
+            Err(e) if e.limit_kind() == Some(LimitKind::FileSize) => {
+                self.note(Some(entry.layer), Some(&entry.path), None, e);
+                match read_head(&entry.data) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        self.note(Some(entry.layer), Some(&entry.path), None, e);
+                        return;
+                    }
+                }
+            }
             Err(e) => {
                 self.note(Some(entry.layer), Some(&entry.path), None, e);
                 return;

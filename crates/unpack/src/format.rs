@@ -232,12 +232,18 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &uimage::UImage,
         &fit::Fit,
         &trx::Trx,
+        // Disk images: strong magics at the start; the partition tables inside them and in
+        // raw disks. GPT's "EFI PART" is strong; the MBR's 0x55AA is weak and comes last.
+        &qcow2::Qcow2,
+        &vmdk::Vmdk,
+        &partitions::Gpt,
         &streams::Gzip,
         &streams::Xz,
         &streams::Zstd,
         &streams::Bzip2,
         &streams::Lz4,
         &streams::Lzma,
+        &partitions::Mbr,
     ]
 }
 

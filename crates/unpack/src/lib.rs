@@ -1,13 +1,13 @@
 //! Native, bounded unpacking of network-equipment firmware.
 //!
 //! [`open_path`] identifies an image by magic and structure, carves images embedded at any
-//! offset, opens nested images recursively (a squashfs in a tar in a gzip), and returns a
-//! read-only [`Tree`] of virtual paths such as `update.tar.gz!/rootfs.squashfs!/etc/shadow`,
-//! with a layer report. [`walk_path`] does the same while handing each file's content to a
-//! visitor exactly once, in parallel. Every reader is native Rust; no external tool ever sees
-//! the untrusted input. All work is bounded by [`Limits`]; hitting one gives a warning and a
-//! partial tree. [`materialize`] writes a tree to disk without ever writing outside the
-//! destination.
+//! offset, opens nested images recursively (a squashfs in a tar in a gzip, an ext4 on a
+//! partition of a VM's QCOW2 or VMDK disk), and returns a read-only [`Tree`] of virtual paths
+//! such as `update.tar.gz!/rootfs.squashfs!/etc/shadow`, with a layer report. [`walk_path`]
+//! does the same while handing each file's content to a visitor exactly once, in parallel.
+//! Every reader is native Rust; no external tool ever sees the untrusted input. All work is
+//! bounded by [`Limits`]; hitting one gives a warning and a partial tree. [`materialize`]
+//! writes a tree to disk without ever writing outside the destination.
 
 pub mod codec;
 pub mod engine;

@@ -152,9 +152,11 @@ impl Writer {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            file.write_all(&buf[..k])?;
+            write_sparse(&mut file, &buf[..k])?;
             n += k as u64;
         }
+        // Holes at the end are made by the length.
+        file.set_len(n)?;
         file.flush()?;
         if entry.mtime > 0 {
             let _ = file.set_modified(UNIX_EPOCH + Duration::from_secs(entry.mtime as u64));
@@ -419,9 +421,61 @@ fn shorten(name: &str) -> String {
     format!("{}~{h}", &name[..cut])
 }
 
+/// Writes `data` at the file's position, seeking over whole 4 KiB blocks of zeros so that
+/// they become holes: virtual disks and flash dumps are mostly zeros or padding.
+fn write_sparse(file: &mut File, data: &[u8]) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    const BLOCK: usize = 4096;
+    let mut at = 0;
+    while at < data.len() {
+        let end = (at + BLOCK).min(data.len());
+        let zero_run = data[at..]
+            .chunks(BLOCK)
+            .take_while(|c| c.len() == BLOCK && c.iter().all(|&b| b == 0))
+            .count()
+            * BLOCK;
+        if zero_run > 0 {
+            file.seek(SeekFrom::Current(zero_run as i64))?;
+            at += zero_run;
+            continue;
+        }
+        // Everything up to the next zero block is written at once.
+        let mut stop = end;
+        while stop < data.len() {
+            let next = (stop + BLOCK).min(data.len());
+            if next - stop == BLOCK && data[stop..next].iter().all(|&b| b == 0) {
+                break;
+            }
+            stop = next;
+        }
+        file.write_all(&data[at..stop])?;
+        at = stop;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_blocks_become_holes_and_content_is_kept() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let mut data = vec![0u8; 4 << 20];
+        data[5000] = 1; // one non-zero block at the start
+        data[(3 << 20) + 7] = 2;
+        let mut f = File::create(&path).unwrap();
+        for chunk in data.chunks(100_000) {
+            write_sparse(&mut f, chunk).unwrap();
+        }
+        f.set_len(data.len() as u64).unwrap();
+        drop(f);
+        assert_eq!(fs::read(&path).unwrap(), data);
+        // Far fewer than the 8192 512-byte blocks of a dense file.
+        assert!(fs::metadata(&path).unwrap().blocks() < 1024);
+    }
 
     #[test]
     fn nested_images_map_to_extracted_directories() {

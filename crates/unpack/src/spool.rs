@@ -77,7 +77,8 @@ impl Spooler {
         Ok((Arc::new(FileSource::new(file)?), failure))
     }
 
-    fn temp_file(&self) -> io::Result<File> {
+    /// A new unnamed temporary file in the spool directory.
+    pub(crate) fn temp_file(&self) -> io::Result<File> {
         match &self.tmp_dir {
             Some(dir) => tempfile::tempfile_in(dir),
             None => tempfile::tempfile(),
