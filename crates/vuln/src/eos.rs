@@ -1,5 +1,14 @@
-//! End of support: which components have passed their upstream support date, from a data
-//! file (`data/end-of-support.toml`, embedded) with a source per product.
+//! End of support: which components have passed their support date, from a data file
+//! (`data/end-of-support.toml`, embedded) with a source per product.
+//!
+//! A component the vendor built from upstream follows the upstream branch's date (OpenSSL 1.1.1
+//! ended 2023-09-11). A distribution's package does not: Debian 12's `openssl 3.0.x` keeps
+//! getting fixes after upstream's 3.0 branch ends, for as long as Debian 12 is supported. So a
+//! package of a distribution (a `deb`, `rpm`, `apk` or `alpm` PURL, or a `distro` property) gets
+//! its distribution release's date, and no finding of its own: the finding is the release's, on
+//! the operating-system component, counting the packages that depend on it. A distribution
+//! package whose release is unknown or not in the table gets no date at all rather than
+//! upstream's.
 
 use std::collections::BTreeMap;
 
@@ -111,8 +120,17 @@ impl EndOfSupport {
         })
     }
 
-    /// The branch a component is on, with its product.
+    /// The branch a component is on, with its product: for a distribution's package, the
+    /// distribution release it belongs to (see the module docs).
     pub fn lookup(&self, c: &Component) -> Option<(&Product, &Branch)> {
+        if distribution_package(c) {
+            let (id, release) = c.properties.get("distro")?.rsplit_once('-')?;
+            let p = self
+                .products
+                .iter()
+                .find(|p| p.names.iter().any(|n| n == id))?;
+            return Some((p, branch_of(p, release)?));
+        }
         let version = c.version.as_deref()?;
         let version = version.split_once(':').map_or(version, |(e, r)| {
             if e.chars().all(|x| x.is_ascii_digit()) {
@@ -133,13 +151,7 @@ impl EndOfSupport {
             .products
             .iter()
             .find(|p| p.names.contains(&c.name) || p.cpe.iter().any(|x| pairs.contains(x)))?;
-        // Longest branch first ("3.10" before "3.1").
-        let mut branches: Vec<&Branch> = p.branches.iter().collect();
-        branches.sort_by_key(|b| std::cmp::Reverse(b.branch.len()));
-        let b = branches
-            .into_iter()
-            .find(|b| in_branch(version, &b.branch))?;
-        Some((p, b))
+        Some((p, branch_of(p, version)?))
     }
 
     /// Sets `end_of_support` and `unsupported` (as of `today`, `YYYY-MM-DD`) on components.
@@ -155,13 +167,27 @@ impl EndOfSupport {
     /// Findings (category `component`) for components past their end of support.
     pub fn findings(&self, components: &[Component], today: &str) -> Vec<Finding> {
         let mut out = Vec::new();
+        // Distribution packages past their release's support, per (product, branch).
+        let mut packages: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for c in components.iter().filter(|c| distribution_package(c)) {
+            if let Some((p, b)) = self.lookup(c) {
+                *packages.entry((&p.name, &b.branch)).or_default() += 1;
+            }
+        }
         for c in components {
+            if distribution_package(c) {
+                continue;
+            }
             let Some((p, b)) = self.lookup(c) else {
                 continue;
             };
             if b.eos.as_str() >= today {
                 continue;
             }
+            let dependents = packages
+                .get(&(p.name.as_str(), b.branch.as_str()))
+                .copied()
+                .unwrap_or(0);
             let version = c.version.clone().unwrap_or_default();
             let path = c
                 .evidence
@@ -176,6 +202,16 @@ impl EndOfSupport {
                 "component".to_string(),
                 serde_json::json!(c.purl.clone().unwrap_or_else(|| c.name.clone())),
             );
+            let mut evidence = format!(
+                "{} {version} on branch {} (support ended {}; source: {})",
+                c.name, b.branch, b.eos, p.source
+            );
+            if dependents > 0 {
+                details.insert("packages".to_string(), serde_json::json!(dependents));
+                evidence.push_str(&format!(
+                    "; {dependents} package(s) of this release get no more security fixes"
+                ));
+            }
             out.push(Finding {
                 id: fingerprint("nv-component-end-of-support", &[&path, &c.name, &version]),
                 check: "nv-component-end-of-support".to_string(),
@@ -188,7 +224,7 @@ impl EndOfSupport {
                     offset: None,
                     line: None,
                 },
-                evidence: format!("{} {version} on branch {} (support ended {}; source: {})", c.name, b.branch, b.eos, p.source),
+                evidence,
                 remediation: format!("Update {} to a supported branch; an unsupported component gets no security fixes.", c.name),
                 references: vec!["3gpp:33.117:4.3.2.5".to_string()],
                 tags: vec!["end-of-support".to_string()],
@@ -198,6 +234,24 @@ impl EndOfSupport {
         out.sort_by(|a, b| a.title.cmp(&b.title));
         out
     }
+}
+
+/// Whether a distribution builds and patches this package (its support is the release's).
+fn distribution_package(c: &Component) -> bool {
+    const TYPES: [&str; 4] = ["pkg:deb/", "pkg:rpm/", "pkg:apk/", "pkg:alpm/"];
+    c.properties.contains_key("distro")
+        || c.purl.as_deref().is_some_and(|p| {
+            TYPES
+                .iter()
+                .any(|t| p.get(..t.len()).is_some_and(|h| h.eq_ignore_ascii_case(t)))
+        })
+}
+
+/// The branch `version` is on; the longest branch first ("3.10" before "3.1").
+fn branch_of<'a>(p: &'a Product, version: &str) -> Option<&'a Branch> {
+    let mut branches: Vec<&Branch> = p.branches.iter().collect();
+    branches.sort_by_key(|b| std::cmp::Reverse(b.branch.len()));
+    branches.into_iter().find(|b| in_branch(version, &b.branch))
 }
 
 #[cfg(test)]
@@ -250,6 +304,68 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert!(f.iter().all(|x| x.category == Category::Component));
         assert_eq!(eos.findings(&comps, "2026-12-01").len(), 3);
+    }
+
+    #[test]
+    fn distribution_packages_follow_their_release() {
+        let eos = EndOfSupport::builtin().unwrap();
+        let pkg = |version: &str, purl: &str, distro: Option<&str>| {
+            let mut c = comp("openssl", version);
+            c.kind = ComponentType::Package;
+            c.purl = Some(purl.into());
+            if let Some(d) = distro {
+                c.properties.insert("distro".into(), d.into());
+            }
+            c
+        };
+        let mut os = comp("debian", "9");
+        os.kind = ComponentType::OperatingSystem;
+        let mut comps = vec![
+            // Debian 12 maintains its 3.0 after upstream's 3.0 branch ends (2026-09-07).
+            pkg(
+                "3.0.15-1~deb12u1",
+                "pkg:deb/debian/openssl@3.0.15-1~deb12u1?distro=debian-12",
+                Some("debian-12"),
+            ),
+            // Debian 9's 1.1.0 is past support because Debian 9 is.
+            pkg(
+                "1.1.0l-1~deb9u6",
+                "pkg:deb/debian/openssl@1.1.0l-1~deb9u6?distro=debian-9",
+                Some("debian-9"),
+            ),
+            pkg(
+                "1.1.0l-1~deb9u6",
+                "pkg:deb/debian/libssl1.1@1.1.0l-1~deb9u6?distro=debian-9",
+                Some("debian-9"),
+            ),
+            // A package of a release the table lacks gets no date, not upstream's.
+            pkg(
+                "3.0.2-0ubuntu1.18",
+                "pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.18",
+                None,
+            ),
+            // The same version built by the vendor from upstream keeps upstream's date.
+            comp("openssl", "3.0.15"),
+            os,
+        ];
+        eos.annotate(&mut comps, "2026-12-01");
+        assert_eq!(comps[0].end_of_support.as_deref(), Some("2028-06-30"));
+        assert!(!comps[0].unsupported);
+        assert_eq!(comps[1].end_of_support.as_deref(), Some("2022-06-30"));
+        assert!(comps[1].unsupported);
+        assert_eq!(comps[3].end_of_support, None);
+        assert!(comps[4].unsupported);
+        let f = eos.findings(&comps, "2026-12-01");
+        let titles: Vec<&str> = f.iter().map(|x| x.title.as_str()).collect();
+        assert_eq!(f.len(), 2, "{titles:?}");
+        let debian = f.iter().find(|x| x.title.starts_with("debian 9")).unwrap();
+        assert_eq!(debian.details["packages"], serde_json::json!(2));
+        assert!(
+            debian.evidence.contains("2 package(s)"),
+            "{}",
+            debian.evidence
+        );
+        assert!(f.iter().any(|x| x.title.starts_with("openssl 3.0.15 ")));
     }
 
     #[test]

@@ -80,8 +80,11 @@ fn sbom_components(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<Component>> {
                 .purl
                 .as_deref()
                 .and_then(netvet_sbom::os::Distro::from_purl);
-            if let Some(eco) = distro.and_then(|d| d.osv_ecosystem()) {
-                properties.insert("osv:ecosystem".to_string(), eco);
+            if let Some(d) = distro {
+                properties.insert("distro".to_string(), d.qualifier());
+                if let Some(eco) = d.osv_ecosystem() {
+                    properties.insert("osv:ecosystem".to_string(), eco);
+                }
             }
             if let Some(src) = d.source {
                 properties.insert("package:source".to_string(), src);
@@ -233,6 +236,7 @@ mod tests {
         let props = |i: usize, k: &str| c[i].properties.get(k).cloned();
         assert_eq!(props(0, "osv:ecosystem").as_deref(), Some("Debian:12"));
         assert_eq!(props(0, "package:source").as_deref(), Some("openssl"));
+        assert_eq!(props(0, "distro").as_deref(), Some("debian-12"));
         assert_eq!(
             props(1, "osv:ecosystem").as_deref(),
             Some("Ubuntu:22.04:LTS")
