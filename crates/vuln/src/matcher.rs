@@ -239,6 +239,11 @@ impl Ranges {
 /// (advisory rowid, source file, affected entry) of an ecosystem package.
 type PackageRange = (i64, String, Affected);
 
+/// Components from which [`Matcher::match_all`] uses several workers.
+const PARALLEL_MIN: usize = 2_000;
+/// Workers at most (each holds its own connection and caches).
+const MAX_WORKERS: usize = 4;
+
 /// Matches components against an index.
 pub struct Matcher<'i> {
     index: &'i Index,
@@ -284,22 +289,19 @@ impl<'i> Matcher<'i> {
     }
 
     /// Matches every component. Results are sorted (component, advisory id).
+    ///
+    /// Large sets are matched by several workers (up to four), each with its own read-only
+    /// connection to the index file and its own caches, on consecutive slices of the sorted
+    /// components, so the result is the same as on one thread. Should the workers not see the
+    /// same index content (a `db import` committed in between), the set is matched again on
+    /// one connection.
     pub fn match_all(&mut self, components: &[Component]) -> Result<MatchReport> {
-        let index = self.index;
-        index.read(|| self.match_all_locked(components))
-    }
-
-    fn match_all_locked(&mut self, components: &[Component]) -> Result<MatchReport> {
-        let mut report = MatchReport::default();
         let platforms: BTreeSet<String> = components
             .iter()
             .flat_map(|c| c.cpes.iter())
             .filter_map(|c| cpe::parse(c))
             .map(|c| format!("{}:{}", c.vendor, c.product))
             .collect();
-        if self.kev.is_none() {
-            self.kev = Some(self.index.kev_ids()?);
-        }
         // Components are matched in the order of their keys, and each one's matches are
         // deduplicated and sorted on their own where they were appended: no sort of every
         // match by long strings, and no second copy of them all.
@@ -309,10 +311,105 @@ impl<'i> Matcher<'i> {
             .map(|(i, c)| (component_key(c), i))
             .collect();
         order.sort();
+        let workers = if components.len() >= PARALLEL_MIN {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+        } else {
+            1
+        };
+        if workers > 1
+            && let Some(report) = self.match_parallel(components, &order, &platforms, workers)?
+        {
+            return Ok(report);
+        }
+        let index = self.index;
+        let mut report = index.read(|| self.match_ordered(components, &order, &platforms))?;
+        report.not_comparable.sort();
+        report.not_comparable.dedup();
+        Ok(report)
+    }
+
+    /// [`Matcher::match_all`] on `workers` threads; `None` when the index cannot be opened a
+    /// second time (in memory) or the workers saw different content.
+    fn match_parallel(
+        &mut self,
+        components: &[Component],
+        order: &[(String, usize)],
+        platforms: &BTreeSet<String>,
+        workers: usize,
+    ) -> Result<Option<MatchReport>> {
+        let mut others = Vec::new();
+        for _ in 1..workers {
+            match self.index.reopen() {
+                Some(Ok(idx)) => others.push(idx),
+                Some(Err(e)) => {
+                    tracing::debug!("matching on one connection: {e}");
+                    return Ok(None);
+                }
+                None => return Ok(None),
+            }
+        }
+        let chunk = order.len().div_ceil(workers);
+        let mut slices = order.chunks(chunk);
+        let first = slices.next().unwrap_or(&[]);
+        let index = self.index;
+        let parts = std::thread::scope(|s| {
+            let handles: Vec<_> = slices
+                .zip(others)
+                .map(|(slice, idx)| {
+                    s.spawn(move || {
+                        idx.read(|| {
+                            let token = idx.snapshot_token()?;
+                            let report =
+                                Matcher::new(&idx).match_ordered(components, slice, platforms)?;
+                            Ok((token, report))
+                        })
+                    })
+                })
+                .collect();
+            let mine = index.read(|| {
+                let token = index.snapshot_token()?;
+                Ok((token, self.match_ordered(components, first, platforms)?))
+            });
+            let mut parts = vec![mine];
+            for h in handles {
+                parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            parts
+        });
+        let mut report = MatchReport::default();
+        let mut token = None;
+        for part in parts {
+            let (t, r) = part?;
+            if token.get_or_insert_with(|| t.clone()) != &t {
+                return Ok(None);
+            }
+            report.vulnerabilities.extend(r.vulnerabilities);
+            report.not_comparable.extend(r.not_comparable);
+            report.suppressed.extend(r.suppressed);
+            report.dropped_platform += r.dropped_platform;
+            report.bad_ranges += r.bad_ranges;
+            report.lookups += r.lookups;
+        }
+        report.not_comparable.sort();
+        report.not_comparable.dedup();
+        Ok(Some(report))
+    }
+
+    /// Matches the components `order` names, in that order.
+    fn match_ordered(
+        &mut self,
+        components: &[Component],
+        order: &[(String, usize)],
+        platforms: &BTreeSet<String>,
+    ) -> Result<MatchReport> {
+        let mut report = MatchReport::default();
+        if self.kev.is_none() {
+            self.kev = Some(self.index.kev_ids()?);
+        }
         let mut mine = Vec::new();
-        for (_, i) in order {
+        for &(_, i) in order {
             let start = report.vulnerabilities.len();
-            self.match_one(&components[i], &platforms, &mut report)?;
+            self.match_one(&components[i], platforms, &mut report)?;
             if report.vulnerabilities.len() == start {
                 continue;
             }
@@ -333,8 +430,6 @@ impl<'i> Matcher<'i> {
             mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
             report.vulnerabilities.append(&mut mine);
         }
-        report.not_comparable.sort();
-        report.not_comparable.dedup();
         Ok(report)
     }
 
@@ -663,6 +758,93 @@ pub fn cpe_affects(r: &CpeRange, v: &str, bad: &mut u64) -> Option<String> {
 mod tests {
     use super::*;
     use crate::advisory::Range;
+    use std::collections::BTreeMap;
+
+    /// Enough components for several workers: programs by CPE (some with versions no scheme
+    /// orders), Debian packages, and duplicates of one key.
+    fn many_components() -> Vec<Component> {
+        let mut out = Vec::new();
+        for i in 0..PARALLEL_MIN as u32 {
+            let (name, version, cpes, eco) = match i % 4 {
+                0 => {
+                    let v = format!("2.{}", 40 + i % 50);
+                    let cpe = format!("cpe:2.3:a:thekelleys:dnsmasq:{v}:*:*:*:*:*:*:*");
+                    ("dnsmasq", v, vec![cpe], None)
+                }
+                1 => {
+                    let v = format!("1.0.{}{}", i % 3, char::from(b'a' + (i % 26) as u8));
+                    let cpe = format!("cpe:2.3:a:openssl:openssl:{v}:*:*:*:*:*:*:*");
+                    ("openssl", v, vec![cpe], None)
+                }
+                2 => {
+                    let v = format!("3.0.{}-1~deb12u1", i % 17);
+                    ("openssl", v, vec![], Some("Debian:12"))
+                }
+                _ => {
+                    let v = format!("2020-02-{:02}-2ee323c0-1", 1 + i % 28);
+                    let cpe = "cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:*".to_string();
+                    ("dnsmasq", v, vec![cpe], None)
+                }
+            };
+            let mut properties = BTreeMap::new();
+            if let Some(e) = eco {
+                properties.insert("osv:ecosystem".to_string(), e.to_string());
+            }
+            out.push(Component {
+                name: name.into(),
+                version: Some(version.clone()),
+                kind: netvet_model::ComponentType::Package,
+                purl: Some(format!("pkg:generic/{name}@{version}?n={}", i % 1500)),
+                cpes,
+                end_of_support: None,
+                unsupported: false,
+                evidence: vec![],
+                properties,
+            });
+        }
+        out
+    }
+
+    /// Several workers on their own connections give exactly what one connection gives.
+    #[test]
+    fn workers_match_as_one_connection_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("advisories.db");
+        Index::create(&path).unwrap().import_builtin().unwrap();
+        let components = many_components();
+        // An index opened for importing is never opened a second time: one connection.
+        let single = Index::create(&path).unwrap();
+        assert!(single.reopen().is_none());
+        let serial = Matcher::new(&single).match_all(&components).unwrap();
+        let opened = Index::open(&path).unwrap();
+        assert!(opened.reopen().is_some());
+        let mut m = Matcher::new(&opened);
+        let order: Vec<(String, usize)> = {
+            let mut o: Vec<_> = components
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (component_key(c), i))
+                .collect();
+            o.sort();
+            o
+        };
+        let platforms = BTreeSet::new();
+        let parallel = m
+            .match_parallel(&components, &order, &platforms, 3)
+            .unwrap()
+            .expect("three connections to one file");
+        assert!(
+            serial.vulnerabilities.len() > 1000,
+            "{}",
+            serial.vulnerabilities.len()
+        );
+        assert!(!serial.not_comparable.is_empty());
+        assert_eq!(parallel, serial);
+        assert_eq!(
+            Matcher::new(&opened).match_all(&components).unwrap(),
+            serial
+        );
+    }
 
     fn range(events: Vec<Event>) -> Affected {
         Affected {

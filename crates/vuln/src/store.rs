@@ -88,6 +88,8 @@ pub struct ImportStats {
 pub struct Index {
     conn: Connection,
     path: String,
+    /// The file of a read-only index ([`Index::open`]), which another connection may open.
+    file: Option<std::path::PathBuf>,
 }
 
 fn db_err(path: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -150,9 +152,32 @@ impl Index {
         // Matching reads many pages at random: map the file instead of read() per page.
         conn.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;")
             .map_err(db_err(&p))?;
-        let idx = Index { conn, path: p };
+        let idx = Index {
+            conn,
+            path: p,
+            file: Some(path.to_path_buf()),
+        };
         idx.check_schema()?;
         Ok(idx)
+    }
+
+    /// A second read-only connection to the same file, for a matching worker; `None` for an
+    /// index in memory or one opened for importing.
+    pub fn reopen(&self) -> Option<Result<Index>> {
+        self.file.as_deref().map(Index::open)
+    }
+
+    /// What identifies the index's content within a read transaction: its build date and
+    /// last advisory. Two connections that see the same token read the same data.
+    pub fn snapshot_token(&self) -> Result<(String, i64)> {
+        let built = self.meta("built")?.unwrap_or_default();
+        let last = self
+            .conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM advisories", [], |r| {
+                r.get(0)
+            })
+            .map_err(db_err(&self.path))?;
+        Ok((built, last))
     }
 
     /// Opens an index for importing, creating it (with its schema) when absent.
@@ -166,7 +191,11 @@ impl Index {
         }
         let fresh = !path.exists();
         let conn = Connection::open(path).map_err(db_err(&p))?;
-        let idx = Index { conn, path: p };
+        let idx = Index {
+            conn,
+            path: p,
+            file: None,
+        };
         if fresh {
             idx.init()?;
         } else {
@@ -181,6 +210,7 @@ impl Index {
         let idx = Index {
             conn,
             path: ":memory:".to_string(),
+            file: None,
         };
         idx.init()?;
         Ok(idx)
