@@ -23,21 +23,7 @@ use sha2::{Digest, Sha256};
 use common::{Caps, assert_matches, open, reference_tree};
 
 fn run(dir: &Path, program: &str, package: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{program} not runnable ({e}); install Debian package `{package}` (.ci/run does)"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::tool_in(Some(dir), program, package, args);
 }
 
 fn umoci(dir: &Path, args: &[&str]) {

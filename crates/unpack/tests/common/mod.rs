@@ -207,14 +207,24 @@ fn visit(dir: &Path, f: &mut dyn FnMut(&Path, &fs::Metadata)) {
 
 /// Runs a tool; panics with a message naming the Debian package when it is missing.
 pub fn tool(program: &str, package: &str, args: &[&std::ffi::OsStr]) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{program} not runnable ({e}); install Debian package `{package}` (.ci/run does)"
-            )
-        });
+    tool_in(None, program, package, args);
+}
+
+/// [`tool`] in directory `dir` (the current one when `None`).
+pub fn tool_in<A: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
+    dir: Option<&Path>,
+    program: &str,
+    package: &str,
+    args: &[A],
+) {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("{program} not runnable ({e}); install Debian package `{package}` (.ci/run does)")
+    });
     assert!(
         out.status.success(),
         "{program} {args:?} failed: {}\n{}",
