@@ -15,9 +15,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::program;
 
 use netvet_model::Component;
 
@@ -37,19 +41,6 @@ fn run(program: &str, package: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Bytes of a program: an ELF header, NULs and the strings a classifier looks for.
-fn program(strings: &[&str]) -> Vec<u8> {
-    let mut b = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
-    b.resize(512, 0);
-    for s in strings {
-        b.push(0);
-        b.extend_from_slice(s.as_bytes());
-        b.push(0);
-    }
-    b.resize(b.len() + 256, 0);
-    b
 }
 
 /// A spec file: its name, its text, and payload files it copies from SOURCES.

@@ -609,16 +609,8 @@ mod tests {
 
     fn file(name: &str, data: Vec<u8>) -> Member {
         Member {
-            name: name.as_bytes().to_vec(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            link: None,
-            device: None,
-            xattrs: Vec::new(),
             data: Some(Arc::new(MemSource::new(data))),
+            ..Member::plain(name.as_bytes(), EntryKind::File)
         }
     }
 

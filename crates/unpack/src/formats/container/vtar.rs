@@ -31,6 +31,23 @@ pub(crate) struct Member {
 }
 
 impl Member {
+    /// A member owned by root, mode 0644, without link, device, xattrs or content.
+    #[cfg(test)]
+    pub(crate) fn plain(name: &[u8], kind: EntryKind) -> Member {
+        Member {
+            name: name.to_vec(),
+            kind,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            link: None,
+            device: None,
+            xattrs: Vec::new(),
+            data: None,
+        }
+    }
+
     fn data_len(&self) -> u64 {
         match (&self.data, self.kind) {
             (Some(d), EntryKind::File) => d.len(),
@@ -271,18 +288,7 @@ mod tests {
     use crate::source::{MemSource, SourceExt};
 
     fn member(name: &[u8], kind: EntryKind) -> Member {
-        Member {
-            name: name.to_vec(),
-            kind,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            link: None,
-            device: None,
-            xattrs: Vec::new(),
-            data: None,
-        }
+        Member::plain(name, kind)
     }
 
     #[test]
