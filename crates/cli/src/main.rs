@@ -16,8 +16,31 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "netvet", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// Show the library's logs at this level and above on stderr (error, warn, info, debug,
+    /// trace); default: warn, or what RUST_LOG says.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_level)]
+    log_level: Option<tracing_subscriber::filter::LevelFilter>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_level(s: &str) -> Result<tracing_subscriber::filter::LevelFilter, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a log level (error, warn, info, debug, trace)"))
+}
+
+/// Logs go to stderr: the level given, else `RUST_LOG`, else warnings only.
+fn init_logs(level: Option<tracing_subscriber::filter::LevelFilter>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(l) => EnvFilter::new(l.to_string()),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(output::stderr_is_tty())
+        .try_init();
 }
 
 #[derive(Subcommand)]
@@ -46,6 +69,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs(cli.log_level);
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),

@@ -1,8 +1,10 @@
-//! Output formats and helpers shared by subcommands.
+//! Where and how results are printed: the format chosen (one rule for every command), text
+//! and canonical JSON to stdout or a file.
 
-use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
+use anyhow::Context;
 use serde::Serialize;
 
 /// How results are printed.
@@ -12,15 +14,6 @@ pub enum Format {
     Table,
     /// Stable, versioned JSON with sorted keys.
     Json,
-}
-
-/// The format asked for, else a table on a terminal and JSON otherwise.
-pub fn choose(f: Option<Format>) -> Format {
-    f.unwrap_or(if io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    })
 }
 
 /// How reports (assessments, impact) are printed.
@@ -34,67 +27,37 @@ pub enum ReportFormat {
     Markdown,
 }
 
-impl ReportFormat {
-    /// The format asked for, else a table on a terminal and JSON otherwise.
-    pub fn or_default(f: Option<ReportFormat>) -> ReportFormat {
-        f.unwrap_or(if io::stdout().is_terminal() {
-            ReportFormat::Table
-        } else {
-            ReportFormat::Json
-        })
-    }
+/// The format asked for; otherwise `table` when the output is a terminal (stdout, no
+/// `--output` file) and `json` when it goes to a pipe or a file.
+pub fn choose<F: Copy>(asked: Option<F>, output: Option<&Path>, table: F, json: F) -> F {
+    asked.unwrap_or(if output.is_none() && io::stdout().is_terminal() {
+        table
+    } else {
+        json
+    })
 }
 
-/// Writes text to stdout at once (a closed pipe surfaces as an error main ignores).
-pub fn print_text(text: &str) -> anyhow::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
-
-impl Format {
-    /// The format asked for, else a table on a terminal and JSON otherwise.
-    pub fn or_default(f: Option<Format>) -> Format {
-        f.unwrap_or(if io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        })
-    }
-}
-
-/// Rows as left-aligned columns (the last column is not padded).
-pub fn columns(rows: &[Vec<String>]) -> String {
-    let mut widths = vec![0; rows.iter().map(Vec::len).max().unwrap_or(0)];
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+/// Writes text to `output`, or to stdout at once (a closed pipe surfaces as an error main
+/// ends quietly on).
+pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
         }
     }
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == r.len() {
-                line.push_str(c);
-            } else {
-                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
+}
+
+/// Prints `value` as canonical JSON on stdout, or writes it to `output`.
+pub fn emit_json<T: Serialize>(value: &T, output: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(path) = output {
+        return emit(&netvet_model::json::to_canonical_string(value)?, Some(path));
     }
-    out
-}
-
-/// `|` and line breaks would break a Markdown table cell.
-pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
-/// Prints `value` as canonical JSON on stdout.
-pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     netvet_model::json::write_canonical(out, value).map_err(|e| match e.io_error_kind() {
         // Keeps the I/O error (a broken pipe is not an error to report).
@@ -102,6 +65,16 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
         None => anyhow::Error::new(e),
     })?;
     Ok(())
+}
+
+/// Prints a warning on stderr.
+pub fn warn(message: &str) {
+    eprintln!("netvet: warning: {message}");
+}
+
+/// Prints a note on stderr.
+pub fn note(message: &str) {
+    eprintln!("netvet: {message}");
 }
 
 /// True when stderr is a terminal (progress bars go there).
@@ -114,33 +87,8 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<netvet_pipeline::Error>()
+                .and_then(netvet_pipeline::Error::io_kind)
+                == Some(io::ErrorKind::BrokenPipe)
     })
-}
-
-/// `1.5 MiB`-style sizes.
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(3 << 30), "3.0 GiB");
-    }
 }

@@ -28,7 +28,7 @@ fn scan_json(img: &Path, extra: &[&str]) -> serde_json::Value {
         "scan",
         "--format",
         "json",
-        "--now",
+        "--as-of",
         "2026-11-28",
         img.to_str().unwrap(),
     ];
@@ -59,7 +59,7 @@ fn json_report_is_versioned_complete_and_deterministic() {
         "scan",
         "--format",
         "json",
-        "--now",
+        "--as-of",
         "2026-11-28",
         img.to_str().unwrap(),
     ];
@@ -108,7 +108,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
         "scan",
         "--format",
         "sarif",
-        "--now",
+        "--as-of",
         "2026-11-28",
         img.to_str().unwrap(),
     ]);

@@ -7,7 +7,8 @@
 //! requirement clauses it bears on, and a remediation; findings carry their evidence with
 //! secrets redacted. Checks see only the tree, never the extractor.
 //!
-//! Other stages (the SBOM and vulnerability matching) join the same pass through [`Stage`].
+//! The pass itself, and the other stages that join it (the SBOM and vulnerability matching),
+//! belong to `netvet-pipeline`; this crate provides the checks ([`CheckSet`]).
 
 pub mod check;
 pub mod checks;
@@ -20,4 +21,4 @@ pub mod scan;
 pub use check::{CheckInfo, Sink};
 pub use content::{ContentKind, FileCtx};
 pub use error::Error;
-pub use scan::{ScanOptions, Scanner, Stage};
+pub use scan::{CheckOptions, CheckResults, CheckRun, CheckSet, known_tags, panic_message};

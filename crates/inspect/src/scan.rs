@@ -1,14 +1,17 @@
-//! The scan: one parallel pass over an image that reads each file once and gives it to every
-//! check (and to other stages such as the SBOM), then the tree-level checks.
+//! The checks of one scan: selected by tag, rule packs compiled once, run on each file of the
+//! pipeline's single pass and then over the tree.
+//!
+//! The pass itself (unpacking, reading each file once, other stages such as the SBOM) belongs
+//! to `netvet-pipeline`; this module only runs checks. A check that panics on hostile bytes
+//! is contained: the panic becomes an error naming the check and the file, and every other
+//! check still runs.
 
-use std::cell::RefCell;
-use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use netvet_model::ScanReport;
-use netvet_model::scan::SCAN_REPORT_SCHEMA;
+use netvet_model::scan::Hardening;
+use netvet_model::{Finding, Service};
 use netvet_unpack::{Entry, Tree};
 
 use crate::check::{CheckInfo, Sink};
@@ -17,30 +20,25 @@ use crate::content::{ContentKind, FileCtx};
 use crate::error::Error;
 use crate::rules::{self, RulePack};
 
-/// How to scan.
+/// Which checks to run.
 #[derive(Clone)]
-pub struct ScanOptions {
-    pub unpack: netvet_unpack::Options,
+pub struct CheckOptions {
     /// Run only checks whose area or tags are listed (`None`: all).
     pub tags: Option<Vec<String>>,
     /// Users' YARA rule files or folders.
     pub rules: Vec<PathBuf>,
     /// Use the built-in rule packs.
     pub builtin_rules: bool,
-    /// Bytes of each file given to the checks (files are read once, up to this).
-    pub max_scan_size: u64,
     /// The time certificates are judged against (seconds since the epoch).
     pub now: i64,
 }
 
-impl Default for ScanOptions {
-    fn default() -> ScanOptions {
-        ScanOptions {
-            unpack: netvet_unpack::Options::default(),
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
             tags: None,
             rules: Vec::new(),
             builtin_rules: true,
-            max_scan_size: 256 << 20,
             now: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
@@ -48,41 +46,35 @@ impl Default for ScanOptions {
     }
 }
 
-/// Another stage of the pipeline that joins the single pass (the SBOM catalogers, the
-/// vulnerability matcher): it sees every file's content during the pass and completes the
-/// report afterwards.
-pub trait Stage: Send + Sync {
-    /// Sees one file's content (in parallel with other files).
-    fn file(&self, entry: &Entry, data: &[u8]);
-    /// Adds its results once the pass is over.
-    fn finish(&self, tree: &Tree, report: &mut ScanReport);
-}
+/// The tags that select signature checks (rule packs), besides the checks' own tags.
+const RULE_TAGS: [&str; 3] = ["signatures", "backdoor", "user-rules"];
 
-/// A configured scanner: rule packs compiled once, reusable for many images.
-pub struct Scanner {
-    opts: ScanOptions,
+/// Makes a fresh instance of a check for each image (checks keep per-image state).
+pub type CheckFactory = Arc<dyn Fn() -> Box<dyn Check> + Send + Sync>;
+
+/// A configured set of checks: rule packs compiled once, reusable for many images.
+pub struct CheckSet {
+    opts: CheckOptions,
     rules: Option<Arc<RulePack>>,
+    extra: Vec<CheckFactory>,
 }
 
-thread_local! {
-    static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-impl Scanner {
+impl CheckSet {
     /// Compiles the rule packs (errors name file and line) and checks the tag selection.
-    pub fn new(opts: ScanOptions) -> Result<Scanner, Error> {
-        let wants_rules = opts.tags.as_ref().is_none_or(|t| {
-            t.iter()
-                .any(|t| t == "signatures" || t == "backdoor" || t == "user-rules")
-        }) || !opts.rules.is_empty();
-        let rules = if wants_rules && (opts.builtin_rules || !opts.rules.is_empty()) {
-            Some(rules::compile(opts.builtin_rules, &opts.rules)?)
-        } else {
-            None
-        };
-        let s = Scanner { opts, rules };
-        if let Some(tags) = &s.opts.tags {
-            let known = s.known_tags();
+    pub fn new(opts: CheckOptions) -> Result<CheckSet, Error> {
+        let wants_rules = opts
+            .tags
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| RULE_TAGS.contains(&t.as_str())))
+            || !opts.rules.is_empty();
+        let rules: Option<Arc<RulePack>> =
+            if wants_rules && (opts.builtin_rules || !opts.rules.is_empty()) {
+                Some(rules::compile(opts.builtin_rules, &opts.rules)?)
+            } else {
+                None
+            };
+        if let Some(tags) = &opts.tags {
+            let known = known_tags();
             if let Some(bad) = tags.iter().find(|t| !known.contains(t)) {
                 return Err(Error::Data {
                     file: "--checks".into(),
@@ -90,132 +82,167 @@ impl Scanner {
                 });
             }
         }
-        Ok(s)
+        Ok(CheckSet {
+            opts,
+            rules,
+            extra: Vec::new(),
+        })
     }
 
-    fn all_checks(&self) -> Vec<Box<dyn Check>> {
+    /// Adds a check beyond the built-in ones (a user's own, or a test's); it runs whatever
+    /// the tag selection.
+    pub fn with_check(mut self, check: CheckFactory) -> CheckSet {
+        self.extra.push(check);
+        self
+    }
+
+    /// Fresh instances of the selected checks.
+    fn instances(&self) -> Vec<Box<dyn Check>> {
         registry(self.rules.clone(), self.opts.now)
-    }
-
-    /// Every tag that selects checks.
-    pub fn known_tags(&self) -> Vec<String> {
-        let mut t: Vec<String> = registry(None, 0)
-            .iter()
-            .flat_map(|c| {
-                let mut v = vec![c.area().to_string()];
-                v.extend(
-                    c.infos()
-                        .iter()
-                        .flat_map(|i| i.tags.iter().map(|s| s.to_string())),
-                );
-                v
-            })
-            .chain(["signatures", "backdoor", "user-rules"].map(String::from))
-            .collect();
-        t.sort();
-        t.dedup();
-        t
-    }
-
-    /// The checks this scanner runs.
-    fn checks(&self) -> Vec<Box<dyn Check>> {
-        let all = self.all_checks();
-        match &self.opts.tags {
-            None => all,
-            Some(tags) => all
-                .into_iter()
-                .filter(|c| {
-                    tags.iter().any(|t| {
-                        c.area() == t || c.infos().iter().any(|i| i.tags.contains(&t.as_str()))
-                    })
-                })
-                .collect(),
-        }
+            .into_iter()
+            .filter(|c| selected(c.as_ref(), self.opts.tags.as_deref()))
+            .chain(self.extra.iter().map(|f| f()))
+            .collect()
     }
 
     /// Every kind of finding the selected checks can emit (for SARIF rule lists).
     pub fn infos(&self) -> Vec<CheckInfo> {
-        self.checks()
+        self.instances()
             .iter()
             .flat_map(|c| c.infos().into_iter().cloned().collect::<Vec<_>>())
             .collect()
     }
 
-    /// Scans the image at `path`, with `stages` joining the pass.
-    pub fn scan(&self, path: &Path, stages: &[&dyn Stage]) -> Result<ScanReport, Error> {
-        let checks = self.checks();
-        let sink = Sink::new();
-        let max = self.opts.max_scan_size;
-        let visit = |entry: &Entry, r: &mut dyn Read| -> std::io::Result<()> {
-            let mut buf = BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-            buf.clear();
-            let res = r.take(max).read_to_end(&mut buf);
-            if let Err(e) = res {
-                sink.error(format!("{}: {e}", entry.path));
-                // Checks still see what was read.
-            }
-            let ctx = FileCtx {
-                entry,
-                data: &buf,
-                kind: ContentKind::of(&buf),
-                complete: entry.size <= max,
-            };
-            for c in &checks {
-                if catch_unwind(AssertUnwindSafe(|| c.file(&ctx, &sink))).is_err() {
-                    sink.error(format!(
-                        "{}: check {} failed on this file (internal error)",
-                        entry.path,
-                        c.area()
-                    ));
-                }
-            }
-            for s in stages {
-                if catch_unwind(AssertUnwindSafe(|| s.file(entry, &buf))).is_err() {
-                    sink.error(format!(
-                        "{}: a pipeline stage failed on this file (internal error)",
-                        entry.path
-                    ));
-                }
-            }
-            // Keep large buffers from pinning memory between files.
-            if buf.capacity() <= 16 << 20 {
-                BUF.with(|b| *b.borrow_mut() = buf);
-            }
-            Ok(())
+    /// A run of these checks over one image.
+    pub fn start(&self) -> CheckRun<'_> {
+        CheckRun {
+            set: self,
+            checks: self.instances(),
+            sink: Sink::new(),
+        }
+    }
+}
+
+/// Every tag that selects checks.
+pub fn known_tags() -> Vec<String> {
+    let mut t: Vec<String> = registry(None, 0)
+        .iter()
+        .flat_map(|c| {
+            let mut v = vec![c.area().to_string()];
+            v.extend(
+                c.infos()
+                    .iter()
+                    .flat_map(|i| i.tags.iter().map(|s| s.to_string())),
+            );
+            v
+        })
+        .chain(RULE_TAGS.map(String::from))
+        .collect();
+    t.sort();
+    t.dedup();
+    t
+}
+
+fn selected(c: &dyn Check, tags: Option<&[String]>) -> bool {
+    match tags {
+        None => true,
+        Some(tags) => tags
+            .iter()
+            .any(|t| c.area() == t || c.infos().iter().any(|i| i.tags.contains(&t.as_str()))),
+    }
+}
+
+/// What the checks found in one image.
+#[derive(Default)]
+pub struct CheckResults {
+    /// Findings, deduplicated by id, sorted by severity then location.
+    pub findings: Vec<Finding>,
+    /// What could not be read, and checks that failed (each names the check).
+    pub errors: Vec<String>,
+    /// The service inventory.
+    pub services: Vec<Service>,
+    /// ELF hardening per filesystem.
+    pub hardening: Vec<Hardening>,
+}
+
+/// The checks running over one image: fed each file during the pass, then finished over the
+/// tree.
+pub struct CheckRun<'a> {
+    set: &'a CheckSet,
+    checks: Vec<Box<dyn Check>>,
+    sink: Sink,
+}
+
+impl CheckRun<'_> {
+    /// Gives one file's content to every check (called in parallel). `data` is the file's
+    /// content, possibly cut short; it is complete when it holds `entry.size` bytes.
+    pub fn file(&self, entry: &Entry, data: &[u8]) {
+        let ctx = FileCtx {
+            entry,
+            data,
+            kind: ContentKind::of(data),
+            complete: data.len() as u64 >= entry.size,
         };
-        let tree = netvet_unpack::walk_path(path, &self.opts.unpack, &visit)?;
+        for c in &self.checks {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| c.file(&ctx, &self.sink))) {
+                self.sink.error(format!(
+                    "{}: check {} failed on this file (internal error: {})",
+                    entry.path,
+                    c.area(),
+                    panic_message(panic.as_ref())
+                ));
+            }
+        }
+    }
+
+    /// Records something the pass could not read.
+    pub fn error(&self, message: impl Into<String>) {
+        self.sink.error(message);
+    }
+
+    /// Runs the checks that need several files, then returns everything found.
+    pub fn finish(self, tree: &Tree) -> CheckResults {
+        let CheckRun { set, checks, sink } = self;
         let mut extras = Extras::default();
         for c in &checks {
-            if catch_unwind(AssertUnwindSafe(|| c.finish(&tree, &sink, &mut extras))).is_err() {
-                sink.error(format!("check {} failed (internal error)", c.area()));
+            if let Err(panic) =
+                catch_unwind(AssertUnwindSafe(|| c.finish(tree, &sink, &mut extras)))
+            {
+                sink.error(format!(
+                    "check {} failed (internal error: {})",
+                    c.area(),
+                    panic_message(panic.as_ref())
+                ));
             }
         }
         let (mut findings, errors) = sink.into_parts();
-        // A check may emit several kinds of finding; keep only the kinds selected.
-        if let Some(tags) = &self.opts.tags {
-            findings.retain(|f| f.tags.iter().any(|t| tags.contains(t)));
+        // A check may emit several kinds of finding; keep only the kinds selected (and
+        // whatever the checks added beyond the built-in ones emit).
+        if let Some(tags) = &set.opts.tags {
+            let added: Vec<&str> = checks[checks.len() - set.extra.len()..]
+                .iter()
+                .flat_map(|c| c.infos().into_iter().map(|i| i.id))
+                .collect();
+            findings.retain(|f| {
+                f.tags.iter().any(|t| tags.contains(t)) || added.contains(&f.check.as_str())
+            });
         }
-        let mut report = ScanReport {
-            schema: SCAN_REPORT_SCHEMA.to_string(),
-            image: tree.report().clone(),
+        CheckResults {
             findings,
-            services: extras.services,
-            components: Vec::new(),
-            vulnerabilities: Vec::new(),
-            hardening: extras.hardening,
             errors,
-        };
-        for s in stages {
-            s.finish(&tree, &mut report);
+            services: extras.services,
+            hardening: extras.hardening,
         }
-        report.findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.location.cmp(&b.location))
-                .then_with(|| a.check.cmp(&b.check))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        report.findings.dedup_by(|a, b| a.id == b.id);
-        Ok(report)
+    }
+}
+
+/// The text of a caught panic (`panic!` with a literal or a formatted message).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
     }
 }

@@ -40,6 +40,26 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Days since 1970-01-01 (negative before it).
+    pub fn unix_days(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Seconds since the epoch at the start (00:00 UTC) of this day.
+    pub fn unix_seconds(self) -> i64 {
+        self.unix_days() * 86_400
+    }
+}
+
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
@@ -183,6 +203,16 @@ impl<'de> Deserialize<'de> for DateText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_days_round_trip() {
+        let d: Date = "2026-11-28".parse().unwrap();
+        assert_eq!(d.unix_seconds(), 1_795_824_000);
+        assert_eq!("1970-01-02".parse::<Date>().unwrap().unix_days(), 1);
+        for days in [-1, 0, 59, 60, 11_016, 20_424, 2_000_000] {
+            assert_eq!(Date::from_unix_days(days).unix_days(), days);
+        }
+    }
 
     #[test]
     fn full_dates_parse_and_reject_impossible_days() {

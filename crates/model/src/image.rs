@@ -143,6 +143,9 @@ pub enum WarningCode {
     TrailingData,
     /// A nested image could not be opened at all.
     OpenFailed,
+    /// A format reader failed on this data with an internal error (a bug, caught at the
+    /// layer boundary); the rest of the image is still read.
+    ReaderFailed,
     LimitDepth,
     LimitBytes,
     LimitEntries,

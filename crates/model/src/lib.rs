@@ -25,15 +25,19 @@ pub mod assessment;
 pub mod catalogue;
 pub mod date;
 pub mod dossier;
+pub mod explain;
 pub mod exposure;
 pub mod finding;
 pub mod image;
 pub mod impact;
 pub mod inventory;
 pub mod json;
+pub mod layers;
 pub mod network;
 pub mod product;
 pub mod scan;
+pub mod software;
+pub mod summaries;
 
 pub use assessment::{
     Assessment, AssessmentReport, CatalogueRef, Condition, Decision, Ground, ProductRef, Reason,
@@ -45,6 +49,7 @@ pub use catalogue::{
 };
 pub use date::{Date, FactDate};
 pub use dossier::{Dossier, Fact, FactKind, Jurisdiction, JurisdictionFile, SourceStatus, Vendor};
+pub use explain::{ExplainedResult, Explanation, RuleFile};
 pub use exposure::{
     Capacity, ClassVerdict, Dimension, Exposure, FunctionCost, InventoryRead, NetworkReport,
     OperatorExposure, Plan, PlanAssumptions, PlanStep, Quarter, QuarterLoad, ReplacementOption,
@@ -57,9 +62,17 @@ pub use impact::{
     OperatorImpact, UnmatchedClass, VerdictChange,
 };
 pub use inventory::InventoryElement;
+pub use layers::{
+    EntryRecord, IdentifiedImage, IdentifyDocument, NotWritten, UnpackDocument, Written,
+};
 pub use network::{Domain, NetworkFunction, Role};
 pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
     Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol, ScanReport,
-    Service, Vulnerability,
+    ScanSet, Service, Vulnerability,
+};
+pub use software::SbomReport;
+pub use summaries::{
+    CatalogueCheck, CatalogueList, CatalogueSummary, CatalogueTests, DossierCheck, LayerTests,
+    RequirementSummary, TestResult, VendorSummary,
 };

@@ -36,6 +36,27 @@ pub struct ScanReport {
     pub errors: Vec<String>,
 }
 
+/// Schema identifier of [`ScanSet`].
+pub const SCAN_SET_SCHEMA: &str = "netvet.scan-set/1";
+
+/// Several scans in one document (`netvet scan` of more than one image).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScanSet {
+    /// Always [`SCAN_SET_SCHEMA`].
+    pub schema: String,
+    pub scans: Vec<ScanReport>,
+}
+
+impl ScanSet {
+    /// The set of `scans`, in the order given.
+    pub fn new(scans: Vec<ScanReport>) -> ScanSet {
+        ScanSet {
+            schema: SCAN_SET_SCHEMA.to_string(),
+            scans,
+        }
+    }
+}
+
 impl ScanReport {
     /// The highest severity among the findings, if any.
     pub fn max_severity(&self) -> Option<Severity> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use netvet_forge::{FsNode, FsTree, NodeKind};
-use netvet_inspect::{ScanOptions, Scanner};
+use netvet_pipeline::{AnalyseOptions, Analyser};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -230,9 +230,10 @@ fn quality_corpus_recall_and_false_positives() {
     let debian = debian_root();
     let truth: Truth = toml::from_str(include_str!("corpus/truth.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let scanner = Scanner::new(ScanOptions {
-        now: 1_893_456_000, // 2030-01-01: the corpus certificate has expired
-        ..ScanOptions::default()
+    let scanner = Analyser::new(AnalyseOptions {
+        software: false,
+        // The corpus certificate has expired by then.
+        ..AnalyseOptions::new("2030-01-01".parse().unwrap())
     })
     .unwrap();
     let images: BTreeMap<&str, (FsTree, &str)> = [
@@ -246,7 +247,7 @@ fn quality_corpus_recall_and_false_positives() {
         let (tree, layout) = &images[t.name.as_str()];
         let path = dir.path().join(format!("{}.bin", t.name));
         std::fs::write(&path, build(tree, layout)).unwrap();
-        let report = scanner.scan(&path, &[]).unwrap();
+        let report = scanner.analyse(&path, &None).unwrap();
         let mut used = vec![false; report.findings.len()];
         let mut missed = Vec::new();
         for e in &t.expect {

@@ -5,14 +5,22 @@
 #![allow(clippy::unwrap_used)]
 
 use netvet_forge::FsTree;
-use netvet_inspect::{ScanOptions, Scanner};
+use netvet_pipeline::{AnalyseOptions, Analyser};
 
-fn scan(tree: &FsTree, opts: ScanOptions) -> netvet_model::ScanReport {
+/// The checks alone, judged on the day the tests were written.
+fn checks_only() -> AnalyseOptions {
+    AnalyseOptions {
+        software: false,
+        ..AnalyseOptions::new("2026-12-06".parse().unwrap())
+    }
+}
+
+fn scan(tree: &FsTree, opts: AnalyseOptions) -> netvet_model::ScanReport {
     let dir = tempfile::tempdir().unwrap();
     let img = netvet_forge::squashfs::write(tree, netvet_forge::squashfs::Options::default());
     let path = dir.path().join("bad.sqfs");
     std::fs::write(&path, img).unwrap();
-    Scanner::new(opts).unwrap().scan(&path, &[]).unwrap()
+    Analyser::new(opts).unwrap().analyse(&path, &None).unwrap()
 }
 
 #[test]
@@ -42,7 +50,7 @@ fn malformed_and_garbage_inputs_are_reported_not_fatal() {
         "::respawn\n::respawn:/sbin/getty -L ttyS0 115200\n",
     );
     t.file("etc/crontabs/root", 0o600, vec![0xfe; 300]);
-    let r = scan(&t, ScanOptions::default());
+    let r = scan(&t, checks_only());
     let errors = r.errors.join("\n");
     assert!(
         errors.contains("etc/passwd:2: malformed passwd line"),
@@ -78,9 +86,9 @@ fn files_beyond_the_scan_size_are_scanned_in_part() {
     t.file("usr/sbin/webs", 0o755, big);
     let r = scan(
         &t,
-        ScanOptions {
-            max_scan_size: 1 << 20,
-            ..ScanOptions::default()
+        AnalyseOptions {
+            max_read: 1 << 20,
+            ..checks_only()
         },
     );
     let rules: Vec<_> = r
@@ -118,9 +126,9 @@ fn unreadable_content_is_reported_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("corrupt.sqfs");
     std::fs::write(&path, img).unwrap();
-    let r = Scanner::new(ScanOptions::default())
+    let r = Analyser::new(checks_only())
         .unwrap()
-        .scan(&path, &[])
+        .analyse(&path, &None)
         .unwrap();
     assert!(!r.errors.is_empty(), "a corrupt block must be reported");
     // The other file was still read and checked.

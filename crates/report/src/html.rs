@@ -7,6 +7,7 @@
 //! between segments) and `data-value` (the number as plain text), so tests and tools can check
 //! the page against the JSON.
 
+use crate::text::{group, grouped_f64};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
 
@@ -1733,38 +1734,6 @@ struct Int(u64);
 impl fmt::Display for Int {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&group(&self.0.to_string()))
-    }
-}
-
-/// Digits grouped by three with `,`.
-fn group(digits: &str) -> String {
-    let n = digits.len();
-    let mut out = String::with_capacity(n + n / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A float with `decimals` decimals and grouped thousands.
-fn grouped_f64(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "n/a".to_owned();
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
-    let sign = if v < 0.0 && s.bytes().any(|b| matches!(b, b'1'..=b'9')) {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{}", group(int))
-    } else {
-        format!("{sign}{}.{frac}", group(int))
     }
 }
 

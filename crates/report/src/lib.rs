@@ -1,9 +1,12 @@
-//! Writers for netvet's results. Every writer is deterministic: the same report gives the
-//! same bytes.
+//! Writers for netvet's results: terminal tables, Markdown, SARIF and the HTML network report,
+//! with one module for how numbers and sizes are written. Every writer is deterministic: the
+//! same report gives the same bytes.
 
 pub mod html;
 pub mod markdown;
 pub mod sarif;
+pub mod terminal;
+pub mod text;
 
 /// What a SARIF rule (or a Markdown legend) says about a kind of finding.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,12 +1,11 @@
-//! Markdown reports of scans, for tickets, merge requests and audit files.
+//! Markdown reports of scans, assessments and catalogue changes, for tickets, merge requests and audit files.
 
 use std::fmt::Write;
 
-use netvet_model::{ScanReport, Severity};
+use netvet_model::{AssessmentReport, ImpactReport, ScanReport, Severity, Status};
 
-fn esc(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+use crate::terminal::assess::product_text;
+use crate::text::{date_or_dash, md_cell, md_cell as esc, money};
 
 /// A Markdown report of one or more scans.
 pub fn scan(reports: &[ScanReport]) -> String {
@@ -112,6 +111,237 @@ pub fn scan(reports: &[ScanReport]) -> String {
                 let _ = writeln!(out, "- {}", esc(e));
             }
             let _ = writeln!(out);
+        }
+    }
+    out
+}
+
+/// An assessment report for reviews: the summary table, then each product's roles with
+/// conditions, and every applicable requirement's status, reasons and evidence.
+pub fn assessments(report: &AssessmentReport, legal_basis: &[String]) -> String {
+    let c = &report.catalogue;
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Assessment under {} — {}\n", c.id, c.title);
+    let _ = writeln!(
+        out,
+        "- Catalogue: {} version {}, jurisdiction {}, effective {}, layers {}",
+        c.id,
+        c.version,
+        c.jurisdiction,
+        c.effective,
+        c.layers.join(" → ")
+    );
+    let _ = writeln!(out, "- Legal basis: {}", legal_basis.join("; "));
+    let _ = writeln!(out, "- Assessed as of {}", report.as_of);
+    let _ = writeln!(
+        out,
+        "- Verdicts: {} allow, {} allow with conditions, {} prohibit ({} product × role assessments)\n",
+        s.allow,
+        s.allow_with_conditions,
+        s.prohibit,
+        report.assessments.len()
+    );
+    let _ = writeln!(out, "## Summary\n");
+    let _ = writeln!(
+        out,
+        "| Product | Vendor | Role | Critical | Verdict | Deadline | Grounds |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for a in &report.assessments {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | **{}** | {} | {} |",
+            md_cell(&product_text(a)),
+            md_cell(&a.product.vendor_name),
+            a.role,
+            if a.critical { "yes" } else { "no" },
+            a.verdict.decision,
+            a.verdict
+                .deadline
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            md_cell(
+                &a.verdict
+                    .grounds
+                    .iter()
+                    .map(|g| g.requirement.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let mut last_product = "";
+    for a in &report.assessments {
+        if a.product.id != last_product {
+            last_product = &a.product.id;
+            let p = &a.product;
+            let _ = writeln!(out, "\n## {} — {}\n", p.id, p.name);
+            let _ = writeln!(
+                out,
+                "Vendor {} ({}), version {}{}.",
+                p.vendor_name,
+                p.vendor,
+                p.version,
+                if p.fictional {
+                    ", a fictional sample product"
+                } else {
+                    ""
+                }
+            );
+        }
+        let v = &a.verdict;
+        let _ = writeln!(
+            out,
+            "\n### {}{}: {}{}\n",
+            a.role,
+            if a.critical { " (critical)" } else { "" },
+            v.decision,
+            v.deadline.map(|d| format!(" from {d}")).unwrap_or_default()
+        );
+        let _ = writeln!(out, "Legal basis: {}\n", v.legal_basis.join("; "));
+        if !v.conditions.is_empty() {
+            let _ = writeln!(out, "Conditions:\n");
+            for c in &v.conditions {
+                let due = c.deadline.map(|d| format!(" (by {d})")).unwrap_or_default();
+                let _ = writeln!(out, "- {}{due}: {}", c.requirement, c.text);
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "| Requirement | Consequence | Status | Reasons | Evidence |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for r in a
+            .requirements
+            .iter()
+            .filter(|r| r.status != Status::NotApplicable)
+        {
+            let reasons: Vec<&str> = r.reasons.iter().map(|x| x.message.as_str()).collect();
+            let evidence: Vec<&str> = r
+                .reasons
+                .iter()
+                .flat_map(|x| x.evidence.iter().map(String::as_str))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                r.id,
+                r.consequence.as_str(),
+                r.status,
+                md_cell(&reasons.join("; ")),
+                md_cell(&evidence.join(", "))
+            );
+        }
+    }
+    out
+}
+
+/// What a catalogue change does, for reviews: exclusions, changed verdicts, operators.
+pub fn impact(r: &ImpactReport) -> String {
+    let s = &r.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Impact of moving from {} to {}\n",
+        r.from.id, r.to.id
+    );
+    let _ = writeln!(
+        out,
+        "- From: {} ({}, effective {})",
+        r.from.title, r.from.version, r.from.effective
+    );
+    let _ = writeln!(
+        out,
+        "- To: {} ({}, effective {})",
+        r.to.title, r.to.version, r.to.effective
+    );
+    let _ = writeln!(out, "- As of {}", r.as_of);
+    let _ = writeln!(
+        out,
+        "- {} product × role assessments: {} change, {} become prohibited, {} are no longer prohibited\n",
+        s.assessed, s.changed, s.newly_prohibited, s.no_longer_prohibited
+    );
+    if !r.exclusions.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Newly excluded\n\n| Vendor | Role | From | Products | Because of |\n|---|---|---|---|---|"
+        );
+        for e in &r.exclusions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                md_cell(&e.vendor_name),
+                e.role,
+                date_or_dash(e.deadline),
+                md_cell(&e.products.join(", ")),
+                e.requirements.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    if !r.changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Changed verdicts\n\n| Product | Role | From | To | Because of |\n|---|---|---|---|---|"
+        );
+        for c in &r.changes {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} {} | {} {} | {} |",
+                c.product.id,
+                c.role,
+                c.from,
+                date_or_dash(c.from_deadline),
+                c.to,
+                date_or_dash(c.to_deadline),
+                c.requirements.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(inv) = &r.inventory {
+        let _ = writeln!(
+            out,
+            "## Operators\n\nInventory `{}`: {} rows ({} rejected), {} distinct classes.\n",
+            inv.file, inv.rows, inv.rejected_rows, inv.classes
+        );
+        let _ = writeln!(
+            out,
+            "| Operator | Elements | Changed | Newly prohibited | Not assessed |\n|---|---|---|---|---|"
+        );
+        for o in &inv.operators {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                md_cell(&o.operator),
+                o.elements,
+                o.changed,
+                o.newly_prohibited,
+                o.unassessed
+            );
+        }
+        for o in inv.operators.iter().filter(|o| !o.groups.is_empty()) {
+            let _ = writeln!(
+                out,
+                "\n### {}\n\n| Vendor | Product | Role | From | To | By | Elements | Replacement cost |\n|---|---|---|---|---|---|---|---|",
+                md_cell(&o.operator)
+            );
+            for g in &o.groups {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    g.vendor,
+                    g.product,
+                    g.role,
+                    g.from,
+                    g.to,
+                    date_or_dash(g.deadline),
+                    g.elements,
+                    money(g.replacement_cost)
+                );
+            }
         }
     }
     out

@@ -166,6 +166,12 @@ impl Cataloger {
         components.extend(distros.values().map(os::Distro::component));
         busybox::add_applets(tree, &mut components);
         merge::sort(&mut components);
+        tracing::debug!(
+            components = components.len(),
+            problems = problems.len(),
+            distributions = distros.len(),
+            "catalogued"
+        );
         Catalog {
             components,
             problems,

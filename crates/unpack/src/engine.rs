@@ -51,6 +51,8 @@ pub struct Options {
     /// for images embedded at any offset. The input and container parts are always searched.
     pub carve_members: bool,
     pub progress: Option<Arc<dyn Progress>>,
+    /// Readers of one's own, tried before the built-in ones (see [`crate::format::Format`]).
+    pub extra_formats: Vec<&'static dyn Format>,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             spooler: Spooler::default(),
             carve_members: true,
             progress: None,
+            extra_formats: Vec::new(),
         }
     }
 }
@@ -215,6 +218,8 @@ struct State {
     layers: Vec<LayerBuild>,
     warnings: Vec<Warning>,
     limits_hit: HashSet<&'static str>,
+    /// Readers whose probe failed with an internal error (reported once each).
+    failed_probes: HashSet<&'static str>,
 }
 
 struct Engine<'a> {
@@ -228,7 +233,8 @@ struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     fn new(opts: &'a Options, visit: Option<&'a Visitor<'a>>) -> Engine<'a> {
-        let formats = registry();
+        let mut formats = opts.extra_formats.clone();
+        formats.extend(registry());
         let matcher = Matcher::new(&formats);
         Engine {
             opts,
@@ -345,7 +351,7 @@ impl<'a> Engine<'a> {
         hint: Option<&'static str>,
     ) -> Option<(&'static dyn Format, Probe)> {
         if let Some(f) = hint.and_then(|h| self.formats.iter().find(|f| f.id() == h))
-            && let Some(p) = f.probe(src, 0)
+            && let Some(p) = self.probe(*f, src, 0)
         {
             return Some((*f, p));
         }
@@ -354,11 +360,31 @@ impl<'a> Engine<'a> {
                 head.get(m.at as usize..)
                     .is_some_and(|rest| rest.starts_with(m.bytes))
             });
-            if hit && let Some(p) = f.probe(src, 0) {
+            if hit && let Some(p) = self.probe(*f, src, 0) {
                 return Some((*f, p));
             }
         }
         None
+    }
+
+    /// A reader's probe, with a panic contained: reported once per reader, and the candidate
+    /// is taken as not that format.
+    fn probe(&self, f: &'static dyn Format, src: &dyn Source, offset: u64) -> Option<Probe> {
+        match crate::contain::probe(f, src, offset) {
+            Ok(p) => p,
+            Err(e) => {
+                let mut st = self.state();
+                if st.failed_probes.insert(f.id()) {
+                    st.warnings.push(Warning {
+                        code: WarningCode::ReaderFailed,
+                        message: format!("{e} (probe; this reader's candidates are skipped)"),
+                        offset: Some(offset),
+                        path: None,
+                    });
+                }
+                None
+            }
+        }
     }
 
     /// Expands the content `src` of the file at `vpath`: opens it if it is an image, else
@@ -493,7 +519,7 @@ impl<'a> Engine<'a> {
                         break 'windows;
                     }
                     let fmt = self.formats[c.format];
-                    let Some(probe) = fmt.probe(&*src, c.start) else {
+                    let Some(probe) = self.probe(fmt, &*src, c.start) else {
                         continue;
                     };
                     let avail = len - c.start;
@@ -601,32 +627,45 @@ impl<'a> Engine<'a> {
             spooler: &self.opts.spooler,
             warnings: Vec::new(),
         };
-        let opened = match fmt.open(src.clone(), &mut ctx) {
-            Ok(o) => o,
-            Err(e) => {
-                let msg = format!(
-                    "{} at offset {offset:#x} could not be opened: {e}",
-                    fmt.id()
-                );
-                if e.limit_kind().is_some() {
-                    self.note(parent, Some(layer_path), Some(offset), e);
-                } else {
-                    let mut st = self.state();
-                    let w = Warning {
-                        code: WarningCode::OpenFailed,
-                        message: msg,
-                        offset: Some(offset),
-                        path: Some(container.to_string()),
-                    };
-                    match parent.and_then(|p| st.layers.get_mut(p as usize)) {
-                        Some(l) => l.layer.warnings.push(w),
-                        None => st.warnings.push(w),
+        let opened =
+            match crate::contain::call(fmt.id(), offset, || fmt.open(src.clone(), &mut ctx)) {
+                Ok(o) => o,
+                Err(e) => {
+                    let msg = format!(
+                        "{} at offset {offset:#x} could not be opened: {e}",
+                        fmt.id()
+                    );
+                    if e.limit_kind().is_some() {
+                        self.note(parent, Some(layer_path), Some(offset), e);
+                    } else {
+                        let code = if matches!(e, Error::ReaderFailed { .. }) {
+                            WarningCode::ReaderFailed
+                        } else {
+                            WarningCode::OpenFailed
+                        };
+                        let mut st = self.state();
+                        let w = Warning {
+                            code,
+                            message: msg,
+                            offset: Some(offset),
+                            path: Some(container.to_string()),
+                        };
+                        match parent.and_then(|p| st.layers.get_mut(p as usize)) {
+                            Some(l) => l.layer.warnings.push(w),
+                            None => st.warnings.push(w),
+                        }
                     }
+                    return None;
                 }
-                return None;
-            }
-        };
+            };
         let warnings = ctx.warnings;
+        tracing::debug!(
+            format = fmt.id(),
+            offset,
+            path = layer_path,
+            warnings = warnings.len(),
+            "image opened"
+        );
         match opened {
             Opened::Archive {
                 description,
@@ -777,8 +816,8 @@ impl<'a> Engine<'a> {
         let mut input = SourceReader::new(src.clone());
         let fetched = input.fetched();
         let (payload, failure) = {
-            let decoder = match fmt.decoder(&mut input) {
-                Ok(d) => d,
+            let decoder = match crate::contain::call(fmt.id(), offset, || fmt.decoder(&mut input)) {
+                Ok(d) => crate::contain::Contained::new(d, fmt.id()),
                 Err(e) => {
                     self.note(parent, Some(layer_path), Some(offset), e);
                     return None;

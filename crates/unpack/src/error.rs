@@ -83,6 +83,13 @@ pub enum Error {
         kind: LimitKind,
         detail: Option<String>,
     },
+    /// A reader failed with an internal error (a panic, contained at the layer boundary).
+    #[error("{format} at offset {offset:#x}: reader failed (internal error: {what})")]
+    ReaderFailed {
+        format: &'static str,
+        offset: u64,
+        what: String,
+    },
     /// Writing the tree to disk failed.
     #[error("{path}: {what}")]
     Output { path: String, what: String },

@@ -10,6 +10,7 @@
 //! writes a tree to disk without ever writing outside the destination.
 
 pub mod codec;
+pub mod contain;
 pub mod engine;
 pub mod entropy;
 pub mod error;

@@ -223,7 +223,10 @@ pub(crate) fn open_data(data: &Data) -> Result<Box<dyn Read + Send + '_>> {
     match data {
         Data::Empty => Ok(Box::new(io::empty())),
         Data::Stored(src) => Ok(Box::new(SourceReader::new(src.clone()))),
-        Data::Coded(content) => content.open(),
+        Data::Coded(content) => {
+            let r = crate::contain::call("content", 0, || content.open())?;
+            Ok(Box::new(crate::contain::Contained::new(r, "content")))
+        }
     }
 }
 
@@ -237,7 +240,8 @@ pub(crate) fn data_source(
         Data::Empty => Ok(Arc::new(crate::source::MemSource::new(Vec::new()))),
         Data::Stored(src) => Ok(src.clone()),
         Data::Coded(content) => {
-            let mut r = Metered::new(content.open()?, budget.clone());
+            let r = crate::contain::call("content", 0, || content.open())?;
+            let mut r = Metered::new(crate::contain::Contained::new(r, "content"), budget.clone());
             spooler.spool(&mut r).map_err(|e| from_io("spool", 0, e))
         }
     }

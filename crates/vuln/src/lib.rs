@@ -18,6 +18,7 @@ pub mod eos;
 pub mod error;
 pub mod findings;
 pub mod matcher;
+pub mod report;
 pub mod store;
 pub mod version;
 pub mod vex;

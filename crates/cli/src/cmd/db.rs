@@ -3,40 +3,32 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use netvet_pipeline::index::location;
 use netvet_vuln::Index;
 use netvet_vuln::advisory::Bounds;
+use serde::Serialize;
 
 use crate::output::{self, Format};
 
-/// Where the index is: `--db`, else `NETVET_DB`, else `$XDG_CACHE_HOME/netvet/advisories.db`
-/// (`~/.cache/netvet/advisories.db`). The flag says whether the user chose it.
-pub fn db_path(flag: Option<&Path>) -> (PathBuf, bool) {
-    if let Some(p) = flag {
-        return (p.to_path_buf(), true);
-    }
-    if let Some(p) = std::env::var_os("NETVET_DB").filter(|v| !v.is_empty()) {
-        return (PathBuf::from(p), true);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    (cache.join("netvet").join("advisories.db"), false)
+/// What `db import` prints as JSON (`netvet.db-import/1`).
+#[derive(Serialize)]
+struct ImportDoc<'a> {
+    schema: &'static str,
+    imported: Vec<Imported<'a>>,
+    status: &'a netvet_vuln::store::Status,
 }
 
-/// Opens the index to match against: the chosen one, or the built-in advisories when the
-/// default location holds none.
-pub fn open_for_matching(flag: Option<&Path>) -> anyhow::Result<Index> {
-    let (path, chosen) = db_path(flag);
-    if !chosen && !path.exists() {
-        eprintln!(
-            "netvet: no advisory index at {}; using the built-in advisories (netvet db import builds one)",
-            path.display()
-        );
-        return Ok(Index::builtin()?);
-    }
-    Ok(Index::open(&path)?)
+#[derive(Serialize)]
+struct Imported<'a> {
+    file: &'a str,
+    result: &'a netvet_vuln::store::ImportStats,
+}
+
+/// What `db status` prints as JSON (`netvet.db-status/1`).
+#[derive(Serialize)]
+struct StatusDoc<'a> {
+    schema: &'static str,
+    status: &'a netvet_vuln::store::Status,
 }
 
 /// Manage the local advisory index.
@@ -100,7 +92,7 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<u8> {
-    let (path, _) = db_path(a.db.as_deref());
+    let (path, _) = location(a.db.as_deref());
     let fresh = !path.exists();
     let mut idx = Index::create(&path)?;
     if fresh {
@@ -124,67 +116,47 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
         results.push((name, stats));
     }
     let status = idx.status()?;
-    match output::choose(a.format) {
-        Format::Json => output::print_json(&serde_json::json!({
-            "schema": "netvet.db-import/1",
-            "imported": results.iter().map(|(n, s)| serde_json::json!({"file": n, "result": s})).collect::<Vec<_>>(),
-            "status": status,
-        }))?,
-        Format::Table => {
-            for (n, s) in &results {
-                println!(
-                    "{n}: {} {} advisories, {} KEV entries{}",
-                    s.kind,
-                    s.advisories,
-                    s.kev,
-                    if s.skipped.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {} skipped ({})", s.skipped.len(), s.skipped[0])
-                    }
-                );
-            }
-            print_status(&status);
-        }
+    match output::choose(a.format, None, Format::Table, Format::Json) {
+        Format::Json => output::emit_json(
+            &ImportDoc {
+                schema: "netvet.db-import/1",
+                imported: results
+                    .iter()
+                    .map(|(file, result)| Imported { file, result })
+                    .collect(),
+                status: &status,
+            },
+            None,
+        )?,
+        Format::Table => output::emit(
+            &netvet_report::terminal::db::import(&results, &status),
+            None,
+        )?,
     }
     Ok(crate::EXIT_OK)
 }
 
 fn status(a: StatusArgs) -> anyhow::Result<u8> {
-    let (path, chosen) = db_path(a.db.as_deref());
+    let (path, chosen) = location(a.db.as_deref());
     let idx = if !chosen && !path.exists() {
-        eprintln!(
-            "netvet: no advisory index at {}; showing the built-in advisories",
+        output::note(&format!(
+            "no advisory index at {}; showing the built-in advisories",
             path.display()
-        );
+        ));
         Index::builtin()?
     } else {
         Index::open(&path)?
     };
     let status = idx.status()?;
-    match output::choose(a.format) {
-        Format::Json => output::print_json(
-            &serde_json::json!({"schema": "netvet.db-status/1", "status": status}),
+    match output::choose(a.format, None, Format::Table, Format::Json) {
+        Format::Json => output::emit_json(
+            &StatusDoc {
+                schema: "netvet.db-status/1",
+                status: &status,
+            },
+            None,
         )?,
-        Format::Table => print_status(&status),
+        Format::Table => output::emit(&netvet_report::terminal::db::status(&status), None)?,
     }
     Ok(crate::EXIT_OK)
-}
-
-fn print_status(s: &netvet_vuln::store::Status) {
-    println!("index {}", s.path);
-    println!(
-        "  schema {}  built {}  by netvet {}",
-        s.schema_version, s.built, s.netvet_version
-    );
-    println!(
-        "  {} advisories, {} package ranges, {} CPE ranges, {} KEV entries",
-        s.advisories, s.package_ranges, s.cpe_ranges, s.kev_entries
-    );
-    for src in &s.sources {
-        println!(
-            "  {:<6} {:>8} records {:>4} skipped  {}  {}",
-            src.kind, src.records, src.skipped, src.imported, src.name
-        );
-    }
 }

@@ -11,12 +11,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use netvet_forge::recipe::Recipe;
-use netvet_inspect::{ScanOptions, Scanner, Stage};
-use netvet_model::{ScanReport, Severity};
-use netvet_unpack::materialize::{WriteOptions, Writer};
+use netvet_pipeline::{AnalyseOptions, Analyser, PolicyData, assess, images, write_evidence};
+use netvet_report::text::{money, size};
+use netvet_unpack::materialize::WriteOptions;
 
-use super::pipeline::SoftwareStage;
-use crate::output::human_size;
+use crate::output;
 
 /// Run the whole pipeline on built-in sample devices (fictional vendors with planted problems
 /// and clean ones).
@@ -91,10 +90,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "netvet demo: sample devices (fictional vendors) → {}",
         args.out.display()
     );
-    let as_of = args.as_of.unwrap_or_else(super::policy_inputs::today);
-    let today = as_of.to_string();
-    let stage = SoftwareStage::new(None, &[], today)?;
-    let scanner = Scanner::new(ScanOptions::default())?;
+    let as_of = args.as_of.unwrap_or_else(netvet_pipeline::today);
+    let analyser = Analyser::new(AnalyseOptions::new(as_of))?;
+    for n in analyser.notes() {
+        output::note(n);
+    }
     for (name, text) in RECIPES {
         let recipe = Recipe::parse(name, text)?;
         let (file, bytes) = recipe.build(name)?;
@@ -107,17 +107,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             recipe.device.product,
             recipe.device.version,
             file,
-            human_size(bytes.len() as u64)
+            size(bytes.len() as u64)
         );
-        let stages: [&dyn Stage; 1] = [&stage];
-        let report = scanner
-            .scan(&image, &stages)
+        let report = analyser
+            .analyse(&image, &None)
             .with_context(|| format!("cannot scan {}", image.display()))?;
-        let ev = evidence.join(format!("{file}.scan.json"));
-        std::fs::write(&ev, netvet_model::json::to_canonical_string(&report)?)
-            .with_context(|| format!("cannot write {}", ev.display()))?;
-        print_scan(&report);
-        unpack(&image, &unpacked.join(&file))?;
+        write_evidence(&evidence, &report)?;
+        print!("{}", netvet_report::terminal::scan::summary(&report));
+        let doc = images::unpack(
+            &image,
+            &unpacked.join(&file),
+            WriteOptions::default(),
+            &netvet_unpack::Options::default(),
+            &None,
+        )?;
+        let w = &doc.written;
+        println!(
+            "  extracted {} files ({}), {} symlinks; {} device nodes listed, not created",
+            w.files,
+            size(w.bytes),
+            w.symlinks,
+            doc.not_created.len()
+        );
     }
     println!(
         "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {}",
@@ -142,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 /// exposure, plan, and one HTML and one JSON report per catalogue.
 fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Result<Vec<PathBuf>> {
     use netvet_policy::evidence::LoadedScan;
-    use netvet_policy::{Catalogue, DossierSet, Evaluator, Evidence, Limits, ProductSet, jobs};
+    use netvet_policy::{Catalogue, DossierSet, Evidence, Limits, ProductSet};
 
     let limits = Limits::default();
     let dossiers = DossierSet::load(None, &limits)?;
@@ -155,7 +166,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
             file: format!("examples/evidence/{name}"),
         });
     }
-    let data = super::policy_inputs::Data {
+    let data = PolicyData {
         dossiers,
         products,
         evidence,
@@ -179,31 +190,21 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
         netvet_network::sample::write_csv(&mut w, elements, 2026)?;
         std::io::Write::flush(&mut w)?;
     }
-    let inventory = super::policy_inputs::InventoryArgs {
-        inventory: Some(inventory_path.clone()),
-        strict: true,
-    }
-    .load(&data.dossiers)?
-    .context("no inventory read")?;
+    let inventory = netvet_pipeline::Inventory::load(&inventory_path, true, &data.dossiers)?;
     let plan = netvet_network::plan::PlanConfig::parse("examples/inventory/plan.toml", PLAN)?;
     let mut written = Vec::new();
     for id in CATALOGUES {
         let catalogue = Catalogue::load(id, &limits)?;
-        let inputs = data.inputs(None);
-        let assessed =
-            Evaluator::new(&catalogue, &limits)?.run(&inputs, &jobs(&data.products, None))?;
-        let mut counts = netvet_model::VerdictCounts::default();
-        for a in &assessed {
-            counts.add(a.verdict.decision);
-        }
+        let assessed = assess::assess(&catalogue, &data, None, &Default::default(), &limits)?;
+        let counts = &assessed.summary;
         println!(
             "  {id:<8} {} product roles: {} allowed, {} with conditions, {} prohibited",
-            assessed.len(),
+            assessed.assessments.len(),
             counts.allow,
             counts.allow_with_conditions,
             counts.prohibit
         );
-        let report = super::network::evaluate(
+        let report = assess::network(
             &catalogue,
             &data,
             &inventory,
@@ -229,7 +230,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
                     p.start,
                     p.end,
                     p.elements,
-                    super::network::money(p.total_cost)
+                    money(p.total_cost)
                 );
             } else {
                 println!(
@@ -253,94 +254,4 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
     }
     println!("  sample inventory: {}", inventory_path.display());
     Ok(written)
-}
-
-fn print_scan(r: &ScanReport) {
-    for l in &r.image.layers {
-        let depth = std::iter::successors(l.parent, |p| {
-            r.image.layers.get(*p as usize).and_then(|x| x.parent)
-        })
-        .count();
-        println!(
-            "  {}{:<9} {:#10x}  {}",
-            "  ".repeat(depth),
-            l.format,
-            l.offset,
-            l.path
-        );
-    }
-    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
-    println!(
-        "  findings (netvet scan): {} critical, {} high, {} medium, {} low",
-        count(Severity::Critical),
-        count(Severity::High),
-        count(Severity::Medium),
-        count(Severity::Low)
-    );
-    for f in r
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::High)
-        .take(12)
-    {
-        let place = netvet_inspect::content::fs_path(&f.location.path);
-        println!("    {:<8} {} — {place}", f.severity.as_str(), f.title);
-    }
-    for s in &r.services {
-        let ports: Vec<String> = s.ports.iter().map(|p| p.number.to_string()).collect();
-        println!(
-            "  service {:<8} port {:<10} started by {:<12} authentication: {}",
-            s.name,
-            ports.join(","),
-            s.started_by,
-            s.authentication
-        );
-    }
-    println!("  software (netvet sbom):");
-    for c in &r.components {
-        let key = netvet_vuln::matcher::component_key(c);
-        let n = r
-            .vulnerabilities
-            .iter()
-            .filter(|v| v.component == key)
-            .count();
-        println!(
-            "    {:<14} {:<10} {}{}",
-            c.name,
-            c.version.as_deref().unwrap_or("?"),
-            if n > 0 {
-                format!("{n} known vulnerabilities")
-            } else {
-                String::new()
-            },
-            match (&c.end_of_support, c.unsupported) {
-                (Some(d), true) => format!("; unsupported since {d}"),
-                _ => String::new(),
-            }
-        );
-    }
-    let kev: Vec<&str> = r
-        .vulnerabilities
-        .iter()
-        .filter(|v| v.known_exploited)
-        .map(|v| v.id.as_str())
-        .collect();
-    if !kev.is_empty() {
-        println!("    known exploited (CISA KEV): {}", kev.join(", "));
-    }
-}
-
-fn unpack(image: &Path, out: &Path) -> anyhow::Result<()> {
-    let writer = Writer::new(out, WriteOptions::default())?;
-    let visit = |e: &netvet_unpack::Entry, r: &mut dyn std::io::Read| writer.write_file(e, r);
-    let tree = netvet_unpack::walk_path(image, &netvet_unpack::Options::default(), &visit)?;
-    let summary = writer.finish(&tree);
-    println!(
-        "  extracted {} files ({}), {} symlinks; {} device nodes listed, not created",
-        summary.files,
-        human_size(summary.bytes),
-        summary.symlinks,
-        summary.not_created.len()
-    );
-    Ok(())
 }

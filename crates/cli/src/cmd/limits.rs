@@ -53,7 +53,7 @@ impl LimitArgs {
                 ..Spooler::default()
             },
             carve_members: !self.no_carve_members,
-            progress: None,
+            ..Options::default()
         }
     }
 }

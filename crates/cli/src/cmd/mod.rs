@@ -1,4 +1,4 @@
-//! One module per subcommand.
+//! One module per subcommand: parse the arguments, call the pipeline, render, exit code.
 
 pub mod assess;
 pub mod catalogue;
@@ -9,9 +9,13 @@ pub mod identify;
 pub mod impact;
 pub mod limits;
 pub mod network;
-pub mod pipeline;
 pub mod policy_inputs;
 pub mod sbom;
 pub mod scan;
 pub mod unpack;
 pub mod vulns;
+
+/// `--as-of YYYY-MM-DD`: a real calendar day (`2026-02-31` is refused).
+pub fn parse_date(s: &str) -> Result<netvet_model::Date, String> {
+    s.parse()
+}

@@ -1,0 +1,219 @@
+//! The assessment jobs: products against a catalogue, one requirement explained, the impact of
+//! a catalogue change, and an operator network (inventory → deployment classes → assessments
+//! → exposure and plan).
+
+use netvet_model::explain::EXPLANATION_SCHEMA;
+use netvet_model::{
+    AssessmentReport, EvidenceKind, ExplainedResult, Explanation, ImpactReport, NetworkReport,
+    Quarter, RuleFile,
+};
+use netvet_network::exposure::Horizon;
+use netvet_network::plan::PlanConfig;
+use netvet_network::report::{PlanSettings, ReportInput, Resolution, ShareRequirement, build};
+use netvet_policy::impact::{InventoryInput, compare};
+use netvet_policy::shares::ClassKey;
+use netvet_policy::{Catalogue, Evaluator, Job, Limits, ProductSet, jobs};
+
+use crate::error::Error;
+use crate::inputs::{Inventory, PolicyData};
+
+/// Which products to assess (empty lists: all).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Product ids.
+    pub products: Vec<String>,
+    /// Vendor (dossier) ids.
+    pub vendors: Vec<String>,
+}
+
+impl Selection {
+    /// Keeps only the jobs of the products selected; an unknown product id is an error.
+    fn apply(&self, products: &ProductSet, jobs: &mut Vec<Job>) -> crate::Result<()> {
+        for id in &self.products {
+            if !products.products.iter().any(|p| &p.product.id == id) {
+                return Err(Error::Usage(format!(
+                    "no product {id:?} in {}",
+                    products.root
+                )));
+            }
+        }
+        jobs.retain(|j| {
+            let p = &products.products[j.product].product;
+            (self.products.is_empty() || self.products.contains(&p.id))
+                && (self.vendors.is_empty() || self.vendors.contains(&p.vendor))
+        });
+        Ok(())
+    }
+}
+
+/// Assesses every selected product in every role it can take (and, with an inventory, the
+/// roles it is deployed in).
+pub fn assess(
+    catalogue: &Catalogue,
+    data: &PolicyData,
+    inventory: Option<&Inventory>,
+    selection: &Selection,
+    limits: &Limits,
+) -> crate::Result<AssessmentReport> {
+    let inputs = data.inputs(inventory);
+    let mut jobs = jobs(&data.products, inputs.shares);
+    selection.apply(&data.products, &mut jobs)?;
+    let assessments = Evaluator::new(catalogue, limits)?.run(&inputs, &jobs)?;
+    Ok(netvet_policy::assess::report(
+        catalogue,
+        &inputs,
+        assessments,
+    ))
+}
+
+/// One requirement of `catalogue`: its definition, its rule and its results in `report`.
+pub fn explain(
+    catalogue: &Catalogue,
+    report: &AssessmentReport,
+    id: &str,
+) -> crate::Result<Explanation> {
+    let Some(req) = catalogue.requirements.get(id) else {
+        let known: Vec<&str> = catalogue.requirements.keys().map(String::as_str).collect();
+        return Err(Error::Usage(format!(
+            "no requirement {id:?} in catalogue {} (known: {})",
+            catalogue.info.id,
+            known.join(", ")
+        )));
+    };
+    let rule = catalogue
+        .policies
+        .iter()
+        .filter(|m| m.package == req.package)
+        .map(|m| RuleFile {
+            file: m.file.clone(),
+            package: m.package.clone(),
+            text: m.text.clone(),
+        })
+        .collect();
+    let results = report
+        .assessments
+        .iter()
+        .filter_map(|a| {
+            let r = a.requirements.iter().find(|r| r.id == id)?;
+            Some(ExplainedResult {
+                product: a.product.id.clone(),
+                vendor: a.product.vendor.clone(),
+                role: a.role,
+                critical: a.critical,
+                status: r.status,
+                reasons: r.reasons.clone(),
+            })
+        })
+        .collect();
+    Ok(Explanation {
+        schema: EXPLANATION_SCHEMA.to_string(),
+        catalogue: report.catalogue.clone(),
+        as_of: report.as_of,
+        requirement: req.requirement.clone(),
+        defined_in: req.file.clone(),
+        layer: req.layer.clone(),
+        rule,
+        results,
+    })
+}
+
+/// What moving from catalogue `from` to `to` changes: verdicts, exclusions and, with an
+/// inventory, the elements affected.
+pub fn impact(
+    from: &Catalogue,
+    to: &Catalogue,
+    data: &PolicyData,
+    inventory: Option<&Inventory>,
+    limits: &Limits,
+) -> crate::Result<ImpactReport> {
+    let inputs = data.inputs(inventory);
+    let inv = inventory.map(|i| InventoryInput {
+        file: i.file.clone(),
+        rows: i.rows,
+        rejected_rows: i.rejected,
+        shares: &i.shares,
+    });
+    Ok(compare(from, to, &inputs, inv.as_ref(), limits)?)
+}
+
+/// Assesses every product the inventory uses (and the candidates that could replace them)
+/// once per deployment class, then measures exposure and plans the replacements.
+pub fn network(
+    catalogue: &Catalogue,
+    data: &PolicyData,
+    inventory: &Inventory,
+    plan: Option<PlanConfig>,
+    near_days: u32,
+    limits: &Limits,
+) -> crate::Result<NetworkReport> {
+    let inputs = data.inputs(Some(inventory));
+    let jobs = jobs(&data.products, Some(&inventory.shares));
+    let assessments = Evaluator::new(catalogue, limits)?.run(&inputs, &jobs)?;
+    let share_requirements: Vec<ShareRequirement> = catalogue
+        .requirements
+        .values()
+        .filter(|r| {
+            r.requirement
+                .evidence
+                .contains(&EvidenceKind::InventoryShares)
+        })
+        .map(|r| ShareRequirement {
+            id: r.requirement.id.clone(),
+            title: r.requirement.title.clone(),
+        })
+        .collect();
+    let mut warnings = netvet_policy::assess::evidence_warnings(&inputs);
+    if inventory.rejected > 0 {
+        warnings.push(format!(
+            "{}: {} of {} rows rejected (see the warnings above)",
+            inventory.file, inventory.rejected, inventory.rows
+        ));
+    }
+    let input = ReportInput {
+        catalogue: catalogue.reference(),
+        horizon: Horizon {
+            as_of: data.as_of,
+            near_days,
+        },
+        inventory: netvet_model::InventoryRead {
+            file: inventory.file.clone(),
+            rows: inventory.rows,
+            accepted: inventory.accepted,
+            rejected: inventory.rejected,
+            classes: 0,
+        },
+        groups: &inventory.groups,
+        assessments: &assessments,
+        share_requirements: &share_requirements,
+        plan: plan.map(|config| PlanSettings {
+            config,
+            start: Quarter::of(data.as_of),
+        }),
+        warnings,
+    };
+    let shares = &inventory.shares;
+    let report = build(input, |k| {
+        let dossier = shares
+            .vendor_id(&k.vendor)
+            .and_then(|id| data.dossiers.find_vendor(id));
+        let class = ClassKey {
+            vendor: k.vendor.clone(),
+            product: k.product.clone(),
+            version: k.version.clone(),
+            role: k.role,
+        };
+        Resolution {
+            vendor: dossier
+                .map(|d| d.dossier.vendor.id.clone())
+                .unwrap_or_else(|| k.vendor.trim().to_lowercase()),
+            vendor_name: dossier
+                .map(|d| d.dossier.vendor.name.clone())
+                .unwrap_or_else(|| k.vendor.clone()),
+            known_vendor: dossier.is_some(),
+            product: shares
+                .product_of(&data.products, &class)
+                .map(|i| data.products.products[i].product.id.clone()),
+        }
+    })?;
+    Ok(report)
+}

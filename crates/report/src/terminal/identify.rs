@@ -1,0 +1,138 @@
+//! `netvet identify` and `netvet unpack`: layers, entries, what was written.
+
+use std::fmt::Write as _;
+
+use netvet_model::{IdentifiedImage, Layer, UnpackDocument};
+
+use crate::text::{json_name, size};
+
+/// One image's layers (indented by nesting), unclaimed regions, totals, warnings, and its
+/// entries when they were listed.
+pub fn identify(image: &IdentifiedImage) -> String {
+    let r = &image.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}  sha256:{}", r.image, size(r.size), r.sha256);
+    let depth_of = |l: &Layer| {
+        let mut d = 0;
+        let mut p = l.parent;
+        while let Some(id) = p {
+            d += 1;
+            p = r.layers.get(id as usize).and_then(|l| l.parent);
+        }
+        d
+    };
+    let _ = writeln!(
+        out,
+        "  {:>4}  {:<12} {:>12} {:>10}  path — description",
+        "id", "format", "offset", "length"
+    );
+    for l in &r.layers {
+        let indent = "  ".repeat(depth_of(l));
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:<12} {:>12} {:>10}  {indent}{} — {}",
+            l.id,
+            l.format,
+            format!("{:#x}", l.offset),
+            size(l.length),
+            l.path,
+            l.description
+        );
+        for u in &l.unclaimed {
+            let _ = writeln!(
+                out,
+                "  {:>4}  {:<12} {:>12} {:>10}  {indent}  unclaimed {} (entropy {:.2})",
+                "",
+                "",
+                format!("{:#x}", u.offset),
+                size(u.length),
+                json_name(&u.class),
+                u.entropy
+            );
+        }
+    }
+    let t = &r.totals;
+    let _ = writeln!(
+        out,
+        "  entries: {} ({} files, {} dirs, {} symlinks, {} hard links, {} devices, {} other), {} in files",
+        t.entries,
+        t.files,
+        t.dirs,
+        t.symlinks,
+        t.hard_links,
+        t.devices,
+        t.other,
+        size(t.file_bytes)
+    );
+    let warnings: Vec<_> = r.all_warnings().collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "  warnings ({}):", warnings.len());
+        for (layer, w) in warnings {
+            let at = match layer {
+                Some(l) => format!("layer {l}"),
+                None => "image".to_string(),
+            };
+            let _ = writeln!(out, "    [{}] {at}: {}", json_name(&w.code), w.message);
+        }
+    }
+    for e in image.entries.iter().flatten() {
+        let target = e
+            .link_target
+            .as_deref()
+            .map(|t| format!(" -> {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<11} {} {:>5}/{:<5} {:>10}  {}{target}",
+            e.kind.as_str(),
+            e.mode,
+            e.uid,
+            e.gid,
+            e.size,
+            e.path
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// What `unpack` wrote, what it did not create, and what it skipped.
+pub fn unpack(d: &UnpackDocument) -> String {
+    let (report, s) = (&d.report, &d.written);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} → {}: {} files ({}), {} dirs, {} symlinks, {} hard links; {} layers",
+        report.image,
+        d.out,
+        s.files,
+        size(s.bytes),
+        s.dirs,
+        s.symlinks,
+        s.hard_links,
+        report.layers.len()
+    );
+    for l in &report.layers {
+        let _ = writeln!(out, "  {:<10} {:#12x}  {}", l.format, l.offset, l.path);
+    }
+    if s.special_bits_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "  {} files had setuid/setgid/sticky bits, not applied on disk (see `netvet identify --entries`)",
+            s.special_bits_dropped
+        );
+    }
+    for (title, list) in [("not created", &d.not_created), ("skipped", &d.skipped)] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "  {title} ({}):", list.len());
+            for n in list {
+                let _ = writeln!(out, "    {}  {}", n.path, n.reason);
+            }
+        }
+    }
+    let warnings = report.all_warnings().count();
+    if warnings > 0 {
+        let _ = writeln!(out, "  {warnings} warnings (see `netvet identify`)");
+    }
+    out
+}
