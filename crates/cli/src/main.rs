@@ -66,6 +66,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code for usage and input errors.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code when a gate (`--fail-on`) was asked for but an input could not be read at all:
+/// no findings there means nothing, so the gate cannot pass.
+pub const EXIT_UNREADABLE: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

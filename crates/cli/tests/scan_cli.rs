@@ -193,6 +193,15 @@ fn fail_on_checks_baseline_and_evidence_dir() {
     std::fs::write(&base, &out.stdout).unwrap();
     let again = scan_json(&img, &["--baseline", base.to_str().unwrap()]);
     assert!(again["findings"].as_array().unwrap().is_empty());
+    // The same bytes under another name are the same image: the baseline still applies.
+    let renamed = d.path().join("ru4400-as-delivered.img");
+    std::fs::copy(&img, &renamed).unwrap();
+    let again = scan_json(&renamed, &["--baseline", base.to_str().unwrap()]);
+    assert!(
+        again["findings"].as_array().unwrap().is_empty(),
+        "{:?}",
+        checks(&again)
+    );
     let evidence: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ev.join("acme-ru4400-2.1.7.bin.scan.json")).unwrap(),
     )
@@ -240,4 +249,91 @@ fn user_rules_match_and_broken_rules_name_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yar:6:"), "{err}");
+}
+
+#[test]
+fn unreadable_input_is_shown_in_every_format_and_fails_a_gate() {
+    let d = tempfile::tempdir().unwrap();
+    let empty = d.path().join("empty.bin");
+    std::fs::write(&empty, b"").unwrap();
+    // Random bytes: compressed or encrypted by something no reader opens.
+    let sealed = d.path().join("sealed.bin");
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&sealed, noise).unwrap();
+    for img in [&empty, &sealed] {
+        let s = img.to_str().unwrap();
+        let table = netvet(&["scan", "--format", "table", "--fail-on", "low", s]);
+        assert_eq!(table.status.code(), Some(3), "{s}");
+        let text = String::from_utf8_lossy(&table.stdout);
+        assert!(text.contains("NOT READ"), "{text}");
+        assert!(
+            String::from_utf8_lossy(&table.stderr).contains("covers nothing"),
+            "{}",
+            String::from_utf8_lossy(&table.stderr)
+        );
+        assert_eq!(scan_json(img, &[])["coverage"], "unreadable", "{s}");
+        let md = netvet(&["scan", "--format", "markdown", s]);
+        assert_eq!(md.status.code(), Some(0), "no gate, no failure");
+        assert!(
+            String::from_utf8_lossy(&md.stdout).contains("Nothing inside this input could be read")
+        );
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&netvet(&["scan", "--format", "sarif", s]).stdout).unwrap();
+        assert_eq!(
+            sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+            false
+        );
+    }
+    // A gzip stream damaged a third of the way in: what was decoded is scanned, and the
+    // table and JSON say the rest was not read.
+    let text: String = (0..20_000)
+        .map(|i| format!("line {i} of the update\n"))
+        .collect();
+    std::fs::write(d.path().join("update"), text).unwrap();
+    let gz = Command::new("gzip")
+        .args(["-n", "-k", "-9"])
+        .arg(d.path().join("update"))
+        .status()
+        .unwrap();
+    assert!(gz.success());
+    let damaged = d.path().join("update.gz");
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let mid = bytes.len() / 3;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0xa5;
+    }
+    std::fs::write(&damaged, bytes).unwrap();
+    let s = damaged.to_str().unwrap();
+    let table = netvet(&["scan", "--format", "table", s]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("NOT FULLY READ"), "{text}");
+    assert!(text.contains("[truncated] layer 0: gzip"), "{text}");
+    assert_eq!(scan_json(&damaged, &[])["coverage"], "partial");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // About a megabyte of JSON: far more than a pipe holds, so the writer meets the closed end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["assess", "--catalogue", "de-2024", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

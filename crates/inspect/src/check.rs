@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use netvet_model::{Category, Finding, Location, Severity, fingerprint};
+use netvet_model::{Category, Finding, Location, Severity, finding_id};
 
 /// The description of one kind of finding a check can emit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ impl<'a> Hit<'a> {
         references.sort();
         references.dedup();
         Finding {
-            id: fingerprint(self.info.id, &[&self.path, &self.key]),
+            id: finding_id(self.info.id, &self.path, &[&self.key]),
             check: self.info.id.to_string(),
             title: self.title.unwrap_or_else(|| self.info.title.to_string()),
             severity: self.severity.unwrap_or(self.info.severity),

@@ -138,6 +138,17 @@ pub struct Finding {
     pub details: BTreeMap<String, serde_json::Value>,
 }
 
+/// The id of a finding of `check` at the virtual path `path`, told apart by `parts`. The
+/// input's own file name (the first component of the path) is left out, so the same image
+/// under another name gives the same ids (baselines match by content, not by file name).
+pub fn finding_id(check: &str, path: &str, parts: &[&str]) -> String {
+    let inside = path.split_once("!/").map_or("", |(_, rest)| rest);
+    let mut all = Vec::with_capacity(parts.len() + 1);
+    all.push(inside);
+    all.extend_from_slice(parts);
+    fingerprint(check, &all)
+}
+
 /// A stable id from a check id and the parts that identify one occurrence.
 pub fn fingerprint(check: &str, parts: &[&str]) -> String {
     // FNV-1a 128 is stable across platforms and versions, unlike std's hasher.
@@ -154,6 +165,28 @@ pub fn fingerprint(check: &str, parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_ids_do_not_depend_on_the_input_name() {
+        let a = finding_id("nv-x", "fw-1.0.bin!/rootfs!/etc/shadow", &["root"]);
+        assert_eq!(
+            a,
+            finding_id("nv-x", "renamed.img!/rootfs!/etc/shadow", &["root"])
+        );
+        assert_ne!(
+            a,
+            finding_id("nv-x", "fw-1.0.bin!/rootfs!/etc/passwd", &["root"])
+        );
+        assert_ne!(
+            a,
+            finding_id("nv-x", "fw-1.0.bin!/rootfs!/etc/shadow", &["admin"])
+        );
+        // A single file given as input: its location is the file itself, whatever its name.
+        assert_eq!(
+            finding_id("nv-x", "a.elf", &["k"]),
+            finding_id("nv-x", "b.elf", &["k"])
+        );
+    }
 
     #[test]
     fn severities_order_and_parse() {

@@ -53,7 +53,55 @@ pub struct ImageReport {
     pub warnings: Vec<Warning>,
 }
 
+/// How much of an input was read, so a result is never taken for more than it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coverage {
+    /// Every layer opened and read without loss.
+    Complete,
+    /// Part of the input could not be read (corrupt, truncated, unsupported, a limit, a
+    /// reader failure); the warnings say which part.
+    Partial,
+    /// Nothing inside the input could be read: an empty file, an image that could not be
+    /// opened, or content that is mostly compressed or encrypted in a format no reader
+    /// opens. A clean result means nothing.
+    Unreadable,
+}
+
 impl ImageReport {
+    /// The warnings that mean part of the input was not read.
+    pub fn unread(&self) -> impl Iterator<Item = (Option<u32>, &Warning)> {
+        self.all_warnings().filter(|(_, w)| w.code.loses_data())
+    }
+
+    /// How much of the input was read.
+    pub fn coverage(&self) -> Coverage {
+        let lost = self.unread().next().is_some();
+        // Entries that opened layers gave (raw data layers only hold what was carved).
+        let inside: u64 = self
+            .layers
+            .iter()
+            .filter(|l| l.format != "raw")
+            .map(|l| l.entries)
+            .sum();
+        let nothing_inside = inside == 0;
+        let opened = self.layers.iter().any(|l| l.format != "raw");
+        let opaque: u64 = self
+            .layers
+            .iter()
+            .flat_map(|l| &l.unclaimed)
+            .filter(|r| r.class == RegionClass::CompressedOrEncrypted)
+            .map(|r| r.length)
+            .sum();
+        if self.size == 0 || (lost && nothing_inside) || (!opened && opaque * 2 > self.size) {
+            Coverage::Unreadable
+        } else if lost {
+            Coverage::Partial
+        } else {
+            Coverage::Complete
+        }
+    }
+
     /// Every warning of the report and its layers, with the layer id (None for the image).
     pub fn all_warnings(&self) -> impl Iterator<Item = (Option<u32>, &Warning)> {
         self.warnings.iter().map(|w| (None, w)).chain(
@@ -155,6 +203,19 @@ pub enum WarningCode {
 }
 
 impl WarningCode {
+    /// True for the codes that mean data was not read (as opposed to notes such as a
+    /// renamed entry, a duplicate, a quine not expanded again, or trailing data).
+    pub fn loses_data(self) -> bool {
+        !matches!(
+            self,
+            WarningCode::UnsafeName
+                | WarningCode::Duplicate
+                | WarningCode::Recursive
+                | WarningCode::TrailingData
+                | WarningCode::BadChecksum
+        )
+    }
+
     /// True for the codes that report an exhausted limit (the tree is partial).
     pub fn is_limit(self) -> bool {
         matches!(

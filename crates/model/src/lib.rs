@@ -55,8 +55,10 @@ pub use exposure::{
     OperatorExposure, Plan, PlanAssumptions, PlanStep, Quarter, QuarterLoad, ReplacementOption,
     ShareRule, Shortfall, Slice, VendorShare,
 };
-pub use finding::{Category, Finding, Location, Severity, fingerprint};
-pub use image::{EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode};
+pub use finding::{Category, Finding, Location, Severity, finding_id, fingerprint};
+pub use image::{
+    Coverage, EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode,
+};
 pub use impact::{
     AffectedGroup, ClassCounts, Exclusion, ImpactReport, ImpactSummary, InventoryImpact,
     OperatorImpact, UnmatchedClass, VerdictChange,

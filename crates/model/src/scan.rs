@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Location, Severity};
-use crate::image::ImageReport;
+use crate::image::{Coverage, ImageReport};
 
 /// Schema identifier of [`ScanReport`].
 pub const SCAN_REPORT_SCHEMA: &str = "netvet.scan/1";
@@ -34,6 +34,13 @@ pub struct ScanReport {
     /// Problems checks had reading parts of the image (the scan went on).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// How much of the image the findings cover (see [`ScanReport::assess_coverage`]).
+    #[serde(default = "complete")]
+    pub coverage: Coverage,
+}
+
+fn complete() -> Coverage {
+    Coverage::Complete
 }
 
 /// Schema identifier of [`ScanSet`].
@@ -58,6 +65,15 @@ impl ScanSet {
 }
 
 impl ScanReport {
+    /// The coverage of the image's layers, lowered to partial when checks or catalogers
+    /// could not read something.
+    pub fn assess_coverage(&self) -> Coverage {
+        match self.image.coverage() {
+            Coverage::Complete if !self.errors.is_empty() => Coverage::Partial,
+            c => c,
+        }
+    }
+
     /// The highest severity among the findings, if any.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()

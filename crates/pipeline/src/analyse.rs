@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use netvet_inspect::scan::CheckFactory;
 use netvet_inspect::{CheckInfo, CheckOptions, CheckSet, panic_message};
 use netvet_model::scan::{SCAN_REPORT_SCHEMA, SCAN_SET_SCHEMA};
-use netvet_model::{Date, ScanReport};
+use netvet_model::{Coverage, Date, ScanReport};
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -171,6 +171,7 @@ impl Analyser {
             vulnerabilities: Vec::new(),
             hardening: results.hardening,
             errors: pass.errors,
+            coverage: Coverage::Complete,
         };
         report.errors.extend(results.errors);
         if let Some(run) = software {
@@ -201,6 +202,7 @@ impl Analyser {
                 .then_with(|| a.id.cmp(&b.id))
         });
         report.findings.dedup_by(|a, b| a.id == b.id);
+        report.coverage = report.assess_coverage();
         Ok(report)
     }
 }

@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use netvet_model::{AssessmentReport, ImpactReport, ScanReport, Severity, Status};
+use netvet_model::{AssessmentReport, Coverage, ImpactReport, ScanReport, Severity, Status};
 
 use crate::terminal::assess::product_text;
-use crate::text::{date_or_dash, md_cell, md_cell as esc, money};
+use crate::text::{date_or_dash, json_name, md_cell, md_cell as esc, money};
 
 /// A Markdown report of one or more scans.
 pub fn scan(reports: &[ScanReport]) -> String {
@@ -31,6 +31,25 @@ pub fn scan(reports: &[ScanReport]) -> String {
             count(Severity::Low),
             count(Severity::Info)
         );
+        if r.coverage != Coverage::Complete {
+            let _ = writeln!(
+                out,
+                "**{}** Not read:\n",
+                if r.coverage == Coverage::Unreadable {
+                    "Nothing inside this input could be read; no findings means nothing."
+                } else {
+                    "Part of this input could not be read; the findings cover the rest."
+                }
+            );
+            for (layer, w) in r.image.unread() {
+                let at = layer.map(|l| format!("layer {l}: ")).unwrap_or_default();
+                let _ = writeln!(out, "- `{}` {at}{}", json_name(&w.code), esc(&w.message));
+            }
+            for e in &r.errors {
+                let _ = writeln!(out, "- {}", esc(e));
+            }
+            out.push('\n');
+        }
         let _ = writeln!(out, "## Findings\n");
         if r.findings.is_empty() {
             let _ = writeln!(out, "None.\n");

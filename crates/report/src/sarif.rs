@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use netvet_model::{Finding, ScanReport, Severity};
+use netvet_model::{Coverage, Finding, ScanReport, Severity};
 use serde_json::{Value, json};
 
 use crate::RuleInfo;
@@ -136,7 +136,27 @@ pub fn write(reports: &[ScanReport], rules: &[RuleInfo], version: &str) -> Value
                 .iter()
                 .map(|f| result(f, index[f.check.as_str()]))
                 .collect();
+            // What could not be read, as the invocation's notifications: a code-scanning view
+            // must not show an unread image as clean.
+            let notifications: Vec<Value> = report
+                .image
+                .unread()
+                .map(|(_, w)| {
+                    json!({
+                        "level": "error",
+                        "message": { "text": w.message },
+                        "descriptor": { "id": crate::text::json_name(&w.code) },
+                    })
+                })
+                .chain(report.errors.iter().map(|e| {
+                    json!({ "level": "warning", "message": { "text": e } })
+                }))
+                .collect();
             json!({
+                "invocations": [{
+                    "executionSuccessful": report.coverage != Coverage::Unreadable,
+                    "toolExecutionNotifications": notifications,
+                }],
                 "tool": {
                     "driver": {
                         "name": "netvet",
@@ -152,6 +172,7 @@ pub fn write(reports: &[ScanReport], rules: &[RuleInfo], version: &str) -> Value
                 "properties": {
                     "image": report.image.image,
                     "sha256": report.image.sha256,
+                    "coverage": report.coverage,
                 },
             })
         })

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use netvet_model::{Category, Component, ComponentType, Finding, Location, Severity, fingerprint};
+use netvet_model::{Category, Component, ComponentType, Finding, Location, Severity, finding_id};
 use serde_json::Value;
 
 use crate::cyclonedx::{self, ReadLimits};
@@ -199,7 +199,7 @@ pub fn compare(image: &str, declared: &DeclaredSbom, found: &[Component]) -> Vec
         if candidates.is_empty() {
             findings.push(finding(
                 UNDECLARED,
-                &[&path, &label],
+                &[&label],
                 format!("{label} is in the image but not in the supplied SBOM"),
                 Severity::Medium,
                 &path,
@@ -221,7 +221,7 @@ pub fn compare(image: &str, declared: &DeclaredSbom, found: &[Component]) -> Vec
         {
             findings.push(finding(
                 VERSION_DIFFERS,
-                &[&path, &c.name, v],
+                &[&c.name, v],
                 format!(
                     "{} is {v} in the image but {} in the supplied SBOM",
                     c.name,
@@ -270,7 +270,7 @@ fn finding(
     remediation: &str,
 ) -> Finding {
     Finding {
-        id: fingerprint(check, parts),
+        id: finding_id(check, path, parts),
         check: check.to_string(),
         title,
         severity,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use netvet_model::{Category, Component, Finding, Location, Severity, fingerprint};
+use netvet_model::{Category, Component, Finding, Location, Severity, finding_id};
 
 use crate::error::{Error, Result};
 
@@ -213,7 +213,7 @@ impl EndOfSupport {
                 ));
             }
             out.push(Finding {
-                id: fingerprint("nv-component-end-of-support", &[&path, &c.name, &version]),
+                id: finding_id("nv-component-end-of-support", &path, &[&c.name, &version]),
                 check: "nv-component-end-of-support".to_string(),
                 title: format!("{} {version} is past its end of support ({} branch ended {})", c.name, b.branch, b.eos),
                 severity: Severity::High,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use netvet_model::{Category, Component, Finding, Location, Vulnerability, fingerprint};
+use netvet_model::{Category, Component, Finding, Location, Vulnerability, finding_id};
 
 /// Check id of vulnerability findings.
 pub const CHECK: &str = "nv-known-vulnerability";
@@ -47,7 +47,7 @@ pub fn findings(vulns: &[Vulnerability], components: &[Component]) -> Vec<Findin
             references.sort();
             references.dedup();
             Finding {
-                id: fingerprint(CHECK, &[&path, &v.component, &v.id]),
+                id: finding_id(CHECK, &path, &[&v.component, &v.id]),
                 check: CHECK.to_string(),
                 title: format!(
                     "{}{} in {}",

@@ -17,6 +17,15 @@ use netvet_unpack::materialize::WriteOptions;
 
 use crate::output;
 
+/// Prints a line of the demo's story; a closed pipe (`netvet demo | head`) becomes an error
+/// that main ends on quietly, never a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 /// Run the whole pipeline on built-in sample devices (fictional vendors with planted problems
 /// and clean ones).
 #[derive(clap::Args)]
@@ -86,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
-    println!(
+    say!(
         "netvet demo: sample devices (fictional vendors) → {}",
         args.out.display()
     );
@@ -101,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let image = firmware.join(&file);
         std::fs::write(&image, &bytes)
             .with_context(|| format!("cannot write {}", image.display()))?;
-        println!(
+        say!(
             "\n{} {} {} — {} ({})",
             recipe.device.vendor,
             recipe.device.product,
@@ -113,7 +122,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .analyse(&image, &None)
             .with_context(|| format!("cannot scan {}", image.display()))?;
         write_evidence(&evidence, &report)?;
-        print!("{}", netvet_report::terminal::scan::summary(&report));
+        say!(
+            "{}",
+            netvet_report::terminal::scan::summary(&report).trim_end()
+        );
         let doc = images::unpack(
             &image,
             &unpacked.join(&file),
@@ -122,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             &None,
         )?;
         let w = &doc.written;
-        println!(
+        say!(
             "  extracted {} files ({}), {} symlinks; {} device nodes listed, not created",
             w.files,
             size(w.bytes),
@@ -130,14 +142,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             doc.not_created.len()
         );
     }
-    println!(
+    say!(
         "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {}",
         firmware.display(),
         evidence.display(),
         unpacked.display(),
     );
     let reports = networks(&args.out, args.elements, as_of)?;
-    println!(
+    say!(
         "\nnetwork reports: {} ({:.1} s in all)",
         reports
             .iter()
@@ -178,7 +190,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
         .iter()
         .filter(|p| !p.product.fictional)
         .count();
-    println!(
+    say!(
         "\nassessing {} product records ({real} of real vendors, from the reference notes) as of {as_of}:",
         data.products.products.len()
     );
@@ -197,7 +209,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
         let catalogue = Catalogue::load(id, &limits)?;
         let assessed = assess::assess(&catalogue, &data, None, &Default::default(), &limits)?;
         let counts = &assessed.summary;
-        println!(
+        say!(
             "  {id:<8} {} product roles: {} allowed, {} with conditions, {} prohibited",
             assessed.assessments.len(),
             counts.allow,
@@ -213,7 +225,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
             &limits,
         )?;
         let t = &report.totals;
-        println!(
+        say!(
             "           network ({} elements, {} operators): {} prohibited ({} %), {} past deadline, {} within a year; {} conditional",
             t.elements,
             report.operators.len(),
@@ -225,7 +237,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
         );
         if let Some(p) = &report.plan {
             if p.feasible {
-                println!(
+                say!(
                     "           plan {} – {}: {} replacements, cost {}",
                     p.start,
                     p.end,
@@ -233,7 +245,7 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
                     money(p.total_cost)
                 );
             } else {
-                println!(
+                say!(
                     "           plan {} – {}: NOT FEASIBLE — {}",
                     p.start,
                     p.end,
@@ -252,6 +264,6 @@ fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Res
             .with_context(|| format!("cannot write {}", json.display()))?;
         written.push(html);
     }
-    println!("  sample inventory: {}", inventory_path.display());
+    say!("  sample inventory: {}", inventory_path.display());
     Ok(written)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use netvet_model::{Date, ScanSet, Severity};
+use netvet_model::{Coverage, Date, ScanSet, Severity};
 use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, write_evidence};
 use netvet_report::RuleInfo;
 
@@ -37,7 +37,8 @@ pub struct Args {
     /// `netvet assess --evidence DIR`.
     #[arg(long, value_name = "DIR")]
     evidence_dir: Option<PathBuf>,
-    /// Exit with code 1 when a finding reaches this severity.
+    /// Exit with code 1 when a finding reaches this severity (and with 3 when an image could
+    /// not be read at all, so the gate cannot pass).
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
     /// Run only checks with these tags (comma separated): accounts, services, crypto,
@@ -105,6 +106,21 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         reports.push(report);
     }
+    let unreadable = reports.iter().any(|r| r.coverage == Coverage::Unreadable);
+    for r in reports.iter().filter(|r| r.coverage != Coverage::Complete) {
+        let n = r.image.unread().count() + r.errors.len();
+        output::warn(&if r.coverage == Coverage::Unreadable {
+            format!(
+                "{}: nothing inside could be read ({n} problems); its result covers nothing",
+                r.image.image
+            )
+        } else {
+            format!(
+                "{}: {n} parts could not be read; the findings cover the rest",
+                r.image.image
+            )
+        });
+    }
     let failed = args.fail_on.is_some_and(|level| {
         reports
             .iter()
@@ -140,7 +156,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ScanFormat::Table => netvet_report::terminal::scan::scan(&reports, suppressed),
     };
     output::emit(&text, args.output.as_deref())?;
-    Ok(if failed {
+    Ok(if args.fail_on.is_some() && unreadable {
+        crate::EXIT_UNREADABLE
+    } else if failed {
         crate::EXIT_FINDINGS
     } else {
         crate::EXIT_OK

@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use netvet_model::{Component, ScanReport, Severity};
+use netvet_model::{Component, Coverage, ScanReport, Severity};
 
-use crate::text::size;
+use crate::text::{json_name, size};
 
 /// Each image's findings (severity, check, title, location, evidence), services, hardening
 /// and counts; `suppressed` findings were in the baseline.
@@ -97,19 +97,8 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
             )
         })
         .collect();
-        let _ = writeln!(
-            s,
-            "  findings: {}{}",
-            counts.join(", "),
-            if r.errors.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {} parts could not be read (see JSON errors)",
-                    r.errors.len()
-                )
-            }
-        );
+        let _ = writeln!(s, "  findings: {}", counts.join(", "));
+        unread(&mut s, r);
         s.push('\n');
     }
     if suppressed > 0 {
@@ -119,6 +108,38 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
         );
     }
     s
+}
+
+/// Shown on every scan whose input was not read in full: what was not read, so that few or no
+/// findings are not taken for a clean image.
+fn unread(s: &mut String, r: &ScanReport) {
+    const SHOWN: usize = 8;
+    let coverage = match r.coverage {
+        Coverage::Complete => return,
+        Coverage::Partial => "NOT FULLY READ: the findings cover only what could be read",
+        Coverage::Unreadable => {
+            "NOT READ: nothing inside this input could be read; no findings means nothing"
+        }
+    };
+    let _ = writeln!(s, "  {coverage}");
+    let lost: Vec<String> = r
+        .image
+        .unread()
+        .map(|(layer, w)| {
+            let at = layer.map(|l| format!("layer {l}: ")).unwrap_or_default();
+            format!("[{}] {at}{}", json_name(&w.code), w.message)
+        })
+        .chain(r.errors.iter().cloned())
+        .collect();
+    for line in lost.iter().take(SHOWN) {
+        let _ = writeln!(s, "    {line}");
+    }
+    if lost.len() > SHOWN {
+        let _ = writeln!(s, "    … and {} more (see the JSON)", lost.len() - SHOWN);
+    }
+    if r.image.size == 0 {
+        let _ = writeln!(s, "    the file is empty");
+    }
 }
 
 /// A short summary of one scan: layers, counts, the high findings, services, software.
