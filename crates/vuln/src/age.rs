@@ -74,7 +74,13 @@ pub fn summarise(index: &str, sources: &[SourceRow], today: &str, stale_days: u6
         }
     }
     let mut warnings = Vec::new();
-    let samples_only = feeds.keys().all(|k| k == "built-in");
+    let samples_only = !feeds.is_empty() && feeds.keys().all(|k| k == "built-in");
+    if feeds.is_empty() {
+        warnings.push(
+            "WARNING: the advisory index is empty: no vulnerability can be found. Run `netvet db update`."
+                .to_string(),
+        );
+    }
     if samples_only {
         warnings.push(format!(
             "WARNING: matched only against netvet's built-in SAMPLE advisories ({} records from \

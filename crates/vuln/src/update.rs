@@ -319,44 +319,21 @@ pub fn update(index: &Path, opts: &Options, progress: &mut dyn FnMut(&str)) -> R
         }
         parts.push(part.clone());
         let fetched = now_rfc3339();
-        let (parsed, sha256, verified) = match (feed, expect) {
-            (Feed::Nvd(_), Some(meta)) => {
-                let json = gunzip(&part, opts.bounds.max_file_bytes)?;
-                let sha = hex::encode(Sha256::digest(&json));
-                if json.len() as u64 != meta.size || sha != meta.sha256 {
-                    // A corrupt file must not be resumed next time.
-                    remove_download(&part);
-                    return Err(download_err(
-                        &url,
-                        format!(
-                            "content does not match its .meta: {} bytes, sha256 {sha}; published {} bytes, sha256 {}",
-                            json.len(),
-                            meta.size,
-                            meta.sha256
-                        ),
-                    ));
-                }
-                (advisory::parse(&name, &json, &opts.bounds)?, sha, "size, sha256")
-            }
-            (Feed::Osv(_), _) => (osv_zip(&name, &part, &opts.bounds)?, file_sha256(&part)?, "size, crc32"),
-            _ => {
-                let bytes = crate::staged::read_bounded(&part, opts.bounds.max_file_bytes)?;
-                let sha = hex::encode(Sha256::digest(&bytes));
-                (advisory::parse(&name, &bytes, &opts.bounds)?, sha, "size")
+        let checked = verify(feed, expect, &url, &name, &part, &opts.bounds);
+        let (parsed, sha256, verified) = match checked {
+            Ok(c) => c,
+            Err(e) => {
+                // What failed verification must not be resumed next time.
+                remove_download(&part);
+                return Err(e);
             }
         };
-        if parsed.kind != feed.kind() {
-            return Err(download_err(
-                &url,
-                format!("expected {} data, the file holds {:?}", feed.kind(), parsed.kind),
-            ));
-        }
+        progress(&format!("{name}: importing"));
         let from = Provenance {
             origin: Some(url.clone()),
             fetched: Some(fetched),
             sha256: Some(sha256.clone()),
         };
-        progress(&format!("{name}: importing"));
         let stats = staged.index().import_with(&name, parsed, &from)?;
         reports.push(FeedReport {
             name,
@@ -377,6 +354,50 @@ pub fn update(index: &Path, opts: &Options, progress: &mut dyn FnMut(&str)) -> R
         feeds: reports,
         status,
     })
+}
+
+/// Checks a finished download against what its publisher says (NVD's `.meta`; sizes and
+/// CRC-32 inside OSV's zip) and parses it: the records, the SHA-256 of the content, and what
+/// was checked.
+fn verify(
+    feed: &Feed,
+    expect: Option<Meta>,
+    url: &str,
+    name: &str,
+    part: &Path,
+    bounds: &Bounds,
+) -> Result<(Parsed, String, &'static str)> {
+    let (parsed, sha256, verified) = match (feed, expect) {
+            (Feed::Nvd(_), Some(meta)) => {
+                let json = gunzip(part, bounds.max_file_bytes)?;
+                let sha = hex::encode(Sha256::digest(&json));
+                if json.len() as u64 != meta.size || sha != meta.sha256 {
+                    return Err(download_err(
+                        url,
+                        format!(
+                            "content does not match its .meta: {} bytes, sha256 {sha}; published {} bytes, sha256 {}",
+                            json.len(),
+                            meta.size,
+                            meta.sha256
+                        ),
+                    ));
+                }
+                (advisory::parse(name, &json, bounds)?, sha, "size, sha256")
+            }
+            (Feed::Osv(_), _) => (osv_zip(name, part, bounds)?, file_sha256(part)?, "size, crc32"),
+            _ => {
+                let bytes = crate::staged::read_bounded(part, bounds.max_file_bytes)?;
+                let sha = hex::encode(Sha256::digest(&bytes));
+                (advisory::parse(name, &bytes, bounds)?, sha, "size")
+            }
+        };
+    if parsed.kind != feed.kind() {
+        return Err(download_err(
+            url,
+            format!("expected {} data, the file holds {} data", feed.kind(), parsed.kind),
+        ));
+    }
+    Ok((parsed, sha256, verified))
 }
 
 /// What an NVD `.meta` file says.
@@ -572,7 +593,14 @@ fn gunzip(path: &Path, max: u64) -> Result<Vec<u8>> {
 fn file_sha256(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).map_err(io_err(path))?;
     let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h).map_err(io_err(path))?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
     Ok(hex::encode(h.finalize()))
 }
 

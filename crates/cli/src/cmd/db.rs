@@ -125,7 +125,7 @@ pub struct StatusArgs {
 pub fn run(cmd: Command) -> anyhow::Result<u8> {
     match cmd {
         Command::Import(a) => import(a),
-        Command::Update(a) => update(a),
+        Command::Update(a) => update_feeds(a),
         Command::Status(a) => status(a),
     }
 }
@@ -167,7 +167,7 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
-fn update(a: UpdateArgs) -> anyhow::Result<u8> {
+fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
     let (path, _) = db_path(a.db.as_deref());
     let mut ecosystems = a.ecosystems.clone();
     for f in &a.sboms {
