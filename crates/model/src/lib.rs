@@ -60,6 +60,6 @@ pub use inventory::InventoryElement;
 pub use network::{Domain, NetworkFunction, Role};
 pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
-    AdvisoryData, Component, ComponentEvidence, ComponentType, FeedAge, MatchEvidence, Port, Protocol, ScanReport,
-    Service, Vulnerability,
+    AdvisoryData, Component, ComponentEvidence, ComponentType, FeedAge, MatchEvidence, Port,
+    Protocol, ScanReport, Service, Vulnerability,
 };

@@ -434,7 +434,9 @@ impl Index {
     /// Closes the connection, reporting what SQLite reports on closing.
     pub fn close(self) -> Result<()> {
         let path = self.path;
-        self.conn.close().map_err(|(_, source)| Error::Db { path, source })
+        self.conn
+            .close()
+            .map_err(|(_, source)| Error::Db { path, source })
     }
 
     /// The SHA-256 recorded for an imported source, if any (to skip unchanged downloads).

@@ -107,7 +107,11 @@ impl Feed {
             Feed::Osv(e) => format!(
                 "osv-{}.zip",
                 e.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    })
                     .collect::<String>()
             ),
             Feed::Nvd(y) => format!("nvdcve-2.0-{y}.json.gz"),
@@ -137,10 +141,11 @@ pub const NVD_FIRST_YEAR: u16 = 2002;
 /// (`Debian:12` is in `Debian/all.zip`). Sorted, without duplicates.
 pub fn ecosystems_in_sbom(file: &str, bytes: &[u8]) -> Result<Vec<String>> {
     let limits = netvet_sbom::cyclonedx::ReadLimits::default();
-    let sbom = netvet_sbom::compare::read_sbom(file, bytes, &limits).map_err(|e| Error::Advisory {
-        file: file.to_string(),
-        message: format!("not an SBOM netvet reads: {e}"),
-    })?;
+    let sbom =
+        netvet_sbom::compare::read_sbom(file, bytes, &limits).map_err(|e| Error::Advisory {
+            file: file.to_string(),
+            message: format!("not an SBOM netvet reads: {e}"),
+        })?;
     let mut out: Vec<String> = sbom
         .components
         .iter()
@@ -258,7 +263,9 @@ fn agent(opts: &Options) -> Result<ureq::Agent> {
     let proxy = match &opts.proxy {
         Proxy::FromEnvironment => ureq::Proxy::try_from_env(),
         Proxy::Direct => None,
-        Proxy::Url(u) => Some(ureq::Proxy::new(u).map_err(|e| download_err(u, format!("bad proxy: {e}")))?),
+        Proxy::Url(u) => {
+            Some(ureq::Proxy::new(u).map_err(|e| download_err(u, format!("bad proxy: {e}")))?)
+        }
     };
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -272,7 +279,11 @@ fn agent(opts: &Options) -> Result<ureq::Agent> {
 
 /// Downloads and imports the selected feeds into the index at `index`; the index changes only
 /// if every feed was fetched, verified and imported. `progress` hears each step.
-pub fn update(index: &Path, opts: &Options, progress: &mut dyn FnMut(&str)) -> Result<UpdateReport> {
+pub fn update(
+    index: &Path,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<UpdateReport> {
     let agent = agent(opts)?;
     std::fs::create_dir_all(&opts.downloads).map_err(io_err(&opts.downloads))?;
     let mut staged = match Staged::begin(index) {
@@ -293,7 +304,10 @@ pub fn update(index: &Path, opts: &Options, progress: &mut dyn FnMut(&str)) -> R
         let part = opts.downloads.join(format!("{}.part", feed.file()));
         let expect = match feed {
             Feed::Nvd(_) => {
-                let meta = nvd_meta(&agent, &format!("{}.meta", url.trim_end_matches(".json.gz")))?;
+                let meta = nvd_meta(
+                    &agent,
+                    &format!("{}.meta", url.trim_end_matches(".json.gz")),
+                )?;
                 if staged.index().source_sha256(&name)?.as_deref() == Some(meta.sha256.as_str()) {
                     progress(&format!("{name}: unchanged (sha256 {})", meta.sha256));
                     reports.push(FeedReport {
@@ -368,33 +382,41 @@ fn verify(
     bounds: &Bounds,
 ) -> Result<(Parsed, String, &'static str)> {
     let (parsed, sha256, verified) = match (feed, expect) {
-            (Feed::Nvd(_), Some(meta)) => {
-                let json = gunzip(part, bounds.max_file_bytes)?;
-                let sha = hex::encode(Sha256::digest(&json));
-                if json.len() as u64 != meta.size || sha != meta.sha256 {
-                    return Err(download_err(
-                        url,
-                        format!(
-                            "content does not match its .meta: {} bytes, sha256 {sha}; published {} bytes, sha256 {}",
-                            json.len(),
-                            meta.size,
-                            meta.sha256
-                        ),
-                    ));
-                }
-                (advisory::parse(name, &json, bounds)?, sha, "size, sha256")
+        (Feed::Nvd(_), Some(meta)) => {
+            let json = gunzip(part, bounds.max_file_bytes)?;
+            let sha = hex::encode(Sha256::digest(&json));
+            if json.len() as u64 != meta.size || sha != meta.sha256 {
+                return Err(download_err(
+                    url,
+                    format!(
+                        "content does not match its .meta: {} bytes, sha256 {sha}; published {} bytes, sha256 {}",
+                        json.len(),
+                        meta.size,
+                        meta.sha256
+                    ),
+                ));
             }
-            (Feed::Osv(_), _) => (osv_zip(name, part, bounds)?, file_sha256(part)?, "size, crc32"),
-            _ => {
-                let bytes = crate::staged::read_bounded(part, bounds.max_file_bytes)?;
-                let sha = hex::encode(Sha256::digest(&bytes));
-                (advisory::parse(name, &bytes, bounds)?, sha, "size")
-            }
-        };
+            (advisory::parse(name, &json, bounds)?, sha, "size, sha256")
+        }
+        (Feed::Osv(_), _) => (
+            osv_zip(name, part, bounds)?,
+            file_sha256(part)?,
+            "size, crc32",
+        ),
+        _ => {
+            let bytes = crate::staged::read_bounded(part, bounds.max_file_bytes)?;
+            let sha = hex::encode(Sha256::digest(&bytes));
+            (advisory::parse(name, &bytes, bounds)?, sha, "size")
+        }
+    };
     if parsed.kind != feed.kind() {
         return Err(download_err(
             url,
-            format!("expected {} data, the file holds {} data", feed.kind(), parsed.kind),
+            format!(
+                "expected {} data, the file holds {} data",
+                feed.kind(),
+                parsed.kind
+            ),
         ));
     }
     Ok((parsed, sha256, verified))
@@ -502,12 +524,18 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
     };
     let status = resp.status().as_u16();
     let (start, total) = match status {
-        200 => (0, header("content-length").and_then(|v| v.trim().parse::<u64>().ok())),
+        200 => (
+            0,
+            header("content-length").and_then(|v| v.trim().parse::<u64>().ok()),
+        ),
         206 if resuming => match header("content-range").as_deref().and_then(content_range) {
             Some((Some(s), t)) if s == have => (have, Some(t)),
             _ => {
                 remove_download(part);
-                return Err(download_err(url, "the server resumed at another offset; the partial file was removed, run again"));
+                return Err(download_err(
+                    url,
+                    "the server resumed at another offset; the partial file was removed, run again",
+                ));
             }
         },
         416 if resuming => match header("content-range").as_deref().and_then(content_range) {
@@ -520,16 +548,25 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
             }
             _ => {
                 remove_download(part);
-                return Err(download_err(url, "the server refused to resume; the partial file was removed, run again"));
+                return Err(download_err(
+                    url,
+                    "the server refused to resume; the partial file was removed, run again",
+                ));
             }
         },
         s => {
             let reason = resp.status().canonical_reason().unwrap_or("");
-            return Err(download_err(url, format!("HTTP {s} {reason}").trim_end().to_string()));
+            return Err(download_err(
+                url,
+                format!("HTTP {s} {reason}").trim_end().to_string(),
+            ));
         }
     };
     if let Some(t) = total.filter(|t| *t > max) {
-        return Err(download_err(url, format!("{t} bytes, more than the {max} allowed")));
+        return Err(download_err(
+            url,
+            format!("{t} bytes, more than the {max} allowed"),
+        ));
     }
     // Remember what identifies this version of the file, so a later run may resume it.
     match header("etag").or_else(|| header("last-modified")) {
@@ -544,7 +581,11 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
         std::fs::OpenOptions::new().append(true).open(part)
     }
     .map_err(io_err(part))?;
-    let mut body = resp.into_body().into_with_config().limit(max.saturating_sub(start)).reader();
+    let mut body = resp
+        .into_body()
+        .into_with_config()
+        .limit(max.saturating_sub(start))
+        .reader();
     let mut received = start;
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -562,7 +603,10 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
     if let Some(t) = total
         && t != received
     {
-        return Err(download_err(url, format!("received {received} of {t} bytes")));
+        return Err(download_err(
+            url,
+            format!("received {received} of {t} bytes"),
+        ));
     }
     Ok(Downloaded {
         bytes: received,
@@ -682,10 +726,18 @@ mod tests {
             "https://nvd.nist.gov/feeds/json/cve/2.0/nvdcve-2.0-2024.json.gz"
         );
         let m = Feeds::mirror("http://127.0.0.1:8080/");
-        assert_eq!(Feed::Kev.url(&m), "http://127.0.0.1:8080/kev/known_exploited_vulnerabilities.json");
+        assert_eq!(
+            Feed::Kev.url(&m),
+            "http://127.0.0.1:8080/kev/known_exploited_vulnerabilities.json"
+        );
         assert_eq!(Feed::Osv("Debian".into()).file(), "osv-Debian.zip");
         assert_eq!(
-            selection(&["Debian".into(), "Alpine".into(), "Debian".into()], Some(1999), 2003, true),
+            selection(
+                &["Debian".into(), "Alpine".into(), "Debian".into()],
+                Some(1999),
+                2003,
+                true
+            ),
             [
                 Feed::Osv("Alpine".into()),
                 Feed::Osv("Debian".into()),

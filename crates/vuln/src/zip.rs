@@ -96,10 +96,9 @@ pub(crate) fn members<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Vec<
     let tail_len = len.min(22 + 65_535);
     let tail_at = len - tail_len;
     let tail = read_at(r, tail_at, tail_len as usize)?;
-    let Some(pos) = (0..=tail.len() - 22)
-        .rev()
-        .find(|&i| u32_at(&tail, i) == EOCD && i + 22 + u16_at(&tail, i + 20) as usize == tail.len())
-    else {
+    let Some(pos) = (0..=tail.len() - 22).rev().find(|&i| {
+        u32_at(&tail, i) == EOCD && i + 22 + u16_at(&tail, i + 20) as usize == tail.len()
+    }) else {
         return bad(tail_at, "no end-of-central-directory record");
     };
     let eocd_at = tail_at + pos as u64;
@@ -127,7 +126,10 @@ pub(crate) fn members<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Vec<
         cd_at = u64_at(&end64, 48);
     }
     if count > limits.members as u64 {
-        return bad(eocd_at, format!("{count} members, more than {}", limits.members));
+        return bad(
+            eocd_at,
+            format!("{count} members, more than {}", limits.members),
+        );
     }
     if cd_size > MAX_CENTRAL || cd_at.checked_add(cd_size).is_none_or(|end| end > eocd_at) {
         return bad(eocd_at, "central directory out of bounds");
@@ -183,7 +185,10 @@ pub(crate) fn members<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Vec<
             return bad(at, format!("{name}: encrypted"));
         }
         if method != 0 && method != 8 {
-            return bad(at, format!("{name}: compression method {method} unsupported"));
+            return bad(
+                at,
+                format!("{name}: compression method {method} unsupported"),
+            );
         }
         if size > limits.member_bytes {
             return bad(
@@ -205,7 +210,10 @@ pub(crate) fn members<R: Read + Seek>(r: &mut R, limits: &Limits) -> Result<Vec<
     if total > limits.total_bytes {
         return bad(
             eocd_at,
-            format!("members total {total} bytes, more than {}", limits.total_bytes),
+            format!(
+                "members total {total} bytes, more than {}",
+                limits.total_bytes
+            ),
         );
     }
     Ok(out)
@@ -239,7 +247,12 @@ pub(crate) fn read<R: Read + Seek>(r: &mut R, m: &Member) -> Result<Vec<u8>> {
     if out.len() as u64 != m.size {
         return bad(
             data_at,
-            format!("{}: {} bytes, the directory says {}", m.name, out.len(), m.size),
+            format!(
+                "{}: {} bytes, the directory says {}",
+                m.name,
+                out.len(),
+                m.size
+            ),
         );
     }
     if crc32fast::hash(&out) != m.crc {
@@ -258,7 +271,8 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         let mut central = Vec::new();
         for (name, content) in members {
-            let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut enc =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             enc.write_all(content).unwrap();
             let data = enc.finish().unwrap();
             let crc = crc32fast::hash(content);
@@ -305,7 +319,10 @@ pub(crate) mod tests {
         let zip = build(&[("a.json", b"{\"id\":\"A\"}"), ("b.json", b"[]")]);
         let mut r = std::io::Cursor::new(zip.clone());
         let ms = members(&mut r, &LIMITS).unwrap();
-        assert_eq!(ms.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["a.json", "b.json"]);
+        assert_eq!(
+            ms.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+            ["a.json", "b.json"]
+        );
         assert_eq!(read(&mut r, &ms[0]).unwrap(), b"{\"id\":\"A\"}");
         assert_eq!(read(&mut r, &ms[1]).unwrap(), b"[]");
 
@@ -324,7 +341,10 @@ pub(crate) mod tests {
         };
         let e = members(&mut std::io::Cursor::new(zip.clone()), &tight).unwrap_err();
         assert_eq!(e.message, "members total 1200 bytes, more than 1000");
-        let few = Limits { members: 1, ..LIMITS };
+        let few = Limits {
+            members: 1,
+            ..LIMITS
+        };
         let e = members(&mut std::io::Cursor::new(zip.clone()), &few).unwrap_err();
         assert_eq!(e.message, "2 members, more than 1");
 

@@ -143,11 +143,17 @@ fn serve(
         };
         let route = routes.lock().unwrap().get(path).cloned();
         let Some(r) = route else {
-            out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+            out.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )?;
             return Ok(());
         };
         if r.status != 200 {
-            let reason = if r.status == 500 { "Internal Server Error" } else { "Error" };
+            let reason = if r.status == 500 {
+                "Internal Server Error"
+            } else {
+                "Error"
+            };
             write!(
                 out,
                 "HTTP/1.1 {} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -288,16 +294,28 @@ fn feeds_server(dir: &Path) -> (Server, Vec<u8>) {
     let zip = osv_zip(
         dir,
         &[
-            ("DSA-1.json", osv_record("DSA-1", "2026-11-20T00:00:00Z", "3.0.1-1")),
-            ("DSA-2.json", osv_record("DSA-2", "2026-11-25T08:00:00Z", "3.0.9-1")),
+            (
+                "DSA-1.json",
+                osv_record("DSA-1", "2026-11-20T00:00:00Z", "3.0.1-1"),
+            ),
+            (
+                "DSA-2.json",
+                osv_record("DSA-2", "2026-11-25T08:00:00Z", "3.0.9-1"),
+            ),
         ],
     );
     s.route("/osv/Debian/all.zip", ok(zip, "\"osv-1\""));
     let json = nvd_year();
     let sha = hex::encode(Sha256::digest(&json));
     s.route("/nvd/nvdcve-2.0-2026.json.gz", ok(gzip(&json), "\"nvd-1\""));
-    s.route("/nvd/nvdcve-2.0-2026.meta", ok(meta(&json, &sha), "\"meta-1\""));
-    s.route("/kev/known_exploited_vulnerabilities.json", ok(kev(), "\"kev-1\""));
+    s.route(
+        "/nvd/nvdcve-2.0-2026.meta",
+        ok(meta(&json, &sha), "\"meta-1\""),
+    );
+    s.route(
+        "/kev/known_exploited_vulnerabilities.json",
+        ok(kev(), "\"kev-1\""),
+    );
     (s, json)
 }
 
@@ -324,7 +342,14 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
     let got: Vec<_> = report
         .feeds
         .iter()
-        .map(|f| (f.name.as_str(), f.outcome, f.verified.as_str(), f.resumed_from))
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.outcome,
+                f.verified.as_str(),
+                f.resumed_from,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -341,7 +366,14 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
     let sources: Vec<_> = st
         .sources
         .iter()
-        .map(|r| (r.name.as_str(), r.kind.as_str(), r.records, r.newest.as_deref()))
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.kind.as_str(),
+                r.records,
+                r.newest.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         sources,
@@ -352,7 +384,10 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
         ]
     );
     let osv = &st.sources[2];
-    assert_eq!(osv.origin.as_deref(), Some(format!("{}/osv/Debian/all.zip", s.base()).as_str()));
+    assert_eq!(
+        osv.origin.as_deref(),
+        Some(format!("{}/osv/Debian/all.zip", s.base()).as_str())
+    );
     assert!(osv.fetched.is_some());
     assert_eq!(idx.package_ranges("Debian:12", "openssl").unwrap().len(), 2);
     assert_eq!(idx.cpe_ranges("thekelleys", "dnsmasq").unwrap().len(), 1);
@@ -360,13 +395,20 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
 
     // The age as a scan reports it: every feed fresh on 2026-12-02, all stale a week later.
     let age = netvet_vuln::age::data_age(&idx, "2026-12-02", 7).unwrap();
-    assert!(!age.samples_only && age.warnings.is_empty(), "{:?}", age.warnings);
+    assert!(
+        !age.samples_only && age.warnings.is_empty(),
+        "{:?}",
+        age.warnings
+    );
     let days: Vec<_> = age
         .feeds
         .iter()
         .map(|f| (f.feed.as_str(), f.age_days, f.stale))
         .collect();
-    assert_eq!(days, [("kev", 1, false), ("nvd", 2, false), ("osv", 7, false)]);
+    assert_eq!(
+        days,
+        [("kev", 1, false), ("nvd", 2, false), ("osv", 7, false)]
+    );
     let later = netvet_vuln::age::data_age(&idx, "2026-12-09", 7).unwrap();
     assert_eq!(
         later.warnings,
@@ -379,9 +421,19 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
     drop(idx);
 
     // Downloads are gone once imported; an unchanged NVD year is not fetched again.
-    assert_eq!(std::fs::read_dir(dir.path().join("downloads")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("downloads"))
+            .unwrap()
+            .count(),
+        0
+    );
     s.log();
-    let again = update(&db, &options(&s, dir.path(), vec![Feed::Nvd(2026)]), &mut quiet).unwrap();
+    let again = update(
+        &db,
+        &options(&s, dir.path(), vec![Feed::Nvd(2026)]),
+        &mut quiet,
+    )
+    .unwrap();
     assert_eq!(again.feeds[0].outcome, "unchanged");
     assert_eq!(s.log(), ["GET /nvd/nvdcve-2.0-2026.meta HTTP/1.1"]);
 }
@@ -403,7 +455,9 @@ fn an_interrupted_download_resumes_where_it_stopped() {
     let err = update(&db, &opts, &mut quiet).unwrap_err().to_string();
     assert!(err.contains("interrupted after 100 bytes"), "{err}");
     assert!(!db.exists(), "a failed update creates no index");
-    let part = dir.path().join("downloads/known_exploited_vulnerabilities.json.part");
+    let part = dir
+        .path()
+        .join("downloads/known_exploited_vulnerabilities.json.part");
     assert_eq!(std::fs::read(&part).unwrap(), &body[..100]);
 
     s.log();
@@ -414,7 +468,10 @@ fn an_interrupted_download_resumes_where_it_stopped() {
             "GET /kev/known_exploited_vulnerabilities.json HTTP/1.1 [range: bytes=100-] [if-range: \"kev-1\"]"
         ]
     );
-    assert_eq!((report.feeds[0].resumed_from, report.feeds[0].bytes), (100, body.len() as u64));
+    assert_eq!(
+        (report.feeds[0].resumed_from, report.feeds[0].bytes),
+        (100, body.len() as u64)
+    );
     assert_eq!(report.feeds[0].sha256, hex::encode(Sha256::digest(&body)));
     assert_eq!(Index::open(&db).unwrap().status().unwrap().kev_entries, 1);
     assert!(!part.exists());
@@ -436,9 +493,15 @@ fn a_changed_file_is_downloaded_whole_instead_of_resumed() {
     let opts = options(&s, dir.path(), vec![Feed::Kev]);
     assert!(update(&db, &opts, &mut quiet).is_err());
     // A new version of the catalogue: its ETag differs, so If-Range gets the whole file.
-    s.route("/kev/known_exploited_vulnerabilities.json", ok(body.clone(), "\"kev-2\""));
+    s.route(
+        "/kev/known_exploited_vulnerabilities.json",
+        ok(body.clone(), "\"kev-2\""),
+    );
     let report = update(&db, &opts, &mut quiet).unwrap();
-    assert_eq!((report.feeds[0].resumed_from, report.feeds[0].bytes), (0, body.len() as u64));
+    assert_eq!(
+        (report.feeds[0].resumed_from, report.feeds[0].bytes),
+        (0, body.len() as u64)
+    );
 }
 
 #[test]
@@ -450,7 +513,10 @@ fn a_checksum_mismatch_is_refused_and_changes_nothing() {
     let before = std::fs::read(&db).unwrap();
 
     let wrong = "00".repeat(32);
-    s.route("/nvd/nvdcve-2.0-2026.meta", ok(meta(&json, &wrong), "\"meta-2\""));
+    s.route(
+        "/nvd/nvdcve-2.0-2026.meta",
+        ok(meta(&json, &wrong), "\"meta-2\""),
+    );
     let err = update(&db, &options(&s, dir.path(), all()), &mut quiet)
         .unwrap_err()
         .to_string();
@@ -464,9 +530,17 @@ fn a_checksum_mismatch_is_refused_and_changes_nothing() {
             json.len()
         )
     );
-    assert_eq!(std::fs::read(&db).unwrap(), before, "the index is unchanged");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the index is unchanged"
+    );
     // The corrupt download is not kept for resuming.
-    assert!(!dir.path().join("downloads/nvdcve-2.0-2026.json.gz.part").exists());
+    assert!(
+        !dir.path()
+            .join("downloads/nvdcve-2.0-2026.json.gz.part")
+            .exists()
+    );
 }
 
 #[test]
@@ -486,12 +560,18 @@ fn a_server_error_is_reported_and_changes_nothing() {
         .to_string();
     assert_eq!(
         err,
-        format!("{}/osv/Debian/all.zip: HTTP 500 Internal Server Error", s.base())
+        format!(
+            "{}/osv/Debian/all.zip: HTTP 500 Internal Server Error",
+            s.base()
+        )
     );
     assert!(!db.exists());
 
     // A file that is not what the feed publishes (an HTML page) is refused by the importer.
-    s.route("/osv/Debian/all.zip", ok(b"<html>maintenance</html>".to_vec(), "\"y\""));
+    s.route(
+        "/osv/Debian/all.zip",
+        ok(b"<html>maintenance</html>".to_vec(), "\"y\""),
+    );
     let err = update(&db, &options(&s, dir.path(), all()), &mut quiet)
         .unwrap_err()
         .to_string();
@@ -550,7 +630,10 @@ fn a_failed_import_creates_no_index_and_leaves_an_existing_one_unchanged() {
     let out = netvet_vuln::staged::import_paths(&db, &[good.clone()], false, &b).unwrap();
     assert_eq!(out.imported.len(), 1);
     assert_eq!(out.status.path, db.display().to_string());
-    assert_eq!(out.status.sources[0].newest.as_deref(), Some("2026-10-01T00:00:00Z"));
+    assert_eq!(
+        out.status.sources[0].newest.as_deref(),
+        Some("2026-10-01T00:00:00Z")
+    );
     let before = std::fs::read(&db).unwrap();
     // The good file first, then a bad one: nothing of the attempt stays.
     assert!(netvet_vuln::staged::import_paths(&db, &[good, not_advisory], false, &b).is_err());
@@ -573,7 +656,8 @@ fn matching_against_only_the_samples_warns_loudly() {
     assert!(!age.feeds[0].stale);
     assert_eq!(age.warnings.len(), 1);
     assert!(
-        age.warnings[0].starts_with("WARNING: matched only against netvet's built-in SAMPLE advisories"),
+        age.warnings[0]
+            .starts_with("WARNING: matched only against netvet's built-in SAMPLE advisories"),
         "{}",
         age.warnings[0]
     );

@@ -172,13 +172,26 @@ fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
     let mut ecosystems = a.ecosystems.clone();
     for f in &a.sboms {
         let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-        ecosystems.extend(update::ecosystems_in_sbom(&f.display().to_string(), &bytes)?);
+        ecosystems.extend(update::ecosystems_in_sbom(
+            &f.display().to_string(),
+            &bytes,
+        )?);
     }
     let today = today();
-    let year = today.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(update::NVD_FIRST_YEAR);
-    let select = update::selection(&ecosystems, (!a.no_nvd).then_some(a.nvd_from), year, !a.no_kev);
+    let year = today
+        .get(0..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(update::NVD_FIRST_YEAR);
+    let select = update::selection(
+        &ecosystems,
+        (!a.no_nvd).then_some(a.nvd_from),
+        year,
+        !a.no_kev,
+    );
     if ecosystems.is_empty() {
-        eprintln!("netvet: no OSV ecosystem named (--ecosystem NAME or --sbom FILE); distribution packages will not be matched");
+        eprintln!(
+            "netvet: no OSV ecosystem named (--ecosystem NAME or --sbom FILE); distribution packages will not be matched"
+        );
     }
     let downloads = a.downloads.clone().unwrap_or_else(|| {
         let mut d = path.clone().into_os_string();
@@ -276,8 +289,14 @@ fn print_status(s: &netvet_vuln::store::Status, data: &netvet_model::AdvisoryDat
             "    {:<8} {:>8} records  newest {}  fetched {}  imported {}  {} days old{}",
             f.feed,
             f.records,
-            f.newest.as_deref().and_then(|t| t.get(0..10)).unwrap_or("unknown"),
-            f.fetched.as_deref().and_then(|t| t.get(0..10)).unwrap_or("never"),
+            f.newest
+                .as_deref()
+                .and_then(|t| t.get(0..10))
+                .unwrap_or("unknown"),
+            f.fetched
+                .as_deref()
+                .and_then(|t| t.get(0..10))
+                .unwrap_or("never"),
             f.imported.get(0..10).unwrap_or(&f.imported),
             f.age_days,
             if f.stale { "  STALE" } else { "" }
@@ -289,7 +308,10 @@ fn print_status(s: &netvet_vuln::store::Status, data: &netvet_model::AdvisoryDat
             src.kind,
             src.records,
             src.skipped,
-            src.newest.as_deref().and_then(|t| t.get(0..10)).unwrap_or("unknown"),
+            src.newest
+                .as_deref()
+                .and_then(|t| t.get(0..10))
+                .unwrap_or("unknown"),
             src.name
         );
     }
