@@ -616,7 +616,7 @@ fn a_failed_import_creates_no_index_and_leaves_an_existing_one_unchanged() {
     assert!(err.contains("none.json"), "{err}");
     assert!(!db.exists());
     let not_advisory = write(dir.path(), "x.json", r#"{"hello": 1}"#);
-    let err = netvet_vuln::staged::import_paths(&db, &[not_advisory.clone()], true, &b)
+    let err = netvet_vuln::staged::import_paths(&db, std::slice::from_ref(&not_advisory), true, &b)
         .unwrap_err()
         .to_string();
     assert!(err.contains("neither OSV"), "{err}");
@@ -627,7 +627,8 @@ fn a_failed_import_creates_no_index_and_leaves_an_existing_one_unchanged() {
         "a.json",
         &osv_record("DSA-9", "2026-10-01T00:00:00Z", "1.0-1"),
     );
-    let out = netvet_vuln::staged::import_paths(&db, &[good.clone()], false, &b).unwrap();
+    let out =
+        netvet_vuln::staged::import_paths(&db, std::slice::from_ref(&good), false, &b).unwrap();
     assert_eq!(out.imported.len(), 1);
     assert_eq!(out.status.path, db.display().to_string());
     assert_eq!(
