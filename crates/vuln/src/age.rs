@@ -83,7 +83,7 @@ pub fn summarise(index: &str, sources: &[SourceRow], today: &str, stale_days: u6
     }
     if samples_only {
         warnings.push(format!(
-            "WARNING: matched only against netvet's built-in SAMPLE advisories ({} records from \
+            "WARNING: matched only against netvet's built-in advisories ({} SAMPLE records from \
              advisories/), not the vulnerability feeds: a clean result means nothing. Run \
              `netvet db update` to download OSV, NVD and CISA KEV.",
             feeds.get("built-in").map_or(0, |f| f.records)
