@@ -200,6 +200,8 @@ pub struct Options {
     pub max_download: u64,
     /// Time allowed to connect and to receive response headers.
     pub timeout: Duration,
+    /// Time allowed to receive one file (a stalled server ends the update; the part stays).
+    pub body_timeout: Duration,
 }
 
 impl Options {
@@ -213,6 +215,7 @@ impl Options {
             bounds: Bounds::default(),
             max_download: 4 << 30,
             timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(3600),
         }
     }
 }
@@ -272,6 +275,7 @@ fn agent(opts: &Options) -> Result<ureq::Agent> {
         .proxy(proxy)
         .timeout_connect(Some(opts.timeout))
         .timeout_recv_response(Some(opts.timeout))
+        .timeout_recv_body(Some(opts.body_timeout))
         .user_agent(concat!("netvet/", env!("CARGO_PKG_VERSION")))
         .build();
     Ok(config.new_agent())
@@ -284,6 +288,12 @@ pub fn update(
     opts: &Options,
     progress: &mut dyn FnMut(&str),
 ) -> Result<UpdateReport> {
+    if opts.select.is_empty() {
+        return Err(Error::Data {
+            file: index.display().to_string(),
+            message: "no feed selected to update".to_string(),
+        });
+    }
     let agent = agent(opts)?;
     std::fs::create_dir_all(&opts.downloads).map_err(io_err(&opts.downloads))?;
     let mut staged = match Staged::begin(index) {

@@ -577,6 +577,13 @@ fn a_server_error_is_reported_and_changes_nothing() {
         .to_string();
     assert!(err.contains("osv-Debian.zip.part: offset "), "{err}");
     assert!(!db.exists());
+
+    // Nothing selected is an error too, not an empty index.
+    let err = update(&db, &options(&s, dir.path(), vec![]), &mut quiet)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, format!("{}: no feed selected to update", db.display()));
+    assert!(!db.exists());
 }
 
 #[test]
