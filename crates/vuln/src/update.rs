@@ -234,7 +234,9 @@ pub struct FeedReport {
     pub resumed_from: u64,
     /// SHA-256 of the imported content (the uncompressed JSON for NVD, the file otherwise).
     pub sha256: String,
-    /// What was checked beyond parsing: `size`, `size, sha256`.
+    /// What was checked: `size` (the server's `Content-Length` or `Content-Range`), `sha256`
+    /// (NVD's `.meta`: size and digest of the JSON), `crc32` (OSV's zip members), `parsed`
+    /// (the importer read every record; always done).
     pub verified: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imported: Option<ImportStats>,
@@ -366,7 +368,11 @@ pub fn update(
             bytes: got.bytes,
             resumed_from: got.resumed_from,
             sha256,
-            verified: verified.to_string(),
+            verified: if got.sized {
+                format!("size, {verified}")
+            } else {
+                verified.to_string()
+            },
             imported: Some(stats),
         });
     }
@@ -406,17 +412,13 @@ fn verify(
                     ),
                 ));
             }
-            (advisory::parse(name, &json, bounds)?, sha, "size, sha256")
+            (advisory::parse(name, &json, bounds)?, sha, "sha256")
         }
-        (Feed::Osv(_), _) => (
-            osv_zip(name, part, bounds)?,
-            file_sha256(part)?,
-            "size, crc32",
-        ),
+        (Feed::Osv(_), _) => (osv_zip(name, part, bounds)?, file_sha256(part)?, "crc32"),
         _ => {
             let bytes = crate::staged::read_bounded(part, bounds.max_file_bytes)?;
             let sha = hex::encode(Sha256::digest(&bytes));
-            (advisory::parse(name, &bytes, bounds)?, sha, "size")
+            (advisory::parse(name, &bytes, bounds)?, sha, "parsed")
         }
     };
     if parsed.kind != feed.kind() {
@@ -484,6 +486,8 @@ fn parse_meta(text: &str) -> std::result::Result<Meta, String> {
 struct Downloaded {
     bytes: u64,
     resumed_from: u64,
+    /// The server said the file's size (`Content-Length` or `Content-Range`) and it matched.
+    sized: bool,
 }
 
 fn validator_path(part: &Path) -> PathBuf {
@@ -554,6 +558,7 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
                 return Ok(Downloaded {
                     bytes: have,
                     resumed_from: have,
+                    sized: true,
                 });
             }
             _ => {
@@ -621,6 +626,7 @@ fn download(agent: &ureq::Agent, url: &str, part: &Path, max: u64) -> Result<Dow
     Ok(Downloaded {
         bytes: received,
         resumed_from: start,
+        sized: total.is_some(),
     })
 }
 

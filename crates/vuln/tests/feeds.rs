@@ -27,6 +27,8 @@ struct Route {
     etag: &'static str,
     /// Close the connection after this many body bytes, on the first request only.
     cut_first: Option<usize>,
+    /// Then wait this long before closing (a stalled server).
+    stall: Duration,
 }
 
 fn ok(body: Vec<u8>, etag: &'static str) -> Route {
@@ -35,6 +37,7 @@ fn ok(body: Vec<u8>, etag: &'static str) -> Route {
         body,
         etag,
         cut_first: None,
+        stall: Duration::ZERO,
     }
 }
 
@@ -193,6 +196,7 @@ fn serve(
                     Some(n) if cut_done.insert(path.to_string()) => {
                         out.write_all(&r.body[..n])?;
                         out.flush()?;
+                        std::thread::sleep(r.stall);
                         // The connection drops mid-body.
                         return Ok(());
                     }
@@ -356,7 +360,7 @@ fn update_downloads_verifies_and_imports_every_feed_with_its_age() {
         [
             ("osv:Debian", "imported", "size, crc32", 0),
             ("nvd:2026", "imported", "size, sha256", 0),
-            ("kev", "imported", "size", 0)
+            ("kev", "imported", "size, parsed", 0)
         ]
     );
     assert_eq!(report.feeds[1].sha256, hex::encode(Sha256::digest(&json)));
@@ -475,6 +479,34 @@ fn an_interrupted_download_resumes_where_it_stopped() {
     assert_eq!(report.feeds[0].sha256, hex::encode(Sha256::digest(&body)));
     assert_eq!(Index::open(&db).unwrap().status().unwrap().kev_entries, 1);
     assert!(!part.exists());
+}
+
+#[test]
+fn a_stalled_download_times_out_and_resumes_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = feeds_server(dir.path());
+    let body = kev();
+    s.route(
+        "/kev/known_exploited_vulnerabilities.json",
+        Route {
+            cut_first: Some(10),
+            stall: Duration::from_secs(3),
+            ..ok(body.clone(), "\"kev-1\"")
+        },
+    );
+    let db = dir.path().join("advisories.db");
+    let mut opts = options(&s, dir.path(), vec![Feed::Kev]);
+    opts.body_timeout = Duration::from_millis(500);
+    let err = update(&db, &opts, &mut quiet).unwrap_err().to_string();
+    assert!(
+        err.contains("interrupted after 10 bytes") && err.contains("timeout"),
+        "{err}"
+    );
+    assert!(!db.exists());
+    // The server is free again once its stall ends; the rest of the file arrives.
+    opts.body_timeout = Duration::from_secs(10);
+    let report = update(&db, &opts, &mut quiet).unwrap();
+    assert_eq!(report.feeds[0].resumed_from, 10);
 }
 
 #[test]
