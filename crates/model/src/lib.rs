@@ -70,8 +70,8 @@ pub use layers::{
 pub use network::{Domain, NetworkFunction, Role};
 pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
-    Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol, ScanReport,
-    ScanSet, Service, Vulnerability,
+    AdvisoryData, Component, ComponentEvidence, ComponentType, FeedAge, MatchEvidence, Port,
+    Protocol, ScanReport, ScanSet, Service, Vulnerability,
 };
 pub use software::SbomReport;
 pub use summaries::{

@@ -34,6 +34,9 @@ pub struct ScanReport {
     /// Problems checks had reading parts of the image (the scan went on).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// The advisory data the vulnerabilities were matched against, and its age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_data: Option<AdvisoryData>,
     /// How much of the image the findings cover (see [`ScanReport::assess_coverage`]).
     #[serde(default = "complete")]
     pub coverage: Coverage,
@@ -187,6 +190,44 @@ pub struct Vulnerability {
     /// What was searched and what matched, for explaining (and disputing) the match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<MatchEvidence>,
+}
+
+/// The advisory data a match ran against: which feeds, how old, and the warnings a reader of
+/// the results must see (sample data only, stale feeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryData {
+    /// The index file, or `built-in advisories` for the samples compiled into netvet.
+    pub index: String,
+    /// Only the repository's sample advisories were available: absent matches mean nothing.
+    pub samples_only: bool,
+    /// One entry per feed (`osv`, `nvd`, `kev`, `built-in`), sorted by feed.
+    pub feeds: Vec<FeedAge>,
+    /// Warnings to show next to the results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// How old one feed's data in the index is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedAge {
+    /// `osv`, `nvd`, `kev` or `built-in`.
+    pub feed: String,
+    /// Files or downloads imported for it.
+    pub sources: u64,
+    /// Advisories or KEV entries.
+    pub records: u64,
+    /// The newest modification time among its records (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest: Option<String>,
+    /// When it was last downloaded by `netvet db update` (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched: Option<String>,
+    /// When it was last imported into the index (RFC 3339, UTC).
+    pub imported: String,
+    /// Whole days from `newest` (else `imported`) to the matching date.
+    pub age_days: u64,
+    /// Older than the staleness threshold.
+    pub stale: bool,
 }
 
 /// What a matcher searched for and what it found.

@@ -97,7 +97,7 @@ impl Analyser {
         let mut notes = Vec::new();
         let software = if wants_software {
             let opened = crate::index::open_for_matching(opts.index.as_deref())?;
-            notes.extend(opened.note);
+            notes.extend(opened.notes);
             Some(Software::matching(
                 crate::software::cataloger(None)?,
                 opened.index,
@@ -171,6 +171,7 @@ impl Analyser {
             vulnerabilities: Vec::new(),
             hardening: results.hardening,
             errors: pass.errors,
+            advisory_data: None,
             coverage: Coverage::Complete,
         };
         report.errors.extend(results.errors);
@@ -182,7 +183,9 @@ impl Analyser {
                     vulnerabilities,
                     findings,
                     problems,
+                    advisory_data,
                 }) => {
+                    report.advisory_data = advisory_data;
                     report.components = components;
                     report.vulnerabilities = vulnerabilities;
                     report.findings.extend(findings);

@@ -22,28 +22,32 @@ pub fn location(chosen: Option<&Path>) -> (PathBuf, bool) {
     (cache.join("netvet").join("advisories.db"), false)
 }
 
-/// An index opened for matching, and a note when it is not the one the user may expect.
+/// An index opened for matching, and what the user must know about its data.
 pub struct OpenedIndex {
     pub index: Index,
-    /// Set when the built-in sample advisories stand in for a missing index.
-    pub note: Option<String>,
+    /// Notes: the built-in sample advisories standing in for a missing index, data that is
+    /// only samples, stale or empty.
+    pub notes: Vec<String>,
 }
 
 /// Opens the index to match against: the chosen one, or the built-in advisories when the
-/// default location holds none (the note says so).
+/// default location holds none. The notes say so, and warn of stale or sample-only data (its
+/// age as of today).
 pub fn open_for_matching(chosen: Option<&Path>) -> crate::Result<OpenedIndex> {
     let (path, by_user) = location(chosen);
-    if !by_user && !path.exists() {
-        return Ok(OpenedIndex {
-            index: Index::builtin()?,
-            note: Some(format!(
-                "no advisory index at {}; using the built-in advisories (netvet db import builds one)",
-                path.display()
-            )),
-        });
-    }
-    Ok(OpenedIndex {
-        index: Index::open(&path)?,
-        note: None,
-    })
+    let mut notes = Vec::new();
+    let index = if !by_user && !path.exists() {
+        notes.push(format!(
+            "no advisory index at {}; using the built-in advisories (netvet db update builds one)",
+            path.display()
+        ));
+        Index::builtin()?
+    } else {
+        Index::open(&path)?
+    };
+    let today = crate::inputs::today().to_string();
+    notes.extend(
+        netvet_vuln::age::data_age(&index, &today, netvet_vuln::age::DEFAULT_STALE_DAYS)?.warnings,
+    );
+    Ok(OpenedIndex { index, notes })
 }

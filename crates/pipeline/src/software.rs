@@ -58,6 +58,8 @@ pub struct SoftwareResults {
     pub findings: Vec<Finding>,
     /// What the catalogers or the matcher could not do.
     pub problems: Vec<String>,
+    /// The advisory data matched against, and its age (None when only cataloging).
+    pub advisory_data: Option<netvet_model::AdvisoryData>,
 }
 
 impl Software {
@@ -144,11 +146,12 @@ impl SoftwareRun<'_> {
             mut components,
             mut problems,
         } = self.software.cataloger.finish(tree, found);
-        let (vulnerabilities, findings) = match self.software.assess(&mut components) {
-            Ok((matches, findings)) => (matches.vulnerabilities, findings),
+        let (vulnerabilities, findings, advisory_data) = match self.software.assess(&mut components)
+        {
+            Ok((matches, findings)) => (matches.vulnerabilities, findings, matches.advisory_data),
             Err(e) => {
                 problems.push(format!("vulnerability matching failed: {e}"));
-                (Vec::new(), Vec::new())
+                (Vec::new(), Vec::new(), None)
             }
         };
         SoftwareResults {
@@ -156,6 +159,7 @@ impl SoftwareRun<'_> {
             vulnerabilities,
             findings,
             problems,
+            advisory_data,
         }
     }
 

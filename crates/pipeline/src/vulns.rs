@@ -80,6 +80,7 @@ pub fn vulns(
         bad_ranges: matches.bad_ranges,
         findings,
         problems,
-        notes: opened.note.into_iter().collect(),
+        advisory_data: matches.advisory_data,
+        notes: opened.notes,
     })
 }

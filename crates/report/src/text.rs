@@ -65,6 +65,37 @@ pub fn date_or_dash(d: Option<netvet_model::Date>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
 }
 
+/// One line on the advisory data a match used: each feed and its age, and whether it is only
+/// the built-in samples or stale.
+pub fn advisory_data(data: &netvet_model::AdvisoryData) -> String {
+    let feeds: Vec<String> = data
+        .feeds
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} old{}",
+                f.feed,
+                f.age_days,
+                if f.age_days == 1 { "day" } else { "days" },
+                if f.stale { " (STALE)" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        "advisory data: {}{}",
+        if feeds.is_empty() {
+            "none".to_string()
+        } else {
+            feeds.join(", ")
+        },
+        if data.samples_only {
+            " — built-in samples only: absent matches mean nothing"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Rows as left-aligned columns (the last column is not padded).
 pub fn columns(rows: &[Vec<String>]) -> String {
     let mut widths = vec![0; rows.iter().map(Vec::len).max().unwrap_or(0)];

@@ -148,6 +148,61 @@ pub struct Parsed {
     pub kev: Vec<KevEntry>,
     /// Records skipped, with why (bounds exceeded, missing fields).
     pub skipped: Vec<String>,
+    /// The newest modification time in the file (`YYYY-MM-DDTHH:MM:SSZ`): OSV `modified`,
+    /// NVD `lastModified`, the KEV catalogue's `dateReleased` (else its newest `dateAdded`).
+    pub newest: Option<String>,
+}
+
+impl Parsed {
+    /// Adds another file's records (the members of an OSV `all.zip` make one source).
+    pub fn merge(&mut self, other: Parsed) {
+        if self.kind.is_empty() {
+            self.kind = other.kind;
+        }
+        self.advisories.extend(other.advisories);
+        self.kev.extend(other.kev);
+        self.skipped.extend(other.skipped);
+        self.note_time(other.newest.as_deref());
+    }
+
+    /// Keeps `t` when it is a time newer than the newest seen.
+    fn note_time(&mut self, t: Option<&str>) {
+        if let Some(t) = t.and_then(normal_time)
+            && self.newest.as_ref().is_none_or(|n| *n < t)
+        {
+            self.newest = Some(t);
+        }
+    }
+}
+
+/// A source's time (`2024-05-01T14:00:00.0000Z`, `2024-01-02T03:04:05.123`, `2024-05-01`) as
+/// `YYYY-MM-DDTHH:MM:SSZ`, which sorts chronologically; `None` when it is not one. Offsets
+/// other than UTC are not converted (sources publish UTC; a day's precision is what counts).
+pub fn normal_time(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date_ok = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10);
+    if !date_ok {
+        return None;
+    }
+    let date = t.get(0..10)?;
+    let time = if b.get(10).is_some_and(|c| *c == b'T' || *c == b' ')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+    {
+        t.get(11..19)?
+    } else {
+        "00:00:00"
+    };
+    Some(format!("{date}T{time}Z"))
 }
 
 fn text(v: &Value, key: &str, b: &Bounds) -> std::result::Result<Option<String>, String> {
@@ -221,10 +276,20 @@ pub fn parse(file: &str, bytes: &[u8], b: &Bounds) -> Result<Parsed> {
                 Err(m) => out.skipped.push(format!("entry {i}: {m}")),
             }
         }
+        match doc.get("dateReleased").and_then(Value::as_str) {
+            Some(t) => out.note_time(Some(t)),
+            None => {
+                let added: Vec<String> = out.kev.iter().map(|k| k.date_added.clone()).collect();
+                for t in added {
+                    out.note_time(Some(&t));
+                }
+            }
+        }
     } else if doc.get("vulnerabilities").is_some() {
         out.kind = "nvd";
         for (i, r) in records("vulnerabilities")?.iter().enumerate() {
             let cve = r.get("cve").unwrap_or(r);
+            out.note_time(cve.get("lastModified").and_then(Value::as_str));
             match nvd_record(cve, b) {
                 Ok(a) => out.advisories.push(a),
                 Err(m) => out.skipped.push(format!("record {i}: {m}")),
@@ -244,6 +309,7 @@ pub fn parse(file: &str, bytes: &[u8], b: &Bounds) -> Result<Parsed> {
             v => vec![v],
         };
         for (i, r) in list.into_iter().enumerate() {
+            out.note_time(r.get("modified").and_then(Value::as_str));
             match osv_record(r, b) {
                 Ok(a) => out.advisories.push(a),
                 Err(m) => out.skipped.push(format!("record {i}: {m}")),

@@ -30,6 +30,10 @@ pub enum Error {
     /// A data file (end-of-support table) is invalid.
     #[error("{file}: {message}")]
     Data { file: String, message: String },
+    /// A feed could not be downloaded or failed verification.
+    #[error("{url}: {message}")]
+    Download { url: String, message: String },
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
         path: String,

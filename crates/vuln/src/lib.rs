@@ -3,6 +3,8 @@
 //! - [`store::Index`]: the advisory index (SQLite), built by importing OSV JSON, NVD CVE JSON
 //!   2.0 and the CISA KEV catalogue ([`advisory`]), with a schema version and build date.
 //!   [`store::Index::builtin`] holds the real advisories of the repository's `advisories/`.
+//!   Changes are all-or-nothing ([`staged`]); [`update`] downloads the feeds; [`age`] says
+//!   how old the data is and warns when it is stale or only the samples.
 //! - [`version`]: one comparator per scheme (dpkg, apk, semver, generic).
 //! - [`matcher::Matcher`]: components → [`netvet_model::Vulnerability`]s, recording what was
 //!   searched and what matched; versions no scheme parses are reported.
@@ -11,6 +13,7 @@
 //! - [`assess`]: all of it for one image's components, as `netvet scan` calls it.
 
 pub mod advisory;
+pub mod age;
 pub mod builtin;
 pub mod cpe;
 pub mod cvss;
@@ -19,9 +22,12 @@ pub mod error;
 pub mod findings;
 pub mod matcher;
 pub mod report;
+pub mod staged;
 pub mod store;
+pub mod update;
 pub mod version;
 pub mod vex;
+mod zip;
 
 pub use error::{Error, Result};
 pub use matcher::{MatchReport, Matcher};
@@ -32,7 +38,9 @@ use netvet_model::{Component, Finding};
 /// What `netvet scan` needs from this crate for one image: marks end of support on the
 /// components (as of `today`, `YYYY-MM-DD`), matches them against `index`, applies the VEX
 /// `statements`, and returns the match report with its findings (category `vulnerability`
-/// for each match, `component` for each component past its end of support).
+/// for each match, `component` for each component past its end of support). The report's
+/// `advisory_data` says how old the index's data is on `today` (stale after
+/// [`age::DEFAULT_STALE_DAYS`]), with warnings for sample-only or stale data.
 pub fn assess(
     components: &mut [Component],
     index: &Index,
@@ -43,6 +51,7 @@ pub fn assess(
     eos.annotate(components, today);
     let mut report = Matcher::new(index).match_all(components)?;
     report.suppressed = vex::apply(&mut report.vulnerabilities, statements);
+    report.advisory_data = Some(age::data_age(index, today, age::DEFAULT_STALE_DAYS)?);
     let mut findings = findings::findings(&report.vulnerabilities, components);
     findings.extend(eos.findings(components, today));
     Ok((report, findings))

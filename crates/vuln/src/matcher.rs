@@ -49,6 +49,9 @@ pub struct MatchReport {
     pub bad_ranges: u64,
     /// Lookups made (package and CPE).
     pub lookups: u64,
+    /// The advisory data matched against and its age ([`crate::assess`] fills it in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory_data: Option<netvet_model::AdvisoryData>,
 }
 
 /// An NVD range with its bounds parsed once (a product's rows are reused for every

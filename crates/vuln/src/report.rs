@@ -41,6 +41,10 @@ pub struct VulnsReport {
     pub findings: Vec<Finding>,
     /// What could not be read (parts of the image, entries of the SBOM).
     pub problems: Vec<String>,
+    /// The advisory data matched against: its feeds, their age, and warnings (samples only,
+    /// stale data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory_data: Option<netvet_model::AdvisoryData>,
     /// Things the user should know about the index (not part of the document).
     #[serde(skip)]
     pub notes: Vec<String>,

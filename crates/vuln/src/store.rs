@@ -7,6 +7,11 @@
 //! - 1: advisories, packages, cpes, kev, sources, meta.
 //! - 2: packages and cpes clustered by their lookup key (`WITHOUT ROWID`), so a product's
 //!   ranges are read in one sequential scan (`seq`: the range's position in its advisory).
+//! - 3: sources record the data's age: the newest modification time in their records, when
+//!   and where `netvet db update` fetched them, and the SHA-256 of the imported content.
+//!
+//! Changes go through [`Staged`]: a copy of the index beside it, moved into place only when
+//! every import succeeded, so a failed import never creates or changes the index.
 
 use std::path::Path;
 
@@ -18,12 +23,13 @@ use crate::advisory::{self, Advisory, Affected, Bounds, CpeRange, KevEntry, Pars
 use crate::error::{Error, Result};
 
 /// Schema version of indexes this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources(name TEXT PRIMARY KEY, kind TEXT NOT NULL, records INTEGER NOT NULL,
-                     skipped INTEGER NOT NULL, imported TEXT NOT NULL);
+                     skipped INTEGER NOT NULL, imported TEXT NOT NULL, newest TEXT,
+                     fetched TEXT, origin TEXT, sha256 TEXT);
 CREATE TABLE advisories(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, aliases TEXT NOT NULL,
                         summary TEXT, severity TEXT, cvss REAL, url TEXT, source TEXT NOT NULL);
 CREATE TABLE packages(ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
@@ -65,14 +71,34 @@ pub struct Status {
     pub sources: Vec<SourceRow>,
 }
 
-/// One imported file.
+/// One imported file or download.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SourceRow {
     pub name: String,
     pub kind: String,
     pub records: u64,
     pub skipped: u64,
+    /// When it was imported (RFC 3339, UTC).
     pub imported: String,
+    /// The newest modification time among its records.
+    pub newest: Option<String>,
+    /// When `netvet db update` downloaded it.
+    pub fetched: Option<String>,
+    /// The URL it was downloaded from.
+    pub origin: Option<String>,
+    /// SHA-256 of the imported content (hex, lower case).
+    pub sha256: Option<String>,
+}
+
+/// Where imported data came from, when it was downloaded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The URL.
+    pub origin: Option<String>,
+    /// When the download finished (RFC 3339, UTC).
+    pub fetched: Option<String>,
+    /// SHA-256 of the content (hex, lower case).
+    pub sha256: Option<String>,
 }
 
 /// What one import did.
@@ -294,6 +320,17 @@ impl Index {
     /// Imports already-parsed records, in one transaction. Re-importing a file replaces what
     /// it gave before; the same advisory from different files keeps the ranges of both.
     pub fn import_parsed(&mut self, name: &str, parsed: Parsed) -> Result<ImportStats> {
+        self.import_with(name, parsed, &Provenance::default())
+    }
+
+    /// Imports parsed records with where they were downloaded from (see
+    /// [`Index::import_parsed`]).
+    pub fn import_with(
+        &mut self,
+        name: &str,
+        parsed: Parsed,
+        from: &Provenance,
+    ) -> Result<ImportStats> {
         let path = self.path.clone();
         let e = db_err(&path);
         let tx = self.conn.transaction().map_err(&e)?;
@@ -364,8 +401,19 @@ impl Index {
             }
             let records = parsed.advisories.len() + parsed.kev.len();
             tx.execute(
-                "INSERT OR REPLACE INTO sources(name, kind, records, skipped, imported) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, parsed.kind, records as i64, parsed.skipped.len() as i64, now_rfc3339()],
+                "INSERT OR REPLACE INTO sources(name, kind, records, skipped, imported, newest, fetched, origin, sha256)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    name,
+                    parsed.kind,
+                    records as i64,
+                    parsed.skipped.len() as i64,
+                    now_rfc3339(),
+                    parsed.newest,
+                    from.fetched,
+                    from.origin,
+                    from.sha256
+                ],
             )
             .map_err(&e)?;
             tx.execute(
@@ -381,6 +429,25 @@ impl Index {
             kev: parsed.kev.len() as u64,
             skipped: parsed.skipped,
         })
+    }
+
+    /// Closes the connection, reporting what SQLite reports on closing.
+    pub fn close(self) -> Result<()> {
+        let path = self.path;
+        self.conn
+            .close()
+            .map_err(|(_, source)| Error::Db { path, source })
+    }
+
+    /// The SHA-256 recorded for an imported source, if any (to skip unchanged downloads).
+    pub fn source_sha256(&self, name: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT sha256 FROM sources WHERE name = ?1", [name], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(db_err(&self.path))
     }
 
     /// Speeds up a bulk build (no journal, no fsync): for a fresh index that can be rebuilt.
@@ -411,7 +478,10 @@ impl Index {
         };
         let mut stmt = self
             .conn
-            .prepare("SELECT name, kind, records, skipped, imported FROM sources ORDER BY name")
+            .prepare(
+                "SELECT name, kind, records, skipped, imported, newest, fetched, origin, sha256
+                 FROM sources ORDER BY name",
+            )
             .map_err(&e)?;
         let sources = stmt
             .query_map([], |r| {
@@ -421,6 +491,10 @@ impl Index {
                     records: r.get::<_, i64>(2)? as u64,
                     skipped: r.get::<_, i64>(3)? as u64,
                     imported: r.get(4)?,
+                    newest: r.get(5)?,
+                    fetched: r.get(6)?,
+                    origin: r.get(7)?,
+                    sha256: r.get(8)?,
                 })
             })
             .map_err(&e)?

@@ -1,34 +1,54 @@
-//! `netvet db import PATH...` and `netvet db status`: the local advisory index.
+//! `netvet db import PATH...`, `netvet db update` and `netvet db status`: the local advisory
+//! index.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
+use netvet_model::AdvisoryData;
 use netvet_pipeline::index::location;
-use netvet_vuln::Index;
+use netvet_report::terminal;
 use netvet_vuln::advisory::Bounds;
+use netvet_vuln::store::{ImportStats, Status};
+use netvet_vuln::{Index, age, update};
 use serde::Serialize;
 
 use crate::output::{self, Format};
+
+/// Today (UTC) as `YYYY-MM-DD`.
+fn today() -> String {
+    netvet_pipeline::today().to_string()
+}
 
 /// What `db import` prints as JSON (`netvet.db-import/1`).
 #[derive(Serialize)]
 struct ImportDoc<'a> {
     schema: &'static str,
     imported: Vec<Imported<'a>>,
-    status: &'a netvet_vuln::store::Status,
+    status: &'a Status,
+    data_age: &'a AdvisoryData,
 }
 
 #[derive(Serialize)]
 struct Imported<'a> {
     file: &'a str,
-    result: &'a netvet_vuln::store::ImportStats,
+    result: &'a ImportStats,
+}
+
+/// What `db update` prints as JSON (`netvet.db-update/1`).
+#[derive(Serialize)]
+struct UpdateDoc<'a> {
+    schema: &'static str,
+    feeds: &'a [update::FeedReport],
+    status: &'a Status,
+    data_age: &'a AdvisoryData,
 }
 
 /// What `db status` prints as JSON (`netvet.db-status/1`).
 #[derive(Serialize)]
 struct StatusDoc<'a> {
     schema: &'static str,
-    status: &'a netvet_vuln::store::Status,
+    status: &'a Status,
+    data_age: &'a AdvisoryData,
 }
 
 /// Manage the local advisory index.
@@ -36,8 +56,45 @@ struct StatusDoc<'a> {
 pub enum Command {
     /// Import OSV JSON, NVD CVE JSON 2.0 and CISA KEV files (or directories of them).
     Import(ImportArgs),
-    /// Show the index's schema version, build date, sources and counts.
+    /// Download OSV ecosystems, NVD CVE 2.0 and CISA KEV and import them (all or nothing).
+    Update(UpdateArgs),
+    /// Show the index's schema version, sources, counts and the age of each feed's data.
     Status(StatusArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UpdateArgs {
+    /// Index file (default: NETVET_DB, else $XDG_CACHE_HOME/netvet/advisories.db).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// OSV ecosystem to download, as OSV names it (Debian, Alpine, Ubuntu, "Red Hat"...).
+    #[arg(long = "ecosystem", value_name = "NAME")]
+    ecosystems: Vec<String>,
+    /// Download the OSV ecosystems this SBOM's distribution packages need (CycloneDX or SPDX).
+    #[arg(long = "sbom", value_name = "PATH")]
+    sboms: Vec<PathBuf>,
+    /// First year of NVD's yearly feeds to download.
+    #[arg(long, value_name = "YEAR", default_value_t = update::NVD_FIRST_YEAR)]
+    nvd_from: u16,
+    /// Do not download NVD.
+    #[arg(long)]
+    no_nvd: bool,
+    /// Do not download the CISA KEV catalogue.
+    #[arg(long)]
+    no_kev: bool,
+    /// Proxy URL (default: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, with NO_PROXY).
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// A mirror of the feeds: BASE/osv/ECOSYSTEM/all.zip, BASE/nvd/nvdcve-2.0-YEAR.json.gz
+    /// (and .meta), BASE/kev/known_exploited_vulnerabilities.json.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Directory for downloads in progress (default: beside the index).
+    #[arg(long, value_name = "DIR")]
+    downloads: Option<PathBuf>,
+    /// Output format (table on a terminal, else JSON).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
 }
 
 #[derive(clap::Args)]
@@ -66,70 +123,105 @@ pub struct StatusArgs {
     format: Option<Format>,
 }
 
-fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    if p.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-            .with_context(|| format!("cannot list {}", p.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| x == "json") {
-                json_files(&e, out)?;
-            }
-        }
-    } else {
-        out.push(p.to_path_buf());
-    }
-    Ok(())
-}
-
 pub fn run(cmd: Command) -> anyhow::Result<u8> {
     match cmd {
         Command::Import(a) => import(a),
+        Command::Update(a) => update_feeds(a),
         Command::Status(a) => status(a),
     }
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<u8> {
     let (path, _) = location(a.db.as_deref());
-    let fresh = !path.exists();
-    let mut idx = Index::create(&path)?;
-    if fresh {
-        idx.bulk_mode()?;
-    }
-    let mut results = Vec::new();
-    if fresh && !a.no_builtin {
-        for s in idx.import_builtin()? {
-            results.push(("built-in".to_string(), s));
-        }
-    }
-    let mut files = Vec::new();
-    for p in &a.paths {
-        json_files(p, &mut files)?;
-    }
-    let bounds = Bounds::default();
-    for f in &files {
-        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-        let name = f.display().to_string();
-        let stats = idx.import(&name, &bytes, &bounds)?;
-        results.push((name, stats));
-    }
-    let status = idx.status()?;
+    let outcome =
+        netvet_vuln::staged::import_paths(&path, &a.paths, !a.no_builtin, &Bounds::default())?;
+    let data_age = age::summarise(
+        &outcome.status.path,
+        &outcome.status.sources,
+        &today(),
+        age::DEFAULT_STALE_DAYS,
+    );
+    warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(
             &ImportDoc {
                 schema: "netvet.db-import/1",
-                imported: results
+                imported: outcome
+                    .imported
                     .iter()
                     .map(|(file, result)| Imported { file, result })
                     .collect(),
-                status: &status,
+                status: &outcome.status,
+                data_age: &data_age,
             },
             None,
         )?,
         Format::Table => output::emit(
-            &netvet_report::terminal::db::import(&results, &status),
+            &terminal::db::import(&outcome.imported, &outcome.status, &data_age),
+            None,
+        )?,
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
+    let (path, _) = location(a.db.as_deref());
+    let mut ecosystems = a.ecosystems.clone();
+    for f in &a.sboms {
+        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        ecosystems.extend(update::ecosystems_in_sbom(
+            &f.display().to_string(),
+            &bytes,
+        )?);
+    }
+    let today = today();
+    let year = today
+        .get(0..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(update::NVD_FIRST_YEAR);
+    let select = update::selection(
+        &ecosystems,
+        (!a.no_nvd).then_some(a.nvd_from),
+        year,
+        !a.no_kev,
+    );
+    if ecosystems.is_empty() {
+        output::warn(
+            "no OSV ecosystem named (--ecosystem NAME or --sbom FILE); distribution packages will not be matched",
+        );
+    }
+    let downloads = a.downloads.clone().unwrap_or_else(|| {
+        let mut d = path.clone().into_os_string();
+        d.push(".downloads");
+        PathBuf::from(d)
+    });
+    let mut opts = update::Options::new(select, downloads);
+    if let Some(base) = &a.base_url {
+        opts.feeds = update::Feeds::mirror(base);
+    }
+    if let Some(p) = &a.proxy {
+        opts.proxy = update::Proxy::Url(p.clone());
+    }
+    let report = update::update(&path, &opts, &mut |m| output::note(m))?;
+    let data_age = age::summarise(
+        &report.status.path,
+        &report.status.sources,
+        &today,
+        age::DEFAULT_STALE_DAYS,
+    );
+    warn_age(&data_age);
+    match output::choose(a.format, None, Format::Table, Format::Json) {
+        Format::Json => output::emit_json(
+            &UpdateDoc {
+                schema: "netvet.db-update/1",
+                feeds: &report.feeds,
+                status: &report.status,
+                data_age: &data_age,
+            },
+            None,
+        )?,
+        Format::Table => output::emit(
+            &terminal::db::update(&report.feeds, &report.status, &data_age),
             None,
         )?,
     }
@@ -148,15 +240,30 @@ fn status(a: StatusArgs) -> anyhow::Result<u8> {
         Index::open(&path)?
     };
     let status = idx.status()?;
+    let data_age = age::summarise(
+        &status.path,
+        &status.sources,
+        &today(),
+        age::DEFAULT_STALE_DAYS,
+    );
+    warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(
             &StatusDoc {
                 schema: "netvet.db-status/1",
                 status: &status,
+                data_age: &data_age,
             },
             None,
         )?,
-        Format::Table => output::emit(&netvet_report::terminal::db::status(&status), None)?,
+        Format::Table => output::emit(&terminal::db::status(&status, &data_age), None)?,
     }
     Ok(crate::EXIT_OK)
+}
+
+/// The data's warnings (samples only, stale feeds) go to stderr whatever the format.
+fn warn_age(data: &AdvisoryData) {
+    for w in &data.warnings {
+        output::warn(w);
+    }
 }

@@ -166,6 +166,7 @@ pub fn scan(sha: &str, findings: Vec<Finding>, services: Vec<Service>) -> Loaded
             hardening: vec![],
             errors: vec![],
             coverage: netvet_model::Coverage::Complete,
+            advisory_data: None,
         },
         file: format!("{sha}.json"),
     }

@@ -1,16 +1,23 @@
-//! `netvet db status|import`: the advisory index.
+//! `netvet db status|import|update`: the advisory index and the age of its data.
 
 use std::fmt::Write as _;
 
+use netvet_model::AdvisoryData;
 use netvet_vuln::store::{ImportStats, Status};
+use netvet_vuln::update::FeedReport;
 
-/// The index's schema, build, counts and sources.
-pub fn status(s: &Status) -> String {
+/// The day of an RFC 3339 time, or `fallback`.
+fn day<'a>(t: Option<&'a str>, fallback: &'a str) -> &'a str {
+    t.and_then(|t| t.get(0..10)).unwrap_or(fallback)
+}
+
+/// The index's schema, counts, the age of each feed, and its sources.
+pub fn status(s: &Status, data: &AdvisoryData) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "index {}", s.path);
     let _ = writeln!(
         out,
-        "  schema {}  built {}  by netvet {}",
+        "  schema {}  changed {}  by netvet {}",
         s.schema_version, s.built, s.netvet_version
     );
     let _ = writeln!(
@@ -18,18 +25,37 @@ pub fn status(s: &Status) -> String {
         "  {} advisories, {} package ranges, {} CPE ranges, {} KEV entries",
         s.advisories, s.package_ranges, s.cpe_ranges, s.kev_entries
     );
+    let _ = writeln!(out, "  data age:");
+    for f in &data.feeds {
+        let _ = writeln!(
+            out,
+            "    {:<8} {:>8} records  newest {}  fetched {}  imported {}  {} {} old{}",
+            f.feed,
+            f.records,
+            day(f.newest.as_deref(), "unknown"),
+            day(f.fetched.as_deref(), "never"),
+            day(Some(&f.imported), &f.imported),
+            f.age_days,
+            if f.age_days == 1 { "day" } else { "days" },
+            if f.stale { "  STALE" } else { "" }
+        );
+    }
     for src in &s.sources {
         let _ = writeln!(
             out,
-            "  {:<6} {:>8} records {:>4} skipped  {}  {}",
-            src.kind, src.records, src.skipped, src.imported, src.name
+            "  {:<6} {:>8} records {:>4} skipped  newest {}  {}",
+            src.kind,
+            src.records,
+            src.skipped,
+            day(src.newest.as_deref(), "unknown"),
+            src.name
         );
     }
     out
 }
 
 /// What each imported file gave, then the index's status.
-pub fn import(results: &[(String, ImportStats)], status_after: &Status) -> String {
+pub fn import(results: &[(String, ImportStats)], after: &Status, data: &AdvisoryData) -> String {
     let mut out = String::new();
     for (n, s) in results {
         let _ = writeln!(
@@ -45,6 +71,32 @@ pub fn import(results: &[(String, ImportStats)], status_after: &Status) -> Strin
             }
         );
     }
-    out.push_str(&status(status_after));
+    out.push_str(&status(after, data));
+    out
+}
+
+/// What each feed's download gave, then the index's status.
+pub fn update(feeds: &[FeedReport], after: &Status, data: &AdvisoryData) -> String {
+    let mut out = String::new();
+    for f in feeds {
+        let _ = match &f.imported {
+            Some(s) => writeln!(
+                out,
+                "{}: {} bytes{}, verified {}: {} advisories, {} KEV entries",
+                f.name,
+                f.bytes,
+                if f.resumed_from > 0 {
+                    format!(" (resumed at {})", f.resumed_from)
+                } else {
+                    String::new()
+                },
+                f.verified,
+                s.advisories,
+                s.kev
+            ),
+            None => writeln!(out, "{}: {}", f.name, f.outcome),
+        };
+    }
+    out.push_str(&status(after, data));
     out
 }

@@ -98,6 +98,9 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
         })
         .collect();
         let _ = writeln!(s, "  findings: {}", counts.join(", "));
+        if let Some(data) = &r.advisory_data {
+            let _ = writeln!(s, "  {}", crate::text::advisory_data(data));
+        }
         unread(&mut s, r);
         s.push('\n');
     }

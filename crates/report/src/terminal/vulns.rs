@@ -22,6 +22,9 @@ pub fn vulns(r: &VulnsReport) -> String {
         r.index.advisories,
         r.index.built
     );
+    if let Some(data) = &r.advisory_data {
+        let _ = writeln!(out, "  {}", crate::text::advisory_data(data));
+    }
     for v in &r.vulnerabilities {
         let _ = writeln!(
             out,
