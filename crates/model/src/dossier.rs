@@ -189,6 +189,12 @@ pub struct Fact {
     /// Law: it obliges companies to assist state intelligence or security work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compels_assistance: Option<bool>,
+    /// Law: whom its duties bind: `all-organisations` (manufacturers included),
+    /// `service-providers` (providers of communication, hosting or cloud services),
+    /// `network-operators`. A duty that binds only providers or operators reaches an
+    /// equipment maker only where it runs such services itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binds: Option<String>,
     /// Law: it obliges companies to keep that assistance secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrecy: Option<bool>,

@@ -653,7 +653,12 @@ pub fn report(
         as_of: inputs.as_of,
         assessments,
         summary,
-        warnings: evidence_warnings(inputs),
+        warnings: catalogue
+            .info
+            .validity_warning(inputs.as_of)
+            .into_iter()
+            .chain(evidence_warnings(inputs))
+            .collect(),
     }
 }
 
