@@ -19,3 +19,7 @@ test_not_applicable_outside_critical_roles if {
 	s := t.scan({"components": [{"name": "openssl", "version": "1.0.2k", "unsupported": true}]})
 	t.status("DE.KAT.UNSUPPORTED", "RAN:RU", t.with_scan(s)) == "not-applicable"
 }
+
+test_bites_from_the_certification_duty if {
+	data.netvet.catalogue.requirements["DE.KAT.UNSUPPORTED"].deadline == "2026-01-01"
+}
