@@ -204,6 +204,7 @@ impl Scanner {
             vulnerabilities: Vec::new(),
             hardening: extras.hardening,
             errors,
+            advisory_index: None,
         };
         for s in stages {
             s.finish(&tree, &mut report);

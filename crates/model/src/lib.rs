@@ -60,6 +60,7 @@ pub use inventory::InventoryElement;
 pub use network::{Domain, NetworkFunction, Role};
 pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
-    Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol, ScanReport,
+    AdvisoryCoverage, Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol,
+    ScanReport,
     Service, Vulnerability,
 };

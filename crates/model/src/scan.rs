@@ -34,6 +34,31 @@ pub struct ScanReport {
     /// Problems checks had reading parts of the image (the scan went on).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// What the advisory index the vulnerabilities were matched against covered. None when the
+    /// scan did not match vulnerabilities or did not record it; then a pass on vulnerabilities
+    /// rests on nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_index: Option<AdvisoryCoverage>,
+}
+
+/// The coverage of an advisory index, carried with the scan so a policy can tell a clean match
+/// against full feeds from one against a sample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisoryCoverage {
+    /// The feeds the index was built from, as named by the index (`osv:Debian`, `nvd`,
+    /// `cisa-kev`, `builtin`), sorted.
+    pub sources: Vec<String>,
+    /// How many advisories the index holds.
+    pub advisories: u64,
+    /// True when every source was loaded as a complete feed, not a sample or a subset.
+    pub full_feeds: bool,
+    /// True when CISA's Known Exploited Vulnerabilities catalogue was loaded, so that
+    /// `known_exploited` flags mean something.
+    pub kev: bool,
+    /// The day the index was last updated, when known (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
 }
 
 impl ScanReport {

@@ -941,6 +941,7 @@ fn scan_json(r: &ScanReport) -> serde_json::Value {
             "id": v.id, "component": v.component, "severity": v.severity,
             "known_exploited": v.known_exploited,
         })).collect::<Vec<_>>(),
+        "advisory_index": r.advisory_index,
     });
     strip_nulls(&mut v);
     v

@@ -165,6 +165,7 @@ pub fn scan(sha: &str, findings: Vec<Finding>, services: Vec<Service>) -> Loaded
             vulnerabilities: vec![],
             hardening: vec![],
             errors: vec![],
+            advisory_index: None,
         },
         file: format!("{sha}.json"),
     }
