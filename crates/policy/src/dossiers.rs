@@ -310,6 +310,8 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         FactKind::SecurityRecord => (&["authority", "scope", "grounds"], &[]),
         FactKind::Supply => (&[], &[]),
         FactKind::Business => (&["scope"], &[]),
+        FactKind::Inquiry => (&["authority", "scope", "grounds"], &["authority"]),
+        FactKind::OperatorDecision => (&["authority", "scope"], &["authority"]),
     };
     for (name, present) in set {
         if present && !allowed.contains(&name) {
