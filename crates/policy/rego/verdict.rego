@@ -1,5 +1,5 @@
-# Default verdict composition. A catalogue replaces it by defining package netvet.verdict in
-# its policy/ directory; `verdict(results)` must return the same shape.
+# Default verdict composition. A catalogue replaces it by defining this package in its
+# policy/ directory; `verdict(results)` must return the same shape.
 #
 #   prohibit               a requirement with consequence "prohibit" fails
 #   allow-with-conditions  a "condition" requirement fails (a condition the law imposes: what
@@ -10,23 +10,6 @@
 #
 # The verdict keeps the two apart: `conditions` lists the conditions imposed, `evidence_needed`
 # the evidence to supply.
-#
-# `results` maps every requirement id to {"status", "reasons": [{"message"}]}. A verdict
-# depends on those results and the catalogue alone: netvet composes each distinct set of
-# results once and gives the verdict to every product and role with those results, so a
-# composition may not read `input`.
-#
-# Requirement metadata comes from data.netvet.catalogue.requirements: `effective` is the
-# requirement's deadline, else the catalogue's effective date; `deadline` is null when the
-# requirement has none. (The catalogue is passed down as an argument: regorus' VM reads a
-# variable much faster than it re-reads a rule.)
-package netvet.verdict in
-# its policy/ directory; `verdict(results)` must return the same shape.
-#
-#   prohibit               a requirement with consequence "prohibit" fails
-#   allow-with-conditions  a "condition" requirement fails or is unknown, or a "prohibit"
-#                          requirement is unknown (the evidence must be supplied before use)
-#   allow                  otherwise
 #
 # `results` maps every requirement id to {"status", "reasons": [{"message"}]}. A verdict
 # depends on those results and the catalogue alone: netvet composes each distinct set of
