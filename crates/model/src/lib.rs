@@ -61,6 +61,5 @@ pub use network::{Domain, NetworkFunction, Role};
 pub use product::{Certification, DeclaredService, Firmware, Product, RecordSource};
 pub use scan::{
     AdvisoryCoverage, Component, ComponentEvidence, ComponentType, MatchEvidence, Port, Protocol,
-    ScanReport,
-    Service, Vulnerability,
+    ScanReport, Service, Vulnerability,
 };

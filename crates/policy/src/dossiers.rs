@@ -298,7 +298,13 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         FactKind::Ownership => (&["holder", "share_percent", "state", "scope"], &["holder"]),
         FactKind::StateLink => (&["state", "authority"], &[]),
         FactKind::Law => (
-            &["compels_assistance", "binds", "secrecy", "oversight", "scope"],
+            &[
+                "compels_assistance",
+                "binds",
+                "secrecy",
+                "oversight",
+                "scope",
+            ],
             &[],
         ),
         FactKind::Listing => (&["authority", "list", "grounds"], &["list"]),
@@ -348,7 +354,12 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         ));
     }
     if let Some(b) = &f.binds
-        && !["all-organisations", "service-providers", "network-operators"].contains(&b.as_str())
+        && ![
+            "all-organisations",
+            "service-providers",
+            "network-operators",
+        ]
+        .contains(&b.as_str())
     {
         out.push(format!(
             "binds {b:?}: all-organisations, service-providers or network-operators"

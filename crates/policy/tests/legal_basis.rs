@@ -105,7 +105,10 @@ fn every_builtin_catalogue_has_a_validity_period() {
     for id in Catalogue::builtin_ids() {
         let c = Catalogue::load(&id, &limits).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert!(c.info.valid_from.is_some(), "{id}: no valid_from");
-        periods.insert(id, (c.info.valid_from(), c.info.valid_until, c.info.binding));
+        periods.insert(
+            id,
+            (c.info.valid_from(), c.info.valid_until, c.info.binding),
+        );
     }
     assert_eq!(
         periods["de-2019"],

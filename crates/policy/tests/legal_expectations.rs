@@ -51,7 +51,9 @@ fn expectations() -> Vec<Expectation> {
             catalogue: c[0].to_string(),
             product: c[1].to_string(),
             role: c[2].parse().unwrap_or_else(|e| panic!("{line}: role: {e}")),
-            as_of: c[3].parse().unwrap_or_else(|e| panic!("{line}: as of: {e}")),
+            as_of: c[3]
+                .parse()
+                .unwrap_or_else(|e| panic!("{line}: as of: {e}")),
             decision: c[4].to_string(),
             applies_from: (c[5] != "—")
                 .then(|| c[5].parse().unwrap_or_else(|e| panic!("{line}: date: {e}"))),
