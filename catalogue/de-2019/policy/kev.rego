@@ -3,6 +3,13 @@ package netvet.requirements.de_kat_kev
 
 fail := data.netvet.lib.exploited
 
+min_advisories := data.netvet.lib.param("DE.KAT.KEV", "min_advisories")
+
+# A clean match counts only against full feeds with KEV.
+unknown contains r if {
+	some r in data.netvet.lib.thin_coverage(min_advisories)
+}
+
 unknown contains data.netvet.lib.no_scan("its vulnerabilities are not known") if {
 	not data.netvet.lib.has_scan
 }

@@ -25,3 +25,10 @@ test_back_door_fails if {
 test_no_scan_is_unknown if {
 	t.status("DE.KAT.AUTH", "core:AMF", t.base) == "unknown"
 }
+
+# The draft tests this clause when a critical component is certified: outside critical roles
+# it does not apply.
+test_not_applicable_outside_critical_roles if {
+	s := t.scan({"services": [t.service("telnetd", 2323, "none")]})
+	t.status("DE.KAT.AUTH", "RAN:RU", t.with_scan(s)) == "not-applicable"
+}

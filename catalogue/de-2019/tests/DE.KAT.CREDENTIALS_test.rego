@@ -19,3 +19,10 @@ test_clean_scan_passes if {
 test_no_scan_is_unknown if {
 	t.status("DE.KAT.CREDENTIALS", "RAN:gNB", t.base) == "unknown"
 }
+
+# The draft tests this clause when a critical component is certified: outside critical roles
+# it does not apply.
+test_not_applicable_outside_critical_roles if {
+	s := t.scan({"findings": [t.finding("f1", "nv-account-hardcoded-password", "credential", "critical")]})
+	t.status("DE.KAT.CREDENTIALS", "RAN:RU", t.with_scan(s)) == "not-applicable"
+}

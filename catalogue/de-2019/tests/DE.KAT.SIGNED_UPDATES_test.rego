@@ -24,3 +24,10 @@ test_declaration_without_scan_is_unknown if {
 test_scan_without_declaration_is_unknown if {
 	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_scan(t.clean_scan)) == "unknown"
 }
+
+# The draft tests this clause when a critical component is certified: outside critical roles
+# it does not apply.
+test_not_applicable_outside_critical_roles if {
+	fw := {"image": "test.bin", "sha256": t.sha, "signed_updates": false}
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:RU", t.with_product_scan({"firmware": [fw]}, t.clean_scan)) == "not-applicable"
+}

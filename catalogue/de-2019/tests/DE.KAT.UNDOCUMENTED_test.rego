@@ -27,3 +27,10 @@ test_back_door_finding_fails if {
 test_no_scan_is_unknown if {
 	t.status("DE.KAT.UNDOCUMENTED", "RAN:gNB", t.base) == "unknown"
 }
+
+# The draft tests this clause when a critical component is certified: outside critical roles
+# it does not apply.
+test_not_applicable_outside_critical_roles if {
+	s := t.scan({"services": [t.service("telnetd", 2323, "none")]})
+	t.status("DE.KAT.UNDOCUMENTED", "RAN:RU", t.with_scan(s)) == "not-applicable"
+}

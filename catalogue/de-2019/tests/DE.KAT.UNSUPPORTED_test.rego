@@ -20,3 +20,10 @@ test_supported_components_pass if {
 test_no_scan_is_unknown if {
 	t.status("DE.KAT.UNSUPPORTED", "RAN:gNB", t.base) == "unknown"
 }
+
+# The draft tests this clause when a critical component is certified: outside critical roles
+# it does not apply.
+test_not_applicable_outside_critical_roles if {
+	s := t.scan({"components": [{"name": "openssl", "version": "1.0.2k", "unsupported": true}]})
+	t.status("DE.KAT.UNSUPPORTED", "RAN:RU", t.with_scan(s)) == "not-applicable"
+}

@@ -14,3 +14,13 @@ test_access_network_is_not_a_sensitive_function if {
 test_other_vendors_are_out_of_scope if {
 	t.status("UK.HRV.EXCLUDE", "core:AMF", t.of_vendor("nokia", "Nokia")) == "not-applicable"
 }
+
+# For ZTE there is NCSC advice only: reported, never a prohibition.
+test_zte_in_the_core_is_advised_against_not_prohibited if {
+	inp := t.of_vendor("zte", "ZTE")
+	some sig in {data.netvet.catalogue.role_signature["core:AMF"]}
+	results := data.netvet.assessment.results(data.netvet.catalogue.signatures[sig]) with input as inp
+	v := data.netvet.verdict.verdict(results)
+	v.decision != "prohibit"
+	"UK.HRV.EXCLUDE" in v.advisories
+}

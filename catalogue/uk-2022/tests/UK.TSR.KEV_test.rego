@@ -10,3 +10,8 @@ test_known_exploited_fails if {
 test_clean_scan_passes if {
 	t.status("UK.TSR.KEV", "core:AMF", t.with_scan(t.clean_scan)) == "pass"
 }
+
+test_clean_match_against_a_sample_is_unknown if {
+	s := t.scan({"advisory_index": t.sample_index})
+	t.status("UK.TSR.KEV", "core:AMF", t.with_scan(s)) == "unknown"
+}

@@ -121,7 +121,13 @@ pub struct Verdict {
     pub legal_basis: Vec<String>,
     /// The requirements that gave the decision.
     pub grounds: Vec<Ground>,
+    /// Conditions the law imposes on use (what to do): failed requirements whose consequence
+    /// is a condition.
     pub conditions: Vec<Condition>,
+    /// Evidence to supply before use (what to supply): requirements that could bar or
+    /// condition use and are unknown for lack of evidence.
+    #[serde(default)]
+    pub evidence_needed: Vec<Condition>,
     /// Failed advisory requirements.
     pub advisories: Vec<String>,
 }

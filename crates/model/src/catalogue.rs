@@ -26,6 +26,18 @@ pub struct CatalogueInfo {
     pub effective: Date,
     /// The laws, regulations and decisions the catalogue rests on.
     pub legal_basis: Vec<String>,
+    /// First day on which the catalogue states the law (or the draft) it encodes; without one,
+    /// the effective date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Date>,
+    /// Last day on which it does: the day before the law it encodes was repealed or replaced.
+    /// None while that law is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Date>,
+    /// Whether the catalogue encodes law that binds anyone (false for drafts, advice and
+    /// operators' own policies). Defaults to true.
+    #[serde(default = "binding_default", skip_serializing_if = "is_binding")]
+    pub binding: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The catalogue this one extends (a built-in id, or a directory relative to this one).
@@ -41,6 +53,54 @@ pub struct CatalogueInfo {
     /// Catalogue-wide parameters for the policies (merged over the extended catalogue's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, serde_json::Value>,
+}
+
+fn binding_default() -> bool {
+    true
+}
+
+fn is_binding(b: &bool) -> bool {
+    *b
+}
+
+impl CatalogueInfo {
+    /// The first day of the catalogue's validity (`valid_from`, else `effective`).
+    pub fn valid_from(&self) -> Date {
+        self.valid_from.unwrap_or(self.effective)
+    }
+
+    /// True when `date` lies within the catalogue's validity period.
+    pub fn valid_on(&self, date: Date) -> bool {
+        self.valid_from() <= date && self.valid_until.is_none_or(|u| date <= u)
+    }
+
+    /// Why an assessment as of `date` under this catalogue needs a caveat: the date lies
+    /// outside its validity, or the catalogue binds no one. None when neither holds.
+    pub fn validity_warning(&self, date: Date) -> Option<String> {
+        let mut parts = Vec::new();
+        if date < self.valid_from() {
+            parts.push(format!(
+                "the as-of date {date} is before catalogue {} is valid (from {})",
+                self.id,
+                self.valid_from()
+            ));
+        }
+        if let Some(until) = self.valid_until
+            && date > until
+        {
+            parts.push(format!(
+                "the as-of date {date} is after catalogue {} ceased to be valid ({until}): the law it encodes was replaced",
+                self.id
+            ));
+        }
+        if !self.binding {
+            parts.push(format!(
+                "catalogue {} is not binding (a draft or advice): its verdicts say what it would require, not what the law requires",
+                self.id
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// The critical roles of a jurisdiction, with the source of the list.

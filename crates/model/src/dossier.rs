@@ -86,10 +86,16 @@ pub enum FactKind {
     Supply,
     /// Product lines and customers.
     Business,
+    /// Findings of a public inquiry, a parliamentary committee or a press investigation: not a
+    /// legal case, and not a statement of the government.
+    Inquiry,
+    /// A network operator's own decision about the vendor's equipment (removal, exclusion,
+    /// a vendor review), binding only that operator.
+    OperatorDecision,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 13] = [
+    pub const ALL: [FactKind; 15] = [
         FactKind::Incorporation,
         FactKind::Ownership,
         FactKind::StateLink,
@@ -103,6 +109,8 @@ impl FactKind {
         FactKind::SecurityRecord,
         FactKind::Supply,
         FactKind::Business,
+        FactKind::Inquiry,
+        FactKind::OperatorDecision,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +128,8 @@ impl FactKind {
             FactKind::SecurityRecord => "security-record",
             FactKind::Supply => "supply",
             FactKind::Business => "business",
+            FactKind::Inquiry => "inquiry",
+            FactKind::OperatorDecision => "operator-decision",
         }
     }
 }
@@ -189,6 +199,12 @@ pub struct Fact {
     /// Law: it obliges companies to assist state intelligence or security work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compels_assistance: Option<bool>,
+    /// Law: whom its duties bind: `all-organisations` (manufacturers included),
+    /// `service-providers` (providers of communication, hosting or cloud services),
+    /// `network-operators`. A duty that binds only providers or operators reaches an
+    /// equipment maker only where it runs such services itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binds: Option<String>,
     /// Law: it obliges companies to keep that assistance secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrecy: Option<bool>,

@@ -200,6 +200,17 @@ pub struct AdvisoryData {
     pub index: String,
     /// Only the repository's sample advisories were available: absent matches mean nothing.
     pub samples_only: bool,
+    /// Advisories in the index (KEV entries not counted).
+    #[serde(default)]
+    pub advisories: u64,
+    /// The index holds vulnerability feeds (OSV, NVD), not only samples: a clean match can
+    /// mean something, subject to the feeds' age.
+    #[serde(default)]
+    pub full_feeds: bool,
+    /// CISA's Known Exploited Vulnerabilities catalogue is loaded, so `known_exploited` flags
+    /// mean something.
+    #[serde(default)]
+    pub kev: bool,
     /// One entry per feed (`osv`, `nvd`, `kev`, `built-in`), sorted by feed.
     pub feeds: Vec<FeedAge>,
     /// Warnings to show next to the results.

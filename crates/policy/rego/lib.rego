@@ -169,5 +169,27 @@ exploited contains reason(sprintf("%s in %s is known to be exploited (%s)", [k.v
 	some k in known_exploited
 }
 
+# Whether a scan's vulnerability match rests on full feeds with CISA's KEV list in an index of
+# at least `min_advisories` advisories. A clean match against a sample proves nothing.
+full_coverage(s, min_advisories) if {
+	s.advisory_index.full_feeds == true
+	s.advisory_index.kev == true
+	s.advisory_index.advisories >= min_advisories
+}
+
+coverage_text(s) := sprintf("%s matched against %d advisories from %s (full feeds: %v, CISA KEV: %v)", [s.ref, s.advisory_index.advisories, concat(", ", s.advisory_index.sources), s.advisory_index.full_feeds, s.advisory_index.kev]) if {
+	s.advisory_index
+} else := sprintf("%s records no advisory index", [s.ref])
+
+# The unknown reasons of a vulnerability check whose scans were matched against less than full
+# feeds with KEV (what to supply: a scan matched against them).
+thin_coverage(min_advisories) := {reason(
+	sprintf("supply a scan matched against full advisory feeds with CISA KEV (at least %d advisories): %s", [min_advisories, concat("; ", [coverage_text(s) | some s in thin])]),
+	[s.ref | some s in thin],
+) |
+	thin := [s | some s in input.scans; not full_coverage(s, min_advisories)]
+	count(thin) > 0
+}
+
 # The unknown reason of a scan-based check without a scan.
 no_scan(what) := reason(sprintf("no scan of the product's firmware: %s", [what]), [product_ref])

@@ -51,7 +51,13 @@ base := {
 
 sha := "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-# A scan that found nothing, of the image `sha`.
+# An advisory index of full feeds with CISA KEV.
+full_index := {"sources": ["cisa-kev", "nvd", "osv:Debian"], "advisories": 250000, "full_feeds": true, "kev": true}
+
+# The built-in sample advisories: not full feeds.
+sample_index := {"sources": ["builtin"], "advisories": 12, "full_feeds": false, "kev": true}
+
+# A scan that found nothing, of the image `sha`, matched against full feeds.
 clean_scan := {
 	"ref": sprintf("scan:%s", [sha]),
 	"sha256": sha,
@@ -60,6 +66,7 @@ clean_scan := {
 	"services": [],
 	"components": [],
 	"vulnerabilities": [],
+	"advisory_index": full_index,
 }
 
 # A scan with some of its parts replaced.

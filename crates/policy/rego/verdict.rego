@@ -1,10 +1,15 @@
-# Default verdict composition. A catalogue replaces it by defining package netvet.verdict in
-# its policy/ directory; `verdict(results)` must return the same shape.
+# Default verdict composition. A catalogue replaces it by defining this package in its
+# policy/ directory; `verdict(results)` must return the same shape.
 #
 #   prohibit               a requirement with consequence "prohibit" fails
-#   allow-with-conditions  a "condition" requirement fails or is unknown, or a "prohibit"
-#                          requirement is unknown (the evidence must be supplied before use)
-#   allow                  otherwise
+#   allow-with-conditions  a "condition" requirement fails (a condition the law imposes: what
+#                          to do), or a "prohibit" or "condition" requirement is unknown (evidence
+#                          missing: what to supply before use)
+#   allow                  otherwise: every requirement that can bar or condition use passed or
+#                          does not apply
+#
+# The verdict keeps the two apart: `conditions` lists the conditions imposed, `evidence_needed`
+# the evidence to supply.
 #
 # `results` maps every requirement id to {"status", "reasons": [{"message"}]}. A verdict
 # depends on those results and the catalogue alone: netvet composes each distinct set of
@@ -19,9 +24,6 @@ package netvet.verdict
 
 verdict(results) := compose(results, data.netvet.catalogue)
 
-# Which statuses of a requirement with a given consequence make a condition.
-conditions_on := {"prohibit": {"unknown"}, "condition": {"unknown", "fail"}, "advisory": set()}
-
 compose(results, cat) := v if {
 	reqs := cat.requirements
 	prohibit := {id | some id, r in results; r.status == "fail"; reqs[id].consequence == "prohibit"}
@@ -32,19 +34,21 @@ compose(results, cat) := v if {
 		"deadline": min({g.effective | some g in grounds}),
 		"legal_basis": sort({g.legal_basis | some g in grounds}),
 		"grounds": grounds,
-		"conditions": sort([condition(id, results[id], reqs) | some id in conditional(results, reqs)]),
+		"conditions": imposed(results, reqs),
+		"evidence_needed": needed(results, reqs),
 		"advisories": advisories(results, reqs),
 	}
 } else := v if {
 	reqs := cat.requirements
-	conditional := conditional(results, reqs)
+	conditional := {id | some id, r in results; r.status in conditions_on[reqs[id].consequence]}
 	count(conditional) > 0
 	grounds := sort([ground(id, results[id], reqs) | some id in conditional])
 	v := {
 		"decision": "allow-with-conditions",
 		"legal_basis": sort({g.legal_basis | some g in grounds}),
 		"grounds": grounds,
-		"conditions": sort([condition(id, results[id], reqs) | some id in conditional]),
+		"conditions": imposed(results, reqs),
+		"evidence_needed": needed(results, reqs),
 		"advisories": advisories(results, reqs),
 	}
 } else := {
@@ -52,8 +56,12 @@ compose(results, cat) := v if {
 	"legal_basis": sort(cat.legal_basis),
 	"grounds": [],
 	"conditions": [],
+	"evidence_needed": [],
 	"advisories": advisories(results, cat.requirements),
 }
+
+# Which statuses of a requirement with a given consequence keep a verdict from `allow`.
+conditions_on := {"prohibit": {"unknown"}, "condition": {"unknown", "fail"}, "advisory": set()}
 
 ground(id, r, reqs) := {
 	"requirement": id,
@@ -62,17 +70,20 @@ ground(id, r, reqs) := {
 	"effective": reqs[id].effective,
 }
 
-# Requirements that make conditions: a "condition" requirement that fails or is unknown, or a
-# "prohibit" requirement that is unknown (its evidence must be supplied before use).
-conditional(results, reqs) := {id |
+messages(r) := concat("; ", [m.message | some m in r.reasons])
+
+# Conditions the law imposes: a failed "condition" requirement (what to do).
+imposed(results, reqs) := sort([{"requirement": id, "text": sprintf("%s: %s", [reqs[id].title, messages(r)]), "deadline": reqs[id].deadline} |
 	some id, r in results
-	r.status in conditions_on[reqs[id].consequence]
-}
-
-condition(id, r, reqs) := {"requirement": id, "text": condition_text(reqs[id].title, r), "deadline": reqs[id].deadline}
-
-condition_text(title, r) := sprintf("%s: %s", [title, concat("; ", [m.message | some m in r.reasons])]) if {
 	r.status == "fail"
-} else := sprintf("evidence needed for %s: %s", [title, concat("; ", [m.message | some m in r.reasons])])
+	reqs[id].consequence == "condition"
+])
+
+# Evidence to supply: an unknown "prohibit" or "condition" requirement (what to supply).
+needed(results, reqs) := sort([{"requirement": id, "text": sprintf("evidence needed for %s: %s", [reqs[id].title, messages(r)]), "deadline": reqs[id].deadline} |
+	some id, r in results
+	r.status == "unknown"
+	reqs[id].consequence in {"prohibit", "condition"}
+])
 
 advisories(results, reqs) := sort([id | some id, r in results; r.status == "fail"; reqs[id].consequence == "advisory"])

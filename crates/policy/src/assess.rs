@@ -653,7 +653,12 @@ pub fn report(
         as_of: inputs.as_of,
         assessments,
         summary,
-        warnings: evidence_warnings(inputs),
+        warnings: catalogue
+            .info
+            .validity_warning(inputs.as_of)
+            .into_iter()
+            .chain(evidence_warnings(inputs))
+            .collect(),
     }
 }
 
@@ -936,6 +941,10 @@ fn scan_json(r: &ScanReport) -> serde_json::Value {
             "id": v.id, "component": v.component, "severity": v.severity,
             "known_exploited": v.known_exploited,
         })).collect::<Vec<_>>(),
+        "advisory_index": r.advisory_data.as_ref().map(|d| json!({
+            "sources": d.feeds.iter().map(|f| f.feed.as_str()).collect::<Vec<_>>(),
+            "advisories": d.advisories, "full_feeds": d.full_feeds, "kev": d.kev,
+        })),
     });
     strip_nulls(&mut v);
     v

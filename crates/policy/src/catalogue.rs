@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use netvet_model::catalogue::requirement_package;
-use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Requirement, Role};
+use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Date, Requirement, Role};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic, toml_diagnostic};
@@ -119,6 +119,28 @@ impl Catalogue {
     pub fn load_layers(spec: &str, limits: &Limits) -> Result<Vec<Catalogue>> {
         let chain = load_chain(spec, limits)?;
         (1..=chain.len()).map(|n| compose(&chain[..n])).collect()
+    }
+
+    /// The built-in catalogue that states the binding law of `jurisdiction` (`DE`, `GB`) on
+    /// `date`: of the binding catalogues whose validity covers the date, the one valid from
+    /// the latest day. None when no built-in catalogue of that jurisdiction is in force then
+    /// (drafts and advice are never picked).
+    pub fn in_force(jurisdiction: &str, date: Date, limits: &Limits) -> Result<Option<String>> {
+        let mut best: Option<CatalogueInfo> = None;
+        for id in Catalogue::builtin_ids() {
+            let files = files_of(&Origin::Builtin(id), limits)?;
+            let info = parse_layer(&files)?.info;
+            if info.binding
+                && info.jurisdiction.eq_ignore_ascii_case(jurisdiction)
+                && info.valid_on(date)
+                && best
+                    .as_ref()
+                    .is_none_or(|b| (b.valid_from(), &b.id) < (info.valid_from(), &info.id))
+            {
+                best = Some(info);
+            }
+        }
+        Ok(best.map(|b| b.id))
     }
 
     /// A short reference for reports.
@@ -316,6 +338,18 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
             &cat_file.name,
             key_line(cat_file, "legal_basis"),
             "legal_basis is empty",
+        ));
+    }
+    if let Some(until) = info.valid_until
+        && until < info.valid_from()
+    {
+        diags.push(Diagnostic::new(
+            &cat_file.name,
+            key_line(cat_file, "valid_until"),
+            format!(
+                "valid_until {until} is before the catalogue is valid (from {})",
+                info.valid_from()
+            ),
         ));
     }
     if let Some(c) = &info.criticality {

@@ -286,6 +286,7 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         ("share_percent", f.share_percent.is_some()),
         ("state", f.state.is_some()),
         ("compels_assistance", f.compels_assistance.is_some()),
+        ("binds", f.binds.is_some()),
         ("secrecy", f.secrecy.is_some()),
         ("oversight", f.oversight.is_some()),
         ("subject", f.subject.is_some()),
@@ -297,7 +298,13 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         FactKind::Ownership => (&["holder", "share_percent", "state", "scope"], &["holder"]),
         FactKind::StateLink => (&["state", "authority"], &[]),
         FactKind::Law => (
-            &["compels_assistance", "secrecy", "oversight", "scope"],
+            &[
+                "compels_assistance",
+                "binds",
+                "secrecy",
+                "oversight",
+                "scope",
+            ],
             &[],
         ),
         FactKind::Listing => (&["authority", "list", "grounds"], &["list"]),
@@ -309,6 +316,8 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         FactKind::SecurityRecord => (&["authority", "scope", "grounds"], &[]),
         FactKind::Supply => (&[], &[]),
         FactKind::Business => (&["scope"], &[]),
+        FactKind::Inquiry => (&["authority", "scope", "grounds"], &["authority"]),
+        FactKind::OperatorDecision => (&["authority", "scope"], &["authority"]),
     };
     for (name, present) in set {
         if present && !allowed.contains(&name) {
@@ -343,6 +352,25 @@ pub fn check_fact(f: &Fact) -> Vec<String> {
         out.push(format!(
             "oversight {o:?}: none-found, programme-level, court-per-request or unverified"
         ));
+    }
+    if let Some(b) = &f.binds
+        && ![
+            "all-organisations",
+            "service-providers",
+            "network-operators",
+        ]
+        .contains(&b.as_str())
+    {
+        out.push(format!(
+            "binds {b:?}: all-organisations, service-providers or network-operators"
+        ));
+    }
+    if f.kind == FactKind::Law
+        && f.compels_assistance == Some(true)
+        && f.binds.is_none()
+        && matches!(f.status, SourceStatus::Sourced | SourceStatus::Sourced2)
+    {
+        out.push("a law that compels assistance needs binds (whom the duty binds)".into());
     }
     if let Some(b) = &f.by
         && !["vendor", "government", "regulator"].contains(&b.as_str())

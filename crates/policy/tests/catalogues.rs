@@ -386,7 +386,7 @@ fn an_unknown_catalogue_lists_the_built_in_ones() {
     let e = Catalogue::load("fr-2030", &limits()).expect_err("unknown");
     assert_eq!(
         e.to_string(),
-        "no catalogue \"fr-2030\": not a directory and not a built-in catalogue (de-2019, de-2024, uk-2022)"
+        "no catalogue \"fr-2030\": not a directory and not a built-in catalogue (de-2019, de-2024, de-2025, uk-2022)"
     );
 }
 

@@ -141,6 +141,40 @@ fn facts_carry_only_the_attributes_of_their_kind() {
     );
 }
 
+/// A law that compels assistance must say whom it binds: a duty of service providers or network
+/// operators does not reach an equipment maker.
+#[test]
+fn a_law_compelling_assistance_must_say_whom_it_binds() {
+    let law = "\n[[fact]]\nid = \"F1\"\nkind = \"law\"\nsummary = \"A law.\"\ndate = \"2020-05\"\nsources = [\"https://example.invalid/law\"]\nstatus = \"SOURCED\"\ncompels_assistance = true\n";
+    let unbound = setup(&[("a.toml", &vendor("a", "A (fictional)", law))]);
+    let p = problems(unbound.path());
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        p[0].2,
+        "fact F1: a law that compels assistance needs binds (whom the duty binds)"
+    );
+    let odd = setup(&[(
+        "a.toml",
+        &vendor("a", "A (fictional)", &format!("{law}binds = \"vendors\"\n")),
+    )]);
+    let p = problems(odd.path());
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        p[0].2,
+        "fact F1: binds \"vendors\": all-organisations, service-providers or network-operators"
+    );
+    let bound = setup(&[(
+        "a.toml",
+        &vendor(
+            "a",
+            "A (fictional)",
+            &format!("{law}binds = \"service-providers\"\n"),
+        ),
+    )]);
+    DossierSet::load(Some(bound.path()), &limits())
+        .expect("a law that says whom it binds is valid");
+}
+
 #[test]
 fn fictional_vendors_say_so_in_their_names_and_need_a_jurisdiction() {
     let dir = setup(&[(

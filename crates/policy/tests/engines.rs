@@ -78,12 +78,20 @@ fn vm_and_interpreter_give_the_same_assessments() {
                     "DE.BSIG.9b.3",
                     "DE.KAT.DIVERSITY",
                 ],
+                "de-2025" => &[
+                    "DE.2024.CORE",
+                    "DE.2024.MGMT",
+                    "DE.BSIG.41",
+                    "DE.KAT.DIVERSITY",
+                ],
                 "uk-2022" => &[
                     "UK.HRV.CAP",
                     "UK.HRV.EXCLUDE",
                     "UK.HW.5G",
                     "UK.HW.CORE",
                     "UK.HW.INSTALL",
+                    "UK.HW.PURCHASE",
+                    "UK.HW.SITES",
                 ],
                 other => {
                     panic!("a new built-in catalogue {other}: list its per-vendor requirements")

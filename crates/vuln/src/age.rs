@@ -106,9 +106,19 @@ pub fn summarise(index: &str, sources: &[SourceRow], today: &str, stale_days: u6
             ));
         }
     }
+    let advisories = feeds
+        .values()
+        .filter(|f| f.feed != "kev")
+        .map(|f| f.records)
+        .sum();
+    let full_feeds = !samples_only && feeds.keys().any(|k| k == "osv" || k == "nvd");
+    let kev = feeds.get("kev").is_some_and(|f| f.records > 0);
     AdvisoryData {
         index: index.to_string(),
         samples_only,
+        advisories,
+        full_feeds,
+        kev,
         feeds: feeds.into_values().collect(),
         warnings,
     }
