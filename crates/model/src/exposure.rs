@@ -139,6 +139,9 @@ pub struct ClassVerdict {
     pub legal_basis: Vec<String>,
     pub grounds: Vec<Ground>,
     pub conditions: Vec<Condition>,
+    /// What to supply: requirements that could not be decided for lack of evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence_needed: Vec<Condition>,
     /// The reasons of the requirements that ground the verdict, with their evidence.
     pub reasons: Vec<Reason>,
     /// Elements of all operators in this class.

@@ -169,6 +169,12 @@ fn verdict(a: &Assessment, elements: u64) -> ClassVerdict {
         .iter()
         .map(|g| g.requirement.as_str())
         .chain(a.verdict.conditions.iter().map(|c| c.requirement.as_str()))
+        .chain(
+            a.verdict
+                .evidence_needed
+                .iter()
+                .map(|c| c.requirement.as_str()),
+        )
         .collect();
     let reasons = a
         .requirements
@@ -184,6 +190,7 @@ fn verdict(a: &Assessment, elements: u64) -> ClassVerdict {
         legal_basis: a.verdict.legal_basis.clone(),
         grounds: a.verdict.grounds.clone(),
         conditions: a.verdict.conditions.clone(),
+        evidence_needed: a.verdict.evidence_needed.clone(),
         reasons,
         elements,
     }

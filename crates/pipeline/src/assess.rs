@@ -17,6 +17,30 @@ use netvet_policy::{Catalogue, Evaluator, Job, Limits, ProductSet, jobs};
 use crate::error::Error;
 use crate::inputs::{Inventory, PolicyData};
 
+/// The catalogue to assess under: the one named (a built-in id or a directory), or the
+/// binding built-in catalogue of `jurisdiction` in force on `as_of`.
+pub fn catalogue(
+    spec: Option<&str>,
+    jurisdiction: Option<&str>,
+    as_of: netvet_model::Date,
+    limits: &Limits,
+) -> crate::Result<Catalogue> {
+    let id = match (spec, jurisdiction) {
+        (Some(spec), _) => spec.to_string(),
+        (None, Some(j)) => Catalogue::in_force(j, as_of, limits)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "no binding built-in catalogue of jurisdiction {j:?} is in force on {as_of}"
+            ))
+        })?,
+        (None, None) => {
+            return Err(Error::Usage(
+                "name a catalogue (--catalogue) or a jurisdiction (--jurisdiction)".into(),
+            ));
+        }
+    };
+    Ok(Catalogue::load(&id, limits)?)
+}
+
 /// Which products to assess (empty lists: all).
 #[derive(Clone, Debug, Default)]
 pub struct Selection {

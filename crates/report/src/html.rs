@@ -1461,7 +1461,10 @@ fn verdicts(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::Result {
                 ""
             )
         )?;
-        let detail = !v.grounds.is_empty() || !v.conditions.is_empty() || !v.reasons.is_empty();
+        let detail = !v.grounds.is_empty()
+            || !v.conditions.is_empty()
+            || !v.evidence_needed.is_empty()
+            || !v.reasons.is_empty();
         if detail {
             o.push_str("<tr class=\"detail\"><td colspan=\"6\">");
             if !v.grounds.is_empty() {
@@ -1480,9 +1483,18 @@ fn verdicts(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::Result {
                 }
                 o.push_str("</ul></div>");
             }
-            if !v.conditions.is_empty() {
-                o.push_str("<div class=\"grounds\"><span class=\"tag\">Conditions</span><ul>");
-                for c in &v.conditions {
+            for (tag, list) in [
+                ("Conditions", &v.conditions),
+                ("Evidence needed", &v.evidence_needed),
+            ] {
+                if list.is_empty() {
+                    continue;
+                }
+                write!(
+                    o,
+                    "<div class=\"grounds\"><span class=\"tag\">{tag}</span><ul>"
+                )?;
+                for c in list {
                     write!(
                         o,
                         "<li><code>{}</code> {}{}</li>",

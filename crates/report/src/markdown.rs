@@ -219,11 +219,17 @@ pub fn assessments(report: &AssessmentReport, legal_basis: &[String]) -> String 
             v.deadline.map(|d| format!(" from {d}")).unwrap_or_default()
         );
         let _ = writeln!(out, "Legal basis: {}\n", v.legal_basis.join("; "));
-        if !v.conditions.is_empty() {
-            let _ = writeln!(out, "Conditions:\n");
-            for c in &v.conditions {
+        for (title, list) in [
+            ("Conditions imposed (what to do)", &v.conditions),
+            ("Evidence needed (what to supply)", &v.evidence_needed),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}:\n");
+            for c in list {
                 let due = c.deadline.map(|d| format!(" (by {d})")).unwrap_or_default();
-                let _ = writeln!(out, "- {}{due}: {}", c.requirement, c.text);
+                let _ = writeln!(out, "- {}{due}: {}", c.requirement, md_cell(&c.text));
             }
             out.push('\n');
         }

@@ -230,6 +230,7 @@ fn prohibited(p: ProductRef, r: &str, deadline: &str, elements: u64) -> ClassVer
             effective: date(deadline),
         }],
         conditions: vec![],
+        evidence_needed: vec![],
         reasons: vec![Reason {
             message: "Vendor is subject to a third-country state's direction (National \
                       Intelligence Law art. 7) & operates <critical> functions"
@@ -253,6 +254,7 @@ fn allowed(p: ProductRef, r: &str, elements: u64) -> ClassVerdict {
         legal_basis: vec![],
         grounds: vec![],
         conditions: vec![],
+        evidence_needed: vec![],
         reasons: vec![],
         elements,
     }
@@ -277,6 +279,7 @@ fn conditional(p: ProductRef, r: &str, elements: u64) -> ClassVerdict {
             text: "A current NESAS/SCAS certificate must be on file".to_owned(),
             deadline: Some(date("2027-03-31")),
         }],
+        evidence_needed: vec![],
         reasons: vec![Reason {
             message: "No certificate in the product record; the vendor's page says one is \
                       'pending'"

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use netvet_network::plan::PlanConfig;
 use netvet_pipeline::assess;
-use netvet_policy::{Catalogue, Limits};
+use netvet_policy::Limits;
 
 use super::policy_inputs::{DataArgs, InventoryArgs};
 use crate::output;
@@ -18,9 +18,13 @@ use crate::output;
 /// deadline at least cost (or what is short).
 #[derive(clap::Args)]
 pub struct Args {
-    /// A built-in catalogue (de-2019, de-2024, uk-2022) or a catalogue directory.
-    #[arg(long, value_name = "ID|DIR")]
-    catalogue: String,
+    /// A built-in catalogue (de-2019, de-2024, de-2025, uk-2022) or a catalogue directory.
+    #[arg(long, value_name = "ID|DIR", required_unless_present = "jurisdiction")]
+    catalogue: Option<String>,
+    /// Instead of --catalogue: the binding built-in catalogue of this jurisdiction (DE, GB)
+    /// in force on the --as-of day.
+    #[arg(long, value_name = "CODE", conflicts_with = "catalogue")]
+    jurisdiction: Option<String>,
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -70,9 +74,17 @@ pub enum FailOn {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let limits = Limits::default();
-    let catalogue = Catalogue::load(&args.catalogue, &limits)
-        .with_context(|| format!("invalid catalogue {}", args.catalogue))?;
     let data = args.data.load(&limits)?;
+    let catalogue = assess::catalogue(
+        args.catalogue.as_deref(),
+        args.jurisdiction.as_deref(),
+        data.as_of,
+        &limits,
+    )
+    .with_context(|| match &args.catalogue {
+        Some(c) => format!("invalid catalogue {c}"),
+        None => "no catalogue".to_string(),
+    })?;
     if args.inventory.inventory.is_none() {
         anyhow::bail!("--inventory FILE is required");
     }
