@@ -224,6 +224,8 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &ubifs::Ubifs,
         &jffs2::Jffs2,
         &cramfs::Cramfs,
+        &romfs::Romfs,
+        &yaffs2::Yaffs2,
         &cpio::Cpio,
         // A tar holding an image manifest: before tar, whose magic it shares.
         &container::ContainerImage,

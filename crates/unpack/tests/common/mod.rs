@@ -28,6 +28,9 @@ pub struct Caps {
     /// Largest uid/gid stored (cramfs keeps 16/8 bits).
     pub uid_bits: u32,
     pub gid_bits: u32,
+    /// Only the executable flag of the mode is stored (romfs): files and directories read as
+    /// 0644 plus 0111 when any execute bit was set, devices as 0600, fifos and sockets 0644.
+    pub exec_bit_only: bool,
 }
 
 impl Caps {
@@ -40,6 +43,7 @@ impl Caps {
         dir_meta: true,
         uid_bits: 32,
         gid_bits: 32,
+        exec_bit_only: false,
     };
 }
 
@@ -329,13 +333,16 @@ pub fn assert_matches(tree: &Tree, prefix: &str, dir: &Path, caps: Caps) {
         assert_eq!(e.kind, want_kind, "{path}: kind");
         let is_dir = ft.is_dir();
         if !ft.is_symlink() && (!is_dir || caps.dir_meta) {
-            assert_eq!(
-                e.mode,
-                m.mode() & 0o7777,
-                "{path}: mode {:o} vs {:o}",
-                e.mode,
+            let want = if !caps.exec_bit_only {
                 m.mode() & 0o7777
-            );
+            } else if ft.is_char_device() || ft.is_block_device() {
+                0o600
+            } else if ft.is_dir() || ft.is_file() {
+                0o644 | if m.mode() & 0o111 != 0 { 0o111 } else { 0 }
+            } else {
+                0o644
+            };
+            assert_eq!(e.mode, want, "{path}: mode {:o} vs {want:o}", e.mode);
         }
         if caps.owners && (!is_dir || caps.dir_meta) {
             let mask = |bits: u32| {
