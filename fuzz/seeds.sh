@@ -3,7 +3,7 @@
 # the fuzzers start from valid images instead of having to find each format's magic and
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
-#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs python3 rpm db5.3-util
 #        umoci skopeo fdisk gdisk qemu-utils.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
@@ -66,6 +66,11 @@ seed container "$tmp/img-docker.tar" docker
 (cd "$root" && zip -qry "$tmp/deflate.zip" . && zip -qry0 "$tmp/store.zip" .)
 seed zip "$tmp/deflate.zip" deflate
 seed zip "$tmp/store.zip" store
+# Without its central directory: recovered from the local headers.
+cd_at=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I",d,len(d)-6)[0])' "$tmp/deflate.zip")
+head -c "$((cd_at + 20))" "$tmp/deflate.zip" > "$tmp/cut.zip" && seed zip "$tmp/cut.zip" cut
+(cd "$root" && zip -qry - . > "$tmp/streamed.zip")
+seed zip "$tmp/streamed.zip" streamed
 
 tar -cf "$tmp/small.tar" -C "$root" etc
 gzip -9c "$tmp/small.tar" > "$tmp/s.gz"; seed gzip "$tmp/s.gz" tar
@@ -89,6 +94,49 @@ done
 mkfs.jffs2 -q -b -r "$root" -o "$tmp/jffs2-be" -e 4KiB && seed jffs2 "$tmp/jffs2-be" be
 
 mkfs.cramfs "$root" "$tmp/cramfs" >/dev/null && seed cramfs "$tmp/cramfs" le
+
+genromfs -d "$root" -f "$tmp/romfs" -V seed && seed romfs "$tmp/romfs" plain
+
+# YAFFS2 (no Debian tool writes it): objects laid out as mkyaffs2image does, a header chunk
+# then data chunks, 2048-byte pages with tags at the start of a 64-byte spare area (Android's
+# header tags), and the same objects with in-band tags (the kernel's header tags).
+python3 - "$tmp" <<'PY'
+import struct, sys
+def image(inband, fmt="<"):
+    page, out, seq = 2048, bytearray(), 0x1000
+    def chunk(data, obj, cid, n):
+        tags = struct.pack(fmt + "4I", seq, obj, cid, n)
+        if inband:
+            out.extend(data.ljust(page - 16, b"\xff") + tags)
+        else:
+            out.extend(data.ljust(page, b"\xff") + tags.ljust(64, b"\xff"))
+    def obj(oid, parent, kind, name, mode, size=0, alias=b"", equiv=0, data=b""):
+        h = bytearray(b"\xff" * 512)
+        struct.pack_into(fmt + "II", h, 0, kind, parent)
+        h[10:266] = name.ljust(256, b"\0")
+        struct.pack_into(fmt + "6I", h, 268, mode, 0, 0, 0, 1600000000, 0)
+        struct.pack_into(fmt + "Ii", h, 292, size, equiv)
+        h[300:460] = alias.ljust(160, b"\0")
+        if inband:  # the kernel's tags: object type and parent in the header chunk's tags
+            chunk(bytes(h), oid | kind << 28, 0x80000000 | parent, size if kind == 1 else equiv)
+        else:  # Android's mkyaffs2image: chunk 0, byte count 0xffff
+            chunk(bytes(h), oid, 0, 0xFFFF)
+        per = page - 16 if inband else page
+        for i in range(0, len(data), per):
+            chunk(data[i:i + per], oid, i // per + 1, len(data[i:i + per]))
+    obj(257, 1, 3, b"etc", 0o40755)
+    text = b"root:x:0:0:root:/root:/bin/sh\n"
+    obj(258, 257, 1, b"passwd", 0o100644, len(text), data=text)
+    obj(259, 1, 2, b"sh", 0o120777, alias=b"busybox")
+    obj(260, 257, 4, b"passwd.hard", 0, equiv=258)
+    blob = bytes(range(256)) * 12
+    obj(261, 1, 1, b"blob", 0o100755, len(blob), data=blob)
+    return bytes(out)
+open(sys.argv[1] + "/yaffs2-oob", "wb").write(image(False))
+open(sys.argv[1] + "/yaffs2-inband", "wb").write(image(True))
+PY
+seed yaffs2 "$tmp/yaffs2-oob" oob
+seed yaffs2 "$tmp/yaffs2-inband" inband
 
 # UBIFS and UBI on small NAND geometry (512-byte pages, 16 KiB erase blocks).
 mkfs.ubifs -r "$root" -m 512 -e 15360 -c 64 -x lzo -o "$tmp/ubifs"

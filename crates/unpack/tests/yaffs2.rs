@@ -1,7 +1,8 @@
 //! YAFFS2 NAND images built in code (Debian has no tool that writes YAFFS2; `unyaffs` reads
 //! it, and checks that the images built here are what a YAFFS2 reader expects). The writer
 //! lays objects out as `mkyaffs2image` does: for each object a header chunk, then its data
-//! chunks, tags in the spare area (at its start, or after the bad-block marker) or in-band.
+//! chunks, tags in the spare area (at its start, or after the bad-block marker) or in-band,
+//! header chunks tagged as Android's mkyaffs2image or as the kernel tags them.
 //! Every entry of the reference tree must come back; then the log semantics (newest chunk
 //! wins, deleted objects vanish) and damaged images.
 
@@ -40,6 +41,9 @@ struct Writer {
     page: usize,
     tags: Tags,
     big: bool,
+    /// Header chunks tagged as Android's mkyaffs2image does (chunk 0, byte count 0xffff)
+    /// rather than as the kernel does (parent, type and size in the tags).
+    android: bool,
     seq: u32,
     in_block: u32,
     out: Vec<u8>,
@@ -51,6 +55,7 @@ impl Writer {
             page,
             tags,
             big,
+            android: false,
             seq: 0x1000,
             in_block: 0,
             out: Vec::new(),
@@ -147,7 +152,11 @@ impl Writer {
             4 => node.equiv,
             _ => 0,
         };
-        self.chunk(&h, obj | node.kind << 28, 0x8000_0000 | parent, extra);
+        if self.android {
+            self.chunk(&h, obj, 0, 0xffff);
+        } else {
+            self.chunk(&h, obj | node.kind << 28, 0x8000_0000 | parent, extra);
+        }
         if let Some(data) = data {
             for (i, part) in data.chunks(self.data_bytes()).enumerate() {
                 self.chunk(part, obj, i as u32 + 1, part.len() as u32);
@@ -270,8 +279,12 @@ fn check(mut w: Writer, description: &str) -> (Tree, Vec<u8>, tempfile::TempDir)
 
 #[test]
 fn pages_2k_with_64_byte_spare() {
+    let w = Writer {
+        android: true,
+        ..Writer::new(2048, Tags::Oob { spare: 64, at: 0 }, false)
+    };
     let (tree, img, dir) = check(
-        Writer::new(2048, Tags::Oob { spare: 64, at: 0 }, false),
+        w,
         "YAFFS2, little-endian, 2048-byte pages with 64-byte spare area",
     );
     let hard = tree.get("img.yaffs2!/etc/passwd.hard").unwrap();
