@@ -219,6 +219,7 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &squashfs3::Squashfs3,
         &ext::Ext,
         &ubi::Ubi,
         &ubifs::Ubifs,

@@ -11,6 +11,7 @@ mod problems;
 pub mod qcow2;
 pub mod romfs;
 pub mod squashfs;
+pub mod squashfs3;
 pub mod streams;
 pub mod tar;
 pub mod trx;

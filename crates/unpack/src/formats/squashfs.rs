@@ -134,10 +134,11 @@ impl Format for Squashfs {
             if !plausible || 1u32.checked_shl(sb.e.u16(&b, 22) as u32) != Some(bs) {
                 return None;
             }
-        } else if !(2..=3).contains(&sb.major) {
+        } else if sb.major != 2 {
+            // Version 3 has its own reader (`squashfs3`).
             return None;
         }
-        // Version 3 and older lay out the superblock differently; bytes_used is not here.
+        // Version 2 lays out the superblock differently; bytes_used is not here.
         let length = (sb.major == 4).then_some(sb.bytes_used);
         Some(Probe {
             length,
