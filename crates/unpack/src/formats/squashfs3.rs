@@ -201,8 +201,20 @@ impl Format for Squashfs3 {
         let budget = ctx.budget;
         budget.check_metadata(sb.directory_table - sb.inode_table, "inode table")?;
         let inodes = fs.read_table(sb.inode_table, sb.directory_table, budget)?;
-        let dir_end = [sb.fragment_table, sb.uid_start, sb.guid_start, sb.bytes_used]
-            .into_iter()
+        // The directory table ends where the next structure starts: the fragment table's
+        // first metadata block (before its index), the index, or the owner arrays.
+        let first_fragment_block = (sb.fragments > 0)
+            .then(|| fs.src.read_vec(sb.fragment_table, 8).ok())
+            .flatten()
+            .map_or(sb.bytes_used, |b| sb.e.u64(&b, 0));
+        let dir_end = [
+            first_fragment_block,
+            sb.fragment_table,
+            sb.uid_start,
+            sb.guid_start,
+            sb.bytes_used,
+        ]
+        .into_iter()
             .filter(|&t| t > sb.directory_table)
             .min()
             .unwrap_or(sb.bytes_used);
