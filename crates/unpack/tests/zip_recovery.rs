@@ -148,14 +148,18 @@ fn last_member_cut_keeps_the_ones_before() {
 
 #[test]
 fn streamed_members_with_data_descriptors() {
-    // Written to a pipe, zip puts sizes and CRCs after the data.
+    // Written to a pipe (not seekable), zip puts sizes and CRCs after the data.
     for (script, what) in [
-        ("zip -q -r - . > ../out.zip", "deflated"),
-        ("zip -q -0 -r - . > ../out.zip", "stored"),
+        ("zip -q -r - . | cat > ../out.zip", "deflated"),
+        ("zip -q -0 -r - . | cat > ../out.zip", "stored"),
     ] {
         let zip = build(script);
-        let flags = u16::from_le_bytes([zip[6], zip[7]]);
-        assert_ne!(flags & 8, 0, "{what}: zip wrote no data descriptor");
+        let streamed = (0..zip.len() - 8)
+            .filter(|&i| zip[i..].starts_with(b"PK\x03\x04"))
+            .filter(|&i| u16::from_le_bytes([zip[i + 6], zip[i + 7]]) & 8 != 0)
+            .count();
+        // Every file member; the directories have no data to stream.
+        assert_eq!(streamed, 4, "{what}: members with a data descriptor");
         let cd = central_directory(&zip);
         let tree = open_cut(&zip[..cd + 50]);
         assert_recovered(&tree, MEMBERS, cd, "the central directory starts and is cut");

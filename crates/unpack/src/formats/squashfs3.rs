@@ -226,8 +226,20 @@ impl Format for Squashfs3 {
                 Table::default()
             }
         };
-        let uids = fs.read_ids(sb.uid_start, sb.no_uids)?;
-        let guids = fs.read_ids(sb.guid_start, sb.no_guids)?;
+        let mut ids = |at: u64, n: u64, what: &str| match fs.read_ids(at, n) {
+            Ok(v) => v,
+            Err(e) => {
+                // Owners are lost, not the files: show them as 0 and say so.
+                ctx.warn(
+                    WarningCode::Truncated,
+                    at,
+                    format!("{what} table unreadable ({e}); owners shown as 0"),
+                );
+                vec![0; n as usize]
+            }
+        };
+        let uids = ids(sb.uid_start, sb.no_uids, "uid");
+        let guids = ids(sb.guid_start, sb.no_guids, "gid");
         if sb.fragments > 0 && sb.flags & FLAG_NO_FRAGMENTS == 0 {
             match fs.read_fragment_table(budget) {
                 Ok(f) => fs.frags = f,

@@ -276,11 +276,16 @@ fn fits(src: &dyn Source, offset: u64, layout: &Layout) -> bool {
             return false;
         };
         if erased(&tb) {
+            if i == 0 {
+                return false;
+            }
             continue;
         }
         let tags = Tags::parse(layout.e, &tb);
         if !tags.valid(layout.data_bytes()) {
-            return false;
+            // The filesystem may end here (another partition follows); a layout that fits
+            // only one or two chunks is not evidence enough.
+            return seen >= 3;
         }
         if tags.is_header() {
             let Ok(hb) = src.read_vec(at, OBJ_HEADER) else {

@@ -375,6 +375,8 @@ fn recover(src: &SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
     let mut pos = 0u64;
     let mut encrypted = 0;
     let max_entries = ctx.budget.limits().max_entries as usize;
+    // Whether what follows the last member is the archive's own cut remainder.
+    let mut cut = false;
     let why = loop {
         ctx.budget.check_time()?;
         if entries.len() > max_entries {
@@ -385,6 +387,7 @@ fn recover(src: &SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
         };
         if h[..4] != *LOCAL {
             break if h[..4] == *CENTRAL {
+                cut = true;
                 "the central directory starts and is cut".to_string()
             } else {
                 "no local header follows".to_string()
@@ -423,6 +426,7 @@ fn recover(src: &SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
             break format!("the encrypted member at {pos:#x} has its sizes after its data");
         }
         if next > src.len() {
+            cut = true;
             break format!("the member at {pos:#x} is cut ({csize} compressed bytes declared)");
         }
         let kind = if name.ends_with(b"/") {
@@ -476,7 +480,8 @@ fn recover(src: &SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
             "zip archive, {} entries recovered from local headers",
             entries.len()
         ),
-        length: pos,
+        // A cut central directory or member belongs to the archive, not after it.
+        length: if cut { src.len() } else { pos },
         entries,
     })
 }
