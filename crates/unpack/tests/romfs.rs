@@ -56,7 +56,10 @@ fn check(extra: &[&str]) -> Tree {
 fn reference_tree_entry_by_entry() {
     let tree = check(&["-V", "rootfs"]);
     let d = &tree.report().layers[0].description;
-    assert!(d.starts_with("romfs, ") && d.ends_with("volume \"rootfs\""), "{d}");
+    assert!(
+        d.starts_with("romfs, ") && d.ends_with("volume \"rootfs\""),
+        "{d}"
+    );
     // The hard link is one file and a link to it; modes are what the kernel shows.
     let hard = tree.get("img.romfs!/etc/passwd.hard").unwrap();
     assert_eq!(hard.kind, EntryKind::HardLink);
@@ -142,8 +145,7 @@ fn put32(b: &mut [u8], at: usize, v: u32) {
 }
 
 fn sum(b: &[u8]) -> u32 {
-    b.chunks(4)
-        .fold(0u32, |s, c| s.wrapping_add(get32(c, 0)))
+    b.chunks(4).fold(0u32, |s, c| s.wrapping_add(get32(c, 0)))
 }
 
 /// The header whose name is `name` (genromfs pads names with NULs to 16 bytes).
@@ -186,8 +188,9 @@ fn bad_superblock_checksum_is_a_warning_and_not_carved() {
     let tree = open_bytes(img.clone());
     let w = warnings(&tree);
     assert!(
-        w.iter()
-            .any(|(c, m, o)| *c == WarningCode::BadChecksum && m.contains("superblock") && *o == Some(12)),
+        w.iter().any(|(c, m, o)| *c == WarningCode::BadChecksum
+            && m.contains("superblock")
+            && *o == Some(12)),
         "{w:?}"
     );
     assert!(tree.get("img.romfs!/dir/a.txt").is_some());

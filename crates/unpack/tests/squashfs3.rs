@@ -568,7 +568,9 @@ fn check(big: bool, comp: Comp, codec: &str) {
     let endian = if big { "big-endian" } else { "little-endian" };
     let d = &r.layers[0].description;
     assert!(
-        d.starts_with(&format!("squashfs 3.1, {endian}, {codec}, block size 65536, ")),
+        d.starts_with(&format!(
+            "squashfs 3.1, {endian}, {codec}, block size 65536, "
+        )),
         "{d}"
     );
     assert!(warnings(&tree).is_empty(), "{:?}", warnings(&tree));
@@ -592,7 +594,11 @@ fn big_endian_lzma_under_the_vendor_magic() {
 
 #[test]
 fn little_endian_lzma_under_the_standard_magic() {
-    check(false, Comp::Lzma(false), "lzma (vendor build, standard magic)");
+    check(
+        false,
+        Comp::Lzma(false),
+        "lzma (vendor build, standard magic)",
+    );
 }
 
 // ---- Damaged images --------------------------------------------------------------------
@@ -638,8 +644,9 @@ fn truncated_image_is_reported() {
     );
     let w = warnings(&tree);
     assert!(
-        w.iter()
-            .any(|(c, m, o)| *c == WarningCode::Truncated && m.contains("superblock says") && *o == Some(63)),
+        w.iter().any(|(c, m, o)| *c == WarningCode::Truncated
+            && m.contains("superblock says")
+            && *o == Some(63)),
         "{w:?}"
     );
     // The uid table at the end is cut: owners are lost, the files are not.
@@ -664,5 +671,8 @@ fn directory_inside_itself_is_a_cycle_warning() {
             && m.contains("\"loop/again\" lists a directory already visited")),
         "{w:?}"
     );
-    assert_eq!(tree.read(tree.get("img.sqfs!/loop/f").unwrap()).unwrap(), b"f\n");
+    assert_eq!(
+        tree.read(tree.get("img.sqfs!/loop/f").unwrap()).unwrap(),
+        b"f\n"
+    );
 }

@@ -294,7 +294,12 @@ fn pages_2k_with_64_byte_spare() {
     std::fs::write(&file, &img).unwrap();
     let out = dir.path().join("unyaffs");
     common::tool("unyaffs", "unyaffs", &[file.as_os_str(), out.as_os_str()]);
-    for path in ["etc/passwd", "bin/busybox", "usr/lib/libbig.so.1", "var/many/file0599"] {
+    for path in [
+        "etc/passwd",
+        "bin/busybox",
+        "usr/lib/libbig.so.1",
+        "var/many/file0599",
+    ] {
         assert_eq!(
             std::fs::read(out.join(path)).unwrap(),
             std::fs::read(dir.path().join("root").join(path)).unwrap(),
@@ -450,9 +455,11 @@ fn truncated_image_and_foreign_chunks_are_reported() {
     img.extend(common::noise(stride, 3));
     let tree = open_bytes("img.yaffs2", img);
     assert!(
-        warnings(&tree).iter().any(|(c, m, o)| *c == WarningCode::TrailingData
-            && m.contains("chunk 4")
-            && *o == Some(4 * stride as u64)),
+        warnings(&tree)
+            .iter()
+            .any(|(c, m, o)| *c == WarningCode::TrailingData
+                && m.contains("chunk 4")
+                && *o == Some(4 * stride as u64)),
         "{:?}",
         warnings(&tree)
     );

@@ -36,7 +36,11 @@ fn build(script: &str) -> Vec<u8> {
         .current_dir(&root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read(dir.path().join("out.zip")).unwrap()
 }
 
@@ -108,7 +112,12 @@ fn central_directory_cut_in_the_middle() {
     let zip = build("zip -q -r ../out.zip .");
     let cd = central_directory(&zip);
     let tree = open_cut(&zip[..cd + 30]);
-    assert_recovered(&tree, MEMBERS, cd, "the central directory starts and is cut");
+    assert_recovered(
+        &tree,
+        MEMBERS,
+        cd,
+        "the central directory starts and is cut",
+    );
     assert_all_files(&tree);
 }
 
@@ -125,16 +134,13 @@ fn central_directory_missing() {
 fn last_member_cut_keeps_the_ones_before() {
     let zip = build("zip -q -r ../out.zip etc firmware.bin");
     // firmware.bin (random, stored deflated at about its size) is last: cut inside it.
-    let at = zip
-        .windows(12)
-        .position(|w| w == b"firmware.bin")
-        .unwrap()
-        - 30;
+    let at = zip.windows(12).position(|w| w == b"firmware.bin").unwrap() - 30;
     let tree = open_cut(&zip[..at + 1000]);
     let w = warnings(&tree);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        w[0].1.starts_with("no central directory (missing or cut): 3 members recovered")
+        w[0].1
+            .starts_with("no central directory (missing or cut): 3 members recovered")
             && w[0].1.contains(&format!("the member at {at:#x} is cut")),
         "{w:?}"
     );
@@ -162,7 +168,12 @@ fn streamed_members_with_data_descriptors() {
         assert_eq!(streamed, 4, "{what}: members with a data descriptor");
         let cd = central_directory(&zip);
         let tree = open_cut(&zip[..cd + 50]);
-        assert_recovered(&tree, MEMBERS, cd, "the central directory starts and is cut");
+        assert_recovered(
+            &tree,
+            MEMBERS,
+            cd,
+            "the central directory starts and is cut",
+        );
         assert_all_files(&tree);
     }
 }

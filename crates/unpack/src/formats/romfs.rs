@@ -140,7 +140,11 @@ impl Format for Romfs {
             ctx.warn(
                 WarningCode::Truncated,
                 8,
-                format!("superblock says {} bytes, only {} present", sb.size, src.len()),
+                format!(
+                    "superblock says {} bytes, only {} present",
+                    sb.size,
+                    src.len()
+                ),
             );
         } else if !sum_ok {
             ctx.warn(
@@ -199,7 +203,9 @@ impl Walker<'_> {
             return Err(Error::corrupt(
                 F,
                 at,
-                format!("file header at {at:#x} lies outside the image ({image} bytes) or is misaligned"),
+                format!(
+                    "file header at {at:#x} lies outside the image ({image} bytes) or is misaligned"
+                ),
             ));
         }
         let want = (HEADER as usize + MAX_NAME + 1).min((image - at) as usize);

@@ -215,9 +215,9 @@ impl Format for Squashfs3 {
             sb.bytes_used,
         ]
         .into_iter()
-            .filter(|&t| t > sb.directory_table)
-            .min()
-            .unwrap_or(sb.bytes_used);
+        .filter(|&t| t > sb.directory_table)
+        .min()
+        .unwrap_or(sb.bytes_used);
         budget.check_metadata(dir_end - sb.directory_table, "directory table")?;
         let dirs = match fs.read_table(sb.directory_table, dir_end, budget) {
             Ok(t) => t,
@@ -315,7 +315,12 @@ impl Fs {
 
     /// Decodes a compressed block: zlib, or LZMA (with the 13-byte header) when the image
     /// says so or the block starts with LZMA properties instead of a zlib header.
-    fn decompress(&self, raw: &[u8], out: &mut Vec<u8>, max: usize) -> std::result::Result<(), String> {
+    fn decompress(
+        &self,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> std::result::Result<(), String> {
         let zlib = raw.len() >= 2
             && raw[0] & 0x0f == 8
             && (u16::from_be_bytes([raw[0], raw[1]]) % 31 == 0);
@@ -495,9 +500,10 @@ impl FileReader<'_> {
             f.fs.read_block(self.pos, word, &mut self.buf, want)?;
             self.pos += (word & !BLOCK_UNCOMPRESSED) as u64;
         } else if let Some((index, offset)) = f.fragment {
-            let &(start, word) = f.fs.frags.get(index as usize).ok_or_else(|| {
-                Error::corrupt(F, 0, format!("fragment {index} does not exist"))
-            })?;
+            let &(start, word) =
+                f.fs.frags.get(index as usize).ok_or_else(|| {
+                    Error::corrupt(F, 0, format!("fragment {index} does not exist"))
+                })?;
             let mut block = Vec::new();
             f.fs.read_block(start, word, &mut block, bs as usize)?;
             let tail = block
@@ -521,7 +527,11 @@ impl FileReader<'_> {
             return Err(Error::corrupt(
                 F,
                 self.pos,
-                format!("block {} holds {} bytes, not {want}", self.next, self.buf.len()),
+                format!(
+                    "block {} holds {} bytes, not {want}",
+                    self.next,
+                    self.buf.len()
+                ),
             ));
         }
         self.buf.truncate(want);
@@ -650,7 +660,13 @@ impl Walker<'_> {
     /// The (name, inode reference) pairs of a directory.
     fn list(&self, dir: &DirInfo) -> Result<Vec<(Vec<u8>, u64)>> {
         let e = self.fs.sb.e;
-        let bad = || Error::corrupt(F, self.fs.sb.directory_table + dir.block, "malformed listing");
+        let bad = || {
+            Error::corrupt(
+                F,
+                self.fs.sb.directory_table + dir.block,
+                "malformed listing",
+            )
+        };
         // The size counts 3 bytes more than the listing holds, as in 4.0.
         let d = self
             .dirs
@@ -691,8 +707,16 @@ impl Walker<'_> {
         let b = self
             .inodes
             .at(block, (r & 0xffff) as usize)
-            .ok_or_else(|| Error::corrupt(F, disk, format!("inode reference {r:#x} outside the table")))?;
-        let short = || Error::corrupt(F, disk, format!("inode at {r:#x} runs past the inode table"));
+            .ok_or_else(|| {
+                Error::corrupt(F, disk, format!("inode reference {r:#x} outside the table"))
+            })?;
+        let short = || {
+            Error::corrupt(
+                F,
+                disk,
+                format!("inode at {r:#x} runs past the inode table"),
+            )
+        };
         let f = |pos, n| bits(b, e, pos, n).ok_or_else(short);
         let kind_no = f(0, 4)?;
         let kind = match kind_no {
@@ -713,13 +737,21 @@ impl Walker<'_> {
         let uid_index = f(16, 8)?;
         let guid_index = f(24, 8)?;
         entry.uid = *self.uids.get(uid_index as usize).ok_or_else(|| {
-            Error::corrupt(F, disk, format!("uid index {uid_index} outside the uid table"))
+            Error::corrupt(
+                F,
+                disk,
+                format!("uid index {uid_index} outside the uid table"),
+            )
         })?;
         entry.gid = if guid_index == GUID_IS_UID {
             entry.uid
         } else {
             *self.guids.get(guid_index as usize).ok_or_else(|| {
-                Error::corrupt(F, disk, format!("gid index {guid_index} outside the gid table"))
+                Error::corrupt(
+                    F,
+                    disk,
+                    format!("gid index {guid_index} outside the gid table"),
+                )
             })?
         };
         entry.mtime = f(32, 32)? as i64;
@@ -790,7 +822,11 @@ impl Walker<'_> {
             SYMLINK => {
                 let len = f(128, 16)? as usize;
                 if len > MAX_TARGET {
-                    return Err(Error::corrupt(F, disk, format!("symlink target of {len} bytes")));
+                    return Err(Error::corrupt(
+                        F,
+                        disk,
+                        format!("symlink target of {len} bytes"),
+                    ));
                 }
                 let target = b.get(18..18 + len).ok_or_else(short)?;
                 entry.size = len as u64;

@@ -152,7 +152,13 @@ impl Layout {
 /// The layouts tried, most common first.
 fn candidates(e: Endian) -> Vec<Layout> {
     let mut v = Vec::new();
-    for (page, spare) in [(2048, 64), (4096, 128), (4096, 224), (8192, 256), (16384, 512)] {
+    for (page, spare) in [
+        (2048, 64),
+        (4096, 128),
+        (4096, 224),
+        (8192, 256),
+        (16384, 512),
+    ] {
         for tags_at in [Some(0), Some(2)] {
             v.push(Layout {
                 page,
@@ -614,7 +620,11 @@ impl Builder<'_> {
             let mut hops = 0;
             loop {
                 let t = self.header(id, ctx).ok_or_else(|| {
-                    Error::corrupt(F, at, format!("hard link to object {id}, which has no header"))
+                    Error::corrupt(
+                        F,
+                        at,
+                        format!("hard link to object {id}, which has no header"),
+                    )
                 })?;
                 if t.kind != TYPE_HARDLINK {
                     break (id, t);

@@ -540,7 +540,8 @@ fn streamed_member(
     let max = ctx.budget.limits().max_file_size;
     let (csize, decoded) = match method {
         8 | 12 => {
-            let mut raw = SourceReader::new(slice(src, data_at, src.len() - data_at.min(src.len())));
+            let mut raw =
+                SourceReader::new(slice(src, data_at, src.len() - data_at.min(src.len())));
             let (usize_, crc) = {
                 let mut dec: Box<dyn Read> = if method == 8 {
                     Box::new(flate2::bufread::DeflateDecoder::new(&mut raw))
