@@ -322,7 +322,7 @@ impl Image {
             .collect();
         let mut listed: BTreeMap<Vec<u8>, (u64, u64)> = BTreeMap::new();
         for (p, n) in &children {
-            let name = p[prefix.len()..].as_bytes().to_vec();
+            let name = p.as_bytes()[prefix.len()..].to_vec();
             let (r, kind) = match &n.kind {
                 NodeKind::Dir => (self.dir(p, n), 1),
                 NodeKind::File(_) | NodeKind::HardLink(_) => (self.leaf(p), 2),

@@ -184,14 +184,11 @@ struct Header {
 /// Writes `tree` as mkyaffs2image does: objects from 257 in path order (parents first).
 fn write_tree(w: &mut Writer, tree: &FsTree) {
     let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut next = 257;
-    for (path, node) in tree.nodes() {
+    for (id, (path, node)) in (257..).zip(tree.nodes()) {
         let (parent, name) = match path.rsplit_once('/') {
             Some((p, n)) => (ids[p], n),
             None => (1, path),
         };
-        let id = next;
-        next += 1;
         ids.insert(path.to_string(), id);
         let mut h = Header {
             mode: node.mode,

@@ -323,7 +323,7 @@ impl Fs {
     ) -> std::result::Result<(), String> {
         let zlib = raw.len() >= 2
             && raw[0] & 0x0f == 8
-            && (u16::from_be_bytes([raw[0], raw[1]]) % 31 == 0);
+            && u16::from_be_bytes([raw[0], raw[1]]).is_multiple_of(31);
         if self.sb.compression == Compression::Standard && zlib {
             return Codec::Zlib.decompress(raw, out, max, None);
         }

@@ -420,7 +420,7 @@ impl Scan {
                 }
             }
         }
-        if src.len() % stride != 0 {
+        if !src.len().is_multiple_of(stride) {
             ctx.warn(
                 WarningCode::Truncated,
                 chunks * stride,
