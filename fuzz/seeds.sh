@@ -34,6 +34,47 @@ done
 mksquashfs "$root" "$tmp/sq-frag" -noappend -quiet -no-progress -always-use-fragments -b 4096
 seed squashfs "$tmp/sq-frag" frag
 
+# SquashFS 3.1 (no Debian tool writes it any more): a little-endian zlib image with a file, a
+# symlink and a directory, metadata blocks stored, packed as the format's bitfields.
+python3 - "$tmp/sq3" <<'PY'
+import struct, sys, zlib
+def le(v, nbytes): return v.to_bytes(nbytes, "little")
+mtime = 1600000000
+text = b"root:x:0:0:root:/root:/bin/sh\n"
+data = zlib.compress(text, 9)
+sb_len = 119
+img = bytearray(sb_len) + data
+def base(kind, mode, inum):
+    return kind | mode << 4 | 0 << 16 | 255 << 24 | mtime << 32 | inum << 64
+passwd = le(base(2, 0o644, 1) | sb_len << 96 | 0xFFFFFFFF << 160 | 0 << 192 | len(text) << 224, 32) + le(len(data), 4)
+sh = le(base(3, 0o777, 2) | 1 << 96 | 7 << 128, 18) + b"busybox"
+etc_listing = le(0 | 0 << 8 | 1 << 40, 9) + le(0 | 2 << 13 | 5 << 16, 5) + b"passwd"
+r_sh, r_etc = len(passwd), len(passwd) + len(sh)
+root_listing = (le(1 | 0 << 8 | 2 << 40, 9) + le(r_etc | 1 << 13 | 2 << 16, 5) + b"etc"
+                + le(r_sh | 3 << 13 | 1 << 16, 5) + b"sh")
+etc = le(base(1, 0o755, 3) | 2 << 96 | (len(etc_listing) + 3) << 128 | 0 << 147 | 0 << 160, 28)
+r_root = r_etc + len(etc)
+root = le(base(1, 0o755, 4) | 3 << 96 | (len(root_listing) + 3) << 128 | len(etc_listing) << 147 | 0 << 160, 28)
+inodes = passwd + sh + etc + root
+dirs = etc_listing + root_listing
+inode_table = len(img); img += le(len(inodes) | 0x8000, 2) + inodes
+directory_table = len(img); img += le(len(dirs) | 0x8000, 2) + dirs
+uid_start = len(img); img += le(0, 4)
+guid_start = bytes_used = len(img)
+fields = [(0, 32, int.from_bytes(b"hsqs", "little")), (32, 32, 4), (224, 16, 3), (240, 16, 1),
+          (272, 16, 16), (288, 8, 0x10), (296, 8, 1), (304, 8, 0), (312, 32, mtime),
+          (344, 64, r_root), (408, 32, 65536), (440, 32, 0), (504, 64, bytes_used),
+          (568, 64, uid_start), (632, 64, guid_start), (696, 64, inode_table),
+          (760, 64, directory_table), (824, 64, uid_start), (888, 64, 2**64 - 1)]
+sb = 0
+for pos, n, v in fields:
+    sb |= (v & ((1 << n) - 1)) << pos
+img[:sb_len] = le(sb, sb_len)
+img += bytes(-len(img) % 4096)
+open(sys.argv[1], "wb").write(img)
+PY
+seed squashfs3 "$tmp/sq3" le-zlib
+
 for fmt in newc crc odc; do
   (cd "$root" && find . | cpio -o -H "$fmt" --quiet > "$tmp/cpio-$fmt")
   seed cpio "$tmp/cpio-$fmt" "$fmt"
