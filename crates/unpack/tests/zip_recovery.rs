@@ -195,3 +195,35 @@ fn no_member_at_all_is_an_error() {
         "{w:?}"
     );
 }
+
+#[test]
+fn streamed_bomb_is_stopped_by_the_ratio_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("zeros"), vec![0u8; 8 << 20]).unwrap();
+    let out = Command::new("sh")
+        .args(["-c", "zip -q -9 - zeros | cat > ../bomb.zip"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let zip = std::fs::read(dir.path().join("bomb.zip")).unwrap();
+    let cd = central_directory(&zip);
+    let mut opts = Options::default();
+    opts.limits.max_ratio = 20;
+    let tree = netvet_unpack::open_source(
+        "cut.zip",
+        Arc::new(MemSource::new(zip[..cd].to_vec())),
+        &opts,
+        None,
+    );
+    let w = warnings(&tree);
+    assert!(
+        w.iter()
+            .any(|(c, m, _)| *c == WarningCode::LimitRatio
+                && m.contains("expands more than 20 times")),
+        "{w:?}"
+    );
+    assert!(tree.get("cut.zip!/zeros").is_none());
+}

@@ -369,8 +369,10 @@ impl Format for Yaffs2 {
 struct Scan {
     /// Object id → (sequence number, chunk index) of its newest header.
     headers: HashMap<u32, (u32, u64)>,
-    /// (object id, chunk id) → (sequence number, chunk index, bytes).
+    /// (object id, chunk id) → (sequence number, chunk index, bytes), while scanning.
     data: HashMap<(u32, u32), (u32, u64, u32)>,
+    /// Object id → its newest data chunks as (chunk id, chunk index, bytes), sorted.
+    by_obj: HashMap<u32, Vec<(u32, u64, u32)>>,
 }
 
 impl Scan {
@@ -380,6 +382,7 @@ impl Scan {
         let chunks = src.len() / stride;
         let max_records = ctx.budget.limits().max_metadata / RECORD;
         let mut end = 0;
+        let mut ended = false;
         for i in 0..chunks {
             if i % 4096 == 0 {
                 ctx.budget.check_time()?;
@@ -399,7 +402,8 @@ impl Scan {
                     at,
                     format!("chunk {i} has no YAFFS2 tags; the filesystem ends before it"),
                 );
-                return Ok(end);
+                ended = true;
+                break;
             }
             if (self.headers.len() + self.data.len()) as u64 >= max_records {
                 return Err(Error::limit(
@@ -420,7 +424,7 @@ impl Scan {
                 }
             }
         }
-        if !src.len().is_multiple_of(stride) {
+        if !ended && !src.len().is_multiple_of(stride) {
             ctx.warn(
                 WarningCode::Truncated,
                 chunks * stride,
@@ -430,8 +434,18 @@ impl Scan {
                 ),
             );
         }
+        for ((obj, chunk), (_, i, n)) in self.data.drain() {
+            self.by_obj.entry(obj).or_default().push((chunk, i, n));
+        }
+        for v in self.by_obj.values_mut() {
+            v.sort_unstable();
+        }
         // Erased chunks at the end belong to the filesystem too.
-        Ok(if end == 0 { 0 } else { chunks * stride })
+        Ok(if ended || end == 0 {
+            end
+        } else {
+            chunks * stride
+        })
     }
 }
 
@@ -700,25 +714,18 @@ impl Builder<'_> {
     fn file(&mut self, obj: u32, size: u64, ctx: &mut OpenCtx<'_>) -> File {
         let per = self.fs.layout.data_bytes();
         let wanted = size.div_ceil(per);
-        let mut chunks: Vec<(u32, u64, u32)> = Vec::new();
-        // Files are usually far smaller than the image: look up each place; for a size larger
-        // than the image holds chunks, list what exists instead.
-        if wanted <= self.scan.data.len() as u64 {
-            for c in 1..=wanted as u32 {
-                if let Some(&(_, i, n)) = self.scan.data.get(&(obj, c)) {
-                    chunks.push((c, i * self.fs.layout.stride(), n));
-                }
-            }
-        } else {
-            chunks = self
-                .scan
-                .data
-                .iter()
-                .filter(|((o, c), _)| *o == obj && (*c as u64) <= wanted)
-                .map(|(&(_, c), &(_, i, n))| (c, i * self.fs.layout.stride(), n))
-                .collect();
-            chunks.sort_unstable();
-        }
+        let stride = self.fs.layout.stride();
+        let chunks: Vec<(u32, u64, u32)> = self
+            .scan
+            .by_obj
+            .get(&obj)
+            .map(|v| {
+                v.iter()
+                    .take_while(|&&(c, _, _)| c as u64 <= wanted)
+                    .map(|&(c, i, n)| (c, i * stride, n))
+                    .collect()
+            })
+            .unwrap_or_default();
         if (chunks.len() as u64) < wanted {
             self.problems.report(
                 ctx,

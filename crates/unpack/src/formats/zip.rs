@@ -542,6 +542,8 @@ fn streamed_member(
         8 | 12 => {
             let mut raw =
                 SourceReader::new(slice(src, data_at, src.len() - data_at.min(src.len())));
+            let fetched = raw.fetched();
+            let ratio = ctx.budget.limits().max_ratio;
             let (usize_, crc) = {
                 let mut dec: Box<dyn Read> = if method == 8 {
                     Box::new(flate2::bufread::DeflateDecoder::new(&mut raw))
@@ -559,6 +561,14 @@ fn streamed_member(
                     };
                     h.update(&buf[..n]);
                     n_total += n as u64;
+                    // The engine's bomb check, for decoding done while opening.
+                    let read = fetched.load(std::sync::atomic::Ordering::Relaxed).max(1);
+                    if n_total > 1 << 20 && n_total / read > ratio {
+                        return Err(Error::limit(
+                            crate::error::LimitKind::Ratio,
+                            format!("zip member at {data_at:#x} expands more than {ratio} times"),
+                        ));
+                    }
                     if n_total > max {
                         return Err(Error::limit(
                             crate::error::LimitKind::FileSize,
