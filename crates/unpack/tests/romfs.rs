@@ -320,3 +320,8 @@ fn truncated_image_keeps_what_is_there() {
         b"top\n"
     );
 }
+
+#[test]
+fn damaged_images_never_panic() {
+    common::mutate_and_open(&small_image(), "romfs", 600);
+}

@@ -676,3 +676,22 @@ fn directory_inside_itself_is_a_cycle_warning() {
         b"f\n"
     );
 }
+
+#[test]
+fn damaged_images_never_panic() {
+    let mut t = FsTree::new();
+    t.dir("d", 0o755)
+        .file("d/a", 0o644, b"alpha\n".repeat(20))
+        .file("d/b", 0o600, common::noise(3000, 3))
+        .symlink("d/l", "a");
+    for (big, comp) in [(false, Comp::Zlib), (true, Comp::Lzma(true))] {
+        let img = write(&t, big, comp);
+        let used = u64::from_le_bytes(img[63..71].try_into().unwrap());
+        let used = if big {
+            u64::from_be_bytes(img[63..71].try_into().unwrap())
+        } else {
+            used
+        };
+        common::mutate_and_open(&img[..used as usize], "squashfs3", 400);
+    }
+}

@@ -481,3 +481,32 @@ fn truncated_image_and_foreign_chunks_are_reported() {
     );
     assert!(tree.get("img.yaffs2!/a").is_some());
 }
+
+#[test]
+fn damaged_images_never_panic() {
+    for (page, tags) in [(2048, Tags::Oob { spare: 64, at: 0 }), (2048, Tags::InBand)] {
+        let mut w = Writer::new(page, tags, false);
+        w.object(257, 1, "etc", &dir_header(), None);
+        w.object(
+            258,
+            257,
+            "f",
+            &file_header(5000, 0o644),
+            Some(&common::noise(5000, 8)),
+        );
+        let link = Header {
+            kind: 2,
+            mode: 0o120777,
+            alias: "f".into(),
+            ..Header::default()
+        };
+        w.object(259, 257, "l", &link, None);
+        let hard = Header {
+            kind: 4,
+            equiv: 258,
+            ..Header::default()
+        };
+        w.object(260, 1, "h", &hard, None);
+        common::mutate_and_open(&w.out, "yaffs2", 400);
+    }
+}

@@ -227,3 +227,12 @@ fn streamed_bomb_is_stopped_by_the_ratio_limit() {
     );
     assert!(tree.get("cut.zip!/zeros").is_none());
 }
+
+#[test]
+fn damaged_archives_without_central_directory_never_panic() {
+    for script in ["zip -q -r ../out.zip .", "zip -q -r - . | cat > ../out.zip"] {
+        let zip = build(script);
+        let cd = central_directory(&zip);
+        common::mutate_and_open(&zip[..cd], "zip", 300);
+    }
+}

@@ -392,3 +392,55 @@ pub fn assert_matches(tree: &Tree, prefix: &str, dir: &Path, caps: Caps) {
         }
     }
 }
+
+/// Opens `count` damaged copies of `img` directly as `format`, with small limits, and reads
+/// every file of each: bytes overwritten at pseudo-random places (half of them in the first
+/// KiB, where the headers are), or the image cut short. The reader must end each in entries
+/// and warnings, never in a panic or unbounded work. Deterministic: copy `k` is always the
+/// same damage.
+pub fn mutate_and_open(img: &[u8], format: &str, count: u64) {
+    let opts = Options {
+        limits: netvet_unpack::Limits {
+            max_depth: 2,
+            max_total_bytes: 64 << 20,
+            max_entries: 20_000,
+            max_ratio: 200,
+            max_time: Duration::from_secs(5),
+            max_file_size: 16 << 20,
+            max_metadata: 16 << 20,
+        },
+        ..Options::default()
+    };
+    for k in 0..count {
+        let r = noise(64, k * 7919 + 1);
+        let at = |i: usize| {
+            let v = u64::from_le_bytes(r[8 * i..8 * i + 8].try_into().unwrap()) as usize;
+            if i % 2 == 0 {
+                v % img.len().min(1024)
+            } else {
+                v % img.len()
+            }
+        };
+        let mut m = img.to_vec();
+        if k % 5 == 0 {
+            m.truncate(at(1));
+        } else {
+            for i in 0..(1 + k as usize % 4) {
+                let pos = at(i);
+                m[pos] = r[48 + i];
+            }
+        }
+        let tree = netvet_unpack::open_forced(
+            "mutated",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(m)),
+            &opts,
+            format,
+        );
+        for e in tree.entries() {
+            if e.is_file() {
+                let _ = tree.read(e);
+            }
+        }
+        let _ = tree.report();
+    }
+}
