@@ -415,14 +415,14 @@ pub fn mutate_and_open(img: &[u8], format: &str, count: u64) {
         let r = noise(64, k * 7919 + 1);
         let at = |i: usize| {
             let v = u64::from_le_bytes(r[8 * i..8 * i + 8].try_into().unwrap()) as usize;
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 v % img.len().min(1024)
             } else {
                 v % img.len()
             }
         };
         let mut m = img.to_vec();
-        if k % 5 == 0 {
+        if k.is_multiple_of(5) {
             m.truncate(at(1));
         } else {
             for i in 0..(1 + k as usize % 4) {
