@@ -1,5 +1,5 @@
-//! SquashFS 3.x images built in code from the format's definition (no Debian tool writes
-//! version 3 any more): the reference tree in both byte orders, with zlib and with the
+//! SquashFS 3.x and 2.x images built in code from the format's definition (no Debian tool
+//! writes them any more): the reference tree in both byte orders, with zlib and with the
 //! vendors' LZMA (under its own magic and under the standard one). Every entry must come back
 //! as SquashFS 3 stores it; then damaged images.
 //!
@@ -28,6 +28,8 @@ const SQUASHFS3: Caps = Caps {
 };
 
 const BLOCK: usize = 65536;
+/// The image's creation time, which version 2 gives inodes without a time of their own.
+const MKFS_TIME: u64 = 1_234_567_890;
 const META: usize = 8192;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -198,6 +200,8 @@ struct Image {
     tree: FsTree,
     /// A directory whose listing also names itself (a hostile image).
     self_loop: Option<String>,
+    /// Write version 2.0 rather than 3.1.
+    v2: bool,
 }
 
 impl Image {
@@ -226,9 +230,11 @@ impl Image {
         b.put(kind, 4)
             .put(node.mode as u64, 12)
             .put(uid, 8)
-            .put(gid, 8)
-            .put(node.mtime as u64, 32)
-            .put(self.inode_number, 32);
+            .put(gid, 8);
+        // Version 2 has neither time nor inode number in the common header.
+        if !self.v2 {
+            b.put(node.mtime as u64, 32).put(self.inode_number, 32);
+        }
         b
     }
 
@@ -256,7 +262,15 @@ impl Image {
                 let (start, sizes, fragment) = (p.start, p.sizes.clone(), p.fragment);
                 let (frag, offset) = fragment.unwrap_or((u32::MAX, 0));
                 let mut b;
-                if links > 0 {
+                if self.v2 {
+                    // No extended file inode in version 2: hard links share this one.
+                    b = self.base(2, &node);
+                    b.put(node.mtime as u64, 32)
+                        .put(start, 32)
+                        .put(frag as u64, 32)
+                        .put(offset as u64, 32)
+                        .put(data.len() as u64, 32);
+                } else if links > 0 {
                     b = self.base(9, &node);
                     b.put(links + 1, 32)
                         .put(start, 64)
@@ -278,7 +292,10 @@ impl Image {
             }
             NodeKind::Symlink(t) => {
                 let mut b = self.base(3, &node);
-                b.put(1, 32).put(t.len() as u64, 16).bytes(t.as_bytes());
+                if !self.v2 {
+                    b.put(1, 32);
+                }
+                b.put(t.len() as u64, 16).bytes(t.as_bytes());
                 b
             }
             NodeKind::CharDevice(ma, mi) | NodeKind::BlockDevice(ma, mi) => {
@@ -289,12 +306,17 @@ impl Image {
                 };
                 let rdev = (*ma as u64) << 8 | *mi as u64;
                 let mut b = self.base(kind, &node);
-                b.put(1, 32).put(rdev, 16);
+                if !self.v2 {
+                    b.put(1, 32);
+                }
+                b.put(rdev, 16);
                 b
             }
             NodeKind::Fifo => {
                 let mut b = self.base(6, &node);
-                b.put(1, 32);
+                if !self.v2 {
+                    b.put(1, 32);
+                }
                 b
             }
             NodeKind::Dir => unreachable!("directories are written by `dir`"),
@@ -350,14 +372,20 @@ impl Image {
                 .take(256)
                 .take_while(|(_, (r, _))| r >> 16 == block)
                 .count();
-            listing.put(run as u64 - 1, 8).put(block, 32).put(0, 32);
+            if self.v2 {
+                listing.put(run as u64 - 1, 8).put(block, 24);
+            } else {
+                listing.put(run as u64 - 1, 8).put(block, 32).put(0, 32);
+            }
             for (name, (r, kind)) in &entries[i..i + run] {
                 listing
                     .put(r & 0xffff, 13)
                     .put(*kind, 3)
-                    .put(name.len() as u64 - 1, 8)
-                    .put(0, 16)
-                    .bytes(name);
+                    .put(name.len() as u64 - 1, 8);
+                if !self.v2 {
+                    listing.put(0, 16);
+                }
+                listing.bytes(name);
             }
             i += run;
         }
@@ -369,7 +397,18 @@ impl Image {
             .filter(|(_, n)| n.kind == NodeKind::Dir)
             .count() as u64;
         // Large directories get the extended inode (with an empty index).
-        let b = if entries.len() > 256 {
+        let b = if self.v2 {
+            let large = entries.len() > 256;
+            let mut b = self.base(if large { 8 } else { 1 }, node);
+            b.put(size, if large { 27 } else { 19 })
+                .put(at & 0xffff, 13)
+                .put(node.mtime as u64, 32)
+                .put(at >> 16, 24);
+            if large {
+                b.put(0, 16);
+            }
+            b
+        } else if entries.len() > 256 {
             let mut b = self.base(8, node);
             b.put(subdirs + 2, 32)
                 .put(size, 27)
@@ -397,8 +436,23 @@ fn write(tree: &FsTree, big: bool, comp: Comp) -> Vec<u8> {
     write_with_loop(tree, big, comp, None)
 }
 
+/// Writes `tree` as a SquashFS 2.0 image.
+fn write_v2(tree: &FsTree, big: bool) -> Vec<u8> {
+    write_version(tree, big, Comp::Zlib, None, true)
+}
+
 /// [`write`], with the directory `self_loop` listing itself as `again`.
 fn write_with_loop(tree: &FsTree, big: bool, comp: Comp, self_loop: Option<&str>) -> Vec<u8> {
+    write_version(tree, big, comp, self_loop, false)
+}
+
+fn write_version(
+    tree: &FsTree,
+    big: bool,
+    comp: Comp,
+    self_loop: Option<&str>,
+    v2: bool,
+) -> Vec<u8> {
     let mut w = Writer {
         big,
         comp,
@@ -452,6 +506,7 @@ fn write_with_loop(tree: &FsTree, big: bool, comp: Comp, self_loop: Option<&str>
         inode_number: 0,
         tree: tree.clone(),
         self_loop: self_loop.map(str::to_string),
+        v2,
     };
     let root = FsNode {
         kind: NodeKind::Dir,
@@ -472,19 +527,21 @@ fn write_with_loop(tree: &FsTree, big: bool, comp: Comp, self_loop: Option<&str>
     let mut fmeta = Meta::new();
     let mut entries = Bits::new(big);
     for &(at, word) in &frags {
-        entries.put(at, 64).put(word as u64, 32).put(0, 32);
+        if v2 {
+            entries.put(at, 32).put(word as u64, 32);
+        } else {
+            entries.put(at, 64).put(word as u64, 32).put(0, 32);
+        }
     }
     fmeta.push(&w, &entries.buf);
     fmeta.flush(&w);
     let fmeta_at = w.out.len() as u64;
     w.out.extend(&fmeta.out);
     let fragment_table = w.out.len() as u64;
-    let index = if big {
-        fmeta_at.to_be_bytes()
-    } else {
-        fmeta_at.to_le_bytes()
-    };
-    w.out.extend(index);
+    // Index pointers: 64-bit in version 3, 32-bit in version 2.
+    let mut index = Bits::new(big);
+    index.put(fmeta_at, if v2 { 32 } else { 64 });
+    w.out.extend(&index.buf);
     let uid_start = w.out.len() as u64;
     for &u in &img.uids {
         let b = w.u32(u);
@@ -510,14 +567,14 @@ fn write_with_loop(tree: &FsTree, big: bool, comp: Comp, self_loop: Option<&str>
         .put(guid_start & 0xffff_ffff, 32)
         .put(inode_table & 0xffff_ffff, 32)
         .put(directory_table & 0xffff_ffff, 32)
-        .put(3, 16)
-        .put(1, 16)
+        .put(if v2 { 2 } else { 3 }, 16)
+        .put(if v2 { 0 } else { 1 }, 16)
         .put(0, 16)
         .put(16, 16)
         .put(0, 8)
         .put(img.uids.len() as u64, 8)
         .put(img.gids.len() as u64, 8)
-        .put(1_234_567_890, 32)
+        .put(MKFS_TIME, 32)
         .put(root_ref, 64)
         .put(BLOCK as u64, 32)
         .put(frags.len() as u64, 32)
@@ -599,6 +656,37 @@ fn little_endian_lzma_under_the_standard_magic() {
         Comp::Lzma(false),
         "lzma (vendor build, standard magic)",
     );
+}
+
+/// Version 2.0 in both byte orders. Its devices and symlinks carry no time of their own.
+#[test]
+fn version_2_in_both_byte_orders() {
+    for big in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = reference_tree(&dir.path().join("root"));
+        let fs = FsTree::from_dir(&root).unwrap();
+        let tree = open_bytes(write_v2(&fs, big));
+        let r = tree.report();
+        assert_eq!(r.layers.len(), 1, "{:#?}", r.layers);
+        let d = &r.layers[0].description;
+        let endian = if big { "big-endian" } else { "little-endian" };
+        assert!(
+            d.starts_with(&format!("squashfs 2.0, {endian}, gzip, ")),
+            "{d}"
+        );
+        assert!(warnings(&tree).is_empty(), "{:?}", warnings(&tree));
+        let caps = Caps {
+            mtime: false,
+            ..SQUASHFS3
+        };
+        assert_matches(&tree, "img.sqfs!/", &root, caps);
+        let passwd = tree.get("img.sqfs!/etc/passwd").unwrap();
+        let want = std::fs::metadata(root.join("etc/passwd")).unwrap();
+        assert_eq!(passwd.mtime, std::os::unix::fs::MetadataExt::mtime(&want));
+        if let Some(console) = tree.get("img.sqfs!/dev/console") {
+            assert_eq!(console.mtime, MKFS_TIME as i64);
+        }
+    }
 }
 
 // ---- Damaged images --------------------------------------------------------------------
@@ -694,4 +782,7 @@ fn damaged_images_never_panic() {
         };
         common::mutate_and_open(&img[..used as usize], "squashfs3", 400);
     }
+    let v2 = write_v2(&t, false);
+    let used = u32::from_le_bytes(v2[8..12].try_into().unwrap()) as usize;
+    common::mutate_and_open(&v2[..used], "squashfs3", 400);
 }

@@ -1,12 +1,16 @@
-//! SquashFS 3.x, the version in most router firmware from 2006 to about 2010: little- and
-//! big-endian, zlib, and the vendors' LZMA builds (the `shsq`/`qshs` magics, or the standard
-//! magic with LZMA blocks), told apart per block by their first bytes.
+//! SquashFS 3.x, the version in most router firmware from 2006 to about 2010, and its
+//! predecessor 2.x: little- and big-endian, zlib, and the vendors' LZMA builds (the
+//! `shsq`/`qshs` magics, or the standard magic with LZMA blocks), told apart per block by their
+//! first bytes.
 //!
-//! Version 3 differs from 4.0 throughout: the superblock, inodes, directory headers and
+//! Versions 2 and 3 differ from 4.0 throughout: the superblock, inodes, directory headers and
 //! entries are packed bitfield structures whose fields run from the least significant bit on
 //! little-endian images and from the most significant on big-endian ones; owners are indices
 //! into separate uid and gid arrays; metadata block headers may be followed by a marker byte
-//! (the "check" flag). Data blocks, fragments and the fragment table are as in 4.0.
+//! (the "check" flag). Data blocks, fragments and the fragment table are as in 4.0. Version 2
+//! has 32-bit table offsets, smaller inodes (no inode numbers; times only on files and
+//! directories, the others take the image's), 24-bit directory block references and 8-byte
+//! fragment entries behind 32-bit index pointers.
 //!
 //! The inode and directory tables are decoded once into memory (bounded by the metadata
 //! limit); file content is decoded block by block on demand. Directory cycles and
@@ -135,7 +139,21 @@ fn parse_superblock(b: &[u8]) -> Option<Superblock> {
         fragment_table: f(824, 64)?,
     };
     let block_log = f(272, 16)?;
-    let plausible = sb.major == 3
+    let v2 = sb.major == 2;
+    let sb = if v2 {
+        Superblock {
+            bytes_used: f(64, 32)?,
+            uid_start: f(96, 32)?,
+            guid_start: f(128, 32)?,
+            inode_table: f(160, 32)?,
+            directory_table: f(192, 32)?,
+            fragment_table: f(472, 32)?,
+            ..sb
+        }
+    } else {
+        sb
+    };
+    let plausible = (2..=3).contains(&sb.major)
         && sb.block_size.is_power_of_two()
         && (4096..=1 << 20).contains(&sb.block_size)
         && 1u64.checked_shl(block_log as u32) == Some(sb.block_size)
@@ -180,11 +198,11 @@ impl Format for Squashfs3 {
             .read_vec(0, SUPERBLOCK)
             .map_err(|e| Error::read(F, 0, e))?;
         let sb = parse_superblock(&b)
-            .ok_or_else(|| Error::corrupt(F, 0, "not a SquashFS 3.x superblock"))?;
+            .ok_or_else(|| Error::corrupt(F, 0, "not a SquashFS 2.x or 3.x superblock"))?;
         if sb.bytes_used > src.len() {
             ctx.warn(
                 WarningCode::Truncated,
-                63,
+                if sb.major == 2 { 8 } else { 63 },
                 format!(
                     "superblock says {} bytes, only {} present",
                     sb.bytes_used,
@@ -206,7 +224,13 @@ impl Format for Squashfs3 {
         let first_fragment_block = (sb.fragments > 0)
             .then(|| fs.src.read_vec(sb.fragment_table, 8).ok())
             .flatten()
-            .map_or(sb.bytes_used, |b| sb.e.u64(&b, 0));
+            .map_or(sb.bytes_used, |b| {
+                if sb.major == 2 {
+                    sb.e.u32(&b, 0) as u64
+                } else {
+                    sb.e.u64(&b, 0)
+                }
+            });
         let dir_end = [
             first_fragment_block,
             sb.fragment_table,
@@ -392,17 +416,24 @@ impl Fs {
 
     fn read_fragment_table(&self, budget: &crate::limits::Budget) -> Result<Vec<(u64, u32)>> {
         let n = self.sb.fragments;
-        let bytes = n * 16;
+        let v2 = self.sb.major == 2;
+        // Entries and index pointers: 16 and 8 bytes in version 3, 8 and 4 in version 2.
+        let (entry, ptr) = if v2 { (8, 4) } else { (16, 8) };
+        let bytes = n * entry;
         budget.check_metadata(bytes, "fragment table")?;
         let blocks = bytes.div_ceil(META_MAX as u64);
         let index = self.sb.fragment_table;
         let ptrs = self
             .src
-            .read_vec(index, (blocks * 8) as usize)
+            .read_vec(index, (blocks * ptr) as usize)
             .map_err(|e| Error::read(F, index, e))?;
         let mut raw = Vec::with_capacity(bytes as usize);
         for i in 0..blocks as usize {
-            let p = self.sb.e.u64(&ptrs, i * 8);
+            let p = if v2 {
+                self.sb.e.u32(&ptrs, i * 4) as u64
+            } else {
+                self.sb.e.u64(&ptrs, i * 8)
+            };
             let (data, _) = self.read_meta_block(p)?;
             raw.extend_from_slice(&data);
         }
@@ -414,12 +445,13 @@ impl Fs {
             ));
         }
         let e = self.sb.e;
+        let start_bits = if v2 { 32 } else { 64 };
         Ok(raw[..bytes as usize]
-            .chunks_exact(16)
+            .chunks_exact(entry as usize)
             .map(|c| {
                 (
-                    bits(c, e, 0, 64).unwrap_or(0),
-                    bits(c, e, 64, 32).unwrap_or(0) as u32,
+                    bits(c, e, 0, start_bits).unwrap_or(0),
+                    bits(c, e, start_bits, 32).unwrap_or(0) as u32,
                 )
             })
             .collect())
@@ -679,20 +711,27 @@ impl Walker<'_> {
                     "directory listing lies outside the directory table",
                 )
             })?;
+        // Header and entry sizes: 9 and 5 bytes in version 3 (with inode numbers), 4 and 3 in
+        // version 2 (and a 24-bit block reference).
+        let (header, entry, block_bits) = if self.fs.sb.major == 2 {
+            (4, 3, 24)
+        } else {
+            (9, 5, 32)
+        };
         let mut out = Vec::new();
         let mut pos = 0;
-        while pos + 9 <= d.len() {
-            let h = &d[pos..pos + 9];
+        while pos + header <= d.len() {
+            let h = &d[pos..pos + header];
             let count = bits(h, e, 0, 8).ok_or_else(bad)? + 1;
-            let start_block = bits(h, e, 8, 32).ok_or_else(bad)?;
-            pos += 9;
+            let start_block = bits(h, e, 8, block_bits).ok_or_else(bad)?;
+            pos += header;
             for _ in 0..count {
-                let h = d.get(pos..pos + 5).ok_or_else(bad)?;
+                let h = d.get(pos..pos + entry).ok_or_else(bad)?;
                 let offset = bits(h, e, 0, 13).ok_or_else(bad)?;
                 let name_len = bits(h, e, 16, 8).ok_or_else(bad)? as usize + 1;
-                let name = d.get(pos + 5..pos + 5 + name_len).ok_or_else(bad)?;
+                let name = d.get(pos + entry..pos + entry + name_len).ok_or_else(bad)?;
                 out.push((name.to_vec(), start_block << 16 | offset));
-                pos += 5 + name_len;
+                pos += entry + name_len;
             }
         }
         Ok(out)
@@ -754,28 +793,56 @@ impl Walker<'_> {
                 )
             })?
         };
-        entry.mtime = f(32, 32)? as i64;
+        let v2 = self.fs.sb.major == 2;
+        // Version 2 keeps times only in files and directories (at their own places); the
+        // other inodes take the image's.
+        entry.mtime = match (v2, kind_no) {
+            (false, _) => f(32, 32)?,
+            (true, REG) => f(32, 32)?,
+            (true, DIR) => f(64, 32)?,
+            (true, LDIR) => f(72, 32)?,
+            (true, _) => self.fs.sb.mtime,
+        } as i64;
         let mut dir = None;
         match kind_no {
             DIR => {
-                dir = Some(DirInfo {
-                    size: f(128, 19)? as usize,
-                    offset: f(147, 13)? as usize,
-                    block: f(160, 32)?,
+                dir = Some(if v2 {
+                    DirInfo {
+                        size: f(32, 19)? as usize,
+                        offset: f(51, 13)? as usize,
+                        block: f(96, 24)?,
+                    }
+                } else {
+                    DirInfo {
+                        size: f(128, 19)? as usize,
+                        offset: f(147, 13)? as usize,
+                        block: f(160, 32)?,
+                    }
                 });
             }
             LDIR => {
-                dir = Some(DirInfo {
-                    size: f(128, 27)? as usize,
-                    offset: f(155, 13)? as usize,
-                    block: f(168, 32)?,
+                dir = Some(if v2 {
+                    DirInfo {
+                        size: f(32, 27)? as usize,
+                        offset: f(59, 13)? as usize,
+                        block: f(104, 24)?,
+                    }
+                } else {
+                    DirInfo {
+                        size: f(128, 27)? as usize,
+                        offset: f(155, 13)? as usize,
+                        block: f(168, 32)?,
+                    }
                 });
             }
+            LREG if v2 => {
+                return Err(Error::corrupt(F, disk, "inode type 9 in a version 2 image"));
+            }
             REG | LREG => {
-                let (start, frag, frag_offset, size, header) = if kind_no == REG {
-                    (f(96, 64)?, f(160, 32)?, f(192, 32)?, f(224, 32)?, 32)
-                } else {
-                    (f(128, 64)?, f(192, 32)?, f(224, 32)?, f(256, 64)?, 40)
+                let (start, frag, frag_offset, size, header) = match (v2, kind_no) {
+                    (true, _) => (f(64, 32)?, f(96, 32)?, f(128, 32)?, f(160, 32)?, 24),
+                    (false, REG) => (f(96, 64)?, f(160, 32)?, f(192, 32)?, f(224, 32)?, 32),
+                    _ => (f(128, 64)?, f(192, 32)?, f(224, 32)?, f(256, 64)?, 40),
                 };
                 let bs = self.fs.sb.block_size;
                 let frag = frag as u32;
@@ -820,7 +887,11 @@ impl Walker<'_> {
                 }
             }
             SYMLINK => {
-                let len = f(128, 16)? as usize;
+                let (len, at) = if v2 {
+                    (f(32, 16)? as usize, 6)
+                } else {
+                    (f(128, 16)? as usize, 18)
+                };
                 if len > MAX_TARGET {
                     return Err(Error::corrupt(
                         F,
@@ -828,12 +899,12 @@ impl Walker<'_> {
                         format!("symlink target of {len} bytes"),
                     ));
                 }
-                let target = b.get(18..18 + len).ok_or_else(short)?;
+                let target = b.get(at..at + len).ok_or_else(short)?;
                 entry.size = len as u64;
                 entry.link_target = Some(target.to_vec());
             }
             BLKDEV | CHRDEV => {
-                let rdev = f(128, 16)? as u32;
+                let rdev = f(if v2 { 32 } else { 128 }, 16)? as u32;
                 entry.device = Some((rdev >> 8, rdev & 0xff));
             }
             _ => {}
