@@ -3,7 +3,7 @@
 # the fuzzers start from valid images instead of having to find each format's magic and
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
-#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) python3 rpm db5.3-util
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs python3 rpm db5.3-util
 #        umoci skopeo fdisk gdisk qemu-utils.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
@@ -33,6 +33,47 @@ for comp in gzip xz lzo lz4 zstd lzma; do
 done
 mksquashfs "$root" "$tmp/sq-frag" -noappend -quiet -no-progress -always-use-fragments -b 4096
 seed squashfs "$tmp/sq-frag" frag
+
+# SquashFS 3.1 (no Debian tool writes it any more): a little-endian zlib image with a file, a
+# symlink and a directory, metadata blocks stored, packed as the format's bitfields.
+python3 - "$tmp/sq3" <<'PY'
+import struct, sys, zlib
+def le(v, nbytes): return v.to_bytes(nbytes, "little")
+mtime = 1600000000
+text = b"root:x:0:0:root:/root:/bin/sh\n"
+data = zlib.compress(text, 9)
+sb_len = 119
+img = bytearray(sb_len) + data
+def base(kind, mode, inum):
+    return kind | mode << 4 | 0 << 16 | 255 << 24 | mtime << 32 | inum << 64
+passwd = le(base(2, 0o644, 1) | sb_len << 96 | 0xFFFFFFFF << 160 | 0 << 192 | len(text) << 224, 32) + le(len(data), 4)
+sh = le(base(3, 0o777, 2) | 1 << 96 | 7 << 128, 18) + b"busybox"
+etc_listing = le(0 | 0 << 8 | 1 << 40, 9) + le(0 | 2 << 13 | 5 << 16, 5) + b"passwd"
+r_sh, r_etc = len(passwd), len(passwd) + len(sh)
+root_listing = (le(1 | 0 << 8 | 2 << 40, 9) + le(r_etc | 1 << 13 | 2 << 16, 5) + b"etc"
+                + le(r_sh | 3 << 13 | 1 << 16, 5) + b"sh")
+etc = le(base(1, 0o755, 3) | 2 << 96 | (len(etc_listing) + 3) << 128 | 0 << 147 | 0 << 160, 28)
+r_root = r_etc + len(etc)
+root = le(base(1, 0o755, 4) | 3 << 96 | (len(root_listing) + 3) << 128 | len(etc_listing) << 147 | 0 << 160, 28)
+inodes = passwd + sh + etc + root
+dirs = etc_listing + root_listing
+inode_table = len(img); img += le(len(inodes) | 0x8000, 2) + inodes
+directory_table = len(img); img += le(len(dirs) | 0x8000, 2) + dirs
+uid_start = len(img); img += le(0, 4)
+guid_start = bytes_used = len(img)
+fields = [(0, 32, int.from_bytes(b"hsqs", "little")), (32, 32, 4), (224, 16, 3), (240, 16, 1),
+          (272, 16, 16), (288, 8, 0x10), (296, 8, 1), (304, 8, 0), (312, 32, mtime),
+          (344, 64, r_root), (408, 32, 65536), (440, 32, 0), (504, 64, bytes_used),
+          (568, 64, uid_start), (632, 64, guid_start), (696, 64, inode_table),
+          (760, 64, directory_table), (824, 64, uid_start), (888, 64, 2**64 - 1)]
+sb = 0
+for pos, n, v in fields:
+    sb |= (v & ((1 << n) - 1)) << pos
+img[:sb_len] = le(sb, sb_len)
+img += bytes(-len(img) % 4096)
+open(sys.argv[1], "wb").write(img)
+PY
+seed squashfs3 "$tmp/sq3" le-zlib
 
 for fmt in newc crc odc; do
   (cd "$root" && find . | cpio -o -H "$fmt" --quiet > "$tmp/cpio-$fmt")
@@ -66,6 +107,11 @@ seed container "$tmp/img-docker.tar" docker
 (cd "$root" && zip -qry "$tmp/deflate.zip" . && zip -qry0 "$tmp/store.zip" .)
 seed zip "$tmp/deflate.zip" deflate
 seed zip "$tmp/store.zip" store
+# Without its central directory: recovered from the local headers.
+cd_at=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I",d,len(d)-6)[0])' "$tmp/deflate.zip")
+head -c "$((cd_at + 20))" "$tmp/deflate.zip" > "$tmp/cut.zip" && seed zip "$tmp/cut.zip" cut
+(cd "$root" && zip -qry - . > "$tmp/streamed.zip")
+seed zip "$tmp/streamed.zip" streamed
 
 tar -cf "$tmp/small.tar" -C "$root" etc
 gzip -9c "$tmp/small.tar" > "$tmp/s.gz"; seed gzip "$tmp/s.gz" tar
@@ -89,6 +135,49 @@ done
 mkfs.jffs2 -q -b -r "$root" -o "$tmp/jffs2-be" -e 4KiB && seed jffs2 "$tmp/jffs2-be" be
 
 mkfs.cramfs "$root" "$tmp/cramfs" >/dev/null && seed cramfs "$tmp/cramfs" le
+
+genromfs -d "$root" -f "$tmp/romfs" -V seed && seed romfs "$tmp/romfs" plain
+
+# YAFFS2 (no Debian tool writes it): objects laid out as mkyaffs2image does, a header chunk
+# then data chunks, 2048-byte pages with tags at the start of a 64-byte spare area (Android's
+# header tags), and the same objects with in-band tags (the kernel's header tags).
+python3 - "$tmp" <<'PY'
+import struct, sys
+def image(inband, fmt="<"):
+    page, out, seq = 2048, bytearray(), 0x1000
+    def chunk(data, obj, cid, n):
+        tags = struct.pack(fmt + "4I", seq, obj, cid, n)
+        if inband:
+            out.extend(data.ljust(page - 16, b"\xff") + tags)
+        else:
+            out.extend(data.ljust(page, b"\xff") + tags.ljust(64, b"\xff"))
+    def obj(oid, parent, kind, name, mode, size=0, alias=b"", equiv=0, data=b""):
+        h = bytearray(b"\xff" * 512)
+        struct.pack_into(fmt + "II", h, 0, kind, parent)
+        h[10:266] = name.ljust(256, b"\0")
+        struct.pack_into(fmt + "6I", h, 268, mode, 0, 0, 0, 1600000000, 0)
+        struct.pack_into(fmt + "Ii", h, 292, size, equiv)
+        h[300:460] = alias.ljust(160, b"\0")
+        if inband:  # the kernel's tags: object type and parent in the header chunk's tags
+            chunk(bytes(h), oid | kind << 28, 0x80000000 | parent, size if kind == 1 else equiv)
+        else:  # Android's mkyaffs2image: chunk 0, byte count 0xffff
+            chunk(bytes(h), oid, 0, 0xFFFF)
+        per = page - 16 if inband else page
+        for i in range(0, len(data), per):
+            chunk(data[i:i + per], oid, i // per + 1, len(data[i:i + per]))
+    obj(257, 1, 3, b"etc", 0o40755)
+    text = b"root:x:0:0:root:/root:/bin/sh\n"
+    obj(258, 257, 1, b"passwd", 0o100644, len(text), data=text)
+    obj(259, 1, 2, b"sh", 0o120777, alias=b"busybox")
+    obj(260, 257, 4, b"passwd.hard", 0, equiv=258)
+    blob = bytes(range(256)) * 12
+    obj(261, 1, 1, b"blob", 0o100755, len(blob), data=blob)
+    return bytes(out)
+open(sys.argv[1] + "/yaffs2-oob", "wb").write(image(False))
+open(sys.argv[1] + "/yaffs2-inband", "wb").write(image(True))
+PY
+seed yaffs2 "$tmp/yaffs2-oob" oob
+seed yaffs2 "$tmp/yaffs2-inband" inband
 
 # UBIFS and UBI on small NAND geometry (512-byte pages, 16 KiB erase blocks).
 mkfs.ubifs -r "$root" -m 512 -e 15360 -c 64 -x lzo -o "$tmp/ubifs"

@@ -219,11 +219,14 @@ pub fn registry() -> Vec<&'static dyn Format> {
     use crate::formats::*;
     vec![
         &squashfs::Squashfs,
+        &squashfs3::Squashfs3,
         &ext::Ext,
         &ubi::Ubi,
         &ubifs::Ubifs,
         &jffs2::Jffs2,
         &cramfs::Cramfs,
+        &romfs::Romfs,
+        &yaffs2::Yaffs2,
         &cpio::Cpio,
         // A tar holding an image manifest: before tar, whose magic it shares.
         &container::ContainerImage,

@@ -130,14 +130,10 @@ impl Format for Squashfs {
             && sb.inode_table < sb.bytes_used
             && sb.directory_table < sb.bytes_used
             && sb.inode_table <= sb.directory_table;
-        if sb.major == 4 {
-            if !plausible || 1u32.checked_shl(sb.e.u16(&b, 22) as u32) != Some(bs) {
-                return None;
-            }
-        } else if !(2..=3).contains(&sb.major) {
+        // Versions 2 and 3 have their own reader (`squashfs3`).
+        if sb.major != 4 || !plausible || 1u32.checked_shl(sb.e.u16(&b, 22) as u32) != Some(bs) {
             return None;
         }
-        // Version 3 and older lay out the superblock differently; bytes_used is not here.
         let length = (sb.major == 4).then_some(sb.bytes_used);
         Some(Probe {
             length,

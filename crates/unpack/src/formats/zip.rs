@@ -1,6 +1,8 @@
 //! ZIP archives (with ZIP64), read from the central directory. Stored and deflated members are
 //! decoded natively (also bzip2, lzma-in-zip is reported unsupported); CRCs are checked while
 //! reading. Overlapping members (the construction of non-recursive zip bombs) are refused.
+//! Archives whose central directory is missing or cut (a download cut short, an archive carved
+//! out of flash) are recovered from their local headers, with a warning saying so.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -117,6 +119,55 @@ fn dos_time(date: u16, time: u16) -> i64 {
         + ((time & 0x1f) as i64) * 2
 }
 
+/// What the extra fields of a header add: ZIP64 sizes (written into the values passed),
+/// Info-ZIP's UTC mtime ("UT") and unix owners ("ux").
+struct Extra {
+    utc_mtime: Option<i64>,
+    owner: Option<(u32, u32)>,
+}
+
+fn parse_extra(extra: &[u8], usize_: &mut u64, csize: &mut u64, local: Option<&mut u64>) -> Extra {
+    let mut out = Extra {
+        utc_mtime: None,
+        owner: None,
+    };
+    let mut local = local;
+    let mut x = 0;
+    while x + 4 <= extra.len() {
+        let id = le16(extra, x);
+        let n = le16(extra, x + 2) as usize;
+        let body = extra.get(x + 4..x + 4 + n).unwrap_or_default();
+        if id == 1 {
+            let mut k = 0;
+            let mut take = |v: &mut u64| {
+                if *v == 0xffff_ffff && k + 8 <= body.len() {
+                    *v = le64(body, k);
+                    k += 8;
+                }
+            };
+            take(usize_);
+            take(csize);
+            if let Some(l) = local.as_deref_mut() {
+                take(l);
+            }
+        } else if id == 0x5455 && body.len() >= 5 && body[0] & 1 != 0 {
+            out.utc_mtime = Some(le32(body, 1) as i32 as i64);
+        } else if id == 0x7875 && body.len() >= 3 && body[0] == 1 {
+            let un = body[1] as usize;
+            let gn = body.get(2 + un).copied().unwrap_or(0) as usize;
+            let num = |b: &[u8]| b.iter().rev().fold(0u64, |v, &x| v << 8 | x as u64);
+            if let (Some(u), Some(g)) = (body.get(2..2 + un), body.get(3 + un..3 + un + gn))
+                && un <= 8
+                && gn <= 8
+            {
+                out.owner = Some((num(u) as u32, num(g) as u32));
+            }
+        }
+        x += 4 + n;
+    }
+    out
+}
+
 impl Format for Zip {
     fn id(&self) -> &'static str {
         F
@@ -142,7 +193,13 @@ impl Format for Zip {
     }
 
     fn open(&self, src: SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
-        let end = find_end(&*src, ctx.budget)?;
+        let end = match find_end(&*src, ctx.budget) {
+            Ok(end) => end,
+            Err(e) if e.limit_kind().is_some() => return Err(e),
+            // No central directory: a download cut short, or a carved archive cut by the
+            // next image. The members are still there, one local header after another.
+            Err(_) => return recover(&src, ctx),
+        };
         if end.cd_size > MAX_CENTRAL {
             return Err(Error::corrupt(
                 F,
@@ -186,40 +243,8 @@ impl Format for Zip {
             let extra = cd
                 .get(pos + 46 + name_len..pos + 46 + name_len + extra_len)
                 .unwrap_or_default();
-            // Extra fields: ZIP64 sizes, Info-ZIP UTC mtime ("UT") and unix owners ("ux").
-            let mut utc_mtime = None;
-            let mut owner = None;
-            let mut x = 0;
-            while x + 4 <= extra.len() {
-                let id = le16(extra, x);
-                let n = le16(extra, x + 2) as usize;
-                let body = extra.get(x + 4..x + 4 + n).unwrap_or_default();
-                if id == 1 {
-                    let mut k = 0;
-                    let mut take = |v: &mut u64| {
-                        if *v == 0xffff_ffff && k + 8 <= body.len() {
-                            *v = le64(body, k);
-                            k += 8;
-                        }
-                    };
-                    take(&mut usize_);
-                    take(&mut csize);
-                    take(&mut local);
-                } else if id == 0x5455 && body.len() >= 5 && body[0] & 1 != 0 {
-                    utc_mtime = Some(le32(body, 1) as i32 as i64);
-                } else if id == 0x7875 && body.len() >= 3 && body[0] == 1 {
-                    let un = body[1] as usize;
-                    let gn = body.get(2 + un).copied().unwrap_or(0) as usize;
-                    let num = |b: &[u8]| b.iter().rev().fold(0u64, |v, &x| v << 8 | x as u64);
-                    if let (Some(u), Some(g)) = (body.get(2..2 + un), body.get(3 + un..3 + un + gn))
-                        && un <= 8
-                        && gn <= 8
-                    {
-                        owner = Some((num(u) as u32, num(g) as u32));
-                    }
-                }
-                x += 4 + n;
-            }
+            let x = parse_extra(extra, &mut usize_, &mut csize, Some(&mut local));
+            let (utc_mtime, owner) = (x.utc_mtime, x.owner);
             pos += 46 + name_len + extra_len + comment_len;
             let is_dir = name.ends_with(b"/");
             let unix_mode = if made_by == 3 { external >> 16 } else { 0 };
@@ -337,6 +362,289 @@ impl Format for Zip {
             entries,
         })
     }
+}
+
+/// Lists the members of an archive without a central directory from their local headers, in
+/// order from the start, until something other than a local header follows. Local headers
+/// have no unix modes or file types: members come out as files and directories (by the `/`
+/// at the end of the name) with default modes. Members written with a data descriptor (sizes
+/// after the data, as `zip` writes to a pipe) are measured by decoding them, or for stored
+/// ones by finding the descriptor that names their size.
+fn recover(src: &SourceRef, ctx: &mut OpenCtx<'_>) -> Result<Opened> {
+    let mut entries = Vec::new();
+    let mut pos = 0u64;
+    let mut encrypted = 0;
+    let max_entries = ctx.budget.limits().max_entries as usize;
+    // Whether what follows the last member is the archive's own cut remainder.
+    let mut cut = false;
+    let why = loop {
+        ctx.budget.check_time()?;
+        if entries.len() > max_entries {
+            break "entry limit reached".to_string();
+        }
+        let Ok(h) = src.read_vec(pos, 30) else {
+            break "the archive ends".to_string();
+        };
+        if h[..4] != *LOCAL {
+            break if h[..4] == *CENTRAL {
+                cut = true;
+                "the central directory starts and is cut".to_string()
+            } else {
+                "no local header follows".to_string()
+            };
+        }
+        let flags = le16(&h, 6);
+        let method = le16(&h, 8);
+        let mut crc = le32(&h, 14);
+        let mut csize = le32(&h, 18) as u64;
+        let mut usize_ = le32(&h, 22) as u64;
+        let name_len = le16(&h, 26) as usize;
+        let extra_len = le16(&h, 28) as usize;
+        let Ok(var) = src.read_vec(pos + 30, name_len + extra_len) else {
+            break "the archive ends inside a local header".to_string();
+        };
+        let (name, extra) = var.split_at(name_len);
+        let x = parse_extra(extra, &mut usize_, &mut csize, None);
+        let data_at = pos + 30 + (name_len + extra_len) as u64;
+        let mut next = data_at + csize;
+        if flags & 8 != 0 && flags & 1 == 0 {
+            match streamed_member(src, data_at, method, ctx)? {
+                Some(m) => {
+                    csize = m.csize;
+                    usize_ = m.usize;
+                    crc = m.crc;
+                    next = m.next;
+                }
+                None => {
+                    break format!(
+                        "the member at {pos:#x} has its sizes after its data and its end \
+                         cannot be found"
+                    );
+                }
+            }
+        } else if flags & 8 != 0 {
+            break format!("the encrypted member at {pos:#x} has its sizes after its data");
+        }
+        if next > src.len() {
+            cut = true;
+            break format!("the member at {pos:#x} is cut ({csize} compressed bytes declared)");
+        }
+        let kind = if name.ends_with(b"/") {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        };
+        let mut e = RawEntry::new(name.to_vec(), kind);
+        e.offset = pos;
+        e.mtime = x.utc_mtime.unwrap_or(dos_time(le16(&h, 12), le16(&h, 10)));
+        if let Some((uid, gid)) = x.owner {
+            e.uid = uid;
+            e.gid = gid;
+        }
+        if kind == EntryKind::File {
+            e.size = usize_;
+            if flags & 1 != 0 {
+                encrypted += 1;
+            } else if usize_ > 0 {
+                e.data = member_data(src, data_at, csize, usize_, method, crc, pos, ctx);
+            }
+        }
+        entries.push(e);
+        pos = next;
+    };
+    if entries.is_empty() {
+        return Err(Error::corrupt(
+            F,
+            0,
+            format!("no end of central directory record, and no member before {why}"),
+        ));
+    }
+    ctx.warn(
+        WarningCode::Truncated,
+        pos,
+        format!(
+            "no central directory (missing or cut): {} members recovered from local headers; \
+             stopped here because {why}",
+            entries.len()
+        ),
+    );
+    if encrypted > 0 {
+        ctx.warn(
+            WarningCode::Unsupported,
+            0,
+            format!("{encrypted} encrypted members not decrypted"),
+        );
+    }
+    Ok(Opened::Archive {
+        description: format!(
+            "zip archive, {} entries recovered from local headers",
+            entries.len()
+        ),
+        // A cut central directory or member belongs to the archive, not after it.
+        length: if cut { src.len() } else { pos },
+        entries,
+    })
+}
+
+/// A member's content, by compression method.
+#[allow(clippy::too_many_arguments)]
+fn member_data(
+    src: &SourceRef,
+    data_at: u64,
+    csize: u64,
+    usize_: u64,
+    method: u16,
+    crc: u32,
+    at: u64,
+    ctx: &mut OpenCtx<'_>,
+) -> Data {
+    let data = slice(src, data_at, csize);
+    match method {
+        0 => Data::Stored(data),
+        8 | 12 => Data::Coded(Arc::new(Member {
+            data,
+            method,
+            size: usize_,
+            crc,
+            offset: data_at,
+        })),
+        other => {
+            ctx.warn(
+                WarningCode::Unsupported,
+                at,
+                format!("compression method {other}"),
+            );
+            Data::Empty
+        }
+    }
+}
+
+/// Where a member written with a data descriptor ends.
+struct Streamed {
+    csize: u64,
+    usize: u64,
+    crc: u32,
+    /// Offset after the data descriptor.
+    next: u64,
+}
+
+/// Measures a member whose sizes follow its data: a compressed one by decoding it (deflate
+/// and bzip2 streams mark their own end), a stored one by finding the data descriptor whose
+/// compressed size is its distance from the data. `None` when neither works.
+fn streamed_member(
+    src: &SourceRef,
+    data_at: u64,
+    method: u16,
+    ctx: &mut OpenCtx<'_>,
+) -> Result<Option<Streamed>> {
+    let max = ctx.budget.limits().max_file_size;
+    let (csize, decoded) = match method {
+        8 | 12 => {
+            let mut raw =
+                SourceReader::new(slice(src, data_at, src.len() - data_at.min(src.len())));
+            let fetched = raw.fetched();
+            let ratio = ctx.budget.limits().max_ratio;
+            let (usize_, crc) = {
+                let mut dec: Box<dyn Read> = if method == 8 {
+                    Box::new(flate2::bufread::DeflateDecoder::new(&mut raw))
+                } else {
+                    Box::new(bzip2::bufread::BzDecoder::new(&mut raw))
+                };
+                let mut h = crc32fast::Hasher::new();
+                let mut buf = vec![0u8; 64 << 10];
+                let mut n_total = 0u64;
+                loop {
+                    let n = match dec.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(_) => return Ok(None),
+                    };
+                    h.update(&buf[..n]);
+                    n_total += n as u64;
+                    // The engine's bomb check, for decoding done while opening.
+                    let read = fetched.load(std::sync::atomic::Ordering::Relaxed).max(1);
+                    if n_total > 1 << 20 && n_total / read > ratio {
+                        return Err(Error::limit(
+                            crate::error::LimitKind::Ratio,
+                            format!("zip member at {data_at:#x} expands more than {ratio} times"),
+                        ));
+                    }
+                    if n_total > max {
+                        return Err(Error::limit(
+                            crate::error::LimitKind::FileSize,
+                            format!("zip member at {data_at:#x} decodes to more than {max} bytes"),
+                        ));
+                    }
+                    ctx.budget.check_time()?;
+                }
+                (n_total, h.finalize())
+            };
+            (raw.position(), Some((usize_, crc)))
+        }
+        0 => match find_descriptor(src, data_at, max, ctx)? {
+            Some(c) => (c, None),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let desc = descriptor(src, data_at + csize, csize);
+    let (usize_, crc) = match (decoded, desc) {
+        (Some((u, c)), _) => (u, desc.map_or(c, |d| d.1)),
+        (None, Some((u, c, _))) => (u, c),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Streamed {
+        csize,
+        usize: usize_,
+        crc,
+        next: data_at + csize + desc.map_or(0, |d| d.2),
+    }))
+}
+
+/// The data descriptor at `at` whose compressed size is `csize`: (size, CRC, descriptor
+/// length). It may start with a signature and hold 32- or 64-bit sizes.
+fn descriptor(src: &SourceRef, at: u64, csize: u64) -> Option<(u64, u32, u64)> {
+    let b = src.read_upto(at, 24).ok()?;
+    let skip = if b.starts_with(b"PK\x07\x08") { 4 } else { 0 };
+    let f = b.get(skip..)?;
+    if f.len() >= 12 && le32(f, 4) as u64 == csize {
+        return Some((le32(f, 8) as u64, le32(f, 0), skip as u64 + 12));
+    }
+    if f.len() >= 20 && le64(f, 4) == csize {
+        return Some((le64(f, 12), le32(f, 0), skip as u64 + 20));
+    }
+    None
+}
+
+/// The size of a stored member with a data descriptor: the distance to the first descriptor
+/// signature that names it, searched up to `max` bytes.
+fn find_descriptor(
+    src: &SourceRef,
+    data_at: u64,
+    max: u64,
+    ctx: &mut OpenCtx<'_>,
+) -> Result<Option<u64>> {
+    let finder = memchr::memmem::Finder::new(b"PK\x07\x08");
+    let chunk = 1u64 << 20;
+    let mut pos = data_at;
+    let end = src.len().min(data_at.saturating_add(max));
+    while pos < end {
+        ctx.budget.check_time()?;
+        let buf = src
+            .read_upto(pos, (chunk + 3) as usize)
+            .map_err(|e| Error::read(F, pos, e))?;
+        for i in finder.find_iter(&buf) {
+            let at = pos + i as u64;
+            if descriptor(src, at, at - data_at).is_some_and(|d| d.2 >= 16 && d.0 == at - data_at) {
+                return Ok(Some(at - data_at));
+            }
+        }
+        if (buf.len() as u64) < chunk + 3 {
+            break;
+        }
+        pos += chunk;
+    }
+    Ok(None)
 }
 
 /// A compressed zip member.

@@ -28,6 +28,9 @@ pub struct Caps {
     /// Largest uid/gid stored (cramfs keeps 16/8 bits).
     pub uid_bits: u32,
     pub gid_bits: u32,
+    /// Only the executable flag of the mode is stored (romfs): files and directories read as
+    /// 0644 plus 0111 when any execute bit was set, devices as 0600, fifos and sockets 0644.
+    pub exec_bit_only: bool,
 }
 
 impl Caps {
@@ -40,6 +43,7 @@ impl Caps {
         dir_meta: true,
         uid_bits: 32,
         gid_bits: 32,
+        exec_bit_only: false,
     };
 }
 
@@ -329,13 +333,16 @@ pub fn assert_matches(tree: &Tree, prefix: &str, dir: &Path, caps: Caps) {
         assert_eq!(e.kind, want_kind, "{path}: kind");
         let is_dir = ft.is_dir();
         if !ft.is_symlink() && (!is_dir || caps.dir_meta) {
-            assert_eq!(
-                e.mode,
-                m.mode() & 0o7777,
-                "{path}: mode {:o} vs {:o}",
-                e.mode,
+            let want = if !caps.exec_bit_only {
                 m.mode() & 0o7777
-            );
+            } else if ft.is_char_device() || ft.is_block_device() {
+                0o600
+            } else if ft.is_dir() || ft.is_file() {
+                0o644 | if m.mode() & 0o111 != 0 { 0o111 } else { 0 }
+            } else {
+                0o644
+            };
+            assert_eq!(e.mode, want, "{path}: mode {:o} vs {want:o}", e.mode);
         }
         if caps.owners && (!is_dir || caps.dir_meta) {
             let mask = |bits: u32| {
@@ -383,5 +390,57 @@ pub fn assert_matches(tree: &Tree, prefix: &str, dir: &Path, caps: Caps) {
             let got: BTreeMap<String, Vec<u8>> = e.xattrs.iter().cloned().collect();
             assert_eq!(got, want, "{path}: xattrs");
         }
+    }
+}
+
+/// Opens `count` damaged copies of `img` directly as `format`, with small limits, and reads
+/// every file of each: bytes overwritten at pseudo-random places (half of them in the first
+/// KiB, where the headers are), or the image cut short. The reader must end each in entries
+/// and warnings, never in a panic or unbounded work. Deterministic: copy `k` is always the
+/// same damage.
+pub fn mutate_and_open(img: &[u8], format: &str, count: u64) {
+    let opts = Options {
+        limits: netvet_unpack::Limits {
+            max_depth: 2,
+            max_total_bytes: 64 << 20,
+            max_entries: 20_000,
+            max_ratio: 200,
+            max_time: Duration::from_secs(5),
+            max_file_size: 16 << 20,
+            max_metadata: 16 << 20,
+        },
+        ..Options::default()
+    };
+    for k in 0..count {
+        let r = noise(64, k * 7919 + 1);
+        let at = |i: usize| {
+            let v = u64::from_le_bytes(r[8 * i..8 * i + 8].try_into().unwrap()) as usize;
+            if i.is_multiple_of(2) {
+                v % img.len().min(1024)
+            } else {
+                v % img.len()
+            }
+        };
+        let mut m = img.to_vec();
+        if k.is_multiple_of(5) {
+            m.truncate(at(1));
+        } else {
+            for i in 0..(1 + k as usize % 4) {
+                let pos = at(i);
+                m[pos] = r[48 + i];
+            }
+        }
+        let tree = netvet_unpack::open_forced(
+            "mutated",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(m)),
+            &opts,
+            format,
+        );
+        for e in tree.entries() {
+            if e.is_file() {
+                let _ = tree.read(e);
+            }
+        }
+        let _ = tree.report();
     }
 }
