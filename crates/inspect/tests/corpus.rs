@@ -89,14 +89,15 @@ fn planted(debian: &Path) -> FsTree {
         &mut t,
         "etc/passwd",
         0o644,
-        "root:x:0:0:root:/root:/bin/sh\nmfgtest:x:0:0:factory:/root:/bin/sh\nwww-data:x:33:33:www:/var/www:/usr/sbin/nologin\n",
+        "root:x:0:0:root:/root:/bin/sh\nmfgtest:x:0:0:factory:/root:/bin/sh\nwww-data:x:33:33:www:/var/www:/usr/sbin/nologin\nzyfwp:x:1001:1001::/:/bin/sh\n",
     );
-    // root's password is "admin" (MD5 crypt); mfgtest has none.
+    // root's password is "admin" (MD5 crypt); mfgtest has none; zyfwp has Zyxel's published
+    // password (CVE-2020-29583).
     file(
         &mut t,
         "etc/shadow",
         0o600,
-        "root:$1$Zq8vNf2k$Gqu1zPqF9gGCvwF/KaGBT1:19000:0:99999:7:::\nmfgtest::19000:0:99999:7:::\nwww-data:*:19000:0:99999:7:::\n",
+        "root:$1$Zq8vNf2k$Gqu1zPqF9gGCvwF/KaGBT1:19000:0:99999:7:::\nmfgtest::19000:0:99999:7:::\nwww-data:*:19000:0:99999:7:::\nzyfwp:$1$Xk3pQ9aZ$4IfLlmPnN9DZeVZ8VNXgD1:19000:0:99999:7:::\n",
     );
     file(
         &mut t,
@@ -125,6 +126,8 @@ fn planted(debian: &Path) -> FsTree {
     file(&mut t, "root/.ssh/authorized_keys", 0o600, SSH_PUB);
     file(&mut t, "etc/ssl/private/server.key", 0o600, RSA_KEY);
     file(&mut t, "etc/ssh/ssh_host_rsa_key", 0o600, RSA_KEY);
+    // The device's own certificate, and the same self-signed CA added to the trust store.
+    file(&mut t, "etc/lighttpd/server.pem", 0o644, WEAK_CERT);
     file(&mut t, "etc/ssl/certs/gw.crt", 0o644, WEAK_CERT);
     file(
         &mut t,

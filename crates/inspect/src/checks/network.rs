@@ -1,14 +1,15 @@
 //! Network indicators: IPv4 addresses, URLs and their hosts hard-coded in scripts,
 //! configuration and binaries. Addresses are classified (public, private, loopback,
 //! link-local, documentation, shared/CGNAT, multicast, unspecified); public ones and URLs to
-//! real hosts are findings, the others are counted only. Documentation trees are skipped.
+//! real hosts are findings, the others are counted only. Documentation is scanned too; its
+//! indicators are grouped into one informational finding per file.
 
 use std::net::Ipv4Addr;
 
 use netvet_model::{Category, Severity};
 use regex::Regex;
 
-use super::Check;
+use super::{Check, is_documentation};
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx, strings};
 
@@ -64,20 +65,33 @@ pub fn classify(ip: Ipv4Addr) -> &'static str {
     }
 }
 
-/// Dotted quads of single digits (1.2.3.4, 2.5.4.3) are examples, OIDs and versions far more
-/// often than addresses; the public resolvers among them are kept.
-fn placeholder(ip: Ipv4Addr) -> bool {
-    const RESOLVERS: &[[u8; 4]] = &[
-        [8, 8, 8, 8],
-        [8, 8, 4, 4],
-        [1, 1, 1, 1],
-        [1, 0, 0, 1],
-        [9, 9, 9, 9],
-        [4, 2, 2, 1],
-        [4, 2, 2, 2],
-    ];
-    let o = ip.octets();
-    o.iter().all(|&b| b < 10) && !RESOLVERS.contains(&o)
+/// True when the text around a dotted quad marks it as a version or an object identifier
+/// (`v1.2.3.4`, `version 2.0.0.1`, `OID 2.5.4.3`, `pkg-1.0.2.3`), not an address. The
+/// quad itself is never the reason: `1.1.1.1` and `9.9.9.9` are public resolvers.
+fn version_or_oid(before: &str, after: &str) -> bool {
+    // The last few characters before the quad are enough (and keep this linear).
+    let start = before
+        .char_indices()
+        .rev()
+        .nth(15)
+        .map_or(0, |(i, _)| i);
+    let near = before[start..].to_ascii_lowercase();
+    let word = near.trim_end_matches([' ', '=', ':', '"', '\'']);
+    let marked = [
+        "v", "ver", "version", "rev", "revision", "release", "oid", "build", "firmware", "fw",
+    ]
+    .iter()
+    .any(|w| {
+        word.strip_suffix(w)
+            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric()))
+    });
+    // `name-1.0.2.3` is a package version; `1.0.2.3-1` and `1.0.2.3~rc1` too.
+    let package = near
+        .strip_suffix('-')
+        .is_some_and(|rest| rest.ends_with(|c: char| c.is_ascii_alphabetic()));
+    let suffix = after.starts_with(['-', '~', '+'])
+        && after[1..].starts_with(|c: char| c.is_ascii_alphanumeric());
+    marked || package || suffix
 }
 
 /// Hosts that appear everywhere and mean nothing (standards bodies, licence texts).
@@ -118,21 +132,6 @@ fn is_boring_host(host: &str) -> bool {
         || host.ends_with(".local")
 }
 
-/// Paths whose URLs are documentation rather than behaviour.
-fn skip_path(fs_path: &str) -> bool {
-    [
-        "/usr/share/doc/",
-        "/usr/share/man/",
-        "/usr/share/info/",
-        "/usr/share/locale/",
-        "/usr/share/common-licenses/",
-        "/usr/include/",
-    ]
-    .iter()
-    .any(|p| fs_path.starts_with(p))
-        || fs_path.ends_with(".html") && fs_path.contains("/doc")
-}
-
 /// The network-indicator check.
 pub struct Network {
     ip: Regex,
@@ -153,14 +152,18 @@ impl Network {
         }
     }
 
+    /// The indicators in one piece of text; `base_offset` is set for strings of a binary.
     fn scan_text(
         &self,
         text: &str,
-        ctx: &FileCtx<'_>,
-        sink: &Sink,
         base_offset: Option<usize>,
         budget: &mut usize,
+        out: &mut Vec<Indicator>,
     ) {
+        let at = |start: usize| match base_offset {
+            Some(o) => Place::Offset((o + start) as u64),
+            None => Place::Line(text[..start].matches('\n').count() + 1),
+        };
         for c in self.url.captures_iter(text) {
             if *budget == 0 {
                 return;
@@ -174,17 +177,13 @@ impl Network {
                 continue;
             }
             *budget -= 1;
-            let mut hit = Hit::new(&URL, &ctx.entry.path, m.as_str(), m.as_str().to_string())
-                .detail("host", host.clone())
-                .detail("host_class", class);
-            hit = match base_offset {
-                Some(o) => hit.offset((o + m.start()) as u64),
-                None => hit.line(text[..m.start()].matches('\n').count() + 1),
-            };
-            if class == "public" {
-                hit = hit.severity(Severity::Low);
-            }
-            sink.hit(hit);
+            out.push(Indicator {
+                info: &URL,
+                value: m.as_str().to_string(),
+                host,
+                class,
+                place: at(m.start()),
+            });
         }
         for c in self.ip.captures_iter(text) {
             if *budget == 0 {
@@ -194,36 +193,40 @@ impl Network {
             let Ok(ip) = m.as_str().parse::<Ipv4Addr>() else {
                 continue;
             };
-            // Version numbers like 1.2.3.4 in binaries look like addresses; public ones with a
-            // leading component below 11 are mostly versions, so binaries need a dotted quad
-            // that stands alone.
             let class = classify(ip);
+            let before = &text[..m.start()];
+            // Addresses inside URLs are already reported with the URL.
             if class != "public"
-                || (base_offset.is_some() && ip.octets()[0] < 11)
-                || placeholder(ip)
+                || before.ends_with("://")
+                || version_or_oid(before, &text[m.end()..])
             {
                 continue;
             }
-            // Skip addresses inside URLs (already reported).
-            let before = &text[..m.start()];
-            if before.ends_with("://") {
-                continue;
-            }
             *budget -= 1;
-            let mut hit = Hit::new(
-                &PUBLIC_IP,
-                &ctx.entry.path,
-                m.as_str(),
-                m.as_str().to_string(),
-            )
-            .detail("class", class);
-            hit = match base_offset {
-                Some(o) => hit.offset((o + m.start()) as u64),
-                None => hit.line(before.matches('\n').count() + 1),
-            };
-            sink.hit(hit);
+            out.push(Indicator {
+                info: &PUBLIC_IP,
+                value: m.as_str().to_string(),
+                host: m.as_str().to_string(),
+                class,
+                place: at(m.start()),
+            });
         }
     }
+}
+
+/// Where in a file an indicator is.
+enum Place {
+    Line(usize),
+    Offset(u64),
+}
+
+/// One address or URL found.
+struct Indicator {
+    info: &'static CheckInfo,
+    value: String,
+    host: String,
+    class: &'static str,
+    place: Place,
 }
 
 impl Check for Network {
@@ -236,15 +239,13 @@ impl Check for Network {
     }
 
     fn file(&self, ctx: &FileCtx<'_>, sink: &Sink) {
-        if skip_path(ctx.fs_path()) {
-            return;
-        }
         // At most this many indicators per file: a binary full of URLs is reported, not dumped.
         let mut budget = 25;
+        let mut found = Vec::new();
         match ctx.kind {
             ContentKind::Text => {
                 let text = String::from_utf8_lossy(ctx.data);
-                self.scan_text(&text, ctx, sink, None, &mut budget);
+                self.scan_text(&text, None, &mut budget, &mut found);
             }
             ContentKind::Elf | ContentKind::Binary => {
                 for (off, s) in strings(ctx.data, 7).take(500_000) {
@@ -252,11 +253,61 @@ impl Check for Network {
                         break;
                     }
                     if s.contains("://") || s.bytes().filter(|&b| b == b'.').count() >= 3 {
-                        self.scan_text(s, ctx, sink, Some(off), &mut budget);
+                        self.scan_text(s, Some(off), &mut budget, &mut found);
                     }
                 }
             }
             ContentKind::Empty => {}
+        }
+        if found.is_empty() {
+            return;
+        }
+        if is_documentation(ctx.fs_path()) {
+            // Documentation quotes addresses and links by the dozen: one informational
+            // finding per file lists them.
+            let mut hosts: Vec<String> = found.iter().map(|i| i.host.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            let info = if found.iter().any(|i| i.info.id == PUBLIC_IP.id) {
+                &PUBLIC_IP
+            } else {
+                &URL
+            };
+            sink.hit(
+                Hit::new(
+                    info,
+                    &ctx.entry.path,
+                    "documentation",
+                    format!(
+                        "{} network indicator{} in documentation: {}",
+                        found.len(),
+                        if found.len() == 1 { "" } else { "s" },
+                        hosts.join(", ")
+                    ),
+                )
+                .title("Addresses and URLs in documentation")
+                .severity(Severity::Info)
+                .detail("documentation", true)
+                .detail("hosts", hosts)
+                .detail("count", found.len()),
+            );
+            return;
+        }
+        for i in found {
+            let mut hit = Hit::new(i.info, &ctx.entry.path, &i.value, i.value.clone());
+            hit = if i.info.id == URL.id {
+                hit.detail("host", i.host).detail("host_class", i.class)
+            } else {
+                hit.detail("class", i.class)
+            };
+            hit = match i.place {
+                Place::Offset(o) => hit.offset(o),
+                Place::Line(l) => hit.line(l),
+            };
+            if i.info.id == URL.id && i.class == "public" {
+                hit = hit.severity(Severity::Low);
+            }
+            sink.hit(hit);
         }
     }
 }
@@ -277,6 +328,20 @@ mod tests {
         assert_eq!(c("100.64.0.1"), "shared");
         assert_eq!(c("0.0.0.0"), "unspecified");
         assert_eq!(c("224.0.0.1"), "multicast");
+    }
+
+    #[test]
+    fn small_octets_are_addresses_unless_marked_as_versions() {
+        let n = Network::new();
+        let found = |text: &str| {
+            let mut out = Vec::new();
+            n.scan_text(text, None, &mut 25, &mut out);
+            out.into_iter().map(|i| i.value).collect::<Vec<_>>()
+        };
+        assert_eq!(found("nameserver 9.9.9.9\nserver 1.2.3.4\n"), ["9.9.9.9", "1.2.3.4"]);
+        assert_eq!(found("server=4.3.2.1 # beacon"), ["4.3.2.1"]);
+        assert!(found("v1.2.3.4 version 2.0.0.1 OID 2.5.4.3 libfoo-1.0.2.3").is_empty());
+        assert_eq!(found("7.7.7.7-1\n"), Vec::<String>::new());
     }
 
     #[test]
