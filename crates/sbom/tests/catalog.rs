@@ -240,3 +240,65 @@ fn copies_of_one_program_are_one_component_and_versions_stay_apart() {
         .collect();
     assert_eq!(versions, BTreeMap::from([("0.9.8zh", 1), ("1.0.2k", 2)]));
 }
+
+/// A Debian kernel: its bzImage's setup header names the ABI release and the upstream
+/// version, a module's `vermagic` and the `/lib/modules` directory only the ABI release.
+fn debian_bzimage() -> Vec<u8> {
+    let mut img = vec![0u8; 0x2000];
+    img[0x1fe] = 0x55;
+    img[0x1ff] = 0xaa;
+    img[0x202..0x206].copy_from_slice(b"HdrS");
+    img[0x20e..0x210].copy_from_slice(&0x0800u16.to_le_bytes());
+    let v = b"6.1.0-57-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-1 (2026-10-04)\0";
+    img[0xa00..0xa00 + v.len()].copy_from_slice(v);
+    img
+}
+
+#[test]
+fn a_debian_abi_release_is_not_read_as_the_kernel_version() {
+    let module = program(&["vermagic=6.1.0-57-cloud-amd64 SMP preempt mod_unload modversions "]);
+    // Modules and the directory name alone: the ABI name, no version to match on.
+    let mut t = FsTree::new();
+    t.file(
+        "lib/modules/6.1.0-57-cloud-amd64/kernel/net/tun.ko",
+        0o644,
+        module.clone(),
+    );
+    let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version, None);
+    assert_eq!(k[0].cpes, ["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"]);
+    assert_eq!(k[0].properties["linux-kernel:abi"], "6.1.0-57-cloud-amd64");
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "module vermagic"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        ["linux-kernel-module", "linux-kernel-modules-cataloger"]
+    );
+
+    // With the kernel image: the upstream version from its own banner, all evidence in one.
+    t.file("boot/vmlinuz-6.1.0-57-cloud-amd64", 0o644, debian_bzimage());
+    let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("6.1.192"));
+    assert_eq!(
+        k[0].cpes,
+        ["cpe:2.3:o:linux:linux_kernel:6.1.192:*:*:*:*:*:*:*"]
+    );
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "banner (distribution version)"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        [
+            "linux-kernel-image-cataloger",
+            "linux-kernel-module",
+            "linux-kernel-modules-cataloger"
+        ]
+    );
+}

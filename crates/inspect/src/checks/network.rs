@@ -4,14 +4,17 @@
 //! real hosts are findings, the others are counted only. Documentation is scanned too; its
 //! indicators are grouped into one informational finding per file.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::sync::Mutex;
 
 use netvet_model::{Category, Severity};
 use regex::Regex;
 
-use super::{Check, is_documentation};
+use super::{Check, Extras, is_documentation};
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx, strings};
+use netvet_unpack::Tree;
 
 const TAGS: &[&str] = &["network"];
 
@@ -65,26 +68,29 @@ pub fn classify(ip: Ipv4Addr) -> &'static str {
     }
 }
 
-/// True when the text around a dotted quad marks it as a version or an object identifier
-/// (`v1.2.3.4`, `version 2.0.0.1`, `OID 2.5.4.3`, `pkg-1.0.2.3`), not an address. The
-/// quad itself is never the reason: `1.1.1.1` and `9.9.9.9` are public resolvers.
+/// True when the text around a dotted quad marks it as a version, an object identifier or
+/// an example (`v1.2.3.4`, `version 2.0.0.1`, `testoid1=1.2.3.4`, `e.g. "1.2.3.4:int:5"`,
+/// `pkg-1.0.2.3`), not an address. The quad itself is never the reason: `1.1.1.1` and
+/// `9.9.9.9` are public resolvers.
 fn version_or_oid(before: &str, after: &str) -> bool {
     // The last few characters before the quad are enough (and keep this linear).
-    let start = before
-        .char_indices()
-        .rev()
-        .nth(15)
-        .map_or(0, |(i, _)| i);
+    let start = before.char_indices().rev().nth(15).map_or(0, |(i, _)| i);
     let near = before[start..].to_ascii_lowercase();
-    let word = near.trim_end_matches([' ', '=', ':', '"', '\'']);
-    let marked = [
-        "v", "ver", "version", "rev", "revision", "release", "oid", "build", "firmware", "fw",
-    ]
-    .iter()
-    .any(|w| {
-        word.strip_suffix(w)
-            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric()))
-    });
+    let trimmed = near.trim_end_matches([' ', '=', ':', '"', '\'', '\t']);
+    let word: String = trimmed
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let marked = matches!(
+        word.as_str(),
+        "v" | "ver" | "rev" | "release" | "build" | "firmware" | "fw" | "e.g." | "eg" | "example"
+    ) || ["oid", "version", "revision", "policy"]
+        .iter()
+        .any(|w| word.contains(w));
     // `name-1.0.2.3` is a package version; `1.0.2.3-1` and `1.0.2.3~rc1` too.
     let package = near
         .strip_suffix('-')
@@ -92,6 +98,15 @@ fn version_or_oid(before: &str, after: &str) -> bool {
     let suffix = after.starts_with(['-', '~', '+'])
         && after[1..].starts_with(|c: char| c.is_ascii_alphanumeric());
     marked || package || suffix
+}
+
+/// True when a dotted quad has the shape of an object identifier (first arc 1 or 2, second
+/// below 40: `1.3.101.110`, `2.5.4.3`). Binaries' string tables hold such OIDs alone, with no
+/// context to tell them from addresses, so in binaries they are read as OIDs; in text the
+/// context decides ([`version_or_oid`]).
+fn oid_shaped(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    matches!(o[0], 1 | 2) && o[1] < 40
 }
 
 /// Hosts that appear everywhere and mean nothing (standards bodies, licence texts).
@@ -132,10 +147,48 @@ fn is_boring_host(host: &str) -> bool {
         || host.ends_with(".local")
 }
 
+/// Hosts listed per documentation tree at most (the counts are exact).
+const MAX_LISTED_DOC_HOSTS: usize = 50;
+
+/// What the documentation of one tree (`/usr/share/doc` of one filesystem...) quotes.
+#[derive(Default)]
+struct DocIndicators {
+    files: u64,
+    indicators: u64,
+    public_addresses: bool,
+    hosts: BTreeSet<String>,
+}
+
+/// The documentation tree a file belongs to: the standard documentation directory of its
+/// filesystem, or else the file's own directory (`examples/`, Markdown).
+fn doc_group(vpath: &str, fs_path: &str) -> String {
+    const TREES: &[&str] = &[
+        "/usr/share/doc",
+        "/usr/share/man",
+        "/usr/share/info",
+        "/usr/share/locale",
+        "/usr/share/common-licenses",
+        "/usr/share/gtk-doc",
+        "/usr/include",
+    ];
+    let root = vpath
+        .strip_suffix(fs_path)
+        .or_else(|| netvet_unpack::tree::image_root(vpath).strip_suffix(fs_path))
+        .unwrap_or(vpath);
+    match TREES.iter().find(|t| fs_path.starts_with(&format!("{t}/"))) {
+        Some(t) => format!("{root}{t}"),
+        None => format!(
+            "{root}{}",
+            fs_path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        ),
+    }
+}
+
 /// The network-indicator check.
 pub struct Network {
     ip: Regex,
     url: Regex,
+    docs: Mutex<BTreeMap<String, DocIndicators>>,
 }
 
 impl Default for Network {
@@ -149,6 +202,7 @@ impl Network {
         Network {
             ip: Regex::new(r"(?:^|[^0-9.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:[^0-9.]|$)").expect("ip regex"),
             url: Regex::new(r#"(?i)\b(https?|ftp|tftp|wss?|mqtts?)://([A-Za-z0-9._~\-]+|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:/[^\s"'<>)\\]*)?"#).expect("url regex"),
+            docs: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -199,6 +253,7 @@ impl Network {
             if class != "public"
                 || before.ends_with("://")
                 || version_or_oid(before, &text[m.end()..])
+                || (base_offset.is_some() && oid_shaped(ip))
             {
                 continue;
             }
@@ -263,34 +318,19 @@ impl Check for Network {
             return;
         }
         if is_documentation(ctx.fs_path()) {
-            // Documentation quotes addresses and links by the dozen: one informational
-            // finding per file lists them.
-            let mut hosts: Vec<String> = found.iter().map(|i| i.host.clone()).collect();
-            hosts.sort();
-            hosts.dedup();
-            let info = if found.iter().any(|i| i.info.id == PUBLIC_IP.id) {
-                &PUBLIC_IP
-            } else {
-                &URL
-            };
-            sink.hit(
-                Hit::new(
-                    info,
-                    &ctx.entry.path,
-                    "documentation",
-                    format!(
-                        "{} network indicator{} in documentation: {}",
-                        found.len(),
-                        if found.len() == 1 { "" } else { "s" },
-                        hosts.join(", ")
-                    ),
-                )
-                .title("Addresses and URLs in documentation")
-                .severity(Severity::Info)
-                .detail("documentation", true)
-                .detail("hosts", hosts)
-                .detail("count", found.len()),
-            );
+            // Documentation quotes addresses and links by the hundred: one informational
+            // finding per documentation tree lists them (see `finish`).
+            let group = doc_group(&ctx.entry.path, ctx.fs_path());
+            let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+            let d = docs.entry(group).or_default();
+            d.files += 1;
+            d.indicators += found.len() as u64;
+            d.public_addresses |= found.iter().any(|i| i.info.id == PUBLIC_IP.id);
+            for i in found {
+                if d.hosts.len() < MAX_LISTED_DOC_HOSTS {
+                    d.hosts.insert(i.host);
+                }
+            }
             return;
         }
         for i in found {
@@ -308,6 +348,38 @@ impl Check for Network {
                 hit = hit.severity(Severity::Low);
             }
             sink.hit(hit);
+        }
+    }
+
+    fn finish(&self, _tree: &Tree, sink: &Sink, _extras: &mut Extras) {
+        let docs = std::mem::take(&mut *self.docs.lock().unwrap_or_else(|p| p.into_inner()));
+        for (group, d) in docs {
+            let info = if d.public_addresses { &PUBLIC_IP } else { &URL };
+            let hosts: Vec<String> = d.hosts.into_iter().collect();
+            let shown: Vec<&str> = hosts.iter().take(12).map(String::as_str).collect();
+            sink.hit(
+                Hit::new(
+                    info,
+                    &group,
+                    "documentation",
+                    format!(
+                        "{} address{} and URL{} in {} documentation file{}: {}{}",
+                        d.indicators,
+                        if d.indicators == 1 { "" } else { "es" },
+                        if d.indicators == 1 { "" } else { "s" },
+                        d.files,
+                        if d.files == 1 { "" } else { "s" },
+                        shown.join(", "),
+                        if hosts.len() > shown.len() { ", …" } else { "" }
+                    ),
+                )
+                .title("Addresses and URLs quoted in documentation")
+                .severity(Severity::Info)
+                .detail("documentation", true)
+                .detail("files", d.files)
+                .detail("indicators", d.indicators)
+                .detail("hosts", hosts),
+            );
         }
     }
 }
@@ -341,6 +413,12 @@ mod tests {
         assert_eq!(found("nameserver 9.9.9.9\nserver 1.2.3.4\n"), ["9.9.9.9", "1.2.3.4"]);
         assert_eq!(found("server=4.3.2.1 # beacon"), ["4.3.2.1"]);
         assert!(found("v1.2.3.4 version 2.0.0.1 OID 2.5.4.3 libfoo-1.0.2.3").is_empty());
+        assert!(found("# testoid1=1.2.3.4\ne.g. \"1.2.3.4:int:56789\"").is_empty());
+        // In a binary's strings an OID-shaped quad is an OID; other small quads are addresses.
+        let mut out = Vec::new();
+        n.scan_text("1.3.101.110", Some(0), &mut 25, &mut out);
+        n.scan_text("9.9.9.9", Some(100), &mut 25, &mut out);
+        assert_eq!(out.iter().map(|i| i.value.as_str()).collect::<Vec<_>>(), ["9.9.9.9"]);
         assert_eq!(found("7.7.7.7-1\n"), Vec::<String>::new());
     }
 
