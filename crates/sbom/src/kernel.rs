@@ -186,7 +186,9 @@ fn settle(c: &mut Component, evidence: Evidence, upstream: Option<&str>) {
 fn distribution_version(text: &[u8]) -> Option<String> {
     static RE: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
         Regex::new(
-            r"(?-u)Debian (?P<d>[0-9]+\.[0-9]+\.[0-9]+)-|\(Ubuntu [^ \x00)]{1,64} (?P<u>[0-9]+\.[0-9]+\.[0-9]+)\)",
+            // The kernel package's version and date end the banner; the compiler's
+            // `(Debian 12.2.0-14)` earlier is not it.
+            r"(?-u)Debian (?P<d>[0-9]+\.[0-9]+\.[0-9]+)-[^ \x00]{1,32} \([0-9]{4}-[0-9]{2}-[0-9]{2}\)|\(Ubuntu [^ \x00)]{1,64} (?P<u>[0-9]+\.[0-9]+\.[0-9]+)\)",
         )
         .ok()
     });
@@ -470,7 +472,7 @@ mod tests {
         assert_eq!(c.version.as_deref(), Some("4.14.180"));
         assert_eq!(
             props(&c),
-            [(EVIDENCE_PROPERTY, "banner"), (RELEASE_PROPERTY, "-acme")]
+            [(RELEASE_PROPERTY, "-acme"), (EVIDENCE_PROPERTY, "banner")]
         );
     }
 

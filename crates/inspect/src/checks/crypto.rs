@@ -942,6 +942,55 @@ GHxyWB9wwQa5uw==
         assert_eq!(k.fingerprint.len(), 7 + 43);
     }
 
+    const WEAK_ROOT: &str = include_str!("../../tests/corpus/weak-selfsigned.crt");
+
+    #[test]
+    fn trust_store_locations() {
+        assert_eq!(
+            trust_store("fw!/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt").as_deref(),
+            Some("fw!/etc/ssl/certs/ca-certificates.crt")
+        );
+        assert_eq!(
+            trust_store("fw!/usr/share/ca-certificates/mozilla/X.crt", "/usr/share/ca-certificates/mozilla/X.crt").as_deref(),
+            Some("fw!/usr/share/ca-certificates")
+        );
+        assert_eq!(
+            trust_store("fw!/etc/lighttpd/server.pem", "/etc/lighttpd/server.pem"),
+            None
+        );
+        // A decoded member's path does not end with its file's path: not a store file.
+        assert_eq!(trust_store("fw!/a.gz!/a", "/etc/ssl/certs/a.gz"), None);
+    }
+
+    #[test]
+    fn roots_are_counted_and_weak_ones_named() {
+        let der = decode_b64(&pem_blocks(WEAK_ROOT)[0].2).unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+        // RSA-1024 is weak; its SHA-1 self-signature alone would not be.
+        assert_eq!(weak_root(&cert).as_deref(), Some("1024-bit RSA key"));
+        let c = Crypto::new(1_893_456_000);
+        c.record_root("fw!/etc/ssl/certs", &cert, "fw!/etc/ssl/certs/gw.crt");
+        c.record_root("fw!/etc/ssl/certs", &cert, "fw!/etc/ssl/certs/gw2.crt");
+        let sink = Sink::new();
+        let tree = netvet_unpack::open_source(
+            "x",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(vec![0u8; 16])),
+            &netvet_unpack::Options::default(),
+            None,
+        );
+        c.finish(&tree, &sink, &mut Extras::default());
+        let f = sink.into_parts().0;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].check, "nv-crypto-trust-store");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert_eq!(f[0].evidence, "2 root certificates, 2 weak, 2 expired");
+        assert_eq!(f[0].details["sha1_self_signed_roots"], 2);
+        assert_eq!(
+            f[0].details["weak"][0]["file"],
+            "fw!/etc/ssl/certs/gw.crt"
+        );
+    }
+
     #[test]
     fn garbage_in_pem_is_an_error_not_a_panic() {
         let text = "-----BEGIN RSA PRIVATE KEY-----\n!!!notbase64\n-----END RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n";
