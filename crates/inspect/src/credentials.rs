@@ -287,6 +287,8 @@ mod tests {
         }
         // Published without a CVE (TP-Link's osteam) is still a published back door.
         let h = pwhash::md5_crypt::hash_with("$1$abcdefgh", "5up").unwrap();
-        assert!(matches!(crack(c, "osteam", &h), Crack::Found(x) if x.published && x.reference.is_none()));
+        assert!(
+            matches!(crack(c, "osteam", &h), Crack::Found(x) if x.published && x.reference.is_none())
+        );
     }
 }

@@ -281,7 +281,8 @@ fn quality_corpus_recall_and_false_positives() {
             if used[i] {
                 continue;
             }
-            let documentation = f.details.get("documentation") == Some(&serde_json::Value::Bool(true))
+            let documentation = f.details.get("documentation")
+                == Some(&serde_json::Value::Bool(true))
                 && f.severity == netvet_model::Severity::Info;
             if matches_allow(&f.check, &t.allow) || (t.allow_documentation && documentation) {
                 tolerated += 1;

@@ -17,7 +17,9 @@ use netvet_inspect::checks::hardening::analyse;
 fn debs_dir() -> PathBuf {
     std::env::var_os("NETVET_DEBIAN_DEBS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debian-debs"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debian-debs")
+        })
 }
 
 /// What readelf says about one file, in netvet's terms.
@@ -109,7 +111,10 @@ fn readelf(path: &Path) -> Properties {
     let canary = imports.iter().any(|n| {
         matches!(
             n.as_str(),
-            "__stack_chk_fail" | "__stack_chk_guard" | "__stack_smash_handler" | "__intel_security_cookie"
+            "__stack_chk_fail"
+                | "__stack_chk_guard"
+                | "__stack_smash_handler"
+                | "__intel_security_cookie"
         )
     });
     let fortify = imports
@@ -204,9 +209,15 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
         };
         let theirs = readelf(f);
         *kinds.entry(theirs.kind.clone()).or_default() += 1;
-        for (i, p) in [theirs.nx, theirs.pie, theirs.relro == "full", theirs.canary, theirs.fortify]
-            .into_iter()
-            .enumerate()
+        for (i, p) in [
+            theirs.nx,
+            theirs.pie,
+            theirs.relro == "full",
+            theirs.canary,
+            theirs.fortify,
+        ]
+        .into_iter()
+        .enumerate()
         {
             with[i] += p as usize;
         }
@@ -228,7 +239,11 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
     assert!(files.len() >= 200, "only {} ELF files", files.len());
     // Both answers of every property occur, so agreement is not agreement on a constant.
     for (i, n) in with.iter().enumerate() {
-        assert!(*n > 0 && *n < files.len(), "property {i}: {n} of {}", files.len());
+        assert!(
+            *n > 0 && *n < files.len(),
+            "property {i}: {n} of {}",
+            files.len()
+        );
     }
     for k in ["executable", "library", "relocatable"] {
         assert!(kinds.contains_key(k), "no {k} among {kinds:?}");

@@ -173,8 +173,19 @@ fn settle(c: &mut Component, evidence: Evidence, upstream: Option<&str>) {
         c.properties.insert(ABI_PROPERTY.to_string(), release);
         c.properties.remove(RELEASE_PROPERTY);
     }
-    c.purl = Some(identity::purl("generic", None, NAME, version.as_deref(), &[]));
-    c.cpes = vec![identity::cpe('o', "linux", "linux_kernel", version.as_deref())];
+    c.purl = Some(identity::purl(
+        "generic",
+        None,
+        NAME,
+        version.as_deref(),
+        &[],
+    ));
+    c.cpes = vec![identity::cpe(
+        'o',
+        "linux",
+        "linux_kernel",
+        version.as_deref(),
+    )];
     c.version = version;
     c.properties
         .insert(EVIDENCE_PROPERTY.to_string(), evidence.name().to_string());
@@ -255,7 +266,11 @@ pub fn from_banner(banner: &[u8], path: &str) -> Option<Component> {
         .unwrap_or(rest.len());
     let release = std::str::from_utf8(rest.get(..end.min(64))?).ok()?;
     let mut c = component(release, path, IMAGE_ID, 0.9)?;
-    settle(&mut c, Evidence::Banner, distribution_version(banner).as_deref());
+    settle(
+        &mut c,
+        Evidence::Banner,
+        distribution_version(banner).as_deref(),
+    );
     Some(c)
 }
 
@@ -297,7 +312,9 @@ pub fn zimage_lz4_banner(content: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         let block = content.get(pos + 4..pos + 4 + n)?;
-        Codec::Lz4Block.decompress(block, &mut out, 8 << 20, None).ok()?;
+        Codec::Lz4Block
+            .decompress(block, &mut out, 8 << 20, None)
+            .ok()?;
         total += out.len();
         let mut window = std::mem::take(&mut carry);
         window.extend_from_slice(&out);
@@ -378,9 +395,12 @@ pub fn resolve(tree: &Tree, found: Vec<Component>) -> Vec<Component> {
                 .unwrap_or(Evidence::ModulesDir)
         };
         group.sort_by(|a, b| {
-            strength(b)
-                .cmp(&strength(a))
-                .then_with(|| a.evidence.first().map(|e| &e.path).cmp(&b.evidence.first().map(|e| &e.path)))
+            strength(b).cmp(&strength(a)).then_with(|| {
+                a.evidence
+                    .first()
+                    .map(|e| &e.path)
+                    .cmp(&b.evidence.first().map(|e| &e.path))
+            })
         });
         let mut it = group.into_iter();
         let Some(mut best) = it.next() else { continue };
@@ -441,7 +461,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.version.as_deref(), Some("6.1.192"));
-        assert_eq!(c.cpes, ["cpe:2.3:o:linux:linux_kernel:6.1.192:*:*:*:*:*:*:*"]);
+        assert_eq!(
+            c.cpes,
+            ["cpe:2.3:o:linux:linux_kernel:6.1.192:*:*:*:*:*:*:*"]
+        );
         assert_eq!(c.purl.as_deref(), Some("pkg:generic/linux-kernel@6.1.192"));
         assert_eq!(
             props(&c),

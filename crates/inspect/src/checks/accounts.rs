@@ -364,10 +364,18 @@ fn check_accounts(
                     &FACTORY_NAME,
                     passwd_path,
                     &a.name,
-                    format!("account {:?} (uid {}, shell {})", a.name, a.uid, display_shell(&a.shell)),
+                    format!(
+                        "account {:?} (uid {}, shell {})",
+                        a.name,
+                        a.uid,
+                        display_shell(&a.shell)
+                    ),
                 )
                 .line(a.line)
-                .title(format!("Account {:?} is named like a factory test account", a.name))
+                .title(format!(
+                    "Account {:?} is named like a factory test account",
+                    a.name
+                ))
                 .detail("account", a.name.clone())
                 .detail("confidence", "heuristic")
                 .detail("source", f.source.clone()),

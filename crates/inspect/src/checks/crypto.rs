@@ -711,11 +711,9 @@ fn weak_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<Str
         "1.2.840.113549.1.1.1" => der::tlv(&spki.subject_public_key.data)
             .and_then(|(_, s, _)| der::items(s))
             .and_then(|it| it.first().map(|(_, n)| ("RSA", der::int_bits(n)))),
-        "1.2.840.10040.4.1" => spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| der::items(p.data).and_then(|it| it.first().map(|(_, p)| ("DSA", der::int_bits(p))))),
+        "1.2.840.10040.4.1" => spki.algorithm.parameters.as_ref().and_then(|p| {
+            der::items(p.data).and_then(|it| it.first().map(|(_, p)| ("DSA", der::int_bits(p))))
+        }),
         _ => None,
     };
     if let Some((kind, bits)) = key_bits
@@ -875,9 +873,8 @@ impl Check for Crypto {
                     serde_json::json!({ "subject": subject, "reason": reason, "file": file })
                 })
                 .collect();
-            let plural = |n: u64, one: &str, many: &str| {
-                format!("{n} {}", if n == 1 { one } else { many })
-            };
+            let plural =
+                |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             sink.hit(
                 Hit::new(
                     &TRUST_STORE,
@@ -947,11 +944,19 @@ GHxyWB9wwQa5uw==
     #[test]
     fn trust_store_locations() {
         assert_eq!(
-            trust_store("fw!/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt").as_deref(),
+            trust_store(
+                "fw!/etc/ssl/certs/ca-certificates.crt",
+                "/etc/ssl/certs/ca-certificates.crt"
+            )
+            .as_deref(),
             Some("fw!/etc/ssl/certs/ca-certificates.crt")
         );
         assert_eq!(
-            trust_store("fw!/usr/share/ca-certificates/mozilla/X.crt", "/usr/share/ca-certificates/mozilla/X.crt").as_deref(),
+            trust_store(
+                "fw!/usr/share/ca-certificates/mozilla/X.crt",
+                "/usr/share/ca-certificates/mozilla/X.crt"
+            )
+            .as_deref(),
             Some("fw!/usr/share/ca-certificates")
         );
         assert_eq!(
@@ -985,10 +990,7 @@ GHxyWB9wwQa5uw==
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].evidence, "2 root certificates, 2 weak, 2 expired");
         assert_eq!(f[0].details["sha1_self_signed_roots"], 2);
-        assert_eq!(
-            f[0].details["weak"][0]["file"],
-            "fw!/etc/ssl/certs/gw.crt"
-        );
+        assert_eq!(f[0].details["weak"][0]["file"], "fw!/etc/ssl/certs/gw.crt");
     }
 
     #[test]

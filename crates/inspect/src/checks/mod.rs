@@ -58,7 +58,6 @@ pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box
     v
 }
 
-
 /// Documentation and reference text: manuals, licences, translations, headers, examples and
 /// Markdown. Checks scan these paths like any other (a back door can hide anywhere); what
 /// they find there is an example or a quotation more often than behaviour, so it is reported

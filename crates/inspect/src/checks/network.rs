@@ -370,7 +370,11 @@ impl Check for Network {
                         d.files,
                         if d.files == 1 { "" } else { "s" },
                         shown.join(", "),
-                        if hosts.len() > shown.len() { ", …" } else { "" }
+                        if hosts.len() > shown.len() {
+                            ", …"
+                        } else {
+                            ""
+                        }
                     ),
                 )
                 .title("Addresses and URLs quoted in documentation")
@@ -410,7 +414,10 @@ mod tests {
             n.scan_text(text, None, &mut 25, &mut out);
             out.into_iter().map(|i| i.value).collect::<Vec<_>>()
         };
-        assert_eq!(found("nameserver 9.9.9.9\nserver 1.2.3.4\n"), ["9.9.9.9", "1.2.3.4"]);
+        assert_eq!(
+            found("nameserver 9.9.9.9\nserver 1.2.3.4\n"),
+            ["9.9.9.9", "1.2.3.4"]
+        );
         assert_eq!(found("server=4.3.2.1 # beacon"), ["4.3.2.1"]);
         assert!(found("v1.2.3.4 version 2.0.0.1 OID 2.5.4.3 libfoo-1.0.2.3").is_empty());
         assert!(found("# testoid1=1.2.3.4\ne.g. \"1.2.3.4:int:56789\"").is_empty());
@@ -418,7 +425,10 @@ mod tests {
         let mut out = Vec::new();
         n.scan_text("1.3.101.110", Some(0), &mut 25, &mut out);
         n.scan_text("9.9.9.9", Some(100), &mut 25, &mut out);
-        assert_eq!(out.iter().map(|i| i.value.as_str()).collect::<Vec<_>>(), ["9.9.9.9"]);
+        assert_eq!(
+            out.iter().map(|i| i.value.as_str()).collect::<Vec<_>>(),
+            ["9.9.9.9"]
+        );
         assert_eq!(found("7.7.7.7-1\n"), Vec::<String>::new());
     }
 
