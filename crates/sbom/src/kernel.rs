@@ -7,9 +7,10 @@
 //!    (debian-kernel@lists.debian.org) ... Debian 6.1.76-1 (2024-02-01)`) where the
 //!    distribution states the upstream version (Debian, Ubuntu).
 //! 2. `banner`: the banner's release (`Linux version 4.14.180-acme ...`), found by the
-//!    `linux-kernel` classifier in a vmlinux, a decompressed payload, or an LZ4-legacy
-//!    payload of an ARM zImage read here; or the version string a bzImage's setup header
-//!    points to (the same text, readable without decompressing).
+//!    `linux-kernel` classifier in a vmlinux or a decompressed payload, or read here from
+//!    an ARM zImage's gzip, xz, LZMA, zstd or LZ4-legacy payload, or from the version
+//!    string a bzImage's setup header points to (the same text, readable without
+//!    decompressing).
 //! 3. `module vermagic`: `vermagic=` of kernel modules (classifier `linux-kernel-module`).
 //! 4. `uImage name`: the name a vendor wrote into a uImage header (`Linux-5.10.176`).
 //! 5. `/lib/modules directory`: the name of a `/lib/modules/RELEASE/` directory.
@@ -224,7 +225,7 @@ fn banner_at(content: &[u8], start: usize) -> &[u8] {
 /// Step 1 for kernels: settles the version of the classifier's kernel hits in `found` (banner
 /// and `vermagic`) and adds what kernel images show that the classifiers cannot read: the
 /// version string of a bzImage's setup header, and the banner inside an ARM zImage's
-/// LZ4-legacy payload.
+/// compressed payload.
 pub fn per_file(entry: &Entry, content: &[u8], found: &mut Vec<Component>) {
     for c in found.iter_mut().filter(|c| c.name == NAME) {
         let Some(cataloger) = c.evidence.first().map(|e| e.cataloger.clone()) else {
@@ -249,7 +250,7 @@ pub fn per_file(entry: &Entry, content: &[u8], found: &mut Vec<Component>) {
             b.extend(v);
             b
         })
-        .or_else(|| zimage_lz4_banner(content));
+        .or_else(|| zimage_banner(content));
     if let Some(b) = banner
         && let Some(c) = from_banner(&b, &entry.path)
     {
@@ -292,29 +293,94 @@ pub fn bzimage_version(content: &[u8]) -> Option<&[u8]> {
 /// Largest decompressed size read from a zImage payload while looking for the banner.
 const MAX_ZIMAGE_OUTPUT: usize = 96 << 20;
 
-/// The banner inside an ARM zImage (magic 0x016f2818 at 0x24) whose payload is LZ4 in the
-/// legacy frame format the kernel uses (magic 0x184c2102, then blocks of up to 8 MiB, each
-/// preceded by its compressed size). Gzip, xz and LZMA payloads are opened by the unpacker
-/// and their banner found by the classifiers.
-pub fn zimage_lz4_banner(content: &[u8]) -> Option<Vec<u8>> {
+/// Payload candidates tried per zImage (a signature can occur by chance in the stub).
+const MAX_ZIMAGE_CANDIDATES: usize = 8;
+
+/// The banner inside an ARM zImage (magic 0x016f2818 at 0x24): its self-decompressing
+/// payload is gzip, xz, LZMA, zstd or LZ4 in the kernel's legacy frame format, found by its
+/// signature after the stub and decompressed here (at most 96 MiB), since the unpacker does
+/// not look inside a kernel image.
+pub fn zimage_banner(content: &[u8]) -> Option<Vec<u8>> {
     if content.get(0x24..0x28)? != [0x18, 0x28, 0x6f, 0x01] {
         return None;
     }
-    let start = memfind(content, &[0x02, 0x21, 0x4c, 0x18])? + 4;
-    let mut pos = start;
+    const SIGNATURES: &[&[u8]] = &[
+        &[0x1f, 0x8b, 0x08],
+        &[0xfd, b'7', b'z', b'X', b'Z', 0x00],
+        &[0x5d, 0x00, 0x00],
+        &[0x28, 0xb5, 0x2f, 0xfd],
+        &[0x02, 0x21, 0x4c, 0x18],
+    ];
+    let mut tried = 0;
+    let mut pos = 0x28;
+    while tried < MAX_ZIMAGE_CANDIDATES {
+        let rest = content.get(pos..)?;
+        let (at, sig) = SIGNATURES
+            .iter()
+            .filter_map(|s| memfind(rest, s).map(|i| (i, *s)))
+            .min_by_key(|(i, _)| *i)?;
+        let start = pos + at;
+        tried += 1;
+        let data = content.get(start..)?;
+        let found = match sig[0] {
+            0x02 => lz4_legacy_banner(data),
+            0x1f => gzip_body(data).and_then(|body| banner_in(Codec::RawDeflate, body)),
+            0xfd => banner_in(Codec::Xz, data),
+            0x5d => banner_in(Codec::LzmaAlone, data),
+            _ => banner_in(Codec::Zstd, data),
+        };
+        if found.is_some() {
+            return found;
+        }
+        pos = start + 1;
+    }
+    None
+}
+
+/// Decompresses a whole stream (at most `MAX_ZIMAGE_OUTPUT`) and finds the banner in what
+/// came out, also when the stream ends early.
+fn banner_in(codec: Codec, data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    // A truncated or oversized stream still leaves what it decoded in `out`.
+    let _ = codec.decompress(data, &mut out, MAX_ZIMAGE_OUTPUT, None);
+    let i = memfind(&out, b"Linux version ")?;
+    Some(banner_at(&out, i).to_vec())
+}
+
+/// The deflate body of a gzip member (RFC 1952 header skipped).
+fn gzip_body(data: &[u8]) -> Option<&[u8]> {
+    let flags = *data.get(3)?;
+    let mut pos = 10usize;
+    if flags & 4 != 0 {
+        let n = u16::from_le_bytes(data.get(pos..pos + 2)?.try_into().ok()?) as usize;
+        pos += 2 + n;
+    }
+    for bit in [8u8, 16] {
+        if flags & bit != 0 {
+            pos += data.get(pos..)?.iter().position(|&b| b == 0)? + 1;
+        }
+    }
+    if flags & 2 != 0 {
+        pos += 2;
+    }
+    data.get(pos..)
+}
+
+/// The banner in LZ4 legacy frames (magic 0x184c2102, then blocks of up to 8 MiB, each
+/// preceded by its compressed size), decoded block by block until it appears.
+fn lz4_legacy_banner(data: &[u8]) -> Option<Vec<u8>> {
+    let mut pos = 4;
     let mut out = Vec::new();
     let mut total = 0usize;
     // The banner may straddle two blocks: keep the end of the previous one.
     let mut carry: Vec<u8> = Vec::new();
     while total < MAX_ZIMAGE_OUTPUT {
-        let n = u32::from_le_bytes(content.get(pos..pos + 4)?.try_into().ok()?) as usize;
+        let n = u32::from_le_bytes(data.get(pos..pos + 4)?.try_into().ok()?) as usize;
         if n == 0x184c_2102 || n == 0 || n > (8 << 20) + (8 << 20) / 255 + 16 {
             return None;
         }
-        let block = content.get(pos + 4..pos + 4 + n)?;
-        Codec::Lz4Block
-            .decompress(block, &mut out, 8 << 20, None)
-            .ok()?;
+        let block = data.get(pos + 4..pos + 4 + n)?;
+        Codec::Lz4Block.decompress(block, &mut out, 8 << 20, None).ok()?;
         total += out.len();
         let mut window = std::mem::take(&mut carry);
         window.extend_from_slice(&out);
@@ -540,10 +606,10 @@ mod tests {
     fn lz4_legacy_zimage_payload_yields_the_banner() {
         let banner = b"Linux version 5.10.176 (builder@buildhost) (arm-openwrt-linux-muslgnueabi-gcc (OpenWrt GCC 11.2.0) 11.2.0) #0 SMP Mon Apr 17 2023";
         let img = lz4_zimage(banner);
-        assert_eq!(zimage_lz4_banner(&img).as_deref(), Some(&banner[..]));
+        assert_eq!(zimage_banner(&img).as_deref(), Some(&banner[..]));
         // Truncated in the middle of a block: no banner, no panic.
-        assert_eq!(zimage_lz4_banner(&img[..img.len() - 10]), None);
+        assert_eq!(zimage_banner(&img[..img.len() - 10]), None);
         // Not a zImage.
-        assert_eq!(zimage_lz4_banner(&img[0x30..]), None);
+        assert_eq!(zimage_banner(&img[0x30..]), None);
     }
 }

@@ -302,3 +302,41 @@ fn a_debian_abi_release_is_not_read_as_the_kernel_version() {
         ]
     );
 }
+
+/// An ARM zImage: decompressor stub with the zImage magic at 0x24, then the compressed kernel.
+fn zimage(payload: Vec<u8>) -> Vec<u8> {
+    let mut img = vec![0u8; 0x400];
+    img[0x24..0x28].copy_from_slice(&0x016f_2818u32.to_le_bytes());
+    img.extend(payload);
+    img.extend([0u8; 64]);
+    img
+}
+
+#[test]
+fn zimage_payloads_give_the_kernel_banner() {
+    let banner = "Linux version 5.10.176 (builder@buildhost) (arm-openwrt-linux-muslgnueabi-gcc (OpenWrt GCC 11.2.0 r20134-5f15225c1e) 11.2.0, GNU ld (GNU Binutils) 2.37) #0 SMP Mon Apr 17 2023";
+    let mut kernel = vec![0x5au8; 300_000];
+    kernel.extend(banner.as_bytes());
+    kernel.extend(b"\n\0");
+    kernel.extend(vec![0xa5u8; 100_000]);
+    let mut lz4 = 0x184c_2102u32.to_le_bytes().to_vec();
+    let block = lz4_flex::block::compress(&kernel);
+    lz4.extend((block.len() as u32).to_le_bytes());
+    lz4.extend(block);
+    for (name, payload) in [
+        ("gzip", netvet_forge::gzip(&kernel)),
+        ("lzma", netvet_forge::lzma(&kernel)),
+        ("lz4-legacy", lz4),
+    ] {
+        let mut t = FsTree::new();
+        t.file("boot/zImage", 0o644, zimage(payload));
+        let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+        let k = by_name(&cat.components, "linux-kernel");
+        assert_eq!(k.len(), 1, "{name}: {k:#?}");
+        assert_eq!(k[0].version.as_deref(), Some("5.10.176"), "{name}");
+        assert_eq!(
+            k[0].properties["linux-kernel:version-evidence"], "banner",
+            "{name}"
+        );
+    }
+}
