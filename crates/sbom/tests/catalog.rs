@@ -340,3 +340,30 @@ fn zimage_payloads_give_the_kernel_banner() {
         );
     }
 }
+
+#[test]
+fn a_uimage_name_is_weak_evidence_of_the_kernel_version() {
+    // A kernel payload without a readable banner: only the name the vendor gave the image.
+    let img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&[0x55u8; 4096]),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176",
+        0x8000_8000,
+    );
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "uImage name"
+    );
+    assert_eq!(catalogers(k[0]), ["linux-kernel-image-cataloger"]);
+}
