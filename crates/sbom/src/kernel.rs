@@ -380,7 +380,9 @@ fn lz4_legacy_banner(data: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         let block = data.get(pos + 4..pos + 4 + n)?;
-        Codec::Lz4Block.decompress(block, &mut out, 8 << 20, None).ok()?;
+        Codec::Lz4Block
+            .decompress(block, &mut out, 8 << 20, None)
+            .ok()?;
         total += out.len();
         let mut window = std::mem::take(&mut carry);
         window.extend_from_slice(&out);
@@ -429,7 +431,11 @@ pub fn uimage_names(tree: &Tree) -> Vec<Component> {
             let name = l.description.strip_prefix("uImage \"")?.split('"').next()?;
             let lower = name.to_ascii_lowercase();
             let i = lower.find("linux")?;
-            let release = name[i + 5..].trim_start_matches(['-', '_', ' ', 'v']);
+            let release = name[i + 5..].trim_start_matches(['-', '_', ' ']);
+            let release = release
+                .strip_prefix("version ")
+                .unwrap_or(release)
+                .trim_start_matches('v');
             let end = release
                 .find(|c: char| c.is_whitespace())
                 .unwrap_or(release.len());
@@ -452,6 +458,32 @@ pub fn resolve(tree: &Tree, found: Vec<Component>) -> Vec<Component> {
     let mut by_release: BTreeMap<String, Vec<Component>> = BTreeMap::new();
     for c in kernels {
         by_release.entry(uname(&c)).or_default().push(c);
+    }
+    // A vendor's uImage name often drops the local suffix (`Linux-4.14.180` for
+    // `4.14.180-acme`): its evidence joins the one stronger release it is the start of.
+    let weak: Vec<String> = by_release
+        .iter()
+        .filter(|(_, g)| {
+            g.iter().all(|c| {
+                c.properties.get(EVIDENCE_PROPERTY).map(String::as_str)
+                    == Some(Evidence::UImageName.name())
+            })
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for release in weak {
+        let targets: Vec<&String> = by_release
+            .keys()
+            .filter(|k| **k != release && k.starts_with(&release))
+            .collect();
+        if let [target] = targets.as_slice() {
+            let target = (*target).clone();
+            if let Some(moved) = by_release.remove(&release)
+                && let Some(g) = by_release.get_mut(&target)
+            {
+                g.extend(moved);
+            }
+        }
     }
     for (_, mut group) in by_release {
         let strength = |c: &Component| {

@@ -366,4 +366,43 @@ fn a_uimage_name_is_weak_evidence_of_the_kernel_version() {
         "uImage name"
     );
     assert_eq!(catalogers(k[0]), ["linux-kernel-image-cataloger"]);
+
+    // With a module of release 5.10.176-acme: one kernel, versioned by the module.
+    let mut t = FsTree::new();
+    t.file(
+        "lib/modules/5.10.176-acme/tun.ko",
+        0o644,
+        program(&["vermagic=5.10.176-acme SMP mod_unload ARMv7 "]),
+    );
+    let mut img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&[0x55u8; 4096]),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176",
+        0x8000_8000,
+    );
+    netvet_forge::pad_to(&mut img, 0x10000, 0xff);
+    img.extend(netvet_forge::squashfs::write(&t, Default::default()));
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "module vermagic"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        [
+            "linux-kernel-image-cataloger",
+            "linux-kernel-module",
+            "linux-kernel-modules-cataloger"
+        ]
+    );
 }
