@@ -554,6 +554,44 @@ mod tests {
     }
 
     #[test]
+    fn kernel_modules_are_not_counted_as_executables_without_nx() {
+        let bin = |path: &str, kind: &str, nx: bool| BinaryHardening {
+            path: format!("fw!/{path}"),
+            kind: kind.into(),
+            nx,
+            pie: kind == "executable",
+            relro: "full".into(),
+            canary: true,
+            ..BinaryHardening::default()
+        };
+        let check = HardeningCheck::default();
+        check.seen.lock().unwrap().extend([
+            bin("bin/app", "executable", true),
+            bin("lib/libx.so", "library", true),
+            bin("lib/modules/6.1.0/tun.ko", "relocatable", false),
+            bin("lib/modules/6.1.0/tap.ko", "relocatable", false),
+        ]);
+        let tree = netvet_unpack::open_source(
+            "fw",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(vec![0u8; 16])),
+            &netvet_unpack::Options::default(),
+            None,
+        );
+        let sink = Sink::new();
+        let mut extras = Extras::default();
+        check.finish(&tree, &sink, &mut extras);
+        let h = &extras.hardening[0];
+        assert_eq!(
+            (h.binaries, h.executables, h.libraries, h.nx, h.canary),
+            (2, 1, 1, 2, 2)
+        );
+        // The modules stay in the details, as relocatable objects.
+        assert_eq!(h.details.len(), 4);
+        let (findings, _) = sink.into_parts();
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+
+    #[test]
     fn corrupt_elf_is_an_error() {
         let mut data = b"\x7fELF\x02\x01\x01".to_vec();
         data.resize(64, 0xff);
