@@ -513,6 +513,14 @@ pub fn resolve(tree: &Tree, found: Vec<Component>) -> Vec<Component> {
                 }
             }
         }
+        // Evidence on an image whose unpacked content holds other evidence of this kernel
+        // (the uImage around the banner) is the same kernel seen from outside: the inner
+        // evidence stands for it, as `merge` expects of every component.
+        let inner: Vec<String> = best.evidence.iter().map(|e| e.path.clone()).collect();
+        best.evidence.retain(|e| {
+            let prefix = format!("{}!/", e.path);
+            !inner.iter().any(|p| p.starts_with(&prefix))
+        });
         out.push(best);
     }
     out

@@ -367,6 +367,30 @@ fn a_uimage_name_is_weak_evidence_of_the_kernel_version() {
     );
     assert_eq!(catalogers(k[0]), ["linux-kernel-image-cataloger"]);
 
+    // With the banner inside the payload: one kernel, from the banner; the uImage around it
+    // is the same kernel seen from outside.
+    let mut payload = vec![0x55u8; 4096];
+    payload.extend(b"Linux version 5.10.176-acme (builder@host) (gcc 12.2.0) #1 SMP\0");
+    let img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&payload),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176-acme",
+        0x8000_8000,
+    );
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(k[0].properties["linux-kernel:version-evidence"], "banner");
+    assert_eq!(catalogers(k[0]), ["linux-kernel"]);
+
     // With a module of release 5.10.176-acme: one kernel, versioned by the module.
     let mut t = FsTree::new();
     t.file(
