@@ -32,11 +32,21 @@ struct DefaultList {
     pairs: Vec<String>,
 }
 
+/// Account names that suggest factory or test access: a heuristic, not an advisory.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactoryNames {
+    pub source: String,
+    pub users: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     published: Vec<Published>,
     defaults: Vec<DefaultList>,
+    #[serde(default)]
+    factory: Vec<FactoryNames>,
 }
 
 /// A password to try, with where it comes from.
@@ -47,12 +57,25 @@ pub struct Candidate {
     pub password: String,
     pub source: String,
     pub reference: Option<String>,
+    /// True when it comes from a `[[published]]` entry (a hard-coded back door).
+    pub published: bool,
 }
 
 /// The loaded credential data.
 pub struct Credentials {
     pub published: Vec<Published>,
     pub candidates: Vec<Candidate>,
+    /// Factory-account name lists (heuristic).
+    pub factory: Vec<FactoryNames>,
+}
+
+impl Credentials {
+    /// The factory-name list that names this account, if any (case-insensitive).
+    pub fn factory_name(&self, user: &str) -> Option<&FactoryNames> {
+        self.factory
+            .iter()
+            .find(|f| f.users.iter().any(|u| u.eq_ignore_ascii_case(user)))
+    }
 }
 
 /// The built-in credential data (parsed once).
@@ -68,6 +91,16 @@ pub fn builtin() -> Result<&'static Credentials, Error> {
 
 fn parse(text: &str) -> Result<Credentials, String> {
     let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    for p in &f.published {
+        if p.source.trim().is_empty() {
+            return Err(format!("published account {:?} has no source", p.user));
+        }
+    }
+    for list in &f.defaults {
+        if list.source.trim().is_empty() {
+            return Err("a defaults list has no source".to_string());
+        }
+    }
     let mut candidates = Vec::new();
     for p in &f.published {
         if let Some(pw) = &p.password {
@@ -76,6 +109,7 @@ fn parse(text: &str) -> Result<Credentials, String> {
                 password: pw.clone(),
                 source: format!("{} {}: {}", p.vendor, p.product, p.source),
                 reference: p.reference.clone(),
+                published: true,
             });
         }
     }
@@ -89,12 +123,14 @@ fn parse(text: &str) -> Result<Credentials, String> {
                 password: pw.to_string(),
                 source: list.source.clone(),
                 reference: None,
+                published: false,
             });
         }
     }
     Ok(Credentials {
         published: f.published,
         candidates,
+        factory: f.factory,
     })
 }
 
@@ -188,7 +224,31 @@ mod tests {
     fn builtin_data_loads() {
         let c = builtin().unwrap();
         assert!(c.published.iter().any(|p| p.user == "zyfwp"));
-        assert!(c.candidates.len() > 80);
+        // A factory account name is a heuristic, never a published back door.
+        assert!(!c.published.iter().any(|p| p.user == "mfgtest"));
+        assert_eq!(
+            c.factory_name("MFGTEST").map(|f| f.source.as_str()),
+            Some("netvet heuristic: naming of factory and manufacturing test accounts")
+        );
+        // Every default list names a public source.
+        let sources: BTreeSet<&str> = c
+            .candidates
+            .iter()
+            .filter(|c| !c.published)
+            .map(|c| c.source.as_str())
+            .collect();
+        assert_eq!(
+            sources.into_iter().collect::<Vec<_>>(),
+            ["Mirai source code, scanner.c credential table (published 2016-09-30)"]
+        );
+    }
+
+    #[test]
+    fn entries_without_a_source_are_rejected() {
+        let err = parse("[[published]]\nuser = \"x\"\nvendor = \"v\"\nproduct = \"p\"\nsource = \" \"\n[[defaults]]\nsource = \"s\"\npairs = []\n")
+            .err()
+            .unwrap_or_default();
+        assert_eq!(err, "published account \"x\" has no source");
     }
 
     #[test]
@@ -219,8 +279,16 @@ mod tests {
         let c = builtin().unwrap();
         let h = pwhash::md5_crypt::hash_with("$1$abcdefgh", "PrOw!aN_fXp").unwrap();
         match crack(c, "zyfwp", &h) {
-            Crack::Found(cand) => assert_eq!(cand.reference.as_deref(), Some("cve:CVE-2020-29583")),
+            Crack::Found(cand) => {
+                assert_eq!(cand.reference.as_deref(), Some("cve:CVE-2020-29583"));
+                assert!(cand.published);
+            }
             other => panic!("{other:?}"),
         }
+        // Published without a CVE (TP-Link's osteam) is still a published back door.
+        let h = pwhash::md5_crypt::hash_with("$1$abcdefgh", "5up").unwrap();
+        assert!(
+            matches!(crack(c, "osteam", &h), Crack::Found(x) if x.published && x.reference.is_none())
+        );
     }
 }

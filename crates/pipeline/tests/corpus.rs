@@ -25,6 +25,9 @@ struct ImageTruth {
     expect: Vec<Expect>,
     /// Check ids (or prefixes ending in `*`) tolerated beyond the expectations.
     allow: Vec<String>,
+    /// Tolerate findings in documentation (informational, `documentation: true`).
+    #[serde(default)]
+    allow_documentation: bool,
     max_extra: usize,
 }
 
@@ -89,14 +92,15 @@ fn planted(debian: &Path) -> FsTree {
         &mut t,
         "etc/passwd",
         0o644,
-        "root:x:0:0:root:/root:/bin/sh\nmfgtest:x:0:0:factory:/root:/bin/sh\nwww-data:x:33:33:www:/var/www:/usr/sbin/nologin\n",
+        "root:x:0:0:root:/root:/bin/sh\nmfgtest:x:0:0:factory:/root:/bin/sh\nwww-data:x:33:33:www:/var/www:/usr/sbin/nologin\nzyfwp:x:1001:1001::/:/bin/sh\n",
     );
-    // root's password is "admin" (MD5 crypt); mfgtest has none.
+    // root's password is "admin" (MD5 crypt); mfgtest has none; zyfwp has Zyxel's published
+    // password (CVE-2020-29583).
     file(
         &mut t,
         "etc/shadow",
         0o600,
-        "root:$1$Zq8vNf2k$Gqu1zPqF9gGCvwF/KaGBT1:19000:0:99999:7:::\nmfgtest::19000:0:99999:7:::\nwww-data:*:19000:0:99999:7:::\n",
+        "root:$1$Zq8vNf2k$Gqu1zPqF9gGCvwF/KaGBT1:19000:0:99999:7:::\nmfgtest::19000:0:99999:7:::\nwww-data:*:19000:0:99999:7:::\nzyfwp:$1$Xk3pQ9aZ$4IfLlmPnN9DZeVZ8VNXgD1:19000:0:99999:7:::\n",
     );
     file(
         &mut t,
@@ -125,6 +129,8 @@ fn planted(debian: &Path) -> FsTree {
     file(&mut t, "root/.ssh/authorized_keys", 0o600, SSH_PUB);
     file(&mut t, "etc/ssl/private/server.key", 0o600, RSA_KEY);
     file(&mut t, "etc/ssh/ssh_host_rsa_key", 0o600, RSA_KEY);
+    // The device's own certificate, and the same self-signed CA added to the trust store.
+    file(&mut t, "etc/lighttpd/server.pem", 0o644, WEAK_CERT);
     file(&mut t, "etc/ssl/certs/gw.crt", 0o644, WEAK_CERT);
     file(
         &mut t,
@@ -270,13 +276,18 @@ fn quality_corpus_recall_and_false_positives() {
             }
         }
         let mut tolerated = 0;
+        let mut by_check: BTreeMap<&str, usize> = BTreeMap::new();
         let mut false_positives = Vec::new();
         for (i, f) in report.findings.iter().enumerate() {
             if used[i] {
                 continue;
             }
-            if matches_allow(&f.check, &t.allow) {
+            let documentation = f.details.get("documentation")
+                == Some(&serde_json::Value::Bool(true))
+                && f.severity == netvet_model::Severity::Info;
+            if matches_allow(&f.check, &t.allow) || (t.allow_documentation && documentation) {
                 tolerated += 1;
+                *by_check.entry(f.check.as_str()).or_default() += 1;
             } else {
                 false_positives.push(format!(
                     "{} {} at {}: {}",
@@ -294,6 +305,7 @@ fn quality_corpus_recall_and_false_positives() {
             t.max_extra,
             false_positives.len()
         );
+        println!("{}: tolerated {by_check:?}", t.name);
         if !missed.is_empty() {
             failures.push(format!("{}: missed {missed:#?}", t.name));
         }

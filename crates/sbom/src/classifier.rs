@@ -2,7 +2,9 @@
 //! their bytes. Each entry gives an id, file-name globs, an evidence regex over the content
 //! (Unicode off, so `\x00` and `.` work on raw bytes) with a `version` capture, a PURL
 //! template and NVD CPE vendor:product pairs. Matching is by content, so renamed binaries are
-//! found; a file-name match only raises the confidence.
+//! found; a file-name match only raises the confidence. A shared library's SONAME (read from
+//! its ELF dynamic section) counts as its name, so a library installed under another file
+//! name is still identified by it.
 //!
 //! The table is validated when loaded: ids unique, regexes compile, templates well formed,
 //! and every sample (a real version string with its source) classifies to its version.
@@ -297,9 +299,13 @@ impl Classifiers {
     /// Classifies one file's content. `file_name` is the last path component.
     pub fn classify(&self, file_name: &str, content: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
+        let mut soname: Option<Option<&[u8]>> = None;
         for i in self.set.matches(content).iter() {
             let c = &self.list[i];
-            let by_name = c.names.iter().any(|r| r.is_match(file_name.as_bytes()));
+            let by_name = c.names.iter().any(|r| r.is_match(file_name.as_bytes())) || {
+                let so = *soname.get_or_insert_with(|| elf_soname(content));
+                so.is_some_and(|so| c.names.iter().any(|r| r.is_match(so)))
+            };
             if !by_name && !c.content {
                 continue;
             }
@@ -396,6 +402,79 @@ impl Classifier {
             })
             .collect()
     }
+}
+
+/// The SONAME of an ELF shared library (`DT_SONAME` through `DT_STRTAB`, mapped to a file
+/// offset through the `PT_LOAD` segments), or `None` when the file has none or is malformed.
+/// Reads at most 64 program headers and 4096 dynamic entries.
+pub fn elf_soname(data: &[u8]) -> Option<&[u8]> {
+    if data.get(..4)? != b"\x7fELF" {
+        return None;
+    }
+    let wide = match data.get(4)? {
+        1 => false,
+        2 => true,
+        _ => return None,
+    };
+    let le = match data.get(5)? {
+        1 => true,
+        2 => false,
+        _ => return None,
+    };
+    let word = |at: usize, n: usize| -> Option<u64> {
+        let b = data.get(at..at.checked_add(n)?)?;
+        let mut v = 0u64;
+        for i in 0..n {
+            let byte = if le { b[n - 1 - i] } else { b[i] };
+            v = v << 8 | byte as u64;
+        }
+        Some(v)
+    };
+    let addr = if wide { 8 } else { 4 };
+    let (phoff, phentsize, phnum) = if wide {
+        (word(0x20, 8)?, word(0x36, 2)?, word(0x38, 2)?)
+    } else {
+        (word(0x1c, 4)?, word(0x2a, 2)?, word(0x2c, 2)?)
+    };
+    let mut loads = Vec::new();
+    let mut dynamic = None;
+    for i in 0..phnum.min(64) {
+        let ph = usize::try_from(phoff.checked_add(i * phentsize)?).ok()?;
+        let p_type = word(ph, 4)?;
+        // (offset, vaddr, filesz)
+        let seg = if wide {
+            (word(ph + 8, 8)?, word(ph + 16, 8)?, word(ph + 32, 8)?)
+        } else {
+            (word(ph + 4, 4)?, word(ph + 8, 4)?, word(ph + 16, 4)?)
+        };
+        match p_type {
+            1 => loads.push(seg),
+            2 => dynamic = Some(seg),
+            _ => {}
+        }
+    }
+    let (dyn_off, _, dyn_size) = dynamic?;
+    let (mut strtab, mut soname) = (None, None);
+    let entry = 2 * addr;
+    for i in 0..(dyn_size / entry as u64).min(4096) {
+        let at = usize::try_from(dyn_off.checked_add(i * entry as u64)?).ok()?;
+        let (tag, val) = (word(at, addr)?, word(at + addr, addr)?);
+        match tag {
+            0 => break,
+            5 => strtab = Some(val),
+            14 => soname = Some(val),
+            _ => {}
+        }
+    }
+    let (strtab, soname) = (strtab?, soname?);
+    let (off, vaddr, _) = loads
+        .iter()
+        .find(|(_, v, size)| strtab >= *v && strtab - v < *size)?;
+    let at = usize::try_from(off.checked_add(strtab - vaddr)?.checked_add(soname)?).ok()?;
+    let tail = data.get(at..)?;
+    let tail = &tail[..tail.len().min(256)];
+    let end = tail.iter().position(|&b| b == 0)?;
+    (end > 0).then(|| &tail[..end])
 }
 
 fn compile(pattern: &str) -> Result<Regex, String> {
@@ -536,6 +615,65 @@ source = "test"
             ids("libcrypto.so.1.0.0", b"\0OpenSSL 1.0.1e 11 Feb 2013\0"),
             ["openssl-library"]
         );
+    }
+
+    #[test]
+    fn a_renamed_library_is_named_by_its_soname() {
+        let table = builtin().unwrap();
+        // This test binary is an ELF without a SONAME.
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(elf_soname(&exe), None);
+        let lib = tiny_shared_object(b"libzstd.so.1");
+        assert_eq!(elf_soname(&lib), Some(&b"libzstd.so.1"[..]));
+        let mut content = lib.clone();
+        content.extend(b"\x85w\xca\xeb\x851.5.4\x00\x00");
+        let hits = table.classify("libvendorz.so", &content);
+        assert_eq!(
+            hits.iter()
+                .map(|h| (h.classifier.as_str(), h.version.as_deref(), h.by_name))
+                .collect::<Vec<_>>(),
+            [("zstd-library", Some("1.5.4"), true)]
+        );
+        // Without the SONAME the bare version string says nothing.
+        let mut plain = vec![0u8; lib.len()];
+        plain.extend(b"\x85w\xca\xeb\x851.5.4\x00\x00");
+        assert!(table.classify("libvendorz.so", &plain).is_empty());
+        // Truncated and garbled headers: no SONAME, no panic.
+        for n in [0, 4, 20, 64, 100, lib.len() - 1] {
+            let _ = elf_soname(&lib[..n]);
+        }
+        let mut bad = lib.clone();
+        bad[0x20..0x28].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(elf_soname(&bad), None);
+    }
+
+    /// A minimal 64-bit little-endian shared object: one PT_LOAD over the file, a PT_DYNAMIC
+    /// with DT_STRTAB and DT_SONAME, and the string table.
+    fn tiny_shared_object(soname: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 0x200];
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4] = 2;
+        f[5] = 1;
+        f[6] = 1;
+        f[0x10..0x12].copy_from_slice(&3u16.to_le_bytes()); // ET_DYN
+        f[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes()); // e_phoff
+        f[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        f[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
+        let ph = |f: &mut Vec<u8>, at: usize, kind: u32, off: u64, vaddr: u64, size: u64| {
+            f[at..at + 4].copy_from_slice(&kind.to_le_bytes());
+            f[at + 8..at + 16].copy_from_slice(&off.to_le_bytes());
+            f[at + 16..at + 24].copy_from_slice(&vaddr.to_le_bytes());
+            f[at + 32..at + 40].copy_from_slice(&size.to_le_bytes());
+        };
+        ph(&mut f, 0x40, 1, 0, 0x1000, 0x200);
+        ph(&mut f, 0x78, 2, 0x100, 0x1100, 0x30);
+        let dyns: [(u64, u64); 3] = [(5, 0x1180), (14, 1), (0, 0)];
+        for (i, (t, v)) in dyns.iter().enumerate() {
+            f[0x100 + i * 16..0x108 + i * 16].copy_from_slice(&t.to_le_bytes());
+            f[0x108 + i * 16..0x110 + i * 16].copy_from_slice(&v.to_le_bytes());
+        }
+        f[0x181..0x181 + soname.len()].copy_from_slice(soname);
+        f
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! | `apk-db-cataloger` | `/lib/apk/db/installed` |
 //! | `rpm-db-cataloger` | `rpmdb.sqlite`, `Packages` (Berkeley DB hash), `Packages.db` (NDB) in `/var/lib/rpm`, `/usr/lib/sysimage/rpm`, `/usr/share/rpm`: see [`rpm`] |
 //! | `os-release-cataloger` | `/etc/os-release`, `/etc/openwrt_release`, `/etc/alpine-release`, `/etc/redhat-release` (and `system-release`, `openEuler-release`), `/etc/debian_version` |
-//! | `linux-kernel-modules-cataloger` | `/lib/modules/VERSION/` directories |
+//! | `linux-kernel-modules-cataloger` | `/lib/modules/VERSION/` directories (an ABI name: see [`kernel`]) |
+//! | `linux-kernel-image-cataloger` | bzImage setup-header version strings, LZ4-legacy zImage payloads, uImage names |
 //! | `busybox-applet-cataloger` | symlinks and hard links that resolve to a BusyBox binary |
 //! | classifiers (`busybox-binary`, `openssl-library`, `linux-kernel`, ...) | the bytes of every binary file: see [`classifier`] and `data/classifiers.toml` |
 //!
@@ -104,7 +105,8 @@ impl Cataloger {
         if !entry.is_file() || entry.size > MAX_CLASSIFY_BYTES || !is_binary(content) {
             return Vec::new();
         }
-        self.classifiers
+        let mut found: Vec<Component> = self
+            .classifiers
             .classify(entry.name(), content)
             .into_iter()
             .map(|h| {
@@ -134,7 +136,9 @@ impl Cataloger {
                     properties,
                 }
             })
-            .collect()
+            .collect();
+        kernel::per_file(entry, content, &mut found);
+        found
     }
 
     /// Step 2 of the contract: tree-level catalogers, merging and deduplication.
@@ -160,8 +164,7 @@ impl Cataloger {
             &self.classifiers,
             &mut problems,
         ));
-        let mut found = found;
-        found.extend(kernel::module_dirs(tree));
+        let found = kernel::resolve(tree, found);
         let mut components = merge::merge(tree, &self.classifiers, found, installed);
         components.extend(distros.values().map(os::Distro::component));
         busybox::add_applets(tree, &mut components);

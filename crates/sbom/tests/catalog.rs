@@ -240,3 +240,193 @@ fn copies_of_one_program_are_one_component_and_versions_stay_apart() {
         .collect();
     assert_eq!(versions, BTreeMap::from([("0.9.8zh", 1), ("1.0.2k", 2)]));
 }
+
+/// A Debian kernel: its bzImage's setup header names the ABI release and the upstream
+/// version, a module's `vermagic` and the `/lib/modules` directory only the ABI release.
+fn debian_bzimage() -> Vec<u8> {
+    let mut img = vec![0u8; 0x2000];
+    img[0x1fe] = 0x55;
+    img[0x1ff] = 0xaa;
+    img[0x202..0x206].copy_from_slice(b"HdrS");
+    img[0x20e..0x210].copy_from_slice(&0x0800u16.to_le_bytes());
+    let v = b"6.1.0-57-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-1 (2026-10-04)\0";
+    img[0xa00..0xa00 + v.len()].copy_from_slice(v);
+    img
+}
+
+#[test]
+fn a_debian_abi_release_is_not_read_as_the_kernel_version() {
+    let module = program(&["vermagic=6.1.0-57-cloud-amd64 SMP preempt mod_unload modversions "]);
+    // Modules and the directory name alone: the ABI name, no version to match on.
+    let mut t = FsTree::new();
+    t.file(
+        "lib/modules/6.1.0-57-cloud-amd64/kernel/net/tun.ko",
+        0o644,
+        module.clone(),
+    );
+    let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version, None);
+    assert_eq!(k[0].cpes, ["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"]);
+    assert_eq!(k[0].properties["linux-kernel:abi"], "6.1.0-57-cloud-amd64");
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "module vermagic"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        ["linux-kernel-module", "linux-kernel-modules-cataloger"]
+    );
+
+    // With the kernel image: the upstream version from its own banner, all evidence in one.
+    t.file("boot/vmlinuz-6.1.0-57-cloud-amd64", 0o644, debian_bzimage());
+    let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("6.1.192"));
+    assert_eq!(
+        k[0].cpes,
+        ["cpe:2.3:o:linux:linux_kernel:6.1.192:*:*:*:*:*:*:*"]
+    );
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "banner (distribution version)"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        [
+            "linux-kernel-image-cataloger",
+            "linux-kernel-module",
+            "linux-kernel-modules-cataloger"
+        ]
+    );
+}
+
+/// An ARM zImage: decompressor stub with the zImage magic at 0x24, then the compressed kernel.
+fn zimage(payload: Vec<u8>) -> Vec<u8> {
+    let mut img = vec![0u8; 0x400];
+    img[0x24..0x28].copy_from_slice(&0x016f_2818u32.to_le_bytes());
+    img.extend(payload);
+    img.extend([0u8; 64]);
+    img
+}
+
+#[test]
+fn zimage_payloads_give_the_kernel_banner() {
+    let banner = "Linux version 5.10.176 (builder@buildhost) (arm-openwrt-linux-muslgnueabi-gcc (OpenWrt GCC 11.2.0 r20134-5f15225c1e) 11.2.0, GNU ld (GNU Binutils) 2.37) #0 SMP Mon Apr 17 2023";
+    let mut kernel = vec![0x5au8; 300_000];
+    kernel.extend(banner.as_bytes());
+    kernel.extend(b"\n\0");
+    kernel.extend(vec![0xa5u8; 100_000]);
+    let mut lz4 = 0x184c_2102u32.to_le_bytes().to_vec();
+    let block = lz4_flex::block::compress(&kernel);
+    lz4.extend((block.len() as u32).to_le_bytes());
+    lz4.extend(block);
+    for (name, payload) in [
+        ("gzip", netvet_forge::gzip(&kernel)),
+        ("lzma", netvet_forge::lzma(&kernel)),
+        ("lz4-legacy", lz4),
+    ] {
+        let mut t = FsTree::new();
+        t.file("boot/zImage", 0o644, zimage(payload));
+        let cat = netvet_sbom::catalog(&open("fw.bin", &t)).unwrap();
+        let k = by_name(&cat.components, "linux-kernel");
+        assert_eq!(k.len(), 1, "{name}: {k:#?}");
+        assert_eq!(k[0].version.as_deref(), Some("5.10.176"), "{name}");
+        assert_eq!(
+            k[0].properties["linux-kernel:version-evidence"], "banner",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_uimage_name_is_weak_evidence_of_the_kernel_version() {
+    // A kernel payload without a readable banner: only the name the vendor gave the image.
+    let img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&[0x55u8; 4096]),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176",
+        0x8000_8000,
+    );
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "uImage name"
+    );
+    assert_eq!(catalogers(k[0]), ["linux-kernel-image-cataloger"]);
+
+    // With the banner inside the payload: one kernel, from the banner; the uImage around it
+    // is the same kernel seen from outside.
+    let mut payload = vec![0x55u8; 4096];
+    payload.extend(b"Linux version 5.10.176-acme (builder@host) (gcc 12.2.0) #1 SMP\0");
+    let img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&payload),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176-acme",
+        0x8000_8000,
+    );
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(k[0].properties["linux-kernel:version-evidence"], "banner");
+    assert_eq!(catalogers(k[0]), ["linux-kernel"]);
+
+    // With a module of release 5.10.176-acme: one kernel, versioned by the module.
+    let mut t = FsTree::new();
+    t.file(
+        "lib/modules/5.10.176-acme/tun.ko",
+        0o644,
+        program(&["vermagic=5.10.176-acme SMP mod_unload ARMv7 "]),
+    );
+    let mut img = netvet_forge::uimage::kernel(
+        &netvet_forge::lzma(&[0x55u8; 4096]),
+        2,
+        netvet_forge::uimage::Compression::Lzma,
+        "Linux-5.10.176",
+        0x8000_8000,
+    );
+    netvet_forge::pad_to(&mut img, 0x10000, 0xff);
+    img.extend(netvet_forge::squashfs::write(&t, Default::default()));
+    let tree = netvet_unpack::open_source(
+        "fw.bin",
+        Arc::new(MemSource::new(img)),
+        &Options::default(),
+        None,
+    );
+    let cat = netvet_sbom::catalog(&tree).unwrap();
+    let k = by_name(&cat.components, "linux-kernel");
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(k[0].version.as_deref(), Some("5.10.176"));
+    assert_eq!(
+        k[0].properties["linux-kernel:version-evidence"],
+        "module vermagic"
+    );
+    assert_eq!(
+        catalogers(k[0]),
+        [
+            "linux-kernel-image-cataloger",
+            "linux-kernel-module",
+            "linux-kernel-modules-cataloger"
+        ]
+    );
+}

@@ -66,6 +66,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("bind9", "bind-binary"),
     ("libmbedcrypto7", "mbedtls-library"),
     ("libgnutls30", "gnutls-library"),
+    ("libzstd1", "zstd-library"),
 ];
 
 fn debs_dir() -> PathBuf {

@@ -64,6 +64,18 @@ pub const PUBLISHED_BACKDOOR: CheckInfo = CheckInfo {
     description: "The account name or its password matches a hard-coded account published in an advisory.",
 };
 
+pub const FACTORY_NAME: CheckInfo = CheckInfo {
+    id: "nv-account-factory-name",
+    title: "Account named like a factory test account",
+    tags: TAGS,
+    category: Category::Credential,
+    severity: Severity::Medium,
+    cwe: &[1242, 798],
+    references: &["3gpp:33.117:4.2.3.4.1.1"],
+    remediation: "Remove factory and test accounts from production images, or lock them and document why they exist.",
+    description: "Heuristic: the account's name is one vendors use for factory or manufacturing test access (rules/credentials.toml [[factory]]). No advisory stands behind the name; check what the account can do.",
+};
+
 pub const HASH_IN_PASSWD: CheckInfo = CheckInfo {
     id: "nv-account-hash-in-passwd",
     title: "Password hash in a world-readable passwd file",
@@ -105,6 +117,7 @@ const INFOS: &[&CheckInfo] = &[
     &EMPTY_PASSWORD,
     &DEFAULT_PASSWORD,
     &PUBLISHED_BACKDOOR,
+    &FACTORY_NAME,
     &HASH_IN_PASSWD,
     &WEAK_HASH,
     &DUPLICATE_UID,
@@ -345,6 +358,28 @@ fn check_accounts(
                 hit = hit.reference(r.clone());
             }
             sink.hit(hit);
+        } else if let Some(f) = creds.factory_name(&a.name) {
+            sink.hit(
+                Hit::new(
+                    &FACTORY_NAME,
+                    passwd_path,
+                    &a.name,
+                    format!(
+                        "account {:?} (uid {}, shell {})",
+                        a.name,
+                        a.uid,
+                        display_shell(&a.shell)
+                    ),
+                )
+                .line(a.line)
+                .title(format!(
+                    "Account {:?} is named like a factory test account",
+                    a.name
+                ))
+                .detail("account", a.name.clone())
+                .detail("confidence", "heuristic")
+                .detail("source", f.source.clone()),
+            );
         }
         // Where the password is: shadow when passwd says `x`, else passwd itself.
         let (hash, where_path, where_line) = if a.password == "x" {
@@ -407,7 +442,7 @@ fn check_accounts(
         }
         match credentials::crack(creds, &a.name, hash) {
             Crack::Found(c) => {
-                let published = c.reference.is_some();
+                let published = c.published;
                 let info = if published { &PUBLISHED_BACKDOOR } else { &DEFAULT_PASSWORD };
                 let mut hit = Hit::new(info, where_path, format!("{}:cracked", a.name), format!("{}: password {:?} ({scheme})", a.name, redact(&c.password)))
                     .line(where_line)
@@ -523,6 +558,15 @@ mod tests {
         );
         assert!(
             checks.contains(&("nv-account-published-backdoor", Some(4))),
+            "{checks:?}"
+        );
+        // mfgtest is a heuristic lead, not a published back door.
+        assert!(
+            checks.contains(&("nv-account-factory-name", Some(2))),
+            "{checks:?}"
+        );
+        assert!(
+            !checks.contains(&("nv-account-published-backdoor", Some(2))),
             "{checks:?}"
         );
         assert!(

@@ -3,14 +3,24 @@
 //! signatures, self-signed), and pre-installed SSH `authorized_keys`. Fingerprints are the
 //! SHA-256 of the SSH public key blob where one can be derived (as `ssh-keygen -l` prints),
 //! so the same key can be recognised across images and vendors.
+//!
+//! Trust stores (CA bundles such as `/etc/ssl/certs/ca-certificates.crt`, the directories
+//! `/etc/ssl/certs`, `/usr/share/ca-certificates`, `/etc/pki/ca-trust`) are inventoried: one
+//! informational finding per store with its count of roots and the weak ones, instead of a
+//! finding per root. A root's self-signature is never verified, so SHA-1 there is no
+//! weakness; a short root key is.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use base64::Engine;
 use netvet_model::{Category, Severity};
 use sha2::{Digest, Sha256};
 
-use super::Check;
+use super::{Check, Extras};
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx};
+use netvet_unpack::Tree;
 
 const TAGS: &[&str] = &["crypto"];
 
@@ -86,6 +96,18 @@ pub const CERT_SELF_SIGNED: CheckInfo = CheckInfo {
     description: "Issuer equals subject: clients cannot validate it without trusting it blindly.",
 };
 
+pub const TRUST_STORE: CheckInfo = CheckInfo {
+    id: "nv-crypto-trust-store",
+    title: "Trust store",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::Info,
+    cwe: &[295],
+    references: &["3gpp:33.117:4.2.3.2.4"],
+    remediation: "Keep the store to the roots the product needs and update it with the product; remove roots with keys under 2048 bits.",
+    description: "Inventory of a store of trusted root certificates: how many roots it holds and which are weak (RSA or DSA keys under 2048 bits, MD2/MD5 self-signatures). Every TLS client of the image trusts them all.",
+};
+
 const INFOS: &[&CheckInfo] = &[
     &PRIVATE_KEY,
     &HOST_KEY,
@@ -93,11 +115,76 @@ const INFOS: &[&CheckInfo] = &[
     &CERT_EXPIRED,
     &CERT_WEAK,
     &CERT_SELF_SIGNED,
+    &TRUST_STORE,
 ];
+
+/// Weak roots listed per store at most (the count is always exact).
+const MAX_LISTED_WEAK_ROOTS: usize = 100;
+
+/// What one trust store holds.
+#[derive(Default)]
+struct TrustStore {
+    roots: u64,
+    expired: u64,
+    /// Roots whose self-signature uses SHA-1 (harmless for a root; counted for the record).
+    sha1_signed: u64,
+    weak_count: u64,
+    /// (subject, reason, file), at most `MAX_LISTED_WEAK_ROOTS`.
+    weak: Vec<(String, String, String)>,
+}
 
 /// The crypto-material check; `now` (seconds since the epoch) decides expiry.
 pub struct Crypto {
-    pub now: i64,
+    now: i64,
+    stores: Mutex<BTreeMap<String, TrustStore>>,
+}
+
+impl Crypto {
+    /// A check that judges expiry as of `now` (seconds since the epoch).
+    pub fn new(now: i64) -> Crypto {
+        Crypto {
+            now,
+            stores: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+/// File names of CA bundles (Debian, Red Hat, Alpine, OpenWrt, FreeBSD, curl).
+const BUNDLE_NAMES: &[&str] = &[
+    "ca-certificates.crt",
+    "ca-bundle.crt",
+    "ca-bundle.pem",
+    "ca-bundle.trust.crt",
+    "tls-ca-bundle.pem",
+    "cacert.pem",
+    "ca-root-nss.crt",
+    "curl-ca-bundle.crt",
+];
+
+/// Directories whose certificates are trust anchors.
+const STORE_DIRS: &[&str] = &[
+    "/etc/ssl/certs/",
+    "/usr/share/ca-certificates/",
+    "/usr/local/share/ca-certificates/",
+    "/etc/pki/ca-trust/",
+    "/usr/share/pki/ca-trust-source/",
+    "/etc/pki/tls/certs/",
+    "/etc/ca-certificates/",
+];
+
+/// The trust store a file belongs to (a bundle's own path, or the store directory's virtual
+/// path), or `None` when the file is not in one.
+fn trust_store(vpath: &str, fs_path: &str) -> Option<String> {
+    let name = fs_path.rsplit('/').next().unwrap_or("");
+    // The decoded content of a compressed member is not a store file.
+    let root = vpath.strip_suffix(fs_path)?;
+    if BUNDLE_NAMES.contains(&name) {
+        return Some(vpath.to_string());
+    }
+    STORE_DIRS
+        .iter()
+        .find(|d| fs_path.starts_with(*d))
+        .map(|d| format!("{root}{}", d.trim_end_matches('/')))
 }
 
 /// What was learnt about a key.
@@ -539,7 +626,14 @@ impl Crypto {
         sink.hit(hit);
     }
 
-    fn certificate(&self, ctx: &FileCtx<'_>, sink: &Sink, der: &[u8], offset: usize) {
+    fn certificate(
+        &self,
+        ctx: &FileCtx<'_>,
+        sink: &Sink,
+        der: &[u8],
+        offset: usize,
+        store: Option<&str>,
+    ) {
         let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
             sink.error(format!(
                 "{}: certificate at offset {offset} does not parse",
@@ -550,6 +644,16 @@ impl Crypto {
         let subject = cert.subject().to_string();
         let issuer = cert.issuer().to_string();
         let not_after = cert.validity().not_after.timestamp();
+        // A CA certificate in a trust store is a root to inventory, not a finding of its own
+        // (version 1 roots predate basicConstraints).
+        let root = cert.is_ca()
+            || (subject == issuer && cert.basic_constraints().ok().flatten().is_none());
+        if let Some(store) = store
+            && root
+        {
+            self.record_root(store, &cert, &ctx.entry.path);
+            return;
+        }
         let key = hex::encode(&Sha256::digest(der)[..16]);
         let path = &ctx.entry.path;
         let base = |info, ev: String| {
@@ -598,6 +702,60 @@ impl Crypto {
     }
 }
 
+/// Why a root certificate is weak, if it is: a key under 2048 bits (RSA, DSA) or an MD2/MD5
+/// self-signature.
+fn weak_root(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+    let spki = cert.public_key();
+    let alg = spki.algorithm.algorithm.to_id_string();
+    let key_bits = match alg.as_str() {
+        "1.2.840.113549.1.1.1" => der::tlv(&spki.subject_public_key.data)
+            .and_then(|(_, s, _)| der::items(s))
+            .and_then(|it| it.first().map(|(_, n)| ("RSA", der::int_bits(n)))),
+        "1.2.840.10040.4.1" => spki.algorithm.parameters.as_ref().and_then(|p| {
+            der::items(p.data).and_then(|it| it.first().map(|(_, p)| ("DSA", der::int_bits(p))))
+        }),
+        _ => None,
+    };
+    if let Some((kind, bits)) = key_bits
+        && bits < 2048
+    {
+        return Some(format!("{bits}-bit {kind} key"));
+    }
+    match cert.signature_algorithm.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.2" => Some("MD2 signature".to_string()),
+        "1.2.840.113549.1.1.4" => Some("MD5 signature".to_string()),
+        _ => None,
+    }
+}
+
+impl Crypto {
+    fn record_root(
+        &self,
+        store: &str,
+        cert: &x509_parser::certificate::X509Certificate<'_>,
+        file: &str,
+    ) {
+        let weak = weak_root(cert);
+        let expired = cert.validity().not_after.timestamp() < self.now;
+        let sha1 = matches!(
+            cert.signature_algorithm.algorithm.to_id_string().as_str(),
+            "1.2.840.113549.1.1.5" | "1.2.840.10040.4.3" | "1.2.840.10045.4.1"
+        );
+        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        let s = stores.entry(store.to_string()).or_default();
+        s.roots += 1;
+        s.expired += expired as u64;
+        s.sha1_signed += sha1 as u64;
+        if let Some(reason) = weak {
+            s.weak_count += 1;
+            if s.weak.len() < MAX_LISTED_WEAK_ROOTS {
+                s.weak
+                    .push((cert.subject().to_string(), reason, file.to_string()));
+            }
+        }
+    }
+}
+
 impl Check for Crypto {
     fn area(&self) -> &'static str {
         "crypto"
@@ -609,6 +767,7 @@ impl Check for Crypto {
 
     fn file(&self, ctx: &FileCtx<'_>, sink: &Sink) {
         let name = ctx.entry.name();
+        let store = trust_store(&ctx.entry.path, ctx.fs_path());
         match ctx.kind {
             ContentKind::Text => {
                 let text = String::from_utf8_lossy(ctx.data);
@@ -625,7 +784,7 @@ impl Check for Crypto {
                             || label == "X509 CERTIFICATE"
                             || label == "TRUSTED CERTIFICATE"
                         {
-                            self.certificate(ctx, sink, &der, offset);
+                            self.certificate(ctx, sink, &der, offset, store.as_deref());
                         } else if label.contains("PRIVATE KEY") {
                             match pem_key(&label, &der, headers) {
                                 Some(k) => self.key_hit(ctx, sink, k, offset),
@@ -696,10 +855,49 @@ impl Check for Crypto {
                 } else if ctx.data.first() == Some(&0x30)
                     && (name.ends_with(".crt") || name.ends_with(".cer") || name.ends_with(".der"))
                 {
-                    self.certificate(ctx, sink, ctx.data, 0);
+                    self.certificate(ctx, sink, ctx.data, 0, store.as_deref());
                 }
             }
             _ => {}
+        }
+    }
+
+    fn finish(&self, _tree: &Tree, sink: &Sink, _extras: &mut Extras) {
+        let stores = std::mem::take(&mut *self.stores.lock().unwrap_or_else(|p| p.into_inner()));
+        for (path, mut s) in stores {
+            s.weak.sort();
+            let weak: Vec<serde_json::Value> = s
+                .weak
+                .iter()
+                .map(|(subject, reason, file)| {
+                    serde_json::json!({ "subject": subject, "reason": reason, "file": file })
+                })
+                .collect();
+            let plural =
+                |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+            sink.hit(
+                Hit::new(
+                    &TRUST_STORE,
+                    &path,
+                    "trust-store",
+                    format!(
+                        "{}, {} weak, {} expired",
+                        plural(s.roots, "root certificate", "root certificates"),
+                        s.weak_count,
+                        s.expired
+                    ),
+                )
+                .title(format!(
+                    "Trust store with {} ({} weak)",
+                    plural(s.roots, "root", "roots"),
+                    s.weak_count
+                ))
+                .detail("roots", s.roots)
+                .detail("weak_roots", s.weak_count)
+                .detail("weak", weak)
+                .detail("expired_roots", s.expired)
+                .detail("sha1_self_signed_roots", s.sha1_signed),
+            );
         }
     }
 }
@@ -739,6 +937,60 @@ GHxyWB9wwQa5uw==
         // `ssh-keygen -lf` on this key prints the same SHA256 fingerprint.
         assert!(k.fingerprint.starts_with("SHA256:"), "{}", k.fingerprint);
         assert_eq!(k.fingerprint.len(), 7 + 43);
+    }
+
+    const WEAK_ROOT: &str = include_str!("../../../pipeline/tests/corpus/weak-selfsigned.crt");
+
+    #[test]
+    fn trust_store_locations() {
+        assert_eq!(
+            trust_store(
+                "fw!/etc/ssl/certs/ca-certificates.crt",
+                "/etc/ssl/certs/ca-certificates.crt"
+            )
+            .as_deref(),
+            Some("fw!/etc/ssl/certs/ca-certificates.crt")
+        );
+        assert_eq!(
+            trust_store(
+                "fw!/usr/share/ca-certificates/mozilla/X.crt",
+                "/usr/share/ca-certificates/mozilla/X.crt"
+            )
+            .as_deref(),
+            Some("fw!/usr/share/ca-certificates")
+        );
+        assert_eq!(
+            trust_store("fw!/etc/lighttpd/server.pem", "/etc/lighttpd/server.pem"),
+            None
+        );
+        // A decoded member's path does not end with its file's path: not a store file.
+        assert_eq!(trust_store("fw!/a.gz!/a", "/etc/ssl/certs/a.gz"), None);
+    }
+
+    #[test]
+    fn roots_are_counted_and_weak_ones_named() {
+        let der = decode_b64(&pem_blocks(WEAK_ROOT)[0].2).unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+        // RSA-1024 is weak; its SHA-1 self-signature alone would not be.
+        assert_eq!(weak_root(&cert).as_deref(), Some("1024-bit RSA key"));
+        let c = Crypto::new(1_893_456_000);
+        c.record_root("fw!/etc/ssl/certs", &cert, "fw!/etc/ssl/certs/gw.crt");
+        c.record_root("fw!/etc/ssl/certs", &cert, "fw!/etc/ssl/certs/gw2.crt");
+        let sink = Sink::new();
+        let tree = netvet_unpack::open_source(
+            "x",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(vec![0u8; 16])),
+            &netvet_unpack::Options::default(),
+            None,
+        );
+        c.finish(&tree, &sink, &mut Extras::default());
+        let f = sink.into_parts().0;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].check, "nv-crypto-trust-store");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert_eq!(f[0].evidence, "2 root certificates, 2 weak, 2 expired");
+        assert_eq!(f[0].details["sha1_self_signed_roots"], 2);
+        assert_eq!(f[0].details["weak"][0]["file"], "fw!/etc/ssl/certs/gw.crt");
     }
 
     #[test]

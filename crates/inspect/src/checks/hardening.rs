@@ -3,6 +3,11 @@
 //! (one finding per weakness class, listing the binaries) and detailed in the report's
 //! `hardening` section, not one finding per binary — except setuid binaries and network
 //! daemons, which matter one by one.
+//!
+//! Relocatable objects (kernel modules, `.o` files) are listed with kind `relocatable` but
+//! are not programs the loader maps: NX, PIE, RELRO, canary and FORTIFY do not apply to them,
+//! so they are left out of every count and summary. The properties are read the way binutils'
+//! `readelf` shows them (checked on real Debian binaries in `tests/hardening_debian.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -133,16 +138,6 @@ pub fn analyse(
     let elf = Elf::parse(data).map_err(|e| e.to_string())?;
     let ph = &elf.program_headers;
     let interp = ph.iter().any(|p| p.p_type == PT_INTERP);
-    let kind = match elf.header.e_type {
-        ET_EXEC => "executable",
-        ET_DYN if interp => "executable",
-        ET_DYN => "library",
-        ET_REL => "relocatable",
-        _ => "other",
-    };
-    let stack = ph.iter().find(|p| p.p_type == PT_GNU_STACK);
-    // No PT_GNU_STACK: the kernel assumes an executable stack on most architectures.
-    let nx = stack.is_some_and(|p| p.p_flags & PF_X == 0);
     let mut flags = 0u64;
     let mut flags1 = 0u64;
     let mut rpath = Vec::new();
@@ -160,6 +155,17 @@ pub fn analyse(
             }
         }
     }
+    // A static PIE has no interpreter but says PIE in DT_FLAGS_1.
+    let kind = match elf.header.e_type {
+        ET_EXEC => "executable",
+        ET_DYN if interp || flags1 & DF_1_PIE != 0 => "executable",
+        ET_DYN => "library",
+        ET_REL => "relocatable",
+        _ => "other",
+    };
+    let stack = ph.iter().find(|p| p.p_type == PT_GNU_STACK);
+    // No PT_GNU_STACK: the kernel assumes an executable stack on most architectures.
+    let nx = stack.is_some_and(|p| p.p_flags & PF_X == 0);
     let pie = elf.header.e_type == ET_DYN && (interp || flags1 & DF_1_PIE != 0);
     let relro = if !ph.iter().any(|p| p.p_type == PT_GNU_RELRO) {
         "none"
@@ -168,11 +174,15 @@ pub fn analyse(
     } else {
         "partial"
     };
+    // An import is an undefined (section index 0) non-local symbol. goblin's `is_import`
+    // tests the value instead, which misses imports whose address a non-PIE program takes
+    // (their value is the PLT slot).
     let mut imports: Vec<&str> = elf
         .dynsyms
         .iter()
-        .filter(|s| s.is_import())
+        .filter(|s| s.st_shndx == 0 && s.st_bind() != goblin::elf::sym::STB_LOCAL)
         .filter_map(|s| elf.dynstrtab.get_at(s.st_name))
+        .filter(|n| !n.is_empty())
         .collect();
     // Statically linked binaries have no imports; look in the symbol table instead.
     if imports.is_empty() {
@@ -359,12 +369,15 @@ impl Check for HardeningCheck {
                 root: root.clone(),
                 ..Hardening::default()
             };
-            for b in &bins {
+            // Only what the loader maps is counted; relocatable objects stay in the details.
+            for b in bins
+                .iter()
+                .filter(|b| b.kind == "executable" || b.kind == "library")
+            {
                 h.binaries += 1;
                 match b.kind.as_str() {
                     "executable" => h.executables += 1,
-                    "library" => h.libraries += 1,
-                    _ => {}
+                    _ => h.libraries += 1,
                 }
                 h.nx += b.nx as u64;
                 h.pie += b.pie as u64;
@@ -380,6 +393,7 @@ impl Check for HardeningCheck {
             }
             let list = |pred: &dyn Fn(&BinaryHardening) -> bool| -> Vec<String> {
                 bins.iter()
+                    .filter(|b| b.kind == "executable" || b.kind == "library")
                     .filter(|b| pred(b))
                     .map(|b| b.path.clone())
                     .collect()
@@ -435,7 +449,7 @@ impl Check for HardeningCheck {
             let n_code = code.len() as u64;
             summary(
                 &EXEC_STACK,
-                list(&|b| !b.nx && b.kind != "relocatable"),
+                list(&|b| !b.nx),
                 n_code,
                 "binaries have an executable stack",
             );
@@ -447,25 +461,21 @@ impl Check for HardeningCheck {
             );
             summary(
                 &NO_CANARY,
-                list(&|b| !b.canary && b.kind != "relocatable"),
+                list(&|b| !b.canary),
                 n_code,
                 "binaries have no stack canary",
             );
             summary(
                 &NO_RELRO,
-                list(&|b| b.relro != "full" && b.kind != "relocatable"),
+                list(&|b| b.relro != "full"),
                 n_code,
                 "binaries lack full RELRO",
             );
-            let risky: Vec<String> = bins
-                .iter()
-                .filter(|b| {
-                    b.dangerous_imports
-                        .iter()
-                        .any(|i| i == "gets" || i == "system" || i == "popen" || i == "strcpy")
-                })
-                .map(|b| b.path.clone())
-                .collect();
+            let risky: Vec<String> = list(&|b| {
+                b.dangerous_imports
+                    .iter()
+                    .any(|i| i == "gets" || i == "system" || i == "popen" || i == "strcpy")
+            });
             summary(
                 &DANGEROUS_IMPORTS,
                 risky,
@@ -473,10 +483,11 @@ impl Check for HardeningCheck {
                 "binaries import gets, strcpy, system or popen",
             );
             for b in bins.iter().filter(|b| b.setuid) {
+                let code = b.kind == "executable" || b.kind == "library";
                 let weak: Vec<&str> = [
-                    (!b.nx, "no NX"),
+                    (code && !b.nx, "no NX"),
                     (!b.pie && b.kind == "executable", "no PIE"),
-                    (!b.canary, "no canary"),
+                    (code && !b.canary, "no canary"),
                 ]
                 .iter()
                 .filter(|(c, _)| *c)
@@ -540,6 +551,44 @@ mod tests {
         assert_eq!(b.kind, "executable");
         assert!(b.nx);
         assert!(b.pie);
+    }
+
+    #[test]
+    fn kernel_modules_are_not_counted_as_executables_without_nx() {
+        let bin = |path: &str, kind: &str, nx: bool| BinaryHardening {
+            path: format!("fw!/{path}"),
+            kind: kind.into(),
+            nx,
+            pie: kind == "executable",
+            relro: "full".into(),
+            canary: true,
+            ..BinaryHardening::default()
+        };
+        let check = HardeningCheck::default();
+        check.seen.lock().unwrap().extend([
+            bin("bin/app", "executable", true),
+            bin("lib/libx.so", "library", true),
+            bin("lib/modules/6.1.0/tun.ko", "relocatable", false),
+            bin("lib/modules/6.1.0/tap.ko", "relocatable", false),
+        ]);
+        let tree = netvet_unpack::open_source(
+            "fw",
+            std::sync::Arc::new(netvet_unpack::MemSource::new(vec![0u8; 16])),
+            &netvet_unpack::Options::default(),
+            None,
+        );
+        let sink = Sink::new();
+        let mut extras = Extras::default();
+        check.finish(&tree, &sink, &mut extras);
+        let h = &extras.hardening[0];
+        assert_eq!(
+            (h.binaries, h.executables, h.libraries, h.nx, h.canary),
+            (2, 1, 1, 2, 2)
+        );
+        // The modules stay in the details, as relocatable objects.
+        assert_eq!(h.details.len(), 4);
+        let (findings, _) = sink.into_parts();
+        assert!(findings.is_empty(), "{findings:?}");
     }
 
     #[test]

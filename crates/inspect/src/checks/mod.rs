@@ -46,7 +46,7 @@ pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box
     let mut v: Vec<Box<dyn Check>> = vec![
         Box::new(accounts::Accounts::default()),
         Box::new(services::Services),
-        Box::new(crypto::Crypto { now }),
+        Box::new(crypto::Crypto::new(now)),
         Box::new(secrets::Secrets::new()),
         Box::new(network::Network::new()),
         Box::new(hardening::HardeningCheck::default()),
@@ -56,6 +56,25 @@ pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box
         v.push(Box::new(signatures::Signatures::new(r)));
     }
     v
+}
+
+/// Documentation and reference text: manuals, licences, translations, headers, examples and
+/// Markdown. Checks scan these paths like any other (a back door can hide anywhere); what
+/// they find there is an example or a quotation more often than behaviour, so it is reported
+/// at informational severity with `documentation: true`, never skipped.
+pub fn is_documentation(fs_path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "/usr/share/doc/",
+        "/usr/share/man/",
+        "/usr/share/info/",
+        "/usr/share/locale/",
+        "/usr/share/common-licenses/",
+        "/usr/share/gtk-doc/",
+        "/usr/include/",
+    ];
+    DIRS.iter().any(|d| fs_path.starts_with(d))
+        || fs_path.contains("/examples/")
+        || fs_path.ends_with(".md")
 }
 
 /// The virtual paths of the filesystems in a tree that look like a system root (they have an
@@ -92,5 +111,20 @@ pub fn read_text(tree: &Tree, root: &str, path: &str, sink: &Sink) -> Option<(St
             sink.error(format!("{vpath}: {err}"));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documentation_paths() {
+        assert!(is_documentation("/usr/share/doc/curl/copyright"));
+        assert!(is_documentation("/usr/share/man/man8/x.8"));
+        assert!(is_documentation("/opt/app/examples/server.conf"));
+        assert!(is_documentation("/README.md"));
+        assert!(!is_documentation("/usr/share/www/index.html"));
+        assert!(!is_documentation("/etc/ssl/certs/gw.crt"));
     }
 }

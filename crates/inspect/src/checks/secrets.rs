@@ -4,7 +4,7 @@
 use netvet_model::{Category, Severity};
 use regex::Regex;
 
-use super::Check;
+use super::{Check, is_documentation};
 use crate::check::{CheckInfo, Hit, Sink, redact};
 use crate::content::{ContentKind, FileCtx, strings};
 
@@ -220,15 +220,6 @@ impl Secrets {
     }
 }
 
-/// Files whose secrets are documentation or examples, not configuration.
-fn is_documentation(fs_path: &str) -> bool {
-    fs_path.starts_with("/usr/share/doc/")
-        || fs_path.starts_with("/usr/share/man/")
-        || fs_path.starts_with("/usr/share/info/")
-        || fs_path.contains("/examples/")
-        || fs_path.ends_with(".md")
-}
-
 impl Check for Secrets {
     fn area(&self) -> &'static str {
         "secrets"
@@ -239,9 +230,16 @@ impl Check for Secrets {
     }
 
     fn file(&self, ctx: &FileCtx<'_>, sink: &Sink) {
-        if is_documentation(ctx.fs_path()) {
-            return;
-        }
+        // Secrets quoted in documentation are examples far more often than configuration:
+        // reported, at informational severity.
+        let doc = is_documentation(ctx.fs_path());
+        let mark = |hit: Hit<'static>| {
+            if doc {
+                hit.severity(Severity::Info).detail("documentation", true)
+            } else {
+                hit
+            }
+        };
         match ctx.kind {
             ContentKind::Text => {
                 let text = String::from_utf8_lossy(ctx.data);
@@ -253,7 +251,7 @@ impl Check for Secrets {
                         if secret.starts_with('$') || secret.contains("${") {
                             continue; // a variable, not a value
                         }
-                        sink.hit(
+                        sink.hit(mark(
                             Hit::new(
                                 p.info,
                                 &ctx.entry.path,
@@ -262,7 +260,7 @@ impl Check for Secrets {
                             )
                             .line(line)
                             .detail("kind", p.name),
-                        );
+                        ));
                     }
                 }
             }
@@ -272,7 +270,7 @@ impl Check for Secrets {
                         if let Some(c) = p.re.captures(s)
                             && let Some(m) = c.get(p.group)
                         {
-                            sink.hit(
+                            sink.hit(mark(
                                 Hit::new(
                                     p.info,
                                     &ctx.entry.path,
@@ -281,7 +279,7 @@ impl Check for Secrets {
                                 )
                                 .offset((off + m.start()) as u64)
                                 .detail("kind", p.name),
-                            );
+                            ));
                         }
                     }
                 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use netvet_model::{Category, Severity};
 
-use super::Check;
+use super::{Check, is_documentation};
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx};
 use crate::rules::{RulePack, USER_NAMESPACE, metadata};
@@ -50,17 +50,6 @@ pub const USER_RULE: CheckInfo = CheckInfo {
 };
 
 const INFOS: &[&CheckInfo] = &[&BACKDOOR, &HEURISTIC, &USER_RULE];
-
-fn is_documentation(path: &str) -> bool {
-    [
-        "/usr/share/doc/",
-        "/usr/share/man/",
-        "/usr/share/info/",
-        "/usr/share/common-licenses/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-}
 
 /// Per-file scan time limit (a pathological rule or file cannot stall the scan).
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -114,10 +103,6 @@ impl Check for Signatures {
             for rule in results.matching_rules() {
                 let meta = metadata(&rule);
                 let ns = rule.namespace();
-                // Heuristics judge behaviour; in documentation a word is only a word.
-                if ns == "heuristics" && is_documentation(ctx.fs_path()) {
-                    continue;
-                }
                 let info = match ns {
                     "backdoors" => &BACKDOOR,
                     "heuristics" => &HEURISTIC,
@@ -161,6 +146,10 @@ impl Check for Signatures {
                     .and_then(|s| s.parse::<Severity>().ok())
                 {
                     hit = hit.severity(s);
+                }
+                // Heuristics judge behaviour; in documentation a word is mostly only a word.
+                if ns == "heuristics" && is_documentation(ctx.fs_path()) {
+                    hit = hit.severity(Severity::Info).detail("documentation", true);
                 }
                 for key in ["id", "cve", "vendor", "product", "source", "confidence"] {
                     if let Some(v) = meta.get(key).filter(|v| !v.is_empty() && *v != "none") {

@@ -4,9 +4,9 @@
 # (.ci/run runs apt-get update) and network access to the Debian archive the first time.
 set -euo pipefail
 dest=${1:?usage: fetch.sh DEST}
-[ -f "$dest/.complete" ] && exit 0
+[ -f "$dest/.complete-2" ] && exit 0
 PKGS=(busybox dropbear-bin lighttpd dnsmasq-base openssl libssl3 vsftpd inetutils-telnetd
-      tftpd-hpa iproute2 curl libcurl4 snmpd libsnmp40)
+      tftpd-hpa iproute2 curl libcurl4 snmpd libsnmp40 ca-certificates)
 mkdir -p "$dest/debs"
 (cd "$dest/debs" && apt-get download "${PKGS[@]}" >/dev/null 2>&1) || {
   apt-get update -qq >/dev/null 2>&1 || true
@@ -22,4 +22,9 @@ for d in "$dest"/debs/*.deb; do
   dpkg-deb -f "$d" Version Architecture Maintainer Installed-Size Depends Description
   echo
 done > "$dest/root/var/lib/dpkg/status"
-touch "$dest/.complete"
+# The bundle update-ca-certificates writes at install time: every root of the package's
+# store, concatenated (the package ships the roots, not the bundle).
+mkdir -p "$dest/root/etc/ssl/certs"
+find "$dest/root/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat \
+  > "$dest/root/etc/ssl/certs/ca-certificates.crt"
+touch "$dest/.complete-2"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Downloads the Debian 12 packages the real-binary cataloger test uses (crates/sbom/tests/
-# debian.rs) into target/debian-debs (or $1). Current bookworm versions: the test reads the
+# Downloads the Debian 12 packages the real-binary tests use into target/debian-debs (or $1):
+# the cataloger test (crates/sbom/tests/debian.rs) and the hardening test against readelf
+# (crates/inspect/tests/hardening_debian.rs; libc6-dev adds relocatable objects, crt*.o). Current bookworm versions: the test reads the
 # versions from the packages, so point releases do not break it. Needs apt-get and a Debian
 # 12 apt source; the packages are only unpacked, never installed.
 set -euo pipefail
@@ -13,7 +14,7 @@ PACKAGES=(
   iptables libsnmp40 strongswan-charon openvpn frr samba samba-libs vsftpd proftpd-core
   libsqlite3-0 libxml2 libexpat1 ntpsec chrony avahi-daemon liblua5.3-0 lua5.1 php8.2-cli
   python3.11-minimal bash ppp libpcap0.8 isc-dhcp-server slapd keepalived sudo unbound bind9
-  libmbedcrypto7 libgnutls30
+  libmbedcrypto7 libgnutls30 libc6-dev libzstd1
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
