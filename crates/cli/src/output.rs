@@ -67,6 +67,23 @@ pub fn emit_json<T: Serialize>(value: &T, output: Option<&Path>) -> anyhow::Resu
     Ok(())
 }
 
+/// The error of a job on the input `name`, told as "cannot VERB NAME: why" — or just "why"
+/// when that already starts with the input's name (an unreadable file), so that no message
+/// says its cause twice.
+pub fn about<T>(
+    result: Result<T, netvet_pipeline::Error>,
+    verb: &str,
+    name: &str,
+) -> anyhow::Result<T> {
+    result.map_err(|e| {
+        if e.to_string().starts_with(name) {
+            anyhow::Error::new(e)
+        } else {
+            anyhow::Error::new(e).context(format!("cannot {verb} {name}"))
+        }
+    })
+}
+
 /// Prints a warning on stderr.
 pub fn warn(message: &str) {
     eprintln!("netvet: warning: {message}");

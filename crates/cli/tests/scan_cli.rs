@@ -337,3 +337,24 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_missing_input_is_named_once_and_exits_2() {
+    let o = netvet(&["scan", "/nonexistent/fw.bin"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("netvet: error:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(line.matches("/nonexistent/fw.bin").count(), 1, "{line}");
+    assert_eq!(
+        line.matches("No such file or directory").count(),
+        1,
+        "{line}"
+    );
+    // A date that does not exist is a usage error.
+    let o = netvet(&["scan", "--as-of", "2026-02-31", "/nonexistent/fw.bin"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no such day"));
+}

@@ -21,4 +21,4 @@ pub mod scan;
 pub use check::{CheckInfo, Sink};
 pub use content::{ContentKind, FileCtx};
 pub use error::Error;
-pub use scan::{CheckOptions, CheckResults, CheckRun, CheckSet, known_tags, panic_message};
+pub use scan::{CheckOptions, CheckResults, CheckRun, CheckSet, known_tags};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use netvet_model::scan::Hardening;
 use netvet_model::{Finding, Service};
+use netvet_unpack::contain::panic_message;
 use netvet_unpack::{Entry, Tree};
 
 use crate::check::{CheckInfo, Sink};
@@ -233,16 +234,5 @@ impl CheckRun<'_> {
             services: extras.services,
             hardening: extras.hardening,
         }
-    }
-}
-
-/// The text of a caught panic (`panic!` with a literal or a formatted message).
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".to_string()
     }
 }

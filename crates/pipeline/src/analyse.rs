@@ -7,9 +7,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use netvet_inspect::scan::CheckFactory;
-use netvet_inspect::{CheckInfo, CheckOptions, CheckSet, panic_message};
+use netvet_inspect::{CheckInfo, CheckOptions, CheckSet};
 use netvet_model::scan::{SCAN_REPORT_SCHEMA, SCAN_SET_SCHEMA};
 use netvet_model::{Coverage, Date, ScanReport};
+use netvet_unpack::contain::panic_message;
 use serde::Deserialize;
 
 use crate::error::Error;

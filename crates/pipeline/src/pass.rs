@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
 
-use netvet_inspect::panic_message;
+use netvet_unpack::contain::panic_message;
 use netvet_unpack::{Entry, Tree};
 
 /// A stage that sees every file's content during the pass.

@@ -9,8 +9,7 @@ use netvet_sbom::cyclonedx::ReadLimits;
 use netvet_vuln::eos::EndOfSupport;
 
 use crate::error::Error;
-use crate::pass::{FileStage, PassOptions};
-use crate::progress::{ProgressRef, stage, unpack_options};
+use crate::progress::ProgressRef;
 
 /// How to build an image's SBOM.
 #[derive(Clone)]
@@ -30,21 +29,13 @@ pub struct SbomOptions {
 pub fn sbom(path: &Path, opts: &SbomOptions, progress: &ProgressRef) -> crate::Result<SbomReport> {
     let cataloger = crate::software::cataloger(opts.classifiers.as_deref())?;
     let software = crate::software::Software::cataloging(cataloger);
-    stage(progress, "unpacking and cataloging");
-    let run = software.start();
-    let pass_opts = PassOptions {
-        unpack: unpack_options(&opts.unpack, progress),
-        max_read: netvet_sbom::MAX_CLASSIFY_BYTES,
-    };
-    let pass = crate::pass::run(path, &pass_opts, &[&run as &dyn FileStage])?;
-    let mut catalog = run.catalog(&pass.tree);
+    let (report, mut catalog) =
+        crate::software::catalog_image(&software, path, &opts.unpack, progress)?;
     let eos = EndOfSupport::builtin()?;
     let today = opts.as_of.to_string();
     eos.annotate(&mut catalog.components, &today);
     let mut findings = eos.findings(&catalog.components, &today);
-    let report = pass.tree.report();
-    let mut problems = pass.errors;
-    problems.append(&mut catalog.problems);
+    let mut problems = std::mem::take(&mut catalog.problems);
     if let Some(sbom) = &opts.compare {
         let bytes = std::fs::read(sbom).map_err(|e| Error::io("read", sbom, e))?;
         let name = sbom.display().to_string();

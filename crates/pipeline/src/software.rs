@@ -170,6 +170,28 @@ impl SoftwareRun<'_> {
     }
 }
 
+/// Catalogs the image at `path` in one pass (the catalogers alone join it). Problems of the
+/// pass (unreadable files) come first in the catalog's problems.
+pub fn catalog_image(
+    software: &Software,
+    path: &Path,
+    unpack: &netvet_unpack::Options,
+    progress: &crate::progress::ProgressRef,
+) -> crate::Result<(netvet_model::ImageReport, Catalog)> {
+    crate::progress::stage(progress, "unpacking and cataloging");
+    let run = software.start();
+    let opts = crate::pass::PassOptions {
+        unpack: crate::progress::unpack_options(unpack, progress),
+        max_read: netvet_sbom::MAX_CLASSIFY_BYTES,
+    };
+    let pass = crate::pass::run(path, &opts, &[&run as &dyn FileStage])?;
+    let mut catalog = run.catalog(&pass.tree);
+    let mut problems = pass.errors;
+    problems.append(&mut catalog.problems);
+    catalog.problems = problems;
+    Ok((pass.tree.report().clone(), catalog))
+}
+
 /// True when `head` (a file's first bytes) is a CycloneDX or SPDX JSON document.
 pub fn is_sbom(head: &[u8]) -> bool {
     let head = &head[..head.len().min(4096)];

@@ -8,8 +8,7 @@ use netvet_model::Date;
 use netvet_vuln::report::{IndexSummary, VULNS_SCHEMA, VulnsReport};
 
 use crate::error::Error;
-use crate::pass::{FileStage, PassOptions};
-use crate::progress::{ProgressRef, stage, unpack_options};
+use crate::progress::{ProgressRef, stage};
 use crate::software::Software;
 
 /// How to match.
@@ -48,17 +47,9 @@ pub fn vulns(
         let bytes = std::fs::read(target).map_err(|e| Error::io("read", target, e))?;
         crate::software::declared_components(&name, &bytes)?
     } else {
-        stage(progress, "unpacking and cataloging");
-        let run = software.start();
-        let pass_opts = PassOptions {
-            unpack: unpack_options(&opts.unpack, progress),
-            max_read: netvet_sbom::MAX_CLASSIFY_BYTES,
-        };
-        let pass = crate::pass::run(target, &pass_opts, &[&run as &dyn FileStage])?;
-        let mut catalog = run.catalog(&pass.tree);
-        let mut problems = pass.errors;
-        problems.append(&mut catalog.problems);
-        (catalog.components, problems)
+        let (_, catalog) =
+            crate::software::catalog_image(&software, target, &opts.unpack, progress)?;
+        (catalog.components, catalog.problems)
     };
     stage(progress, "matching vulnerabilities");
     let (matches, findings) = software.assess(&mut components)?;

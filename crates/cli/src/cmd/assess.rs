@@ -1,13 +1,12 @@
 //! `netvet assess --catalogue ID|DIR`: every product in every role it can take, against a
 //! requirements catalogue — each requirement's status with reasons and evidence, and the verdict.
 
-use anyhow::Context;
 use netvet_model::{Assessment, Decision};
 use netvet_pipeline::assess::{self, Selection};
 use netvet_policy::Limits;
 use netvet_report::terminal;
 
-use super::policy_inputs::{DataArgs, InventoryArgs};
+use super::policy_inputs::{CatalogueArgs, DataArgs, InventoryArgs};
 use crate::output::{self, ReportFormat};
 
 /// Assess products against a requirements catalogue: per product and deployment role, every
@@ -15,13 +14,8 @@ use crate::output::{self, ReportFormat};
 /// the verdict (allow, allow-with-conditions, prohibit) with legal basis and deadline.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A built-in catalogue (de-2019, de-2024, de-2025, uk-2022) or a catalogue directory.
-    #[arg(long, value_name = "ID|DIR", required_unless_present = "jurisdiction")]
-    catalogue: Option<String>,
-    /// Instead of --catalogue: the binding built-in catalogue of this jurisdiction (DE, GB)
-    /// in force on the --as-of day.
-    #[arg(long, value_name = "CODE", conflicts_with = "catalogue")]
-    jurisdiction: Option<String>,
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -56,16 +50,7 @@ pub enum FailOn {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let limits = Limits::default();
     let data = args.data.load(&limits)?;
-    let catalogue = assess::catalogue(
-        args.catalogue.as_deref(),
-        args.jurisdiction.as_deref(),
-        data.as_of,
-        &limits,
-    )
-    .with_context(|| match &args.catalogue {
-        Some(c) => format!("invalid catalogue {c}"),
-        None => "no catalogue".to_string(),
-    })?;
+    let catalogue = args.catalogue.load(data.as_of, &limits)?;
     let inventory = args.inventory.load(&data.dossiers)?;
     let selection = Selection {
         products: args.only_products.clone(),

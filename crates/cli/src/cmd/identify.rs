@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use netvet_pipeline::images;
 
 use super::limits::LimitArgs;
@@ -31,8 +30,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut identified = Vec::new();
     for path in &args.images {
         let name = path.display().to_string();
-        let image = with_progress(&name, |p| images::identify(path, &opts, args.entries, p))
-            .with_context(|| format!("cannot identify {name}"))?;
+        let image = output::about(
+            with_progress(&name, |p| images::identify(path, &opts, args.entries, p)),
+            "identify",
+            &name,
+        )?;
         identified.push(image);
     }
     match output::choose(args.format, None, Format::Table, Format::Json) {

@@ -9,7 +9,7 @@ use netvet_network::plan::PlanConfig;
 use netvet_pipeline::assess;
 use netvet_policy::Limits;
 
-use super::policy_inputs::{DataArgs, InventoryArgs};
+use super::policy_inputs::{CatalogueArgs, DataArgs, InventoryArgs};
 use crate::output;
 
 /// Show an operator what it must change: per domain, function and region the share of
@@ -18,13 +18,8 @@ use crate::output;
 /// deadline at least cost (or what is short).
 #[derive(clap::Args)]
 pub struct Args {
-    /// A built-in catalogue (de-2019, de-2024, de-2025, uk-2022) or a catalogue directory.
-    #[arg(long, value_name = "ID|DIR", required_unless_present = "jurisdiction")]
-    catalogue: Option<String>,
-    /// Instead of --catalogue: the binding built-in catalogue of this jurisdiction (DE, GB)
-    /// in force on the --as-of day.
-    #[arg(long, value_name = "CODE", conflicts_with = "catalogue")]
-    jurisdiction: Option<String>,
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -75,16 +70,7 @@ pub enum FailOn {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let limits = Limits::default();
     let data = args.data.load(&limits)?;
-    let catalogue = assess::catalogue(
-        args.catalogue.as_deref(),
-        args.jurisdiction.as_deref(),
-        data.as_of,
-        &limits,
-    )
-    .with_context(|| match &args.catalogue {
-        Some(c) => format!("invalid catalogue {c}"),
-        None => "no catalogue".to_string(),
-    })?;
+    let catalogue = args.catalogue.load(data.as_of, &limits)?;
     if args.inventory.inventory.is_none() {
         anyhow::bail!("--inventory FILE is required");
     }

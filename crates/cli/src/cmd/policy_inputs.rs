@@ -6,9 +6,37 @@ use std::path::PathBuf;
 use anyhow::Context;
 use netvet_model::Date;
 use netvet_pipeline::{DataSources, Inventory, PolicyData};
-use netvet_policy::{DossierSet, Limits};
+use netvet_policy::{Catalogue, DossierSet, Limits};
 
 use crate::output;
+
+/// The catalogue to assess under: named, or the one in force in a jurisdiction.
+#[derive(clap::Args, Clone, Debug)]
+pub struct CatalogueArgs {
+    /// A built-in catalogue (de-2019, de-2024, de-2025, uk-2022) or a catalogue directory.
+    #[arg(long, value_name = "ID|DIR", required_unless_present = "jurisdiction")]
+    pub catalogue: Option<String>,
+    /// Instead of --catalogue: the binding built-in catalogue of this jurisdiction (DE, GB)
+    /// in force on the --as-of day.
+    #[arg(long, value_name = "CODE", conflicts_with = "catalogue")]
+    pub jurisdiction: Option<String>,
+}
+
+impl CatalogueArgs {
+    /// Loads the catalogue named, or the one in force on `as_of`.
+    pub fn load(&self, as_of: Date, limits: &Limits) -> anyhow::Result<Catalogue> {
+        netvet_pipeline::assess::catalogue(
+            self.catalogue.as_deref(),
+            self.jurisdiction.as_deref(),
+            as_of,
+            limits,
+        )
+        .with_context(|| match &self.catalogue {
+            Some(c) => format!("invalid catalogue {c}"),
+            None => "no catalogue".to_string(),
+        })
+    }
+}
 
 /// Where the inputs of an assessment come from (built-in data by default).
 #[derive(clap::Args, Clone, Debug)]

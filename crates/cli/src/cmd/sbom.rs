@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use netvet_model::{Date, Severity};
 use netvet_pipeline::sbom::{self, SbomOptions};
 use netvet_sbom::cyclonedx::Subject;
@@ -58,8 +57,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         compare: args.compare.clone(),
     };
     let name = args.image.display().to_string();
-    let report = with_progress(&name, |p| sbom::sbom(&args.image, &opts, p))
-        .with_context(|| format!("cannot catalog {name}"))?;
+    let report = output::about(
+        with_progress(&name, |p| sbom::sbom(&args.image, &opts, p)),
+        "catalog",
+        &name,
+    )?;
     let timestamp = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use netvet_model::{Coverage, Date, ScanSet, Severity};
 use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, write_evidence};
 use netvet_report::RuleInfo;
@@ -96,8 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut suppressed = 0usize;
     for image in &args.images {
         let name = image.display().to_string();
-        let mut report = with_progress(&name, |p| analyser.analyse(image, p))
-            .with_context(|| format!("cannot scan {name}"))?;
+        let mut report = output::about(
+            with_progress(&name, |p| analyser.analyse(image, p)),
+            "scan",
+            &name,
+        )?;
         if let Some(b) = &baseline {
             suppressed += b.suppress(&mut report);
         }

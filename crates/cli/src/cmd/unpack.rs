@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use netvet_pipeline::images;
 use netvet_unpack::materialize::WriteOptions;
 
@@ -41,10 +40,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let opts = args.limits.options();
     let name = args.image.display().to_string();
-    let doc = with_progress(&name, |p| {
-        images::unpack(&args.image, &args.out, write, &opts, p)
-    })
-    .with_context(|| format!("cannot unpack {name}"))?;
+    let doc = output::about(
+        with_progress(&name, |p| {
+            images::unpack(&args.image, &args.out, write, &opts, p)
+        }),
+        "unpack",
+        &name,
+    )?;
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&doc, None)?,
         Format::Table => output::emit(&netvet_report::terminal::identify::unpack(&doc), None)?,

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use netvet_model::{Date, Severity};
 use netvet_pipeline::vulns::{self, VulnsOptions};
 
@@ -46,8 +45,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         as_of: args.as_of.unwrap_or_else(netvet_pipeline::today),
     };
     let name = args.target.display().to_string();
-    let report = with_progress(&name, |p| vulns::vulns(&args.target, &opts, p))
-        .with_context(|| format!("cannot match {name}"))?;
+    let report = output::about(
+        with_progress(&name, |p| vulns::vulns(&args.target, &opts, p)),
+        "match",
+        &name,
+    )?;
     for n in &report.notes {
         output::note(n);
     }
