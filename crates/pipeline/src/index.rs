@@ -24,6 +24,7 @@ pub fn location(chosen: Option<&Path>) -> (PathBuf, bool) {
 
 /// An index opened for matching, and what the user must know about its data.
 pub struct OpenedIndex {
+    /// The index, read-only.
     pub index: Index,
     /// Notes: the built-in sample advisories standing in for a missing index, data that is
     /// only samples, stale or empty.

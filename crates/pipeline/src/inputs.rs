@@ -24,9 +24,13 @@ pub struct DataSources {
 
 /// The loaded inputs of an assessment.
 pub struct PolicyData {
+    /// Vendor dossiers and jurisdiction files.
     pub dossiers: DossierSet,
+    /// Product records, each with its vendor resolved through the dossiers.
     pub products: ProductSet,
+    /// Scan reports, linked to products by firmware SHA-256.
     pub evidence: Evidence,
+    /// The day certificates, support and deadlines are judged on.
     pub as_of: Date,
 }
 
@@ -61,13 +65,17 @@ impl PolicyData {
 
 /// What reading an inventory gave.
 pub struct Inventory {
+    /// The inventory file, as named.
     pub file: String,
     /// Identical elements folded together (operator, region, role, vendor, product, version).
     pub groups: Groups,
     /// The same without regions: the deployment classes and vendor shares policies read.
     pub shares: Shares,
+    /// Data rows read, valid or not.
     pub rows: u64,
+    /// Rows that became network elements.
     pub accepted: u64,
+    /// Rows refused (see `row_errors`).
     pub rejected: u64,
     /// The bad rows (the first of them; `rejected` counts them all).
     pub row_errors: Vec<String>,

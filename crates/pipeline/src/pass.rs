@@ -43,6 +43,7 @@ impl Default for PassOptions {
 
 /// What a pass leaves: the tree (entries, layers, warnings) and what could not be read.
 pub struct Pass {
+    /// The image's tree: entries, layers and their warnings.
     pub tree: Tree,
     /// Files that could not be read, and stages that failed on a file.
     pub errors: Vec<String>,
