@@ -18,7 +18,7 @@ test_unauthenticated_protocol_service_is_not_a_shell if {
 }
 
 test_back_door_fails if {
-	s := t.scan({"findings": [t.finding("f1", "nv-backdoor-magic-string", "backdoor", "high")]})
+	s := t.scan({"findings": [t.finding("f1", "nv-backdoor-signature", "backdoor", "high")]})
 	t.status("DE.KAT.AUTH", "core:AMF", t.with_scan(s)) == "fail"
 }
 

@@ -13,7 +13,7 @@ test_declared_unsigned_fails if {
 }
 
 test_integrity_finding_fails_despite_the_declaration if {
-	s := t.scan({"findings": [t.finding("f1", "nv-update-unsigned", "integrity", "high")]})
+	s := t.scan({"findings": [t.finding("f1", "nv-sbom-version-differs", "integrity", "high")]})
 	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(true)]}, s)) == "fail"
 }
 

@@ -20,7 +20,7 @@ test_declared_port_passes_under_another_name if {
 }
 
 test_back_door_finding_fails if {
-	s := t.scan({"findings": [t.finding("f1", "nv-backdoor-magic-string", "backdoor", "critical")]})
+	s := t.scan({"findings": [t.finding("f1", "nv-backdoor-signature", "backdoor", "critical")]})
 	t.status("DE.KAT.UNDOCUMENTED", "RAN:gNB", t.with_scan(s)) == "fail"
 }
 

@@ -15,11 +15,11 @@ test_bites_from_the_certification_duty if {
 }
 
 test_fails_in_a_critical_role if {
-	s := t.scan({"findings": [t.finding("f1", "nv-account-hardcoded-password", "credential", "critical")]})
+	s := t.scan({"findings": [t.finding("f1", "nv-account-default-password", "credential", "critical")]})
 	t.status("DE.KAT.CREDENTIALS", "RAN:gNB", t.with_scan(s)) == "fail"
 }
 
 test_not_applicable_outside_critical_roles if {
-	s := t.scan({"findings": [t.finding("f1", "nv-account-hardcoded-password", "credential", "critical")]})
+	s := t.scan({"findings": [t.finding("f1", "nv-account-default-password", "credential", "critical")]})
 	t.status("DE.KAT.CREDENTIALS", "RAN:RU", t.with_scan(s)) == "not-applicable"
 }

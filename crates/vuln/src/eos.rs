@@ -18,6 +18,9 @@ use netvet_model::{Category, Component, Finding, Location, Severity, finding_id}
 
 use crate::error::{Error, Result};
 
+/// The check id of end-of-support findings.
+pub const CHECK: &str = "nv-component-end-of-support";
+
 /// The built-in table.
 pub const BUILTIN_TOML: &str = include_str!("../data/end-of-support.toml");
 
@@ -213,8 +216,8 @@ impl EndOfSupport {
                 ));
             }
             out.push(Finding {
-                id: finding_id("nv-component-end-of-support", &path, &[&c.name, &version]),
-                check: "nv-component-end-of-support".to_string(),
+                id: finding_id(CHECK, &path, &[&c.name, &version]),
+                check: CHECK.to_string(),
                 title: format!("{} {version} is past its end of support ({} branch ended {})", c.name, b.branch, b.eos),
                 severity: Severity::High,
                 category: Category::Component,
