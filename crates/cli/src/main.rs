@@ -58,6 +58,33 @@ enum Command {
     Network(cmd::network::Args),
     Dossier(cmd::dossier::Args),
     Catalogue(cmd::catalogue::Args),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+/// Print a shell completion script (install it where your shell loads completions).
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// Print the manual page (roff), e.g. `netvet man > /usr/local/share/man/man1/netvet.1`.
+#[derive(clap::Args)]
+struct ManArgs {}
+
+/// Writes the completion script or the man page, generated from the CLI definition.
+fn generate(command: &Command) -> anyhow::Result<u8> {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    let mut out = Vec::new();
+    match command {
+        Command::Completions(a) => clap_complete::generate(a.shell, &mut cli, "netvet", &mut out),
+        _ => clap_mangen::Man::new(cli).render(&mut out)?,
+    }
+    output::emit(&String::from_utf8_lossy(&out), None)?;
+    Ok(EXIT_OK)
 }
 
 /// Exit code when the command ran and nothing reached `--fail-on`.
@@ -86,6 +113,7 @@ fn main() -> ExitCode {
         Command::Network(a) => cmd::network::run(a),
         Command::Dossier(a) => cmd::dossier::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
+        c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };
     match result {
         Ok(code) => ExitCode::from(code),
