@@ -96,6 +96,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// The offset of the structure the error is about, for errors that point at one (a
+    /// warning then names that offset rather than the image's start).
+    pub(crate) fn structure_offset(&self) -> Option<u64> {
+        match self {
+            Error::Corrupt { offset, .. }
+            | Error::Truncated { offset, .. }
+            | Error::Read { offset, .. }
+            | Error::Unsupported { offset, .. } => Some(*offset),
+            _ => None,
+        }
+    }
+
     pub(crate) fn corrupt(format: &'static str, offset: u64, what: impl Into<String>) -> Error {
         Error::Corrupt {
             format,

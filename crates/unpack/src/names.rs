@@ -137,6 +137,15 @@ pub fn inside(image_path: &str, name: &str) -> String {
     format!("{image_path}!/{name}")
 }
 
+/// A path inside an image as messages show it: `/` for the root, else escaped.
+pub(crate) fn shown(path: &[u8]) -> String {
+    if path.is_empty() {
+        "/".into()
+    } else {
+        escape_bytes(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

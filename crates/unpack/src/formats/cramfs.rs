@@ -496,7 +496,7 @@ impl Walker<'_> {
                     format!(
                         "{}: directory listing of {size} bytes at {start:#x} lies outside the \
                          image ({image} bytes); not read",
-                        show(&path)
+                        crate::names::shown(&path)
                     ),
                 );
                 continue;
@@ -515,7 +515,7 @@ impl Walker<'_> {
                         format!(
                             "{}: directory listing points back at an inode already read (a \
                              directory inside itself or an ancestor); not followed",
-                            show(&path)
+                            crate::names::shown(&path)
                         ),
                     );
                     break;
@@ -531,7 +531,10 @@ impl Walker<'_> {
                         ctx,
                         WarningCode::Corrupt,
                         pos,
-                        format!("{}: inode runs past its directory listing", show(&path)),
+                        format!(
+                            "{}: inode runs past its directory listing",
+                            crate::names::shown(&path)
+                        ),
                     );
                     break;
                 };
@@ -545,7 +548,7 @@ impl Walker<'_> {
                         pos,
                         format!(
                             "{}: entry with a name of {} bytes in a listing ending at {end:#x}",
-                            show(&path),
+                            crate::names::shown(&path),
                             inode.namelen
                         ),
                     );
@@ -581,7 +584,7 @@ impl Walker<'_> {
                     Err(e) => self.problems.report(
                         ctx,
                         WarningCode::Corrupt,
-                        offset_of(&e).unwrap_or(at),
+                        e.structure_offset().unwrap_or(at),
                         e.to_string(),
                     ),
                 }
@@ -610,7 +613,10 @@ impl Walker<'_> {
                 return Err(Error::corrupt(
                     F,
                     at,
-                    format!("{}: unknown file type {other:#o}", show(&name)),
+                    format!(
+                        "{}: unknown file type {other:#o}",
+                        crate::names::shown(&name)
+                    ),
                 ));
             }
         };
@@ -762,25 +768,6 @@ impl Walker<'_> {
             };
             ordered && in_image && starts_like_zlib
         })
-    }
-}
-
-/// The offset an error names, so the warning points at the bad structure itself.
-fn offset_of(e: &Error) -> Option<u64> {
-    match e {
-        Error::Corrupt { offset, .. }
-        | Error::Truncated { offset, .. }
-        | Error::Read { offset, .. }
-        | Error::Unsupported { offset, .. } => Some(*offset),
-        _ => None,
-    }
-}
-
-fn show(path: &[u8]) -> String {
-    if path.is_empty() {
-        "/".into()
-    } else {
-        crate::names::escape_bytes(path)
     }
 }
 

@@ -291,7 +291,7 @@ impl Walker<'_> {
                         format!(
                             "{}: directory list runs into a header already read (a directory \
                              inside itself or another's list); not followed",
-                            show(&path)
+                            crate::names::shown(&path)
                         ),
                     );
                     break;
@@ -303,7 +303,7 @@ impl Walker<'_> {
                             ctx,
                             WarningCode::Corrupt,
                             at,
-                            format!("{}: {e}", show(&path)),
+                            format!("{}: {e}", crate::names::shown(&path)),
                         );
                         break;
                     }
@@ -316,7 +316,7 @@ impl Walker<'_> {
                         h.at + 12,
                         format!(
                             "{}: header checksum of {:?} does not hold",
-                            show(&path),
+                            crate::names::shown(&path),
                             crate::names::escape_bytes(&h.name)
                         ),
                     );
@@ -348,8 +348,8 @@ impl Walker<'_> {
                     Err(e) => self.problems.report(
                         ctx,
                         WarningCode::Corrupt,
-                        offset_of(&e).unwrap_or(h.at),
-                        format!("{}: {e}", show(&child)),
+                        e.structure_offset().unwrap_or(h.at),
+                        format!("{}: {e}", crate::names::shown(&child)),
                     ),
                 }
             }
@@ -374,7 +374,7 @@ impl Walker<'_> {
                 h.at,
                 format!(
                     "{}: hard link to the directory at {:#x} not followed",
-                    show(name),
+                    crate::names::shown(name),
                     target.at
                 ),
             );
@@ -458,25 +458,6 @@ impl Walker<'_> {
             _ => {}
         }
         Ok(Some((e, list)))
-    }
-}
-
-/// The offset an error names, so the warning points at the bad structure itself.
-fn offset_of(e: &Error) -> Option<u64> {
-    match e {
-        Error::Corrupt { offset, .. }
-        | Error::Truncated { offset, .. }
-        | Error::Read { offset, .. }
-        | Error::Unsupported { offset, .. } => Some(*offset),
-        _ => None,
-    }
-}
-
-fn show(path: &[u8]) -> String {
-    if path.is_empty() {
-        "/".into()
-    } else {
-        crate::names::escape_bytes(path)
     }
 }
 

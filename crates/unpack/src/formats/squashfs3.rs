@@ -647,7 +647,7 @@ impl Walker<'_> {
                         ctx,
                         WarningCode::Corrupt,
                         table_at,
-                        format!("{}: {e}", show(&path)),
+                        format!("{}: {e}", crate::names::shown(&path)),
                     );
                     continue;
                 }
@@ -681,7 +681,7 @@ impl Walker<'_> {
                         ctx,
                         WarningCode::Corrupt,
                         self.fs.sb.inode_table + (child_ref >> 16),
-                        format!("{}: {e}", show(&child)),
+                        format!("{}: {e}", crate::names::shown(&child)),
                     ),
                 }
             }
@@ -910,14 +910,6 @@ impl Walker<'_> {
             _ => {}
         }
         Ok((entry, dir))
-    }
-}
-
-fn show(path: &[u8]) -> String {
-    if path.is_empty() {
-        "/".into()
-    } else {
-        crate::names::escape_bytes(path)
     }
 }
 
