@@ -196,11 +196,6 @@ impl CheckRun<'_> {
         }
     }
 
-    /// Records something the pass could not read.
-    pub fn error(&self, message: impl Into<String>) {
-        self.sink.error(message);
-    }
-
     /// Runs the checks that need several files, then returns everything found.
     pub fn finish(self, tree: &Tree) -> CheckResults {
         let CheckRun { set, checks, sink } = self;

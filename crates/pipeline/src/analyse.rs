@@ -138,16 +138,6 @@ impl Analyser {
 
     /// Analyses the image at `path`.
     pub fn analyse(&self, path: &Path, progress: &ProgressRef) -> crate::Result<ScanReport> {
-        self.analyse_with(path, progress, &[])
-    }
-
-    /// Analyses the image at `path` with more stages joining the pass.
-    pub fn analyse_with(
-        &self,
-        path: &Path,
-        progress: &ProgressRef,
-        more: &[&dyn FileStage],
-    ) -> crate::Result<ScanReport> {
         stage(progress, "unpacking and scanning");
         let checks = ChecksStage(self.checks.start());
         let software = self.software.as_ref().map(Software::start);
@@ -155,7 +145,6 @@ impl Analyser {
         if let Some(s) = &software {
             stages.push(s);
         }
-        stages.extend_from_slice(more);
         let opts = PassOptions {
             unpack: unpack_options(&self.pass.unpack, progress),
             ..self.pass.clone()
