@@ -90,6 +90,13 @@ pub fn summarise(index: &str, sources: &[SourceRow], today: &str, stale_days: u6
         ));
     }
     for f in feeds.values_mut() {
+        // The samples are compiled in: the time this process loaded them is no fact about the
+        // data, and would make the same input give different bytes. Their date is the data's.
+        if f.feed == "built-in"
+            && let Some(newest) = &f.newest
+        {
+            f.imported.clone_from(newest);
+        }
         let reference = f.newest.as_deref().unwrap_or(&f.imported);
         if let (Some(now), Some(then)) = (today_days, unix_days(reference)) {
             f.age_days = (now - then).max(0) as u64;
