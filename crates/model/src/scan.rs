@@ -149,10 +149,43 @@ pub struct Component {
     #[serde(default)]
     pub unsupported: bool,
     pub evidence: Vec<ComponentEvidence>,
-    /// Facts catalogers recorded, keyed `namespace:name`: `dpkg:source`, `distro`,
-    /// `busybox:applets`, `kernel:release`, `license`...
+    /// The OSV ecosystem its advisories are published under (`Debian:12`, `Alpine:v3.19`,
+    /// `Maven`), when the catalogers know it; the matcher then searches that ecosystem with
+    /// its version scheme instead of CPEs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
+    /// The source package it was built from (dpkg `Source`, rpm source name, apk origin),
+    /// when the package database says; distributions publish advisories under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    /// The distribution release it belongs to, as in the PURL's `distro` qualifier
+    /// (`debian-12`, `alpine-3.19`); end of support follows that release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<String>,
+    /// Other facts catalogers recorded, keyed `namespace:name`: `busybox:applets`,
+    /// `kernel:release`, `rpm:sourcerpm`, `license`...
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
+}
+
+impl Component {
+    /// A component with only a name, version and type; the other fields empty.
+    pub fn new(name: impl Into<String>, version: Option<String>, kind: ComponentType) -> Component {
+        Component {
+            name: name.into(),
+            version,
+            kind,
+            purl: None,
+            cpes: Vec::new(),
+            end_of_support: None,
+            unsupported: false,
+            evidence: Vec::new(),
+            ecosystem: None,
+            source_package: None,
+            distro: None,
+            properties: BTreeMap::new(),
+        }
+    }
 }
 
 /// Why a component is believed present.

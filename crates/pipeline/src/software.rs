@@ -216,20 +216,10 @@ pub fn declared_components(
         .components
         .into_iter()
         .map(|d| {
-            let mut properties = BTreeMap::new();
             let distro = d
                 .purl
                 .as_deref()
                 .and_then(netvet_sbom::os::Distro::from_purl);
-            if let Some(d) = distro {
-                properties.insert("distro".to_string(), d.qualifier());
-                if let Some(eco) = d.osv_ecosystem() {
-                    properties.insert("osv:ecosystem".to_string(), eco);
-                }
-            }
-            if let Some(src) = d.source {
-                properties.insert("package:source".to_string(), src);
-            }
             Component {
                 name: d.name,
                 version: d.version,
@@ -243,7 +233,10 @@ pub fn declared_components(
                     cataloger: "declared-in-sbom".to_string(),
                     confidence: 1.0,
                 }],
-                properties,
+                ecosystem: distro.as_ref().and_then(|d| d.osv_ecosystem()),
+                source_package: d.source,
+                distro: distro.as_ref().map(|d| d.qualifier()),
+                properties: BTreeMap::new(),
             }
         })
         .collect();
@@ -267,17 +260,13 @@ mod tests {
         ]}"#;
         let (c, problems) = declared_components("sbom.json", doc).expect("reads");
         assert!(problems.is_empty());
-        let props = |i: usize, k: &str| c[i].properties.get(k).cloned();
-        assert_eq!(props(0, "osv:ecosystem").as_deref(), Some("Debian:12"));
-        assert_eq!(props(0, "package:source").as_deref(), Some("openssl"));
-        assert_eq!(props(0, "distro").as_deref(), Some("debian-12"));
-        assert_eq!(
-            props(1, "osv:ecosystem").as_deref(),
-            Some("Ubuntu:22.04:LTS")
-        );
-        assert_eq!(props(1, "package:source").as_deref(), Some("glibc"));
-        assert_eq!(props(2, "osv:ecosystem"), None);
-        assert_eq!(props(2, "package:source"), None);
+        assert_eq!(c[0].ecosystem.as_deref(), Some("Debian:12"));
+        assert_eq!(c[0].source_package.as_deref(), Some("openssl"));
+        assert_eq!(c[0].distro.as_deref(), Some("debian-12"));
+        assert_eq!(c[1].ecosystem.as_deref(), Some("Ubuntu:22.04:LTS"));
+        assert_eq!(c[1].source_package.as_deref(), Some("glibc"));
+        assert_eq!(c[2].ecosystem, None);
+        assert_eq!(c[2].source_package, None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! CycloneDX 1.6 JSON: writing an image's components, and reading a vendor's BOM.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use netvet_model::{Component, ComponentType};
@@ -123,7 +125,22 @@ fn component_json(c: &Component, bom_ref: &str) -> Value {
         .map(|cpe| json!({"name": "netvet:cpe", "value": cpe}))
         .collect();
     props.push(json!({"name": "netvet:type", "value": serde_json::to_value(c.kind).unwrap_or(Value::Null)}));
-    for (k, val) in &c.properties {
+    // The typed facts under the property names they have always had in netvet's CycloneDX.
+    let mut facts: BTreeMap<&str, &str> = c
+        .properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for (k, val) in [
+        ("distro", &c.distro),
+        ("osv:ecosystem", &c.ecosystem),
+        ("package:source", &c.source_package),
+    ] {
+        if let Some(val) = val {
+            facts.insert(k, val);
+        }
+    }
+    for (k, val) in facts {
         props.push(json!({"name": format!("netvet:{k}"), "value": val}));
     }
     if let Some(eos) = &c.end_of_support {

@@ -95,17 +95,8 @@ pub fn package(
         Some(r.purl_version.unwrap_or(r.version)),
         &qualifiers,
     );
-    if let Some(s) = r.source.filter(|s| *s != r.name) {
-        properties.insert("package:source".to_string(), s.to_string());
-    }
     if let Some(l) = r.license {
         properties.insert("license".to_string(), l.to_string());
-    }
-    if let Some(d) = r.distro {
-        properties.insert("distro".to_string(), d.qualifier());
-        if let Some(eco) = d.osv_ecosystem() {
-            properties.insert("osv:ecosystem".to_string(), eco);
-        }
     }
     Component {
         name: r.name.to_string(),
@@ -120,6 +111,9 @@ pub fn package(
             cataloger: r.cataloger.to_string(),
             confidence: 1.0,
         }],
+        ecosystem: r.distro.and_then(Distro::osv_ecosystem),
+        source_package: r.source.filter(|s| *s != r.name).map(str::to_string),
+        distro: r.distro.map(Distro::qualifier),
         properties,
     }
 }

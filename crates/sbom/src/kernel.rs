@@ -141,6 +141,9 @@ pub fn component(release: &str, path: &str, cataloger: &str, confidence: f64) ->
             cataloger: cataloger.to_string(),
             confidence,
         }],
+        ecosystem: None,
+        source_package: None,
+        distro: None,
         properties,
     })
 }
@@ -446,15 +449,19 @@ pub fn uimage_names(tree: &Tree) -> Vec<Component> {
         .collect()
 }
 
-/// Step 2 for kernels: adds the tree-level evidence (`/lib/modules` names, uImage names) and
-/// makes one component per kernel release, whose version comes from its strongest evidence
-/// and which carries all of it.
-pub fn resolve(tree: &Tree, found: Vec<Component>) -> Vec<Component> {
+/// Step 2 for kernels: adds the tree-level evidence (`/lib/modules` names when `modules`,
+/// uImage names when `images`) and makes one component per kernel release, whose version
+/// comes from its strongest evidence and which carries all of it.
+pub fn resolve(tree: &Tree, found: Vec<Component>, modules: bool, images: bool) -> Vec<Component> {
     let (kernels, mut out): (Vec<Component>, Vec<Component>) =
         found.into_iter().partition(|c| c.name == NAME);
     let mut kernels = kernels;
-    kernels.extend(module_dirs(tree));
-    kernels.extend(uimage_names(tree));
+    if modules {
+        kernels.extend(module_dirs(tree));
+    }
+    if images {
+        kernels.extend(uimage_names(tree));
+    }
     let mut by_release: BTreeMap<String, Vec<Component>> = BTreeMap::new();
     for c in kernels {
         by_release.entry(uname(&c)).or_default().push(c);

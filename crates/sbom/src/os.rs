@@ -206,6 +206,9 @@ impl Distro {
                 cataloger: ID.to_string(),
                 confidence: 0.95,
             }],
+            ecosystem: None,
+            source_package: None,
+            distro: None,
             properties,
         }
     }

@@ -13,7 +13,7 @@
 //! rpm conventions: version `[epoch:]version-release`, PURL
 //! `pkg:rpm/<namespace>/<name>@<version>-<release>?arch=&epoch=&upstream=<source rpm>&distro=<id>-<version_id>`
 //! (namespace from [`crate::os::Distro::purl_namespace`]), the source package name as
-//! `package:source`, and the distribution's OSV ecosystem when OSV has one
+//! the source package, and the distribution's OSV ecosystem when OSV has one
 //! ([`crate::os`]).
 //!
 //! Databases are untrusted input: each is bounded by [`MAX_RPMDB_BYTES`], its packages by

@@ -149,8 +149,8 @@ fn dpkg_packages_get_source_names_and_their_osv_ecosystem() {
         ssl.purl.as_deref(),
         Some("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12")
     );
-    assert_eq!(ssl.properties["package:source"], "openssl");
-    assert_eq!(ssl.properties["osv:ecosystem"], "Debian:12");
+    assert_eq!(ssl.source_package.as_deref().unwrap_or_default(), "openssl");
+    assert_eq!(ssl.ecosystem.as_deref().unwrap_or_default(), "Debian:12");
     assert_eq!(catalogers(ssl), ["dpkg-db-cataloger", "openssl-library"]);
     let bb = by_name(&cs, "busybox")[0];
     assert_eq!(
@@ -192,10 +192,10 @@ fn apk_packages_own_their_files() {
         bb.purl.as_deref(),
         Some("pkg:apk/alpine/busybox@1.36.1-r2?arch=x86_64&distro=alpine-3.18.4")
     );
-    assert_eq!(bb.properties["osv:ecosystem"], "Alpine:v3.18");
+    assert_eq!(bb.ecosystem.as_deref().unwrap_or_default(), "Alpine:v3.18");
     assert_eq!(catalogers(bb), ["apk-db-cataloger", "busybox-binary"]);
     let c = by_name(&cs, "libcrypto3")[0];
-    assert_eq!(c.properties["package:source"], "openssl");
+    assert_eq!(c.source_package.as_deref().unwrap_or_default(), "openssl");
     assert_eq!(c.cpes, ["cpe:2.3:a:openssl:openssl:3.1.4:*:*:*:*:*:*:*"]);
     assert_eq!(c.evidence.len(), 2);
 }

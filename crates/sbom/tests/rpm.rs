@@ -342,8 +342,8 @@ fn check_same_packages(f: &Fixture, cat: &netvet_sbom::Catalog, db: &str) {
             "{db}: {:?}",
             c.evidence
         );
-        assert_eq!(c.properties["osv:ecosystem"], "AlmaLinux:9");
-        assert_eq!(c.properties["distro"], "almalinux-9.4");
+        assert_eq!(c.ecosystem.as_deref().unwrap_or_default(), "AlmaLinux:9");
+        assert_eq!(c.distro.as_deref().unwrap_or_default(), "almalinux-9.4");
     }
     let tool = by_name(&cs, "netvet-tool");
     assert_eq!(tool.version.as_deref(), Some("2:1.2.3-4.el9"));
@@ -356,7 +356,10 @@ fn check_same_packages(f: &Fixture, cat: &netvet_sbom::Catalog, db: &str) {
     assert_eq!(tool.properties["license"], "MIT");
     assert_eq!(tool.properties["rpm:vendor"], "Netvet Test");
     let libs = by_name(&cs, "netvet-tool-libs");
-    assert_eq!(libs.properties["package:source"], "netvet-tool");
+    assert_eq!(
+        libs.source_package.as_deref().unwrap_or_default(),
+        "netvet-tool"
+    );
     assert_eq!(
         by_name(&cs, "netvet-rc").version.as_deref(),
         Some("2.0~rc1-1.el9")

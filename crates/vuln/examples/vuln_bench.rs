@@ -195,6 +195,9 @@ fn match_components(
                     end_of_support: None,
                     unsupported: false,
                     evidence: ev,
+                    ecosystem: None,
+                    source_package: None,
+                    distro: None,
                     properties: BTreeMap::new(),
                 }
             } else {
@@ -209,10 +212,10 @@ fn match_components(
                     end_of_support: None,
                     unsupported: false,
                     evidence: ev,
-                    properties: BTreeMap::from([(
-                        "osv:ecosystem".to_string(),
-                        "Debian:12".to_string(),
-                    )]),
+                    ecosystem: Some("Debian:12".to_string()),
+                    source_package: None,
+                    distro: Some("debian-12".to_string()),
+                    properties: BTreeMap::new(),
                 }
             }
         })

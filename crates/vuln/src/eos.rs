@@ -127,7 +127,7 @@ impl EndOfSupport {
     /// distribution release it belongs to (see the module docs).
     pub fn lookup(&self, c: &Component) -> Option<(&Product, &Branch)> {
         if distribution_package(c) {
-            let (id, release) = c.properties.get("distro")?.rsplit_once('-')?;
+            let (id, release) = c.distro.as_deref()?.rsplit_once('-')?;
             let p = self
                 .products
                 .iter()
@@ -242,7 +242,7 @@ impl EndOfSupport {
 /// Whether a distribution builds and patches this package (its support is the release's).
 fn distribution_package(c: &Component) -> bool {
     const TYPES: [&str; 4] = ["pkg:deb/", "pkg:rpm/", "pkg:apk/", "pkg:alpm/"];
-    c.properties.contains_key("distro")
+    c.distro.is_some()
         || c.purl.as_deref().is_some_and(|p| {
             TYPES
                 .iter()
@@ -276,6 +276,9 @@ mod tests {
                 cataloger: "t".into(),
                 confidence: 1.0,
             }],
+            ecosystem: None,
+            source_package: None,
+            distro: None,
             properties: Default::default(),
         }
     }
@@ -317,7 +320,7 @@ mod tests {
             c.kind = ComponentType::Package;
             c.purl = Some(purl.into());
             if let Some(d) = distro {
-                c.properties.insert("distro".into(), d.into());
+                c.distro = Some(d.into());
             }
             c
         };

@@ -275,10 +275,6 @@ fn component(
     cpe: Option<(&str, &str)>,
     ecosystem: Option<&str>,
 ) -> Component {
-    let mut properties = BTreeMap::new();
-    if let Some(e) = ecosystem {
-        properties.insert("osv:ecosystem".to_string(), e.to_string());
-    }
     Component {
         name: name.into(),
         version: Some(version.into()),
@@ -294,7 +290,10 @@ fn component(
             cataloger: "test".into(),
             confidence: 1.0,
         }],
-        properties,
+        ecosystem: ecosystem.map(str::to_string),
+        source_package: None,
+        distro: None,
+        properties: BTreeMap::new(),
     }
 }
 

@@ -103,7 +103,10 @@ fn ranges_with_unparseable_bounds_are_counted_not_matched() {
         end_of_support: None,
         unsupported: false,
         evidence: vec![],
-        properties: [("osv:ecosystem".to_string(), "Debian:12".to_string())].into(),
+        ecosystem: Some("Debian:12".to_string()),
+        source_package: None,
+        distro: None,
+        properties: Default::default(),
     };
     let r = netvet_vuln::Matcher::new(&idx).match_all(&[c]).unwrap();
     assert!(r.vulnerabilities.is_empty());

@@ -175,8 +175,8 @@ fn rocky_packages_match_their_advisories_and_fixed_ones_do_not() {
         ],
     );
     let os = old.iter().find(|c| c.name == "openssl-libs").unwrap();
-    assert_eq!(os.properties["osv:ecosystem"], "Rocky Linux:9");
-    assert_eq!(os.properties["package:source"], "openssl");
+    assert_eq!(os.ecosystem.as_deref().unwrap_or_default(), "Rocky Linux:9");
+    assert_eq!(os.source_package.as_deref().unwrap_or_default(), "openssl");
     assert_eq!(
         matches(&old, &index),
         labels(&[
@@ -313,7 +313,10 @@ fn rhel_packages_match_every_rhel_9_stream_once() {
     };
     let cs = catalog(rhel, &[pkg("26.el9")]);
     let c = cs.iter().find(|c| c.name == "openssl-libs").unwrap();
-    assert_eq!(c.properties["osv:ecosystem"], "Red Hat:enterprise_linux:9");
+    assert_eq!(
+        c.ecosystem.as_deref().unwrap_or_default(),
+        "Red Hat:enterprise_linux:9"
+    );
     assert!(
         c.purl
             .as_deref()
