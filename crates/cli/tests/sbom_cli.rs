@@ -26,7 +26,11 @@ fn json(o: &Output) -> Value {
 
 /// The sample radio unit's firmware, built from its recipe.
 fn acme(dir: &Path) -> PathBuf {
-    let file = "acme-ru4400.toml";
+    sample(dir, "acme-ru4400.toml")
+}
+
+/// A sample device's firmware (`examples/firmware/FILE`), built from its recipe.
+fn sample(dir: &Path, file: &str) -> PathBuf {
     let path = format!(
         "{}/../../examples/firmware/{file}",
         env!("CARGO_MANIFEST_DIR")
@@ -216,8 +220,8 @@ fn db_import_status_and_schema_mismatch() {
         netvet_vuln::store::SCHEMA_VERSION
     );
     assert_eq!(status["status"]["built"], "2026-01-01T00:00:00Z");
-    assert_eq!(status["status"]["kev_entries"], 5);
-    assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 9);
+    assert_eq!(status["status"]["kev_entries"], 6);
+    assert_eq!(status["status"]["sources"].as_array().unwrap().len(), 10);
 
     // NETVET_DB chooses the index too; matching against it equals the built-in set.
     let img = acme(d.path());
@@ -259,4 +263,47 @@ fn db_import_status_and_schema_mismatch() {
         d.path(),
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn catalogers_are_listed_chosen_by_tag_and_unknown_tags_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let o = netvet(&["sbom", "--catalogers", "list"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    let list = String::from_utf8_lossy(&o.stdout);
+    for id in [
+        "java-archive-cataloger",
+        "dpkg-db-cataloger",
+        "binary-classifier-cataloger",
+    ] {
+        assert!(list.contains(id), "{list}");
+    }
+
+    // The UPF bundles Log4j 2.14.1 in a Java archive: the Java cataloger alone finds it,
+    // and nothing else (no kernel, no OpenSSL).
+    let img = sample(d.path(), "acme-upf-2.0.toml");
+    let img = img.to_str().unwrap();
+    let doc = json(&netvet(
+        &["sbom", img, "--catalogers", "java", "--format", "json"],
+        d.path(),
+    ));
+    let names: Vec<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["log4j-core", "upf-agent"], "{doc}");
+    assert_eq!(doc["components"][0]["ecosystem"], "Maven");
+    let all = json(&netvet(&["sbom", img, "--format", "json"], d.path()));
+    assert!(all["components"].as_array().unwrap().len() > names.len());
+
+    // And `vulns` finds Log4Shell through it, flagged as exploited.
+    let v = json(&netvet(&["vulns", img, "--format", "json"], d.path()));
+    assert!(ids(&v).contains(&"GHSA-jfh8-c2jp-5v3q".to_string()), "{v}");
+
+    let o = netvet(&["sbom", img, "--catalogers", "pakages"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pakages") && err.contains("packages"), "{err}");
 }

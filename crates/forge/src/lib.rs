@@ -4,7 +4,7 @@
 //! shipping third-party firmware. This crate holds a file tree in memory ([`FsTree`]) and
 //! writes it as the formats network equipment uses: squashfs 4.0 (little-endian, big-endian
 //! and AVM's variant, which mksquashfs cannot produce), newc cpio, ustar tar, gzip, legacy
-//! LZMA, uImage, and flash layouts that put a kernel and a root filesystem at fixed offsets.
+//! LZMA, uImage, stored ZIP (Java archives), and flash layouts that put a kernel and a root filesystem at fixed offsets.
 //! It never reads untrusted input.
 
 pub mod cpio;
@@ -13,6 +13,7 @@ pub mod squashfs;
 pub mod tar;
 pub mod tree;
 pub mod uimage;
+pub mod zip;
 
 pub use tree::{FsNode, FsTree, NodeKind};
 

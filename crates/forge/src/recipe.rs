@@ -93,7 +93,8 @@ fn default_mtime() -> u32 {
     1_700_000_000
 }
 
-/// A regular file: its content is `text`, `hex`, or `random` bytes (deterministic noise).
+/// A regular file: its content is `text`, `hex`, `random` bytes (deterministic noise), or a
+/// stored ZIP archive of `zip` members (a Java archive, say).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -114,6 +115,16 @@ pub struct File {
     /// indicators), each followed by a NUL as in a binary's string table.
     #[serde(default)]
     pub strings: Vec<String>,
+    #[serde(default)]
+    pub zip: Option<Vec<ZipMember>>,
+}
+
+/// A member of a ZIP file in a recipe.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZipMember {
+    pub path: String,
+    pub text: String,
 }
 
 fn default_mode() -> u32 {
@@ -189,10 +200,21 @@ impl Recipe {
             message: message.to_string(),
         };
         for f in &self.files {
-            let data = match (&f.text, &f.hex, f.random) {
-                (Some(t), None, None) => t.as_bytes().to_vec(),
-                (None, Some(h), None) => decode_hex(h).ok_or_else(|| err(&f.path, "bad hex"))?,
-                (None, None, Some(n)) => {
+            let data = match (&f.text, &f.hex, f.random, &f.zip) {
+                (Some(t), None, None, None) => t.as_bytes().to_vec(),
+                (None, Some(h), None, None) => {
+                    decode_hex(h).ok_or_else(|| err(&f.path, "bad hex"))?
+                }
+                (None, None, None, Some(members)) => crate::zip::write(
+                    &members
+                        .iter()
+                        .map(|m| crate::zip::Member {
+                            name: &m.path,
+                            data: m.text.as_bytes(),
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                (None, None, Some(n), None) => {
                     let mut data = noise(n, &f.path);
                     let slots = f.strings.len() + 1;
                     for (i, s) in f.strings.iter().enumerate() {
@@ -206,7 +228,7 @@ impl Recipe {
                     }
                     data
                 }
-                _ => return Err(err(&f.path, "give exactly one of text, hex, random")),
+                _ => return Err(err(&f.path, "give exactly one of text, hex, random, zip")),
             };
             if f.mode > 0o7777 {
                 return Err(err(&f.path, "mode above 0o7777"));

@@ -22,12 +22,20 @@ pub struct SbomOptions {
     pub as_of: Date,
     /// A vendor-supplied SBOM (CycloneDX or SPDX JSON) to compare with the image.
     pub compare: Option<PathBuf>,
+    /// Only the catalogers with these ids or tags (see `netvet_sbom::registry`); all when
+    /// `None`.
+    pub catalogers: Option<Vec<String>>,
 }
 
 /// Catalogs the image at `path` in one pass, marks end of support, and compares with the
 /// declared SBOM when one is given.
 pub fn sbom(path: &Path, opts: &SbomOptions, progress: &ProgressRef) -> crate::Result<SbomReport> {
-    let cataloger = crate::software::cataloger(opts.classifiers.as_deref())?;
+    let mut cataloger = crate::software::cataloger(opts.classifiers.as_deref())?;
+    if let Some(words) = &opts.catalogers {
+        let selection = netvet_sbom::Selection::parse(words)
+            .map_err(|e| Error::Usage(format!("--catalogers: {e}")))?;
+        cataloger = cataloger.with_selection(selection);
+    }
     let software = crate::software::Software::cataloging(cataloger);
     let (report, mut catalog) =
         crate::software::catalog_image(&software, path, &opts.unpack, progress)?;

@@ -9,6 +9,9 @@ pub enum Error {
     /// An SBOM document could not be read.
     #[error("{file}: {message}")]
     Sbom { file: String, message: String },
+    /// A cataloger selection names no cataloger id or tag.
+    #[error("no cataloger has the id or tag {word:?}; known: {known}")]
+    Selection { word: String, known: String },
     /// An SBOM document exceeds a limit (size, components, nesting, dependency edges).
     #[error("{file}: {message} (limit {limit})")]
     Limit {

@@ -13,8 +13,11 @@
 //! | `os-release-cataloger` | `/etc/os-release`, `/etc/openwrt_release`, `/etc/alpine-release`, `/etc/redhat-release` (and `system-release`, `openEuler-release`), `/etc/debian_version` |
 //! | `linux-kernel-modules-cataloger` | `/lib/modules/VERSION/` directories (an ABI name: see [`kernel`]) |
 //! | `linux-kernel-image-cataloger` | bzImage setup-header version strings, LZ4-legacy zImage payloads, uImage names |
+//! | `java-archive-cataloger` | `META-INF/maven/*/*/pom.properties` in Java archives: see [`java`] |
 //! | `busybox-applet-cataloger` | symlinks and hard links that resolve to a BusyBox binary |
-//! | classifiers (`busybox-binary`, `openssl-library`, `linux-kernel`, ...) | the bytes of every binary file: see [`classifier`] and `data/classifiers.toml` |
+//! | `binary-classifier-cataloger` (`busybox-binary`, `openssl-library`, `linux-kernel`, ...) | the bytes of every binary file: see [`classifier`] and `data/classifiers.toml` |
+//!
+//! [`registry`] lists them with their tags; [`Cataloger::with_selection`] runs only some.
 //!
 //! # The contract with the scan's single pass
 //!
@@ -46,10 +49,12 @@ pub mod dpkg;
 pub mod error;
 pub mod identity;
 pub mod installed;
+pub mod java;
 pub mod kernel;
 mod merge;
 pub mod opkg;
 pub mod os;
+pub mod registry;
 pub mod rpm;
 pub mod spdx;
 
@@ -61,6 +66,7 @@ use rayon::prelude::*;
 
 pub use classifier::{Classifier, Classifiers};
 pub use error::{Error, Result};
+pub use registry::{CatalogerInfo, Selection};
 
 /// Files larger than this are not classified by content (kernels and big daemons are far
 /// smaller; this bounds the work one hostile file can cause).
@@ -80,6 +86,7 @@ pub struct Catalog {
 #[derive(Clone, Debug)]
 pub struct Cataloger {
     classifiers: Classifiers,
+    selection: Selection,
 }
 
 impl Cataloger {
@@ -87,12 +94,27 @@ impl Cataloger {
     pub fn new() -> Result<Cataloger> {
         Ok(Cataloger {
             classifiers: classifier::builtin()?.clone(),
+            selection: Selection::all(),
         })
     }
 
     /// With a classifier table of one's own (see [`Classifiers::parse`]).
     pub fn with_classifiers(classifiers: Classifiers) -> Cataloger {
-        Cataloger { classifiers }
+        Cataloger {
+            classifiers,
+            selection: Selection::all(),
+        }
+    }
+
+    /// Runs only the selected catalogers (see [`registry`]).
+    pub fn with_selection(mut self, selection: Selection) -> Cataloger {
+        self.selection = selection;
+        self
+    }
+
+    /// The catalogers that run.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// The classifier table in use.
@@ -105,8 +127,18 @@ impl Cataloger {
         if !entry.is_file() || entry.size > MAX_CLASSIFY_BYTES || !is_binary(content) {
             return Vec::new();
         }
-        let mut found: Vec<Component> = self
-            .classifiers
+        let mut found = Vec::new();
+        if self.selection.runs(registry::CLASSIFIERS_ID) {
+            found = self.classify(entry, content);
+        }
+        if self.selection.runs(kernel::IMAGE_ID) {
+            kernel::per_file(entry, content, &mut found);
+        }
+        found
+    }
+
+    fn classify(&self, entry: &Entry, content: &[u8]) -> Vec<Component> {
+        self.classifiers
             .classify(entry.name(), content)
             .into_iter()
             .map(|h| {
@@ -133,41 +165,43 @@ impl Cataloger {
                         cataloger: h.classifier,
                         confidence: h.confidence,
                     }],
+                    ecosystem: None,
+                    source_package: None,
+                    distro: None,
                     properties,
                 }
             })
-            .collect();
-        kernel::per_file(entry, content, &mut found);
-        found
+            .collect()
     }
 
     /// Step 2 of the contract: tree-level catalogers, merging and deduplication.
     pub fn finish(&self, tree: &Tree, found: Vec<Component>) -> Catalog {
         let mut problems = Vec::new();
         let distros = os::detect(tree);
-        let mut installed = dpkg::catalog(tree, &distros, &self.classifiers, &mut problems);
-        installed.extend(opkg::catalog(
+        let cx = registry::Context {
             tree,
-            &distros,
-            &self.classifiers,
-            &mut problems,
-        ));
-        installed.extend(apk::catalog(
+            distros: &distros,
+            classifiers: &self.classifiers,
+        };
+        let mut installed = Vec::new();
+        for c in registry::PACKAGE_CATALOGERS {
+            if self.selection.runs(c.id()) {
+                installed.extend(registry::run_contained(*c, &cx, &mut problems));
+            }
+        }
+        let found = kernel::resolve(
             tree,
-            &distros,
-            &self.classifiers,
-            &mut problems,
-        ));
-        installed.extend(rpm::catalog(
-            tree,
-            &distros,
-            &self.classifiers,
-            &mut problems,
-        ));
-        let found = kernel::resolve(tree, found);
+            found,
+            self.selection.runs(kernel::ID),
+            self.selection.runs(kernel::IMAGE_ID),
+        );
         let mut components = merge::merge(tree, &self.classifiers, found, installed);
-        components.extend(distros.values().map(os::Distro::component));
-        busybox::add_applets(tree, &mut components);
+        if self.selection.runs(os::ID) {
+            components.extend(distros.values().map(os::Distro::component));
+        }
+        if self.selection.runs(busybox::ID) {
+            busybox::add_applets(tree, &mut components);
+        }
         merge::sort(&mut components);
         tracing::debug!(
             components = components.len(),

@@ -37,6 +37,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../advisories/osv/almalinux.json"),
     ),
     (
+        "osv/maven.json",
+        include_str!("../../../advisories/osv/maven.json"),
+    ),
+    (
         "kev/known_exploited_vulnerabilities.json",
         include_str!("../../../advisories/kev/known_exploited_vulnerabilities.json"),
     ),

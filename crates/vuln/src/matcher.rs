@@ -1,7 +1,7 @@
 //! Matching components against the index.
 //!
 //! Dispatch by what the component is:
-//! - a distribution package with an OSV ecosystem (`osv:ecosystem` property: Debian, Alpine,
+//! - a distribution package with an OSV ecosystem (the component's `ecosystem`: Debian, Alpine,
 //!   Rocky Linux, AlmaLinux, Red Hat, openEuler, openSUSE) is matched by ecosystem and name
 //!   (and source package name) with that distribution's version scheme (dpkg, apk, rpm) —
 //!   distribution advisories know their backports, so no CPE fallback. An ecosystem is also a
@@ -451,7 +451,7 @@ impl<'i> Matcher<'i> {
             });
             return Ok(());
         };
-        if let Some(eco) = c.properties.get("osv:ecosystem") {
+        if let Some(eco) = &c.ecosystem {
             let scheme = Scheme::for_ecosystem(eco);
             if !scheme.valid(version) {
                 report.not_comparable.push(NotComparable {
@@ -461,8 +461,12 @@ impl<'i> Matcher<'i> {
                 });
                 return Ok(());
             }
-            let mut names = vec![c.name.clone()];
-            if let Some(src) = c.properties.get("package:source") {
+            // Maven advisories name `groupId:artifactId`, which the PURL carries.
+            let maven = (eco.as_str() == netvet_sbom::java::ECOSYSTEM)
+                .then(|| c.purl.as_deref().and_then(netvet_sbom::java::osv_name))
+                .flatten();
+            let mut names = vec![maven.unwrap_or_else(|| c.name.clone())];
+            if let Some(src) = &c.source_package {
                 names.push(src.clone());
             }
             if !self.family_cache.contains_key(eco) {
@@ -789,10 +793,6 @@ mod tests {
                     ("dnsmasq", v, vec![cpe], None)
                 }
             };
-            let mut properties = BTreeMap::new();
-            if let Some(e) = eco {
-                properties.insert("osv:ecosystem".to_string(), e.to_string());
-            }
             out.push(Component {
                 name: name.into(),
                 version: Some(version.clone()),
@@ -802,7 +802,10 @@ mod tests {
                 end_of_support: None,
                 unsupported: false,
                 evidence: vec![],
-                properties,
+                ecosystem: eco.map(str::to_string),
+                source_package: None,
+                distro: None,
+                properties: BTreeMap::new(),
             });
         }
         out

@@ -697,7 +697,7 @@ fn matching_against_only_the_samples_warns_loudly() {
     assert_eq!(age.warnings.len(), 1);
     assert!(
         age.warnings[0].starts_with(
-            "WARNING: matched only against netvet's built-in advisories (27 SAMPLE records"
+            "WARNING: matched only against netvet's built-in advisories (29 SAMPLE records"
         ),
         "{}",
         age.warnings[0]

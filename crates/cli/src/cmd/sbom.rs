@@ -28,8 +28,8 @@ pub enum SbomFormat {
 #[derive(clap::Args)]
 pub struct Args {
     /// Firmware image.
-    #[arg(value_name = "IMAGE")]
-    image: PathBuf,
+    #[arg(value_name = "IMAGE", required_unless_present = "catalogers")]
+    image: Option<PathBuf>,
     /// Output format (table on a terminal, else JSON).
     #[arg(long, value_enum)]
     format: Option<SbomFormat>,
@@ -39,6 +39,11 @@ pub struct Args {
     /// Use this classifier table instead of the built-in one (docs/classifiers.md).
     #[arg(long, value_name = "TOML")]
     classifiers: Option<PathBuf>,
+    /// Run only the catalogers with these ids or tags (comma separated): packages, dpkg,
+    /// opkg, apk, rpm, java, binaries, classifiers, kernel, os, busybox. `--catalogers list`
+    /// prints them all.
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    catalogers: Option<Vec<String>>,
     /// Judge end of support on this day (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::parse_date)]
     as_of: Option<Date>,
@@ -50,15 +55,27 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if args.catalogers.as_deref() == Some(&["list".to_string()][..]) {
+        let rows: Vec<_> = netvet_sbom::registry::CATALOGERS
+            .iter()
+            .map(|c| (c.id, c.stage.as_str(), c.tags, c.reads))
+            .collect();
+        output::emit(&netvet_report::terminal::sbom::catalogers(&rows), None)?;
+        return Ok(crate::EXIT_OK);
+    }
+    let Some(image) = args.image.clone() else {
+        anyhow::bail!("an IMAGE is needed (only `--catalogers list` runs without one)");
+    };
     let opts = SbomOptions {
         unpack: args.limits.options(),
         classifiers: args.classifiers.clone(),
         as_of: args.as_of.unwrap_or_else(netvet_pipeline::today),
         compare: args.compare.clone(),
+        catalogers: args.catalogers.clone(),
     };
-    let name = args.image.display().to_string();
+    let name = image.display().to_string();
     let report = output::about(
-        with_progress(&name, |p| sbom::sbom(&args.image, &opts, p)),
+        with_progress(&name, |p| sbom::sbom(&image, &opts, p)),
         "catalog",
         &name,
     )?;

@@ -57,3 +57,18 @@ pub fn sbom(r: &SbomReport) -> String {
     }
     out
 }
+
+/// The catalogers `--catalogers` can choose: id, stage, tags and what each reads (one row each,
+/// as `netvet_sbom::registry::CATALOGERS` lists them).
+pub fn catalogers(rows: &[(&str, &str, &[&str], &str)]) -> String {
+    let mut table = vec![crate::text::header(&["id", "stage", "tags", "reads"])];
+    for (id, stage, tags, reads) in rows {
+        table.push(vec![
+            id.to_string(),
+            stage.to_string(),
+            tags.join(","),
+            reads.to_string(),
+        ]);
+    }
+    crate::text::columns(&table)
+}
