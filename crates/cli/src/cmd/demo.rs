@@ -2,7 +2,8 @@
 //! devices' firmware from the recipes in `examples/firmware/` (embedded in the binary), scans
 //! each image (unpacking, every check, software inventory and known vulnerabilities in one
 //! pass), writes the scan reports as evidence, extracts the images; then assesses the product
-//! records of real vendors (and the fictional samples) under every built-in catalogue,
+//! records of real vendors (and the fictional samples, whose firmware it has just scanned: the
+//! fresh scans are their evidence) under every built-in catalogue,
 //! generates a sample inventory of four fictional operators, measures their exposure, plans
 //! the replacements, writes the HTML reports, and says where everything is.
 
@@ -44,34 +45,12 @@ pub struct Args {
 /// The built-in catalogues the demo assesses under.
 const CATALOGUES: &[&str] = &["de-2019", "de-2024", "uk-2022"];
 
-/// Scan reports of the fictional sample products (`examples/evidence/`), embedded.
-const EVIDENCE: &[(&str, &str)] = &[
-    (
-        "acme-gnb-4.2.json",
-        include_str!("../../../../examples/evidence/acme-gnb-4.2.json"),
-    ),
-    (
-        "acme-upf-2.0.json",
-        include_str!("../../../../examples/evidence/acme-upf-2.0.json"),
-    ),
-    (
-        "borealis-amf-5.1.json",
-        include_str!("../../../../examples/evidence/borealis-amf-5.1.json"),
-    ),
-    (
-        "borealis-upf-3.2.json",
-        include_str!("../../../../examples/evidence/borealis-upf-3.2.json"),
-    ),
-    (
-        "cobalt-gnb-7.0.json",
-        include_str!("../../../../examples/evidence/cobalt-gnb-7.0.json"),
-    ),
-];
-
 /// The sample plan: crews and budgets of the fictional operators.
 const PLAN: &str = include_str!("../../../../examples/inventory/plan.toml");
 
-/// The sample device recipes, embedded so the demo runs from any directory.
+/// The sample device recipes, embedded so the demo runs from any directory: two devices with
+/// planted problems, and the firmware of the five fictional product records
+/// (`examples/products/`), whose fresh scans are the evidence the assessments read.
 const RECIPES: &[(&str, &str)] = &[
     (
         "acme-ru4400.toml",
@@ -80,6 +59,26 @@ const RECIPES: &[(&str, &str)] = &[
     (
         "northwind-nc5000.toml",
         include_str!("../../../../examples/firmware/northwind-nc5000.toml"),
+    ),
+    (
+        "acme-gnb-4.2.toml",
+        include_str!("../../../../examples/firmware/acme-gnb-4.2.toml"),
+    ),
+    (
+        "acme-upf-2.0.toml",
+        include_str!("../../../../examples/firmware/acme-upf-2.0.toml"),
+    ),
+    (
+        "borealis-amf-5.1.toml",
+        include_str!("../../../../examples/firmware/borealis-amf-5.1.toml"),
+    ),
+    (
+        "borealis-upf-3.2.toml",
+        include_str!("../../../../examples/firmware/borealis-upf-3.2.toml"),
+    ),
+    (
+        "cobalt-gnb-7.0.toml",
+        include_str!("../../../../examples/firmware/cobalt-gnb-7.0.toml"),
     ),
 ];
 
@@ -104,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for n in analyser.notes() {
         output::note(n);
     }
+    let mut scans = Vec::new();
     for (name, text) in RECIPES {
         let recipe = Recipe::parse(name, text)?;
         let (file, bytes) = recipe.build(name)?;
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let report = analyser
             .analyse(&image, &None)
             .with_context(|| format!("cannot scan {}", image.display()))?;
-        write_evidence(&evidence, &report)?;
+        let written = write_evidence(&evidence, &report)?;
         say!(
             "{}",
             netvet_report::terminal::scan::summary(&report).trim_end()
@@ -141,6 +141,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             w.symlinks,
             doc.not_created.len()
         );
+        scans.push(netvet_policy::evidence::LoadedScan {
+            report,
+            file: written.display().to_string(),
+        });
     }
     say!(
         "\nimages in {}, scan reports (evidence for `netvet assess`) in {}, extracted trees in {}",
@@ -148,7 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         evidence.display(),
         unpacked.display(),
     );
-    let reports = networks(&args.out, args.elements, as_of)?;
+    let reports = networks(&args.out, args.elements, as_of, scans)?;
     say!(
         "\nnetwork reports: {} ({:.1} s in all)",
         reports
@@ -161,22 +165,23 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
-/// Assessments under every built-in catalogue, and the sample operators' networks under each:
-/// exposure, plan, and one HTML and one JSON report per catalogue.
-fn networks(out: &Path, elements: u64, as_of: netvet_model::Date) -> anyhow::Result<Vec<PathBuf>> {
-    use netvet_policy::evidence::LoadedScan;
+/// Assessments under every built-in catalogue, with the scans just made as the evidence, and
+/// the sample operators' networks under each: exposure, plan, and one HTML and one JSON report
+/// per catalogue.
+fn networks(
+    out: &Path,
+    elements: u64,
+    as_of: netvet_model::Date,
+    scans: Vec<netvet_policy::evidence::LoadedScan>,
+) -> anyhow::Result<Vec<PathBuf>> {
     use netvet_policy::{Catalogue, DossierSet, Evidence, Limits, ProductSet};
 
     let limits = Limits::default();
     let dossiers = DossierSet::load(None, &limits)?;
     let products = ProductSet::load(None, &dossiers, &limits)?;
     let mut evidence = Evidence::default();
-    for (name, text) in EVIDENCE {
-        let report = Evidence::parse(name, text).map_err(|d| anyhow::anyhow!("{d}"))?;
-        evidence.add(LoadedScan {
-            report,
-            file: format!("examples/evidence/{name}"),
-        });
+    for scan in scans {
+        evidence.add(scan);
     }
     let data = PolicyData {
         dossiers,

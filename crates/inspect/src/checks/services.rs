@@ -1122,6 +1122,11 @@ fn scan_root(tree: &Tree, root: &str, ctx: &mut Ctx<'_>) {
     if let Some((path, text)) = read_text(tree, root, "/etc/ssh/sshd_config", sink) {
         let mut root_login: Option<(String, usize)> = None;
         let mut password = true;
+        // Keyboard-interactive logins ask for the password too when PAM backs them (both
+        // default to OpenSSH's upstream values: keyboard-interactive yes, UsePAM no).
+        let mut keyboard = true;
+        let mut pam = false;
+        let mut keys_only = false;
         for (n, line) in script_lines(&text) {
             let w = words(line);
             match (w.first().map(|s| s.to_ascii_lowercase()), w.get(1)) {
@@ -1129,8 +1134,35 @@ fn scan_root(tree: &Tree, root: &str, ctx: &mut Ctx<'_>) {
                     root_login = Some((v.clone(), n))
                 }
                 (Some(k), Some(v)) if k == "passwordauthentication" => password = v == "yes",
+                (Some(k), Some(v))
+                    if k == "kbdinteractiveauthentication"
+                        || k == "challengeresponseauthentication" =>
+                {
+                    keyboard = v == "yes"
+                }
+                (Some(k), Some(v)) if k == "usepam" => pam = v == "yes",
+                (Some(k), Some(_)) if k == "authenticationmethods" => {
+                    // Every listed method list uses public keys only.
+                    keys_only = w[1..].iter().all(|list| {
+                        list.split(',')
+                            .all(|m| m == "publickey" || m.starts_with("publickey:"))
+                    })
+                }
                 (Some(k), _) if k == "match" => break,
                 _ => {}
+            }
+        }
+        // OpenSSH's daemons of this root take their authentication from this file: keys only
+        // when neither passwords nor keyboard-interactive logins are allowed.
+        let asks_password = password || (keyboard && pam);
+        if keys_only || !asks_password {
+            for s in ctx.services.iter_mut().filter(|s| {
+                s.name == "ssh"
+                    && s.binary
+                        .as_deref()
+                        .is_some_and(|b| b == "sshd" || b.ends_with("/sshd"))
+            }) {
+                s.authentication = "key".into();
             }
         }
         if let Some((v, n)) = root_login
