@@ -3,19 +3,27 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Runs netvet; a netvet JSON document it prints is checked against its schema.
 fn netvet(args: &[&str], cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .env_remove("NETVET_DB")
         .env("XDG_CACHE_HOME", cache)
         .env("SOURCE_DATE_EPOCH", "1767225600")
         .output()
-        .expect("netvet runs")
+        .expect("netvet runs");
+    support::validate_if_document(
+        &format!("netvet {args:?}"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    out
 }
 
 fn json(o: &Output) -> Value {
