@@ -2,10 +2,15 @@
 //! built-in data, as of a fixed day: JSON documents and terminal tables. A change to any of
 //! them shows as a diff here; `NETVET_BLESS=1` rewrites the files after a reviewed change.
 //!
+//! Every JSON document printed here, golden or not, is checked against its published schema
+//! (`schemas/netvet/`); further runs cover the documents that have no golden file.
+//!
 //! The files were first written by the CLI before the pipeline moved into its own crate, and
 //! the moved code had to reproduce them byte for byte (bar the differences the commit lists).
 
 #![allow(clippy::unwrap_used)]
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,7 +41,9 @@ fn netvet(dir: &Path, args: &[&str]) -> String {
         "netvet {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    let text = String::from_utf8(out.stdout).unwrap();
+    support::validate_if_document(&format!("netvet {args:?}"), &text);
+    text
 }
 
 fn golden_dir() -> PathBuf {
@@ -201,7 +208,14 @@ fn every_subcommand_matches_its_golden_output() {
     }
     let failures: Vec<String> = runs
         .iter()
-        .filter_map(|(name, args)| check(name, &netvet(dir, args)))
+        .filter_map(|(name, args)| {
+            let text = netvet(dir, args);
+            // Every golden JSON file but CycloneDX is a netvet document.
+            if name.ends_with(".json") && !name.ends_with(".cdx.json") {
+                support::assert_valid(name, &text);
+            }
+            check(name, &text)
+        })
         .collect();
     assert!(
         failures.is_empty(),
@@ -209,4 +223,126 @@ fn every_subcommand_matches_its_golden_output() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The documents without a golden file (large, or written elsewhere too): each is printed by
+/// its subcommand on the sample devices and the built-in data, and must be valid against its
+/// schema.
+#[test]
+fn documents_without_golden_files_match_their_schemas() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let acme = device(
+        dir,
+        "acme-ru4400.toml",
+        include_str!("../../../examples/firmware/acme-ru4400.toml"),
+    );
+    let northwind = device(
+        dir,
+        "northwind-nc5000.toml",
+        include_str!("../../../examples/firmware/northwind-nc5000.toml"),
+    );
+    let repo = support::repo_root();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let (acme, northwind) = (path(&acme), path(&northwind));
+    let unpacked = path(&dir.join("unpacked"));
+    let evidence = path(&dir.join("evidence"));
+    let index = path(&dir.join("index.db"));
+    let advisories = path(&repo.join("advisories"));
+    let inventory = path(&repo.join("examples/inventory/operators.csv"));
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "netvet.scan-set/1",
+            vec![
+                "scan",
+                &acme,
+                &northwind,
+                "--format",
+                "json",
+                "--as-of",
+                AS_OF,
+                "--evidence-dir",
+                &evidence,
+            ],
+        ),
+        (
+            "netvet.unpack/1",
+            vec!["unpack", &acme, "--out", &unpacked, "--format", "json"],
+        ),
+        (
+            "netvet.assessment/1",
+            vec![
+                "assess",
+                "--catalogue",
+                "uk-2022",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "netvet.explanation/1",
+            vec![
+                "assess",
+                "--catalogue",
+                "uk-2022",
+                "--as-of",
+                AS_OF,
+                "--explain",
+                "UK.HW.5G",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "netvet.catalogue-tests/1",
+            vec!["catalogue", "test", "uk-2022", "--format", "json"],
+        ),
+        (
+            "netvet.network/1",
+            vec![
+                "network",
+                "--inventory",
+                &inventory,
+                "--catalogue",
+                "uk-2022",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "netvet.db-import/1",
+            vec![
+                "db",
+                "import",
+                &advisories,
+                "--db",
+                &index,
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "netvet.db-status/1",
+            vec!["db", "status", "--db", &index, "--format", "json"],
+        ),
+    ];
+    for (schema, args) in runs {
+        let text = netvet(dir, &args);
+        support::assert_valid(schema, &text);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["schema"], schema, "netvet {args:?}");
+    }
+    // The evidence `scan --evidence-dir` wrote: one scan report per image.
+    let mut written = 0;
+    for entry in std::fs::read_dir(&evidence).unwrap() {
+        let file = entry.unwrap().path();
+        let text = std::fs::read_to_string(&file).unwrap();
+        support::assert_valid(&file.display().to_string(), &text);
+        written += 1;
+    }
+    assert_eq!(written, 2);
 }

@@ -1,15 +1,23 @@
 //! End-to-end tests of `netvet assess`, `impact`, `dossier check` and `catalogue`: the built
 //! binary on the built-in data and on files written here.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs netvet; a netvet JSON document it prints is checked against its schema.
 fn netvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .current_dir(std::env::temp_dir())
         .output()
-        .expect("netvet runs")
+        .expect("netvet runs");
+    support::validate_if_document(
+        &format!("netvet {args:?}"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    out
 }
 
 fn repo(rel: &str) -> String {

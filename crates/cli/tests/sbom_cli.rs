@@ -3,19 +3,27 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Runs netvet; a netvet JSON document it prints is checked against its schema.
 fn netvet(args: &[&str], cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .env_remove("NETVET_DB")
         .env("XDG_CACHE_HOME", cache)
         .env("SOURCE_DATE_EPOCH", "1767225600")
         .output()
-        .expect("netvet runs")
+        .expect("netvet runs");
+    support::validate_if_document(
+        &format!("netvet {args:?}"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    out
 }
 
 fn json(o: &Output) -> Value {
@@ -306,4 +314,103 @@ fn catalogers_are_listed_chosen_by_tag_and_unknown_tags_refused() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("pakages") && err.contains("packages"), "{err}");
+}
+
+/// Serves `body` at `path` (404 elsewhere) on 127.0.0.1, one request per connection, until
+/// `stop` is set or a minute has passed; the server's address.
+fn serve_one_file(
+    path: &'static str,
+    body: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let _ = (|| -> std::io::Result<()> {
+                stream.set_nonblocking(false)?;
+                stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+                let mut reader = BufReader::new(stream.try_clone()?);
+                let mut request = String::new();
+                reader.read_line(&mut request)?;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+                        break;
+                    }
+                }
+                let found = request.split(' ').nth(1) == Some(path);
+                let (status, content): (&str, &[u8]) = if found {
+                    ("200 OK", &body)
+                } else {
+                    ("404 Not Found", b"")
+                };
+                let mut out = stream;
+                write!(
+                    out,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    content.len()
+                )?;
+                out.write_all(content)
+            })();
+        }
+    });
+    addr
+}
+
+#[test]
+fn db_update_from_a_mirror_prints_a_valid_document() {
+    let d = tempfile::tempdir().unwrap();
+    let kev = std::fs::read(
+        support::repo_root().join("advisories/kev/known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addr = serve_one_file(
+        "/kev/known_exploited_vulnerabilities.json",
+        kev,
+        stop.clone(),
+    );
+    let db = d.path().join("index.db");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netvet"));
+    cmd.args([
+        "db",
+        "update",
+        "--db",
+        db.to_str().unwrap(),
+        "--no-nvd",
+        "--base-url",
+        &format!("http://{addr}"),
+        "--format",
+        "json",
+    ])
+    .env("XDG_CACHE_HOME", d.path())
+    .env("SOURCE_DATE_EPOCH", "1767225600");
+    // Only 127.0.0.1 is asked: no proxy from the environment.
+    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+    }
+    let out = cmd.output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    support::assert_valid("netvet db update", &text);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["schema"], "netvet.db-update/1");
+    assert_eq!(doc["feeds"][0]["name"], "kev");
+    assert_eq!(doc["feeds"][0]["outcome"], "imported");
+    assert!(doc["status"]["kev_entries"].as_u64().unwrap() > 0, "{text}");
 }

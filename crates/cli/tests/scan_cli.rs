@@ -3,14 +3,22 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs netvet; a netvet JSON document it prints is checked against its schema.
 fn netvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .output()
-        .expect("netvet runs")
+        .expect("netvet runs");
+    support::validate_if_document(
+        &format!("netvet {args:?}"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    out
 }
 
 /// Builds the fictional Acme sample device (planted problems) into `dir`.
@@ -202,11 +210,11 @@ fn fail_on_checks_baseline_and_evidence_dir() {
         "{:?}",
         checks(&again)
     );
-    let evidence: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(ev.join("acme-ru4400-2.1.7.bin.scan.json")).unwrap(),
-    )
-    .unwrap();
+    let evidence_text =
+        std::fs::read_to_string(ev.join("acme-ru4400-2.1.7.bin.scan.json")).unwrap();
+    let evidence: serde_json::Value = serde_json::from_str(&evidence_text).unwrap();
     assert_eq!(evidence["schema"], "netvet.scan/1");
+    support::assert_valid("the evidence file", &evidence_text);
 }
 
 #[test]

@@ -2,14 +2,22 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Runs netvet; a netvet JSON document it prints is checked against its schema.
 fn netvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .output()
-        .expect("netvet runs")
+        .expect("netvet runs");
+    support::validate_if_document(
+        &format!("netvet {args:?}"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    out
 }
 
 fn make_image(dir: &Path) -> std::path::PathBuf {
@@ -165,6 +173,7 @@ fn demo_builds_identifies_and_unpacks_the_sample_devices() {
     for id in ["de-2019", "de-2024", "uk-2022"] {
         assert!(text.contains(&format!("  {id:<8} ")), "{text}");
         let json = std::fs::read_to_string(d.path().join(format!("network-{id}.json"))).unwrap();
+        support::assert_valid(&format!("network-{id}.json"), &json);
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert!(report["totals"]["elements"].as_u64().unwrap() >= 50_000);
         assert_eq!(report["operators"].as_array().unwrap().len(), 4);
@@ -176,6 +185,19 @@ fn demo_builds_identifies_and_unpacks_the_sample_devices() {
     .unwrap();
     assert!(uk["totals"]["prohibited"].as_u64().unwrap() > 0);
     assert!(uk["plan"]["elements"].as_u64().unwrap() > 0);
+    // Every netvet document the demo wrote (outside the unpacked trees) is valid.
+    let mut dirs = vec![d.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.ends_with("unpacked") {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                support::validate_if_document(&path.display().to_string(), &text);
+            }
+        }
+    }
     // A second run replaces the first.
     let again = netvet(&["demo", "--out", d.path().to_str().unwrap()]);
     assert!(again.status.success());

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Consequence;
@@ -15,7 +16,9 @@ use crate::network::Role;
 pub const ASSESSMENT_SCHEMA: &str = "netvet.assessment/1";
 
 /// The outcome of one requirement for one product in one role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
@@ -44,7 +47,9 @@ impl fmt::Display for Status {
 }
 
 /// What a catalogue says about using a product in a role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {
     Allow,
@@ -70,7 +75,7 @@ impl fmt::Display for Decision {
 
 /// Why a requirement has its status, and the evidence that says so (`scan:<sha256>:finding:<id>`,
 /// `dossier:huawei:H14`, `product:acme-gnb:certification:0`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     pub message: String,
@@ -79,7 +84,7 @@ pub struct Reason {
 }
 
 /// One requirement's result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementResult {
     pub id: String,
@@ -89,7 +94,7 @@ pub struct RequirementResult {
 }
 
 /// A requirement that gives the verdict its decision.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ground {
     pub requirement: String,
@@ -100,7 +105,7 @@ pub struct Ground {
 }
 
 /// Something that must hold for the product to be used in the role.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub requirement: String,
@@ -110,7 +115,7 @@ pub struct Condition {
 }
 
 /// The verdict for a product in a role, as composed by the catalogue's verdict policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
     pub decision: Decision,
@@ -133,7 +138,7 @@ pub struct Verdict {
 }
 
 /// The product an assessment is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct ProductRef {
     pub id: String,
     pub vendor: String,
@@ -149,7 +154,7 @@ pub struct ProductRef {
 /// with the same applicable requirements get the same results and verdict, and an assessment
 /// of 5,000 products in 30 roles would otherwise copy them 150,000 times. They serialize as
 /// the values they hold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Assessment {
     pub product: Arc<ProductRef>,
     pub role: Role,
@@ -160,7 +165,7 @@ pub struct Assessment {
 }
 
 /// Which catalogue an assessment used.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueRef {
     pub id: String,
     pub version: String,
@@ -172,7 +177,7 @@ pub struct CatalogueRef {
 }
 
 /// Verdict counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VerdictCounts {
     pub allow: u64,
     pub allow_with_conditions: u64,
@@ -190,9 +195,10 @@ impl VerdictCounts {
 }
 
 /// `netvet assess` output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AssessmentReport {
     /// Always [`ASSESSMENT_SCHEMA`].
+    #[schemars(extend("const" = ASSESSMENT_SCHEMA))]
     pub schema: String,
     pub catalogue: CatalogueRef,
     /// The date certificates and deadlines were judged against.

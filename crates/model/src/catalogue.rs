@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::date::Date;
@@ -13,7 +14,7 @@ use crate::dossier::SourceStatus;
 use crate::network::{Domain, NetworkFunction, Role};
 
 /// `catalogue.toml`: what a catalogue is and on what it rests.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueInfo {
     /// Short id (`de-2024`).
@@ -104,7 +105,7 @@ impl CatalogueInfo {
 }
 
 /// The critical roles of a jurisdiction, with the source of the list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criticality {
     /// Role patterns: `core:AMF`, `core:*` (every role of a domain), `*:router`.
@@ -172,6 +173,36 @@ impl Serialize for RolePattern {
     }
 }
 
+/// A string `domain:function`, either part `*`.
+impl schemars::JsonSchema for RolePattern {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RolePattern".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let alternatives = |names: Vec<&str>| {
+            let mut all: Vec<String> = names.iter().map(|n| regex_escape(n)).collect();
+            all.push(r"\*".to_string());
+            all.join("|")
+        };
+        let domains = alternatives(Domain::ALL.iter().map(|d| d.as_str()).collect());
+        let functions = alternatives(NetworkFunction::ALL.iter().map(|f| f.as_str()).collect());
+        let pattern = format!("^({domains}):({functions})$");
+        schemars::json_schema!({ "type": "string", "pattern": pattern })
+    }
+}
+
+/// `name` with the characters a regular expression gives meaning to escaped.
+fn regex_escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if r"\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl<'de> Deserialize<'de> for RolePattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RolePattern, D::Error> {
         let s = String::deserialize(d)?;
@@ -180,7 +211,9 @@ impl<'de> Deserialize<'de> for RolePattern {
 }
 
 /// What failing a requirement means for the verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Consequence {
     /// The product may not be used in the role (from the deadline on).
@@ -203,7 +236,18 @@ impl Consequence {
 
 /// Whether a requirement applies to critical roles only.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum CriticalityScope {
@@ -213,7 +257,7 @@ pub enum CriticalityScope {
 }
 
 /// Where a requirement applies. Empty lists mean every domain or function.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
     #[serde(default)]
@@ -235,7 +279,9 @@ impl Scope {
 
 /// The evidence a requirement reads. Listed so users see what to supply and so a policy that
 /// reads something else is caught by its tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum EvidenceKind {
     #[serde(rename = "product.certifications")]
     ProductCertifications,
@@ -260,7 +306,7 @@ pub enum EvidenceKind {
 }
 
 /// A source a requirement rests on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     /// `law`, `regulation`, `decision`, `catalogue`, `toolbox`, `3gpp`, `advice`, `report`.
@@ -276,7 +322,7 @@ pub struct SourceRef {
 }
 
 /// One requirement (`requirements/<ID>.toml`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     /// Stable id (`DE.KAT.CERT`); its rule is the Rego package

@@ -106,6 +106,20 @@ impl Serialize for Date {
     }
 }
 
+/// A string `YYYY-MM-DD`.
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
         let text = DateText::deserialize(d)?;
@@ -158,6 +172,19 @@ impl fmt::Display for FactDate {
 impl Serialize for FactDate {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// A string `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or `undated`.
+impl schemars::JsonSchema for FactDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FactDate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?|undated)$"
+        })
     }
 }
 

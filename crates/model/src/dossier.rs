@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::date::FactDate;
@@ -26,6 +27,13 @@ pub enum SourceStatus {
 }
 
 impl SourceStatus {
+    pub const ALL: [SourceStatus; 4] = [
+        SourceStatus::Sourced,
+        SourceStatus::Sourced2,
+        SourceStatus::Unverified,
+        SourceStatus::Note,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SourceStatus::Sourced => "SOURCED",
@@ -45,15 +53,10 @@ impl fmt::Display for SourceStatus {
 impl FromStr for SourceStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<SourceStatus, String> {
-        [
-            SourceStatus::Sourced,
-            SourceStatus::Sourced2,
-            SourceStatus::Unverified,
-            SourceStatus::Note,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| format!("unknown status {s:?} (SOURCED, SOURCED-2, UNVERIFIED, NOTE)"))
+        SourceStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown status {s:?} (SOURCED, SOURCED-2, UNVERIFIED, NOTE)"))
     }
 }
 
@@ -149,12 +152,14 @@ impl FromStr for FactKind {
 
 string_serde!(SourceStatus);
 string_serde!(FactKind);
+names_schema!(SourceStatus, SourceStatus::ALL);
+names_schema!(FactKind, FactKind::ALL);
 
 /// One dated, sourced fact about a vendor or a jurisdiction.
 ///
 /// Beside the text, a fact carries the few structured attributes policies decide on; which
 /// attributes a kind allows is checked when dossiers are loaded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fact {
     /// Stable id, unique in its dossier (the row id of the research notes, e.g. `H14`).
@@ -225,7 +230,7 @@ pub struct Fact {
 }
 
 /// A vendor: identity and home jurisdiction.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vendor {
     /// Lowercase id products refer to (`huawei`, `ericsson`).
@@ -242,7 +247,7 @@ pub struct Vendor {
 }
 
 /// A vendor dossier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dossier {
     pub vendor: Vendor,
@@ -251,7 +256,7 @@ pub struct Dossier {
 }
 
 /// The laws and other facts of one jurisdiction, shared by all its vendors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Jurisdiction {
     /// ISO 3166 alpha-2 code (`CN`, `US`), or `X?` for a fictional one.
@@ -262,7 +267,7 @@ pub struct Jurisdiction {
 }
 
 /// A jurisdiction file: the jurisdiction and its facts (mostly laws).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JurisdictionFile {
     pub jurisdiction: Jurisdiction,

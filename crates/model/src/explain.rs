@@ -1,6 +1,7 @@
 //! One requirement explained: its sources, scope and rule, and its result for every product
 //! and role (`netvet assess --explain`).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{CatalogueRef, Reason, Status};
@@ -12,9 +13,10 @@ use crate::network::Role;
 pub const EXPLANATION_SCHEMA: &str = "netvet.explanation/1";
 
 /// A requirement, the Rego that decides it, and what it decided.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Explanation {
     /// Always [`EXPLANATION_SCHEMA`].
+    #[schemars(extend("const" = EXPLANATION_SCHEMA))]
     pub schema: String,
     pub catalogue: CatalogueRef,
     pub as_of: Date,
@@ -30,7 +32,7 @@ pub struct Explanation {
 }
 
 /// One Rego module of a requirement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleFile {
     pub file: String,
     pub package: String,
@@ -38,7 +40,7 @@ pub struct RuleFile {
 }
 
 /// A requirement's result for one product in one role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExplainedResult {
     pub product: String,
     pub vendor: String,

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{CatalogueRef, Condition, Decision, Ground, ProductRef, Reason, Status};
@@ -16,9 +17,10 @@ use crate::network::{NetworkFunction, Role};
 pub const NETWORK_SCHEMA: &str = "netvet.network/1";
 
 /// `netvet network` output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NetworkReport {
     /// Always [`NETWORK_SCHEMA`].
+    #[schemars(extend("const" = NETWORK_SCHEMA))]
     pub schema: String,
     pub catalogue: CatalogueRef,
     pub as_of: Date,
@@ -43,7 +45,7 @@ pub struct NetworkReport {
 }
 
 /// What reading the inventory saw.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InventoryRead {
     pub file: String,
     /// Data rows read, valid or not.
@@ -55,7 +57,7 @@ pub struct InventoryRead {
 }
 
 /// Element counts by what the catalogue says of them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Exposure {
     pub elements: u64,
     pub allowed: u64,
@@ -74,7 +76,7 @@ pub struct Exposure {
 }
 
 /// One operator's network.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OperatorExposure {
     pub operator: String,
     pub exposure: Exposure,
@@ -88,7 +90,9 @@ pub struct OperatorExposure {
 }
 
 /// What a slice of an operator's network is cut by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Dimension {
     Domain,
@@ -97,7 +101,7 @@ pub enum Dimension {
 }
 
 /// A part of an operator's network: a domain, a function in a domain, or a region.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Slice {
     pub dimension: Dimension,
     /// `RAN`; `RAN:gNB`; the region as the inventory writes it.
@@ -114,7 +118,7 @@ pub struct Slice {
 }
 
 /// One vendor's part of a slice.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VendorShare {
     /// The dossier id, or the inventory's spelling (lowercase) when no dossier matched.
     pub vendor: String,
@@ -129,7 +133,7 @@ pub struct VendorShare {
 }
 
 /// A product record in a role, as the inventory uses it, with its verdict.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClassVerdict {
     pub product: ProductRef,
     pub role: Role,
@@ -149,7 +153,7 @@ pub struct ClassVerdict {
 }
 
 /// A share rule (cap, diversity) that did not pass for a product in a role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ShareRule {
     pub requirement: String,
     pub title: String,
@@ -261,6 +265,16 @@ impl Serialize for Quarter {
     }
 }
 
+/// A string `YYYY-Qn`.
+impl schemars::JsonSchema for Quarter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quarter".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[0-9]{4}-Q[1-4]$" })
+    }
+}
+
 impl<'de> Deserialize<'de> for Quarter {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Quarter, D::Error> {
         let s = String::deserialize(d)?;
@@ -269,7 +283,7 @@ impl<'de> Deserialize<'de> for Quarter {
 }
 
 /// A quarter-by-quarter replacement schedule for the prohibited elements.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
     /// Whether a schedule meets every deadline within the capacities.
     pub feasible: bool,
@@ -297,7 +311,7 @@ pub struct Plan {
 }
 
 /// Elements of one role at one operator replaced in one quarter by one vendor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanStep {
     pub quarter: Quarter,
     pub operator: String,
@@ -313,7 +327,7 @@ pub struct PlanStep {
 }
 
 /// One operator's work in one quarter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QuarterLoad {
     pub quarter: Quarter,
     pub operator: String,
@@ -328,7 +342,7 @@ pub struct QuarterLoad {
 }
 
 /// What is missing for a feasible plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Shortfall {
     pub operator: String,
     /// `crews`, `budget` or `replacement-vendor`.
@@ -343,7 +357,7 @@ pub struct Shortfall {
 }
 
 /// The inputs the plan was computed from, as used.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanAssumptions {
     /// Replacement cost per element by function where the inventory gives none.
     pub default_costs: Vec<FunctionCost>,
@@ -357,14 +371,14 @@ pub struct PlanAssumptions {
 }
 
 /// A default replacement cost.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FunctionCost {
     pub function: NetworkFunction,
     pub cost: f64,
 }
 
 /// An operator's capacity per quarter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Capacity {
     pub operator: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,7 +388,7 @@ pub struct Capacity {
 }
 
 /// A vendor allowed to replace a role, and the factor on the element's cost its price is.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ReplacementOption {
     pub role: Role,
     pub vendor: String,

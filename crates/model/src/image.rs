@@ -1,13 +1,16 @@
 //! What unpacking found in a firmware image: its layers, their warnings and what no extractor
 //! claimed. Produced by `netvet-unpack`, printed by `netvet identify`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Schema identifier of [`ImageReport`].
 pub const IMAGE_REPORT_SCHEMA: &str = "netvet.image-report/1";
 
 /// The kind of a filesystem entry inside an image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryKind {
     File,
@@ -38,9 +41,10 @@ impl EntryKind {
 }
 
 /// The report of one input image: every layer found, recursively.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageReport {
     /// Always [`IMAGE_REPORT_SCHEMA`].
+    #[schemars(extend("const" = IMAGE_REPORT_SCHEMA))]
     pub schema: String,
     /// The input's file name; the root of every virtual path in this report.
     pub image: String,
@@ -54,7 +58,9 @@ pub struct ImageReport {
 }
 
 /// How much of an input was read, so a result is never taken for more than it covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Coverage {
     /// Every layer opened and read without loss.
@@ -113,7 +119,7 @@ impl ImageReport {
 }
 
 /// Counts over the whole tree.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Totals {
     pub entries: u64,
     pub files: u64,
@@ -128,7 +134,7 @@ pub struct Totals {
 
 /// One recognised format at one place: a filesystem, an archive, a container or a
 /// compressed stream, or a raw blob that was searched for embedded images.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Layer {
     pub id: u32,
     pub parent: Option<u32>,
@@ -155,7 +161,7 @@ pub struct Layer {
 }
 
 /// A problem met while unpacking. Never fatal: the rest of the image is still unpacked.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Warning {
     pub code: WarningCode,
     pub message: String,
@@ -168,7 +174,9 @@ pub struct Warning {
 }
 
 /// Stable warning codes; tools may match on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum WarningCode {
     /// A header or data checksum does not match.
@@ -231,17 +239,20 @@ impl WarningCode {
 }
 
 /// A stretch of unclaimed bytes of one kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Region {
     pub offset: u64,
     pub length: u64,
     /// Mean Shannon entropy in bits per byte (0 to 8), rounded to three decimals.
+    #[schemars(range(min = 0.0, max = 8.0))]
     pub entropy: f64,
     pub class: RegionClass,
 }
 
 /// What an unclaimed region looks like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RegionClass {
     /// One byte value repeated (erased flash, zero fill).

@@ -2,6 +2,7 @@
 //! become excluded from which roles, and — with an inventory — how many network elements of
 //! which operators are affected.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{CatalogueRef, Decision, ProductRef, VerdictCounts};
@@ -12,7 +13,7 @@ use crate::network::{NetworkFunction, Role};
 pub const IMPACT_SCHEMA: &str = "netvet.impact/1";
 
 /// A product whose verdict in a role differs between the two catalogues.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VerdictChange {
     pub product: ProductRef,
     pub role: Role,
@@ -27,7 +28,7 @@ pub struct VerdictChange {
 }
 
 /// A vendor whose products become prohibited in a role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Exclusion {
     pub vendor: String,
     pub vendor_name: String,
@@ -41,7 +42,7 @@ pub struct Exclusion {
 }
 
 /// Totals over every product × role assessed under both catalogues.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImpactSummary {
     pub assessed: u64,
     pub changed: u64,
@@ -52,7 +53,7 @@ pub struct ImpactSummary {
 }
 
 /// An inventory class (vendor, product, version, function) no product record matched.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct UnmatchedClass {
     pub vendor: String,
     pub product: String,
@@ -83,7 +84,7 @@ impl UnmatchedClass {
 }
 
 /// Elements of one operator whose vendor, product and role are affected.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AffectedGroup {
     pub vendor: String,
     pub product: String,
@@ -100,7 +101,7 @@ pub struct AffectedGroup {
 }
 
 /// What the change means for one operator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OperatorImpact {
     pub operator: String,
     /// Elements of the operator in the inventory (valid rows).
@@ -115,7 +116,7 @@ pub struct OperatorImpact {
 }
 
 /// The inventory side of an impact report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InventoryImpact {
     pub file: String,
     pub rows: u64,
@@ -127,9 +128,10 @@ pub struct InventoryImpact {
 }
 
 /// `netvet impact` output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImpactReport {
     /// Always [`IMPACT_SCHEMA`].
+    #[schemars(extend("const" = IMPACT_SCHEMA))]
     pub schema: String,
     pub from: CatalogueRef,
     pub to: CatalogueRef,

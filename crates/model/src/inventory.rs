@@ -2,13 +2,14 @@
 //! columns are `operator, element_id, site, region, domain, function, vendor, product, version,
 //! installation_date` and an optional `replacement_cost`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::network::{Domain, NetworkFunction, Role};
 
 /// One network element of an operator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InventoryElement {
     pub operator: String,
     pub element_id: String,

@@ -1,6 +1,7 @@
 //! The documents of `netvet identify` (the layer report of images, optionally with every
 //! entry) and `netvet unpack` (what was written where).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::image::{EntryKind, ImageReport};
@@ -11,15 +12,16 @@ pub const IDENTIFY_SCHEMA: &str = "netvet.identify/1";
 pub const UNPACK_SCHEMA: &str = "netvet.unpack/1";
 
 /// The layer reports of one or more images.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IdentifyDocument {
     /// Always [`IDENTIFY_SCHEMA`].
+    #[schemars(extend("const" = IDENTIFY_SCHEMA))]
     pub schema: String,
     pub images: Vec<IdentifiedImage>,
 }
 
 /// One image's layer report, and its entries when asked for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IdentifiedImage {
     #[serde(flatten)]
     pub report: ImageReport,
@@ -28,7 +30,7 @@ pub struct IdentifiedImage {
 }
 
 /// One entry of an image's tree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EntryRecord {
     /// Virtual path (`fw.bin!/rootfs.squashfs!/etc/passwd`).
     pub path: String,
@@ -56,9 +58,10 @@ pub struct EntryRecord {
 }
 
 /// What `netvet unpack` wrote.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnpackDocument {
     /// Always [`UNPACK_SCHEMA`].
+    #[schemars(extend("const" = UNPACK_SCHEMA))]
     pub schema: String,
     /// The destination directory.
     pub out: String,
@@ -71,7 +74,7 @@ pub struct UnpackDocument {
 }
 
 /// Counts of what was written.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Written {
     pub files: u64,
     pub dirs: u64,
@@ -83,7 +86,7 @@ pub struct Written {
 }
 
 /// An entry that was not written, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NotWritten {
     pub path: String,
     pub kind: EntryKind,

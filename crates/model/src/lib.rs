@@ -21,6 +21,21 @@ macro_rules! string_serde {
     };
 }
 
+/// JSON Schema of a type serialised by [`string_serde`]: a string, one of the names of `$all`.
+macro_rules! names_schema {
+    ($t:ty, $all:expr) => {
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($t).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let names: Vec<&str> = $all.iter().map(|v| v.as_str()).collect();
+                schemars::json_schema!({ "type": "string", "enum": names })
+            }
+        }
+    };
+}
+
 pub mod assessment;
 pub mod catalogue;
 pub mod date;

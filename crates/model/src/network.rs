@@ -187,6 +187,8 @@ impl FromStr for NetworkFunction {
 
 string_serde!(Domain);
 string_serde!(NetworkFunction);
+names_schema!(Domain, Domain::ALL);
+names_schema!(NetworkFunction, NetworkFunction::ALL);
 
 /// A place a product can take in a network: a function in a domain. Written `domain:function`
 /// (`core:AMF`, `transport:router`).
@@ -253,6 +255,17 @@ impl FromStr for Role {
 impl Serialize for Role {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// A string `domain:function`, one of the roles of the vocabulary ([`Role::all`]).
+impl schemars::JsonSchema for Role {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Role".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let keys: Vec<String> = Role::all().map(|r| r.key()).collect();
+        schemars::json_schema!({ "type": "string", "enum": keys })
     }
 }
 

@@ -2,6 +2,7 @@
 //! certified, which services it is declared to run, and which firmware images it ships — whose
 //! digests link it to scan reports.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -13,7 +14,7 @@ use crate::scan::Port;
 pub const PRODUCT_SCHEMA: &str = "netvet.product/1";
 
 /// A product (or a product line when `version` is `*`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
     /// Unique lowercase id (`huawei-5g-core`).
@@ -56,7 +57,7 @@ impl Product {
 }
 
 /// Provenance of a product record's facts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSource {
     /// The row of the research notes (`H7`) or another short reference.
@@ -70,7 +71,7 @@ pub struct RecordSource {
 }
 
 /// A product certification or evaluation (NESAS CCS-GI, Common Criteria, BSZ…).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Certification {
     /// `NESAS-CCS-GI`, `CC`, `BSZ`, `NESAS-evaluation`…
@@ -91,7 +92,7 @@ pub struct Certification {
 }
 
 /// A documented network service.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclaredService {
     /// Daemon or protocol name (`sshd`, `netconf`, `gtp-u`).
@@ -105,7 +106,7 @@ pub struct DeclaredService {
 }
 
 /// A firmware image of the release.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Firmware {
     /// The image file name as shipped.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Location, Severity};
@@ -13,9 +14,10 @@ use crate::image::{Coverage, ImageReport};
 pub const SCAN_REPORT_SCHEMA: &str = "netvet.scan/1";
 
 /// Everything `netvet scan` learnt about one image.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanReport {
     /// Always [`SCAN_REPORT_SCHEMA`].
+    #[schemars(extend("const" = SCAN_REPORT_SCHEMA))]
     pub schema: String,
     /// The layer report of the image (its `sha256` links the scan to product records).
     pub image: ImageReport,
@@ -50,9 +52,10 @@ fn complete() -> Coverage {
 pub const SCAN_SET_SCHEMA: &str = "netvet.scan-set/1";
 
 /// Several scans in one document (`netvet scan` of more than one image).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanSet {
     /// Always [`SCAN_SET_SCHEMA`].
+    #[schemars(extend("const" = SCAN_SET_SCHEMA))]
     pub schema: String,
     pub scans: Vec<ScanReport>,
 }
@@ -84,7 +87,7 @@ impl ScanReport {
 }
 
 /// A network service an image starts.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Service {
     /// Daemon name, e.g. `telnetd`, `dropbear`.
     pub name: String,
@@ -103,13 +106,17 @@ pub struct Service {
 }
 
 /// A transport port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct Port {
     pub number: u16,
     pub protocol: Protocol,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Tcp,
@@ -118,7 +125,9 @@ pub enum Protocol {
 }
 
 /// What kind of thing a component is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ComponentType {
     /// Installed by a package manager (dpkg, opkg, apk).
@@ -132,7 +141,7 @@ pub enum ComponentType {
 }
 
 /// A piece of software in an image.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Component {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,17 +198,18 @@ impl Component {
 }
 
 /// Why a component is believed present.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ComponentEvidence {
     pub path: String,
     /// Cataloger or classifier id, e.g. `opkg-status-cataloger`, `busybox-binary`.
     pub cataloger: String,
     /// 0 to 1.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence: f64,
 }
 
 /// A known vulnerability matched to a component.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Vulnerability {
     /// Advisory id (CVE, GHSA, OSV id).
     pub id: String,
@@ -227,7 +237,7 @@ pub struct Vulnerability {
 
 /// The advisory data a match ran against: which feeds, how old, and the warnings a reader of
 /// the results must see (sample data only, stale feeds).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AdvisoryData {
     /// The index file, or `built-in advisories` for the samples compiled into netvet.
     pub index: String,
@@ -252,7 +262,7 @@ pub struct AdvisoryData {
 }
 
 /// How old one feed's data in the index is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FeedAge {
     /// `osv`, `nvd`, `kev` or `built-in`.
     pub feed: String,
@@ -275,7 +285,7 @@ pub struct FeedAge {
 }
 
 /// What a matcher searched for and what it found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MatchEvidence {
     /// The lookup: `osv Debian:12 openssl 3.0.11-1~deb12u2` or a CPE such as
     /// `cpe:2.3:a:openssl:openssl:1.0.1e:*:*:*:*:*:*:*`.
@@ -290,7 +300,7 @@ pub struct MatchEvidence {
 }
 
 /// Hardening of the ELF binaries of one filesystem: counts, and each binary's properties.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Hardening {
     /// Virtual path of the filesystem (`fw.bin!/0x100000.squashfs`).
     pub root: String,
@@ -312,7 +322,9 @@ pub struct Hardening {
 }
 
 /// The hardening properties of one ELF binary.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct BinaryHardening {
     pub path: String,
     /// `executable`, `library` (shared object without an interpreter) or `relocatable`.

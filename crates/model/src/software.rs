@@ -1,5 +1,6 @@
 //! The software inventory of one image as `netvet sbom` reports it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -11,9 +12,10 @@ pub const SBOM_SCHEMA: &str = "netvet.sbom/1";
 
 /// The components of an image, the findings about them (end of support, differences from a
 /// declared SBOM), and what the catalogers could not read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SbomReport {
     /// Always [`SBOM_SCHEMA`].
+    #[schemars(extend("const" = SBOM_SCHEMA))]
     pub schema: String,
     /// The image's file name.
     pub image: String,

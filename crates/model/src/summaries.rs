@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::CatalogueRef;
@@ -20,24 +21,26 @@ pub const CATALOGUE_TESTS_SCHEMA: &str = "netvet.catalogue-tests/1";
 pub const DOSSIER_CHECK_SCHEMA: &str = "netvet.dossier-check/1";
 
 /// The built-in catalogues.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueList {
     /// Always [`CATALOGUE_LIST_SCHEMA`].
+    #[schemars(extend("const" = CATALOGUE_LIST_SCHEMA))]
     pub schema: String,
     pub catalogues: Vec<CatalogueSummary>,
 }
 
 /// A catalogue that was validated, with its requirements.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueCheck {
     /// Always [`CATALOGUE_CHECK_SCHEMA`].
+    #[schemars(extend("const" = CATALOGUE_CHECK_SCHEMA))]
     pub schema: String,
     #[serde(flatten)]
     pub summary: CatalogueSummary,
 }
 
 /// A catalogue and its requirements.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueSummary {
     pub reference: CatalogueRef,
     pub legal_basis: Vec<String>,
@@ -45,7 +48,7 @@ pub struct CatalogueSummary {
 }
 
 /// One requirement of a catalogue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RequirementSummary {
     pub id: String,
     pub title: String,
@@ -64,9 +67,10 @@ pub struct RequirementSummary {
 }
 
 /// The Rego tests of a catalogue and of each catalogue it extends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueTests {
     /// Always [`CATALOGUE_TESTS_SCHEMA`].
+    #[schemars(extend("const" = CATALOGUE_TESTS_SCHEMA))]
     pub schema: String,
     pub catalogues: Vec<LayerTests>,
     /// True when every test of every layer passed.
@@ -74,7 +78,7 @@ pub struct CatalogueTests {
 }
 
 /// The tests of one catalogue layer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LayerTests {
     pub catalogue: String,
     pub tests: Vec<TestResult>,
@@ -83,7 +87,7 @@ pub struct LayerTests {
 }
 
 /// One Rego test.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TestResult {
     pub rule: String,
     pub file: String,
@@ -94,9 +98,10 @@ pub struct TestResult {
 }
 
 /// Validated dossiers: how well each vendor's facts are sourced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DossierCheck {
     /// Always [`DOSSIER_CHECK_SCHEMA`].
+    #[schemars(extend("const" = DOSSIER_CHECK_SCHEMA))]
     pub schema: String,
     /// The dossier directory (or `built-in`).
     pub root: String,
@@ -105,7 +110,7 @@ pub struct DossierCheck {
 }
 
 /// One vendor's dossier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VendorSummary {
     pub id: String,
     pub name: String,

@@ -29,7 +29,7 @@ use crate::version::Scheme;
 use crate::version::generic::{self, GenericVersion};
 
 /// A component the matcher could not compare, and why.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
 pub struct NotComparable {
     pub component: String,
     pub version: String,

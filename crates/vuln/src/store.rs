@@ -58,7 +58,7 @@ pub struct AdvisoryRow {
 }
 
 /// What `db status` shows.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Status {
     pub path: String,
     pub schema_version: u32,
@@ -72,7 +72,7 @@ pub struct Status {
 }
 
 /// One imported file or download.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct SourceRow {
     pub name: String,
     pub kind: String,
@@ -102,7 +102,7 @@ pub struct Provenance {
 }
 
 /// What one import did.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ImportStats {
     pub kind: String,
     pub advisories: u64,

@@ -221,12 +221,13 @@ impl Options {
 }
 
 /// What happened to one feed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct FeedReport {
     /// Source name in the index (`osv:Debian`).
     pub name: String,
     pub url: String,
     /// `imported`, or `unchanged` when the published SHA-256 equals the imported one.
+    #[schemars(extend("enum" = ["imported", "unchanged"]))]
     pub outcome: &'static str,
     /// Bytes of the downloaded file.
     pub bytes: u64,

@@ -10,7 +10,7 @@ use netvet_model::Vulnerability;
 use crate::error::{Error, Result};
 
 /// One "not affected" statement.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Statement {
     pub vulnerability: String,
     /// PURLs (without qualifiers); empty means every product.
@@ -21,7 +21,7 @@ pub struct Statement {
 }
 
 /// A match a VEX statement suppressed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Suppressed {
     pub vulnerability: Vulnerability,
     pub statement: Statement,

@@ -8,47 +8,14 @@ use netvet_model::AdvisoryData;
 use netvet_pipeline::index::location;
 use netvet_report::terminal;
 use netvet_vuln::advisory::Bounds;
-use netvet_vuln::store::{ImportStats, Status};
+use netvet_vuln::report::{DbImportReport, DbStatusReport, DbUpdateReport};
 use netvet_vuln::{Index, age, update};
-use serde::Serialize;
 
 use crate::output::{self, Format};
 
 /// Today (UTC) as `YYYY-MM-DD`.
 fn today() -> String {
     netvet_pipeline::today().to_string()
-}
-
-/// What `db import` prints as JSON (`netvet.db-import/1`).
-#[derive(Serialize)]
-struct ImportDoc<'a> {
-    schema: &'static str,
-    imported: Vec<Imported<'a>>,
-    status: &'a Status,
-    data_age: &'a AdvisoryData,
-}
-
-#[derive(Serialize)]
-struct Imported<'a> {
-    file: &'a str,
-    result: &'a ImportStats,
-}
-
-/// What `db update` prints as JSON (`netvet.db-update/1`).
-#[derive(Serialize)]
-struct UpdateDoc<'a> {
-    schema: &'static str,
-    feeds: &'a [update::FeedReport],
-    status: &'a Status,
-    data_age: &'a AdvisoryData,
-}
-
-/// What `db status` prints as JSON (`netvet.db-status/1`).
-#[derive(Serialize)]
-struct StatusDoc<'a> {
-    schema: &'static str,
-    status: &'a Status,
-    data_age: &'a AdvisoryData,
 }
 
 /// Manage the local advisory index.
@@ -144,16 +111,7 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
     warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(
-            &ImportDoc {
-                schema: "netvet.db-import/1",
-                imported: outcome
-                    .imported
-                    .iter()
-                    .map(|(file, result)| Imported { file, result })
-                    .collect(),
-                status: &outcome.status,
-                data_age: &data_age,
-            },
+            &DbImportReport::new(&outcome.imported, &outcome.status, &data_age),
             None,
         )?,
         Format::Table => output::emit(
@@ -212,12 +170,7 @@ fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
     warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(
-            &UpdateDoc {
-                schema: "netvet.db-update/1",
-                feeds: &report.feeds,
-                status: &report.status,
-                data_age: &data_age,
-            },
+            &DbUpdateReport::new(&report.feeds, &report.status, &data_age),
             None,
         )?,
         Format::Table => output::emit(
@@ -248,14 +201,7 @@ fn status(a: StatusArgs) -> anyhow::Result<u8> {
     );
     warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
-        Format::Json => output::emit_json(
-            &StatusDoc {
-                schema: "netvet.db-status/1",
-                status: &status,
-                data_age: &data_age,
-            },
-            None,
-        )?,
+        Format::Json => output::emit_json(&DbStatusReport::new(&status, &data_age), None)?,
         Format::Table => output::emit(&terminal::db::status(&status, &data_age), None)?,
     }
     Ok(crate::EXIT_OK)
