@@ -27,7 +27,28 @@ pub struct InventoryElement {
     pub replacement_cost: Option<f64>,
 }
 
+/// A deployment class: the elements of one vendor, product and version (as the inventory
+/// writes them) in one role. Assessments, exposure and vendor shares are computed once per
+/// class, never per element; `netvet-network` and `netvet-policy` key their tables by it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeploymentClass {
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub role: Role,
+}
+
 impl InventoryElement {
+    /// The deployment class the element belongs to.
+    pub fn class(&self) -> DeploymentClass {
+        DeploymentClass {
+            vendor: self.vendor.clone(),
+            product: self.product.clone(),
+            version: self.version.clone(),
+            role: self.role(),
+        }
+    }
+
     /// The role the element plays.
     pub fn role(&self) -> Role {
         Role {

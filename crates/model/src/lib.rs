@@ -78,7 +78,7 @@ pub use impact::{
     AffectedGroup, ClassCounts, Exclusion, ImpactReport, ImpactSummary, InventoryImpact,
     OperatorImpact, UnmatchedClass, VerdictChange,
 };
-pub use inventory::InventoryElement;
+pub use inventory::{DeploymentClass, InventoryElement};
 pub use layers::{
     EntryRecord, IdentifiedImage, IdentifyDocument, NotWritten, UnpackDocument, Written,
 };

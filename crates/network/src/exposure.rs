@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use netvet_model::exposure::percent;
 use netvet_model::{
-    Date, Decision, Dimension, Exposure, InventoryElement, OperatorExposure, Role, Slice,
-    VendorShare,
+    Date, Decision, DeploymentClass, Dimension, Exposure, InventoryElement, OperatorExposure, Role,
+    Slice, VendorShare,
 };
 
 use crate::plan::{Demand, Kept};
@@ -19,11 +19,8 @@ use crate::plan::{Demand, Kept};
 pub struct GroupKey {
     pub operator: String,
     pub region: String,
-    pub role: Role,
-    /// The vendor, product and version as the inventory writes them.
-    pub vendor: String,
-    pub product: String,
-    pub version: String,
+    /// The vendor, product and version as the inventory writes them, and the role.
+    pub class: DeploymentClass,
 }
 
 /// Elements of one group.
@@ -51,10 +48,12 @@ impl Groups {
             .entry(GroupKey {
                 operator: e.operator,
                 region: e.region,
-                role,
-                vendor: e.vendor,
-                product: e.product,
-                version: e.version,
+                class: DeploymentClass {
+                    vendor: e.vendor,
+                    product: e.product,
+                    version: e.version,
+                    role,
+                },
             })
             .or_default();
         count.elements += 1;
@@ -102,21 +101,8 @@ pub struct Horizon {
 
 impl Horizon {
     fn near_limit(&self) -> Date {
-        Date::from_unix_days(days(self.as_of) + i64::from(self.near_days))
+        Date::from_unix_days(self.as_of.unix_days() + i64::from(self.near_days))
     }
-}
-
-/// Days since 1970-01-01 (the inverse of `Date::from_unix_days`).
-fn days(d: Date) -> i64 {
-    // Howard Hinnant's days_from_civil.
-    let (y, m, dd) = (i64::from(d.year), i64::from(d.month), i64::from(d.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + dd - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[derive(Default)]
@@ -227,13 +213,10 @@ pub fn measure(
 ) -> (Exposure, Vec<OperatorExposure>, Resolved) {
     let mut totals = Exposure::default();
     let mut operators: BTreeMap<&str, OperatorCounters> = BTreeMap::new();
-    let mut memo: HashMap<(&str, &str, &str, Role), ClassStatus> = HashMap::new();
+    let mut memo: HashMap<&DeploymentClass, ClassStatus> = HashMap::new();
     let mut resolved = Vec::with_capacity(groups.len());
     for (k, c) in groups.sorted() {
-        let s = memo
-            .entry((&k.vendor, &k.product, &k.version, k.role))
-            .or_insert_with(|| status(k))
-            .clone();
+        let s = memo.entry(&k.class).or_insert_with(|| status(k)).clone();
         add_to(&mut totals, c.elements, &s, horizon);
         let o = operators.entry(&k.operator).or_default();
         o.exposure.add(c.elements, &s, horizon);
@@ -242,11 +225,11 @@ pub fn measure(
             o.prohibited_without_cost += c.without_cost;
         }
         o.domains
-            .entry(k.role.domain.to_string())
+            .entry(k.class.role.domain.to_string())
             .or_default()
             .add(c.elements, &s, horizon);
         o.functions
-            .entry(k.role.to_string())
+            .entry(k.class.role.to_string())
             .or_default()
             .add(c.elements, &s, horizon);
         o.regions
@@ -309,13 +292,13 @@ impl Resolved {
             if s.decision == Some(Decision::Prohibit) {
                 let deadline = s.deadline.unwrap_or(as_of);
                 let d = demands
-                    .entry((k.operator.clone(), k.role, s.vendor.clone(), deadline))
+                    .entry((k.operator.clone(), k.class.role, s.vendor.clone(), deadline))
                     .or_default();
                 d.0 += c.elements;
-                d.1 += c.cost + c.without_cost as f64 * default_cost(k.role.function);
+                d.1 += c.cost + c.without_cost as f64 * default_cost(k.class.role.function);
             } else {
                 *kept
-                    .entry((k.operator.clone(), k.role.domain, s.vendor.clone()))
+                    .entry((k.operator.clone(), k.class.role.domain, s.vendor.clone()))
                     .or_default() += c.elements;
             }
         }
@@ -373,7 +356,7 @@ mod tests {
     }
 
     fn status(k: &GroupKey) -> ClassStatus {
-        let (decision, deadline) = match k.vendor.as_str() {
+        let (decision, deadline) = match k.class.vendor.as_str() {
             "H" => (Some(Decision::Prohibit), Date::new(2027, 6, 30)),
             "Z" => (Some(Decision::Prohibit), Date::new(2026, 1, 1)),
             "C" => (Some(Decision::AllowWithConditions), None),
@@ -381,8 +364,8 @@ mod tests {
             _ => (Some(Decision::Allow), None),
         };
         ClassStatus {
-            vendor: k.vendor.to_lowercase(),
-            vendor_name: k.vendor.clone(),
+            vendor: k.class.vendor.to_lowercase(),
+            vendor_name: k.class.vendor.clone(),
             known_vendor: decision.is_some(),
             decision,
             deadline,
@@ -465,9 +448,9 @@ mod tests {
     fn day_numbers_round_trip() {
         for d in [(1970, 1, 1), (2000, 2, 29), (2026, 12, 31), (2100, 3, 1)] {
             let date = Date::new(d.0, d.1, d.2).expect("date");
-            assert_eq!(Date::from_unix_days(days(date)), date);
+            assert_eq!(Date::from_unix_days(date.unix_days()), date);
         }
-        assert_eq!(days(Date::new(1970, 1, 2).expect("date")), 1);
+        assert_eq!(Date::new(1970, 1, 2).expect("date").unix_days(), 1);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use netvet_model::exposure::NETWORK_SCHEMA;
 use netvet_model::{
-    Assessment, CatalogueRef, ClassVerdict, Decision, InventoryRead, NetworkReport, Quarter,
-    ReplacementOption, Role, ShareRule, Status, UnmatchedClass,
+    Assessment, CatalogueRef, ClassVerdict, Decision, DeploymentClass, InventoryRead,
+    NetworkReport, Quarter, ReplacementOption, Role, ShareRule, Status, UnmatchedClass,
 };
 
 use crate::error::Error;
@@ -63,9 +63,8 @@ pub fn build(
         .iter()
         .map(|a| ((a.product.id.as_str(), a.role), a))
         .collect();
-    type Class = (String, String, String, Role);
     // Each class's product record, when it matched one and that product was assessed in the role.
-    let mut products: BTreeMap<Class, Option<String>> = BTreeMap::new();
+    let mut products: BTreeMap<DeploymentClass, Option<String>> = BTreeMap::new();
     let (totals, operators, resolved) = measure(
         input.groups,
         |k| {
@@ -73,16 +72,8 @@ pub fn build(
             let assessment = r
                 .product
                 .as_deref()
-                .and_then(|p| by_key.get(&(p, k.role)).copied());
-            products.insert(
-                (
-                    k.vendor.clone(),
-                    k.product.clone(),
-                    k.version.clone(),
-                    k.role,
-                ),
-                assessment.map(|a| a.product.id.clone()),
-            );
+                .and_then(|p| by_key.get(&(p, k.class.role)).copied());
+            products.insert(k.class.clone(), assessment.map(|a| a.product.id.clone()));
             ClassStatus {
                 vendor: r.vendor,
                 vendor_name: r.vendor_name,
@@ -97,17 +88,17 @@ pub fn build(
     let mut used: BTreeMap<(String, Role), u64> = BTreeMap::new();
     let mut unmatched: netvet_model::ClassCounts = BTreeMap::new();
     for (k, c, _) in &resolved.groups {
-        let class = (
-            k.vendor.clone(),
-            k.product.clone(),
-            k.version.clone(),
-            k.role,
-        );
-        match products.get(&class).cloned().flatten() {
-            Some(p) => *used.entry((p, k.role)).or_default() += c.elements,
+        let class = &k.class;
+        match products.get(class).cloned().flatten() {
+            Some(p) => *used.entry((p, class.role)).or_default() += c.elements,
             None => {
                 *unmatched
-                    .entry((class.0, class.1, class.2, k.role.function))
+                    .entry((
+                        class.vendor.clone(),
+                        class.product.clone(),
+                        class.version.clone(),
+                        class.role.function,
+                    ))
                     .or_default() += c.elements
             }
         }

@@ -11,7 +11,6 @@ use netvet_network::exposure::Horizon;
 use netvet_network::plan::PlanConfig;
 use netvet_network::report::{PlanSettings, ReportInput, Resolution, ShareRequirement, build};
 use netvet_policy::impact::{InventoryInput, compare};
-use netvet_policy::shares::ClassKey;
 use netvet_policy::{Catalogue, Evaluator, Job, Limits, ProductSet, jobs};
 
 use crate::error::Error;
@@ -217,25 +216,20 @@ pub fn network(
     };
     let shares = &inventory.shares;
     let report = build(input, |k| {
+        let class = &k.class;
         let dossier = shares
-            .vendor_id(&k.vendor)
+            .vendor_id(&class.vendor)
             .and_then(|id| data.dossiers.find_vendor(id));
-        let class = ClassKey {
-            vendor: k.vendor.clone(),
-            product: k.product.clone(),
-            version: k.version.clone(),
-            role: k.role,
-        };
         Resolution {
             vendor: dossier
                 .map(|d| d.dossier.vendor.id.clone())
-                .unwrap_or_else(|| k.vendor.trim().to_lowercase()),
+                .unwrap_or_else(|| class.vendor.trim().to_lowercase()),
             vendor_name: dossier
                 .map(|d| d.dossier.vendor.name.clone())
-                .unwrap_or_else(|| k.vendor.clone()),
+                .unwrap_or_else(|| class.vendor.clone()),
             known_vendor: dossier.is_some(),
             product: shares
-                .product_of(&data.products, &class)
+                .product_of(&data.products, class)
                 .map(|i| data.products.products[i].product.id.clone()),
         }
     })?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use netvet_model::Date;
 use netvet_network::exposure::Groups;
 use netvet_network::{ReadOptions, read_inventory};
-use netvet_policy::shares::{ClassCount, ClassKey};
+use netvet_policy::shares::ClassCount;
 use netvet_policy::{DossierSet, Evidence, Inputs, Limits, ProductSet, Shares};
 
 /// Where the inputs come from (`None`: the built-in data).
@@ -97,12 +97,7 @@ impl Inventory {
         let summary = read_inventory(path, &options, |e| groups.add(e))?;
         let mut shares = Shares::default();
         for (k, c) in groups.sorted() {
-            let class = ClassKey {
-                vendor: k.vendor.clone(),
-                product: k.product.clone(),
-                version: k.version.clone(),
-                role: k.role,
-            };
+            let class = k.class.clone();
             let count = ClassCount {
                 elements: c.elements,
                 cost: c.cost,

@@ -5,20 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use netvet_model::{Domain, InventoryElement, NetworkFunction, Role};
+use netvet_model::{DeploymentClass, Domain, InventoryElement, NetworkFunction};
 use serde_json::json;
 
 use crate::dossiers::DossierSet;
 use crate::products::ProductSet;
-
-/// A distinct class of elements: what the operator wrote, and the role.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClassKey {
-    pub vendor: String,
-    pub product: String,
-    pub version: String,
-    pub role: Role,
-}
 
 /// Elements of one class at one operator.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -32,7 +23,7 @@ pub struct ClassCount {
 #[derive(Debug, Default)]
 pub struct Shares {
     /// Class → operator → count.
-    pub classes: BTreeMap<ClassKey, BTreeMap<String, ClassCount>>,
+    pub classes: BTreeMap<DeploymentClass, BTreeMap<String, ClassCount>>,
     /// Operator → valid elements.
     pub operators: BTreeMap<String, u64>,
     domain_totals: HashMap<(String, Domain), u64>,
@@ -53,7 +44,7 @@ impl Shares {
             cost: e.replacement_cost.unwrap_or(0.0),
             without_cost: u64::from(e.replacement_cost.is_none()),
         };
-        let class = ClassKey {
+        let class = DeploymentClass {
             vendor: e.vendor,
             product: e.product,
             version: e.version,
@@ -66,7 +57,7 @@ impl Shares {
     pub fn add_count(
         &mut self,
         operator: &str,
-        class: ClassKey,
+        class: DeploymentClass,
         count: &ClassCount,
         dossiers: &DossierSet,
     ) {
@@ -120,7 +111,7 @@ impl Shares {
     /// The index of the product record an inventory class refers to: same vendor (by dossier),
     /// same product (by id, name or alias) and a record covering the version (an exact version
     /// before `*`).
-    pub fn product_of(&self, products: &ProductSet, class: &ClassKey) -> Option<usize> {
+    pub fn product_of(&self, products: &ProductSet, class: &DeploymentClass) -> Option<usize> {
         let vendor = self.vendor_id(&class.vendor)?;
         let name = class.product.trim();
         let mut best: Option<(usize, bool)> = None;
