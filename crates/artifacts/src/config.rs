@@ -136,7 +136,9 @@ fn s3_from_url(
             return Err(format!("endpoint {endpoint:?} is not an http(s) URL"));
         }
     }
-    let plain_http = endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
+    let plain_http = endpoint
+        .as_deref()
+        .is_some_and(|e| e.starts_with("http://"));
     let allow_http = allow_http.unwrap_or(plain_http);
     if plain_http && !allow_http {
         return Err("the endpoint is plain http but allow_http=false".into());
@@ -188,7 +190,8 @@ fn validate_prefix(prefix: &str) -> std::result::Result<(), String> {
         !s.is_empty()
             && s != "."
             && s != ".."
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
     };
     if prefix.split('/').all(segment_ok) {
         Ok(())
@@ -203,7 +206,10 @@ fn config_error(url: &str, reason: String) -> Error {
     // Credentials sit between "://" and an '@': such a URL is shown without its authority.
     let shown = match url.split_once("://") {
         Some((scheme, rest)) if rest.contains('@') => {
-            let after = rest.rsplit_once('@').map(|(_, after)| after).unwrap_or_default();
+            let after = rest
+                .rsplit_once('@')
+                .map(|(_, after)| after)
+                .unwrap_or_default();
             format!("{scheme}://…@{after}")
         }
         _ => url.to_string(),
@@ -344,7 +350,8 @@ mod tests {
     #[test]
     fn missing_credentials_are_named() {
         let none = |_: &str| None;
-        let Err(Error::Config { reason, .. }) = ArtifactsConfig::from_url_with_env("s3://evidence", none)
+        let Err(Error::Config { reason, .. }) =
+            ArtifactsConfig::from_url_with_env("s3://evidence", none)
         else {
             panic!("accepted without credentials")
         };
@@ -353,7 +360,8 @@ mod tests {
 
     #[test]
     fn credentials_in_the_url_are_refused_and_not_echoed() {
-        let err = ArtifactsConfig::from_url_with_env("s3://AKID:topsecret@evidence", env).unwrap_err();
+        let err =
+            ArtifactsConfig::from_url_with_env("s3://AKID:topsecret@evidence", env).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("not accepted"), "{text}");
         assert!(!text.contains("topsecret"), "{text}");

@@ -14,7 +14,10 @@ pub(crate) const OBJECTS: &str = "sha256";
 
 /// Checks that `value` is a SHA-256 digest written as 64 lowercase hex digits.
 pub fn validate_sha256(value: &str) -> Result<()> {
-    let ok = value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let ok = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if ok {
         Ok(())
     } else {
@@ -55,7 +58,11 @@ impl Hashing {
 /// A rejected value as it may appear in a message: escaped, at most 80 characters.
 fn shown(value: &str) -> String {
     const MAX: usize = 80;
-    let mut out: String = value.chars().take(MAX).flat_map(char::escape_debug).collect();
+    let mut out: String = value
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().nth(MAX).is_some() {
         out.push('…');
     }
@@ -70,7 +77,10 @@ mod tests {
 
     #[test]
     fn key_fans_out_by_first_byte() {
-        assert_eq!(object_key(ABC).unwrap().as_ref(), format!("sha256/ba/{ABC}"));
+        assert_eq!(
+            object_key(ABC).unwrap().as_ref(),
+            format!("sha256/ba/{ABC}")
+        );
     }
 
     #[test]
@@ -90,7 +100,9 @@ mod tests {
         let short = &ABC[..63];
         let long = format!("{ABC}0");
         let non_ascii = format!("{}é", &ABC[..62]);
-        for bad in [&upper, &traversal, &slash, short, &long, &non_ascii, "", ".."] {
+        for bad in [
+            &upper, &traversal, &slash, short, &long, &non_ascii, "", "..",
+        ] {
             assert!(
                 matches!(validate_sha256(bad), Err(Error::InvalidSha256 { .. })),
                 "{bad:?} accepted"

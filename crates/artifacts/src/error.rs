@@ -73,7 +73,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn store(action: &'static str, key: impl ToString, source: object_store::Error) -> Self {
+    pub(crate) fn store(
+        action: &'static str,
+        key: impl ToString,
+        source: object_store::Error,
+    ) -> Self {
         Error::Store {
             action,
             key: key.to_string(),
@@ -81,7 +85,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io {
             action,
             path: path.into(),

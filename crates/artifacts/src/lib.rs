@@ -13,7 +13,8 @@
 //!   abandoned upload is aborted: nothing is left under `sha256/`, and nothing in `incoming/`
 //!   except after a crash ([`Artifacts::sweep_incoming`]).
 //! - **Memory is bounded**: one upload holds at most `(PARTS_IN_FLIGHT + 1) × PART_SIZE`
-//!   (32 MiB) plus the chunk its source last yielded; a read holds one chunk of the store's.
+//!   (32 MiB) plus the chunk its source last yielded; a read about 2 MiB (a 1 MiB read from
+//!   a local file, or a frame from S3, and [`Artifacts::get_to_file`]'s 1 MiB write buffer).
 //! - **Reads are verified.** [`Artifacts::get_to_file`] and [`Artifacts::get_stream`] hash what
 //!   they read and fail with [`Error::Corrupt`] when it does not match.
 

@@ -89,7 +89,9 @@ impl Artifacts {
             .store
             .list_with_delimiter(Some(&objects))
             .await
-            .map_err(|e| Error::store("list", format!("{objects}/ in {}", artifacts.describe), e))?;
+            .map_err(|e| {
+                Error::store("list", format!("{objects}/ in {}", artifacts.describe), e)
+            })?;
         Ok(artifacts)
     }
 
@@ -149,9 +151,11 @@ impl Artifacts {
     /// `sha256` (or reading fails), `dest` is removed and the error returned.
     pub async fn get_to_file(&self, sha256: &str, dest: &FsPath) -> Result<()> {
         let mut stream = self.get_stream(sha256).await?;
-        let mut file = tokio::fs::File::create(dest)
+        let file = tokio::fs::File::create(dest)
             .await
             .map_err(|e| Error::io("create", dest, e))?;
+        // Streams from S3 come in small frames: gather them into large writes.
+        let mut file = tokio::io::BufWriter::with_capacity(FILE_CHUNK, file);
         let copied = async {
             while let Some(chunk) = stream.next().await {
                 file.write_all(&chunk?)
@@ -182,13 +186,7 @@ impl Artifacts {
             },
             other => Error::store("get", &key, other),
         })?;
-        let size = result.meta.size;
-        Ok(ArtifactStream::new(
-            result.into_stream(),
-            sha256.to_string(),
-            key,
-            size,
-        ))
+        Ok(ArtifactStream::new(result, sha256.to_string(), key))
     }
 
     /// Whether an artifact with this digest is stored.

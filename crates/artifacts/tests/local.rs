@@ -1,4 +1,6 @@
 //! The behaviour suite against the local-directory backend.
+// The shared suite's helpers unwrap too: a failure there is the test failing.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -17,9 +19,11 @@ async fn local() -> Local {
     let root = TempDir::new().unwrap();
     // A directory that does not exist yet: open creates it.
     let store = root.path().join("artifacts");
-    let artifacts = Artifacts::open(&ArtifactsConfig::Local { root: store.clone() })
-        .await
-        .unwrap();
+    let artifacts = Artifacts::open(&ArtifactsConfig::Local {
+        root: store.clone(),
+    })
+    .await
+    .unwrap();
     Local {
         artifacts,
         inside: Inside::Local(store),
@@ -75,14 +79,28 @@ async fn corrupt_file_on_disk_is_detected() {
     // Damage done outside the object store (a disk error, a hand edit) is caught the same way.
     let t = local().await;
     let data = common::pattern(5000, 9);
-    let stored = t.artifacts.put_stream(common::chunked(&data), 5000).await.unwrap();
-    let Inside::Local(root) = &t.inside else { unreachable!() };
-    let on_disk = root.join(netvet_artifacts::object_key(&stored.sha256).unwrap().as_ref());
+    let stored = t
+        .artifacts
+        .put_stream(common::chunked(&data), 5000)
+        .await
+        .unwrap();
+    let Inside::Local(root) = &t.inside else {
+        unreachable!()
+    };
+    let on_disk = root.join(
+        netvet_artifacts::object_key(&stored.sha256)
+            .unwrap()
+            .as_ref(),
+    );
     let mut bytes = std::fs::read(&on_disk).unwrap();
     bytes[0] ^= 0x80;
     std::fs::write(&on_disk, bytes).unwrap();
     let dest = t.scratch.path().join("out");
-    let err = t.artifacts.get_to_file(&stored.sha256, &dest).await.unwrap_err();
+    let err = t
+        .artifacts
+        .get_to_file(&stored.sha256, &dest)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Corrupt { .. }), "{err}");
     assert!(!dest.exists());
 }
@@ -104,6 +122,18 @@ async fn opens_from_a_file_url() {
     let url = format!("file://{}/store", dir.path().display());
     let config = ArtifactsConfig::from_url(&url).unwrap();
     let artifacts = Artifacts::open(&config).await.unwrap();
-    let stored = artifacts.put_stream(common::chunked(b"letter"), 6).await.unwrap();
-    assert!(dir.path().join("store").join(netvet_artifacts::object_key(&stored.sha256).unwrap().as_ref()).is_file());
+    let stored = artifacts
+        .put_stream(common::chunked(b"letter"), 6)
+        .await
+        .unwrap();
+    assert!(
+        dir.path()
+            .join("store")
+            .join(
+                netvet_artifacts::object_key(&stored.sha256)
+                    .unwrap()
+                    .as_ref()
+            )
+            .is_file()
+    );
 }

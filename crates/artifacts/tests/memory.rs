@@ -1,5 +1,7 @@
 //! A 200 MB streamed put and read back on the local backend, with the process's peak resident
 //! memory measured around it. Alone in its test binary so that no other test's memory counts.
+// The shared suite's helpers unwrap too: a failure there is the test failing.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -29,9 +31,11 @@ fn status_kib(field: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_put_of_200_mb_keeps_memory_flat() {
     let dir = tempfile::TempDir::new().unwrap();
-    let artifacts = Artifacts::open(&ArtifactsConfig::Local { root: dir.path().join("store") })
-        .await
-        .unwrap();
+    let artifacts = Artifacts::open(&ArtifactsConfig::Local {
+        root: dir.path().join("store"),
+    })
+    .await
+    .unwrap();
     let block = common::pattern(CHUNK, 42);
     let chunks = TOTAL.div_ceil(CHUNK);
     let mut expected = Sha256::new();
@@ -47,7 +51,10 @@ async fn streamed_put_of_200_mb_keeps_memory_flat() {
     let source = stream::iter((0..chunks).map(|i| Ok::<_, std::io::Error>(chunk(&block, i))));
     let stored = artifacts.put_stream(source, TOTAL as u64).await.unwrap();
     let elapsed = started.elapsed();
-    assert_eq!((stored.sha256.as_str(), stored.size), (expected.as_str(), TOTAL as u64));
+    assert_eq!(
+        (stored.sha256.as_str(), stored.size),
+        (expected.as_str(), TOTAL as u64)
+    );
 
     let dest = dir.path().join("read-back");
     artifacts.get_to_file(&stored.sha256, &dest).await.unwrap();

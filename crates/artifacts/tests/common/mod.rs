@@ -38,7 +38,11 @@ pub async fn everything(artifacts: &Artifacts, inside: &Inside) -> Vec<String> {
         Inside::S3 { port, bucket } => {
             let body = http(*port, "GET", &format!("/{bucket}?uploads")).await;
             for upload in body.split("<Upload>").skip(1) {
-                all.push(format!("multipart upload {}", upload.split("</Key>").next().unwrap()));
+                let key = upload
+                    .split("<Key>")
+                    .nth(1)
+                    .and_then(|k| k.split("</Key>").next());
+                all.push(format!("multipart upload {}", key.unwrap_or(upload)));
             }
         }
     }
@@ -56,7 +60,14 @@ fn files_under(root: &Path) -> Vec<String> {
             if kind.is_dir() {
                 dirs.push(entry.path());
             } else {
-                out.push(entry.path().strip_prefix(root).unwrap().display().to_string());
+                out.push(
+                    entry
+                        .path()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }
@@ -67,7 +78,9 @@ fn files_under(root: &Path) -> Vec<String> {
 /// accepts); returns the body after checking for a 2xx status.
 pub async fn http(port: u16, method: &str, target: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let request = format!(
         "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
@@ -76,7 +89,10 @@ pub async fn http(port: u16, method: &str, target: &str) -> String {
     conn.read_to_string(&mut response).await.unwrap();
     let status = response.split(' ').nth(1).unwrap_or_default();
     assert!(status.starts_with('2'), "{method} {target}: {response}");
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
 }
 
 /// `len` bytes of a deterministic pattern that differs with `seed`.
@@ -125,21 +141,33 @@ pub async fn stores_once_and_reads_back(artifacts: &Artifacts, inside: &Inside, 
         let limit = size as u64;
 
         let first = artifacts.put_stream(chunked(&data), limit).await.unwrap();
-        assert_eq!((first.sha256.as_str(), first.size, first.created), (sha.as_str(), limit, true));
+        assert_eq!(
+            (first.sha256.as_str(), first.size, first.created),
+            (sha.as_str(), limit, true)
+        );
 
         let again = artifacts.put_stream(chunked(&data), limit).await.unwrap();
-        assert_eq!((again.sha256.as_str(), again.size, again.created), (sha.as_str(), limit, false));
+        assert_eq!(
+            (again.sha256.as_str(), again.size, again.created),
+            (sha.as_str(), limit, false)
+        );
 
         let file = scratch.join(format!("upload-{seed}"));
         std::fs::write(&file, &data).unwrap();
         let from_file = artifacts.put_file(&file, limit).await.unwrap();
-        assert_eq!((from_file.sha256.as_str(), from_file.created), (sha.as_str(), false));
+        assert_eq!(
+            (from_file.sha256.as_str(), from_file.created),
+            (sha.as_str(), false)
+        );
 
         assert!(artifacts.exists(&sha).await.unwrap());
         assert_eq!(artifacts.size(&sha).await.unwrap(), limit);
         let dest = scratch.join(format!("download-{seed}"));
         artifacts.get_to_file(&sha, &dest).await.unwrap();
-        assert!(std::fs::read(&dest).unwrap() == data, "size {size}: read back differs");
+        assert!(
+            std::fs::read(&dest).unwrap() == data,
+            "size {size}: read back differs"
+        );
 
         let stream = artifacts.get_stream(&sha).await.unwrap();
         assert_eq!(stream.size(), limit);
@@ -161,8 +189,14 @@ pub async fn over_the_limit_stores_nothing(artifacts: &Artifacts, inside: &Insid
     for (seed, size) in sizes().into_iter().enumerate().skip(1) {
         let data = pattern(size, 100 + seed as u64);
         let limit = size as u64 - 1;
-        let err = artifacts.put_stream(chunked(&data), limit).await.unwrap_err();
-        assert!(matches!(err, Error::TooLarge { limit: l } if l == limit), "{err}");
+        let err = artifacts
+            .put_stream(chunked(&data), limit)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::TooLarge { limit: l } if l == limit),
+            "{err}"
+        );
 
         let file = scratch.join(format!("big-{seed}"));
         std::fs::write(&file, &data).unwrap();
@@ -172,7 +206,10 @@ pub async fn over_the_limit_stores_nothing(artifacts: &Artifacts, inside: &Insid
     }
     // A source that is larger than it claimed: a chunk far past the limit at once.
     let huge = stream::iter([Ok::<_, io::Error>(Bytes::from(vec![7u8; 3 * PART_SIZE]))]);
-    let err = artifacts.put_stream(huge, PART_SIZE as u64).await.unwrap_err();
+    let err = artifacts
+        .put_stream(huge, PART_SIZE as u64)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::TooLarge { .. }), "{err}");
     settle(artifacts, inside, &before).await;
 }
@@ -200,30 +237,52 @@ pub async fn failing_stream_stores_nothing(artifacts: &Artifacts, inside: &Insid
         .put_file(Path::new("/nonexistent/firmware.bin"), 10)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("/nonexistent/firmware.bin"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/firmware.bin"),
+        "{err}"
+    );
     settle(artifacts, inside, &before).await;
 }
 
 pub async fn corrupt_object_is_detected(artifacts: &Artifacts, scratch: &Path) {
     for (seed, size) in [(300, 1000), (301, PART_SIZE + 5)] {
         let data = pattern(size, seed);
-        let stored = artifacts.put_stream(chunked(&data), u64::MAX).await.unwrap();
+        let stored = artifacts
+            .put_stream(chunked(&data), u64::MAX)
+            .await
+            .unwrap();
         let key = object_key(&stored.sha256).unwrap();
 
         // One bit flipped, then the object cut short: both must be caught.
         let mut flipped = data.clone();
         flipped[size / 2] ^= 1;
         for bad in [flipped, data[..size - 1].to_vec()] {
-            artifacts.object_store().put(&key, bad.into()).await.unwrap();
+            artifacts
+                .object_store()
+                .put(&key, bad.into())
+                .await
+                .unwrap();
             let dest = scratch.join("corrupt-download");
-            let err = artifacts.get_to_file(&stored.sha256, &dest).await.unwrap_err();
+            let err = artifacts
+                .get_to_file(&stored.sha256, &dest)
+                .await
+                .unwrap_err();
             assert!(
                 matches!(&err, Error::Corrupt { sha256 } if *sha256 == stored.sha256),
                 "{err}"
             );
-            assert!(!dest.exists(), "a corrupt download was left at {}", dest.display());
+            assert!(
+                !dest.exists(),
+                "a corrupt download was left at {}",
+                dest.display()
+            );
 
-            let items: Vec<_> = artifacts.get_stream(&stored.sha256).await.unwrap().collect().await;
+            let items: Vec<_> = artifacts
+                .get_stream(&stored.sha256)
+                .await
+                .unwrap()
+                .collect()
+                .await;
             assert!(matches!(items.last(), Some(Err(Error::Corrupt { .. }))));
         }
     }
@@ -243,10 +302,22 @@ pub async fn bad_digests_are_rejected(artifacts: &Artifacts, scratch: &Path) {
     let dest = scratch.join("never-written");
     for digest in &bad {
         let invalid = |r: Result<(), Error>| matches!(r, Err(Error::InvalidSha256 { .. }));
-        assert!(invalid(artifacts.exists(digest).await.map(drop)), "{digest:?}");
-        assert!(invalid(artifacts.size(digest).await.map(drop)), "{digest:?}");
-        assert!(invalid(artifacts.get_to_file(digest, &dest).await), "{digest:?}");
-        assert!(invalid(artifacts.get_stream(digest).await.map(drop)), "{digest:?}");
+        assert!(
+            invalid(artifacts.exists(digest).await.map(drop)),
+            "{digest:?}"
+        );
+        assert!(
+            invalid(artifacts.size(digest).await.map(drop)),
+            "{digest:?}"
+        );
+        assert!(
+            invalid(artifacts.get_to_file(digest, &dest).await),
+            "{digest:?}"
+        );
+        assert!(
+            invalid(artifacts.get_stream(digest).await.map(drop)),
+            "{digest:?}"
+        );
     }
     assert!(!dest.exists());
 }
@@ -254,7 +325,9 @@ pub async fn bad_digests_are_rejected(artifacts: &Artifacts, scratch: &Path) {
 pub async fn missing_artifact_is_not_found(artifacts: &Artifacts, scratch: &Path) {
     let absent = sha256(b"never stored");
     assert!(!artifacts.exists(&absent).await.unwrap());
-    assert!(matches!(artifacts.size(&absent).await, Err(Error::NotFound { sha256 }) if sha256 == absent));
+    assert!(
+        matches!(artifacts.size(&absent).await, Err(Error::NotFound { sha256 }) if sha256 == absent)
+    );
     let dest = scratch.join("absent");
     let err = artifacts.get_to_file(&absent, &dest).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err}");
@@ -264,12 +337,31 @@ pub async fn missing_artifact_is_not_found(artifacts: &Artifacts, scratch: &Path
 pub async fn sweep_removes_only_stale_incoming(artifacts: &Artifacts, inside: &Inside) {
     let kept = artifacts.put_stream(chunked(b"kept"), 100).await.unwrap();
     let leftover = object_store::path::Path::from("incoming/crashed-upload");
-    artifacts.object_store().put(&leftover, b"partial".to_vec().into()).await.unwrap();
-    assert_eq!(artifacts.sweep_incoming(Duration::from_secs(3600)).await.unwrap(), 0);
+    artifacts
+        .object_store()
+        .put(&leftover, b"partial".to_vec().into())
+        .await
+        .unwrap();
+    assert_eq!(
+        artifacts
+            .sweep_incoming(Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(artifacts.sweep_incoming(Duration::from_millis(10)).await.unwrap(), 1);
+    assert_eq!(
+        artifacts
+            .sweep_incoming(Duration::from_millis(10))
+            .await
+            .unwrap(),
+        1
+    );
     let left = everything(artifacts, inside).await;
-    assert!(left.iter().all(|entry| !entry.contains("incoming/")), "{left:?}");
+    assert!(
+        left.iter().all(|entry| !entry.contains("incoming/")),
+        "{left:?}"
+    );
     assert!(artifacts.exists(&kept.sha256).await.unwrap());
 }
 
