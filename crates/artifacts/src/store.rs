@@ -283,28 +283,29 @@ impl Artifacts {
             .put_multipart(&staging)
             .await
             .map_err(|e| Error::store("start upload of", &staging, e))?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let fed = async {
-            for chunk in head {
-                feed(&mut writer, chunk, &staging).await?;
+        let mut upload =
+            PendingUpload(Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)));
+        let fed = match upload.0.as_mut() {
+            Some(writer) => {
+                async {
+                    for chunk in head {
+                        feed(writer, chunk, &staging).await?;
+                    }
+                    while let Some(chunk) = next().await? {
+                        account(&mut hashing, &chunk, limit)?;
+                        feed(writer, chunk, &staging).await?;
+                    }
+                    Ok(())
+                }
+                .await
             }
-            while let Some(chunk) = next().await? {
-                account(&mut hashing, &chunk, limit)?;
-                feed(&mut writer, chunk, &staging).await?;
-            }
-            Ok(())
-        }
-        .await;
+            None => Ok(()),
+        };
         if let Err(error) = fed {
-            // Aborting removes the parts (S3) or the partial file (local); should it fail,
-            // the error to report is still the one that stopped the upload.
-            let _ = writer.abort().await;
+            upload.abort().await;
             return Err(error);
         }
-        writer
-            .finish()
-            .await
-            .map_err(|e| Error::store("complete upload of", &staging, e))?;
+        upload.finish(&staging).await?;
 
         let size = hashing.size;
         let sha256 = hashing.finish();
@@ -367,6 +368,45 @@ impl fmt::Debug for Artifacts {
         f.debug_struct("Artifacts")
             .field("store", &self.describe)
             .finish()
+    }
+}
+
+/// A multipart upload in progress, aborted when dropped unfinished: when a put fails, and also
+/// when the future of a put is dropped (a client that went away), which would otherwise leave
+/// the S3 parts uploaded so far in the bucket, unseen but stored.
+struct PendingUpload(Option<WriteMultipart>);
+
+impl PendingUpload {
+    /// Removes the parts (S3) or the partial file (local). Should that fail, the error to
+    /// report is still the one that stopped the upload.
+    async fn abort(mut self) {
+        if let Some(writer) = self.0.take() {
+            let _ = writer.abort().await;
+        }
+    }
+
+    /// Sends the last part and completes the upload (which aborts itself if that fails).
+    async fn finish(mut self, staging: &Path) -> Result<()> {
+        let Some(writer) = self.0.take() else {
+            return Ok(());
+        };
+        writer
+            .finish()
+            .await
+            .map(drop)
+            .map_err(|e| Error::store("complete upload of", staging, e))
+    }
+}
+
+impl Drop for PendingUpload {
+    fn drop(&mut self) {
+        if let Some(writer) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = writer.abort().await;
+            });
+        }
     }
 }
 

@@ -137,3 +137,9 @@ async fn opens_from_a_file_url() {
             .is_file()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_upload_leaves_nothing() {
+    let t = local().await;
+    common::abandoned_upload_leaves_nothing(&t.artifacts, &t.inside).await;
+}

@@ -210,3 +210,9 @@ async fn open_fails_on_a_missing_bucket() {
     assert!(matches!(err, Error::Store { .. }), "{err}");
     assert!(err.to_string().contains("no-such-bucket"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_upload_leaves_nothing() {
+    let Some(t) = s3().await else { return };
+    common::abandoned_upload_leaves_nothing(&t.artifacts, &t.inside).await;
+}

@@ -244,6 +244,22 @@ pub async fn failing_stream_stores_nothing(artifacts: &Artifacts, inside: &Insid
     settle(artifacts, inside, &before).await;
 }
 
+/// A put whose future is dropped halfway (the request handler of a client that went away)
+/// leaves nothing: no object, no open multipart upload, no partial file.
+pub async fn abandoned_upload_leaves_nothing(artifacts: &Artifacts, inside: &Inside) {
+    let before = everything(artifacts, inside).await;
+    let data = pattern(2 * PART_SIZE + 3, 400);
+    // The whole artifact but its last bytes, then a source that never yields again.
+    let stalled = chunked(&data[..2 * PART_SIZE]).chain(stream::pending());
+    let put = artifacts.put_stream(stalled, u64::MAX);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), put)
+            .await
+            .is_err()
+    );
+    settle(artifacts, inside, &before).await;
+}
+
 pub async fn corrupt_object_is_detected(artifacts: &Artifacts, scratch: &Path) {
     for (seed, size) in [(300, 1000), (301, PART_SIZE + 5)] {
         let data = pattern(size, seed);
