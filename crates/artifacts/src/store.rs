@@ -97,7 +97,7 @@ impl Artifacts {
 
     /// Stores the file at `path` (at most `limit` bytes), read in 1 MiB chunks.
     pub async fn put_file(&self, path: &FsPath, limit: u64) -> Result<Stored> {
-        let mut file = tokio::fs::File::open(path)
+        let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::io("open", path, e))?;
         let length = file
@@ -109,42 +109,42 @@ impl Artifacts {
             return Err(Error::TooLarge { limit });
         }
         // The limit is still enforced while reading: the file may grow.
-        self.put_chunks(limit, async || {
+        let state = (file, path.to_path_buf());
+        let chunks = futures_util::stream::try_unfold(state, |(mut file, path)| async move {
             let mut chunk = BytesMut::with_capacity(FILE_CHUNK);
             while chunk.len() < FILE_CHUNK {
                 let read = file
                     .read_buf(&mut chunk)
                     .await
-                    .map_err(|e| Error::io("read", path, e))?;
+                    .map_err(|e| Error::io("read", &path, e))?;
                 if read == 0 {
                     break;
                 }
             }
-            Ok((!chunk.is_empty()).then(|| chunk.freeze()))
-        })
-        .await
+            Ok((!chunk.is_empty()).then(|| (chunk.freeze(), (file, path))))
+        });
+        self.put_chunks(limit, std::pin::pin!(chunks)).await
     }
 
     /// Stores what `stream` yields (at most `limit` bytes). An error from the stream, or more
     /// than `limit` bytes, stores nothing.
-    pub async fn put_stream<S, E>(&self, mut stream: S, limit: u64) -> Result<Stored>
+    pub async fn put_stream<S, E>(&self, stream: S, limit: u64) -> Result<Stored>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
     {
         let mut received: u64 = 0;
-        self.put_chunks(limit, async || match stream.next().await {
-            None => Ok(None),
-            Some(Ok(chunk)) => {
+        let chunks = stream.map(move |item| match item {
+            Ok(chunk) => {
                 received = received.saturating_add(chunk.len() as u64);
-                Ok(Some(chunk))
+                Ok(chunk)
             }
-            Some(Err(source)) => Err(Error::Upload {
+            Err(source) => Err(Error::Upload {
                 received,
                 source: Box::new(source),
             }),
-        })
-        .await
+        });
+        self.put_chunks(limit, chunks).await
     }
 
     /// Copies the artifact to `dest`, hashing while it streams. When the bytes do not match
@@ -253,12 +253,11 @@ impl Artifacts {
         }
     }
 
-    /// The put behind [`put_file`](Self::put_file) and [`put_stream`](Self::put_stream):
-    /// `next` yields the artifact's chunks, then `None`.
+    /// The put behind [`put_file`](Self::put_file) and [`put_stream`](Self::put_stream).
     async fn put_chunks(
         &self,
         limit: u64,
-        mut next: impl AsyncFnMut() -> Result<Option<Bytes>>,
+        mut chunks: impl Stream<Item = Result<Bytes>> + Unpin,
     ) -> Result<Stored> {
         let mut hashing = Hashing::default();
         // Up to one part is gathered first: a small artifact then costs one request, and its
@@ -266,7 +265,7 @@ impl Artifacts {
         let mut head = Vec::new();
         let mut head_size = 0;
         loop {
-            let Some(chunk) = next().await? else {
+            let Some(chunk) = chunks.next().await.transpose()? else {
                 return self.put_whole(hashing, head).await;
             };
             account(&mut hashing, &chunk, limit)?;
@@ -291,7 +290,7 @@ impl Artifacts {
                     for chunk in head {
                         feed(writer, chunk, &staging).await?;
                     }
-                    while let Some(chunk) = next().await? {
+                    while let Some(chunk) = chunks.next().await.transpose()? {
                         account(&mut hashing, &chunk, limit)?;
                         feed(writer, chunk, &staging).await?;
                     }

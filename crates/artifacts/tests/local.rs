@@ -143,3 +143,49 @@ async fn abandoned_upload_leaves_nothing() {
     let t = local().await;
     common::abandoned_upload_leaves_nothing(&t.artifacts, &t.inside).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handles_and_futures_can_move_between_threads() {
+    // The server spawns puts and reads on tokio's pool: the futures must be Send (the
+    // artifact stream a Send stream), the store Send + Sync. This fails to compile otherwise.
+    fn is_send<T: Send>(value: T) -> T {
+        value
+    }
+    fn is_shared<T: Send + Sync>(_: &T) {}
+    let t = local().await;
+    is_shared(&t.artifacts);
+    let source =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"abc"))]);
+    let stored = is_send(t.artifacts.put_stream(source, 3)).await.unwrap();
+    let file = t.scratch.path().join("f");
+    std::fs::write(&file, b"abc").unwrap();
+    assert!(
+        !is_send(t.artifacts.put_file(&file, 3))
+            .await
+            .unwrap()
+            .created
+    );
+    let dest = t.scratch.path().join("g");
+    is_send(t.artifacts.get_to_file(&stored.sha256, &dest))
+        .await
+        .unwrap();
+    let stream = is_send(t.artifacts.get_stream(&stored.sha256))
+        .await
+        .unwrap();
+    let handle = tokio::spawn(async move {
+        use futures_util::TryStreamExt;
+        is_send(stream).try_collect::<Vec<_>>().await
+    });
+    assert_eq!(handle.await.unwrap().unwrap().concat(), b"abc");
+    assert!(is_send(t.artifacts.exists(&stored.sha256)).await.unwrap());
+    assert_eq!(is_send(t.artifacts.size(&stored.sha256)).await.unwrap(), 3);
+    let artifacts = std::sync::Arc::new(t.artifacts);
+    let shared = artifacts.clone();
+    let spawned = tokio::spawn(async move {
+        let source = futures_util::stream::iter([Ok::<_, std::io::Error>(
+            bytes::Bytes::from_static(b"xyz"),
+        )]);
+        shared.put_stream(source, 3).await
+    });
+    assert!(spawned.await.unwrap().unwrap().created);
+}
