@@ -189,3 +189,9 @@ async fn handles_and_futures_can_move_between_threads() {
     });
     assert!(spawned.await.unwrap().unwrap().created);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_puts_store_one_object() {
+    let t = local().await;
+    common::concurrent_identical_puts_store_one_object(&t.artifacts, &t.inside).await;
+}

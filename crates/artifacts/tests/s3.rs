@@ -216,3 +216,9 @@ async fn abandoned_upload_leaves_nothing() {
     let Some(t) = s3().await else { return };
     common::abandoned_upload_leaves_nothing(&t.artifacts, &t.inside).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_puts_store_one_object() {
+    let Some(t) = s3().await else { return };
+    common::concurrent_identical_puts_store_one_object(&t.artifacts, &t.inside).await;
+}

@@ -114,7 +114,9 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// `data` as a stream of chunks of uneven sizes (so parts never align with chunks).
-pub fn chunked(data: &[u8]) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Unpin {
+pub fn chunked(
+    data: &[u8],
+) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Unpin + use<> {
     let sizes = [1, 4093, 65_536, 1_000_003, 17];
     let mut chunks = Vec::new();
     let mut rest = data;
@@ -242,6 +244,30 @@ pub async fn failing_stream_stores_nothing(artifacts: &Artifacts, inside: &Insid
         "{err}"
     );
     settle(artifacts, inside, &before).await;
+}
+
+/// Identical uploads at the same moment all succeed and leave one object (which of them
+/// reports `created` is a race; their bytes are the same).
+pub async fn concurrent_identical_puts_store_one_object(artifacts: &Artifacts, inside: &Inside) {
+    let before = everything(artifacts, inside).await;
+    let large = pattern(PART_SIZE + 1000, 500);
+    let small = pattern(1000, 501);
+    let put = |data: &[u8]| artifacts.put_stream(chunked(data), u64::MAX);
+    let (a, b, c, d) = tokio::join!(put(&large), put(&large), put(&small), put(&small));
+    let mut expected = before;
+    for (data, x, y) in [(&large, a, b), (&small, c, d)] {
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!((&x.sha256, x.size), (&sha256(data), data.len() as u64));
+        assert_eq!((&y.sha256, y.size), (&x.sha256, x.size));
+        assert!(x.created || y.created);
+        let key = object_key(&x.sha256).unwrap();
+        expected.push(format!("object {key}"));
+        if let Inside::Local(_) = inside {
+            expected.push(format!("file {key}"));
+        }
+    }
+    expected.sort();
+    settle(artifacts, inside, &expected).await;
 }
 
 /// A put whose future is dropped halfway (the request handler of a client that went away)
