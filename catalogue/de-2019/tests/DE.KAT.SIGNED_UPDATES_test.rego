@@ -12,9 +12,15 @@ test_declared_unsigned_fails if {
 	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(false)]}, t.clean_scan)) == "fail"
 }
 
-test_integrity_finding_fails_despite_the_declaration if {
-	s := t.scan({"findings": [t.finding("f1", "nv-sbom-version-differs", "integrity", "high")]})
+test_unsigned_update_path_fails_despite_the_declaration if {
+	s := t.scan({"findings": [t.finding("f1", "nv-update-unverified-flash", "integrity", "high")]})
 	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(true)]}, s)) == "fail"
+}
+
+# An SBOM that disagrees with the image is an integrity finding, but not about updates.
+test_sbom_disagreement_does_not_decide_signed_updates if {
+	s := t.scan({"findings": [t.finding("f1", "nv-sbom-version-differs", "integrity", "high")]})
+	t.status("DE.KAT.SIGNED_UPDATES", "RAN:gNB", t.with_product_scan({"firmware": [fw(true)]}, s)) == "pass"
 }
 
 test_declaration_without_scan_is_unknown if {

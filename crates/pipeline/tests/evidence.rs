@@ -141,6 +141,12 @@ fn the_evidence_shows_what_each_sample_was_built_to_show() {
             .any(|c| c.name == "openssl" && c.unsupported),
         "OpenSSL 1.0.2 is past its support"
     );
+    assert!(
+        checks(&upf)
+            .iter()
+            .any(|c| c == "nv-update-unverified-flash"),
+        "the UPF's update script flashes without a signature"
+    );
 
     for clean in ["borealis-amf-5.1", "borealis-upf-3.2", "cobalt-gnb-7.0"] {
         let r = read(clean);

@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
     /// Run only checks with these tags (comma separated): accounts, services, crypto,
-    /// secrets, network, hardening, web, signatures, backdoor, credentials, user-rules, and
+    /// secrets, network, hardening, web, updates, signatures, backdoor, credentials, user-rules, and
     /// sbom/vulns for the software inventory and vulnerability matching.
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     checks: Option<Vec<String>>,

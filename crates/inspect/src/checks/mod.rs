@@ -7,6 +7,7 @@ pub mod network;
 pub mod secrets;
 pub mod services;
 pub mod signatures;
+pub mod updates;
 pub mod webroot;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box
         Box::new(network::Network::new()),
         Box::new(hardening::HardeningCheck::default()),
         Box::new(webroot::WebRoot),
+        Box::new(updates::Updates),
     ];
     if let Some(r) = rules {
         v.push(Box::new(signatures::Signatures::new(r)));

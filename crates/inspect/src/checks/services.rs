@@ -293,7 +293,7 @@ pub fn words(line: &str) -> Vec<String> {
 }
 
 /// The simple commands of a shell line: split at `;`, `&&`, `||`, `|` and a trailing `&`.
-fn commands(line: &str) -> Vec<Vec<String>> {
+pub(crate) fn commands(line: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut cur = Vec::new();
     for w in words(line) {
@@ -335,7 +335,7 @@ fn is_shell(w: &str) -> bool {
 
 /// Strips launchers (`exec`, `nohup`, `env X=Y`, `start-stop-daemon ... -x prog --`,
 /// `busybox applet`, `/usr/bin/env`) to reach the program and its arguments.
-fn program(cmd: &[String]) -> Option<(String, Vec<String>)> {
+pub(crate) fn program(cmd: &[String]) -> Option<(String, Vec<String>)> {
     let mut i = 0;
     while i < cmd.len() {
         let w = cmd[i].as_str();
