@@ -218,13 +218,14 @@ impl Store {
     /// An analysis's `netvet.scan/1` report (JSON), `None` while it has none.
     pub async fn analysis_report(&self, actor: &Actor, id: i64) -> Result<Option<String>> {
         let (all, org) = actor.scope();
-        let row = sqlx::query("SELECT report FROM analyses WHERE id = $1 AND ($2 = 1 OR org_id = $3)")
-            .bind(id)
-            .bind(all)
-            .bind(org)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row =
+            sqlx::query("SELECT report FROM analyses WHERE id = $1 AND ($2 = 1 OR org_id = $3)")
+                .bind(id)
+                .bind(all)
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound)?;
         Ok(row.try_get("report")?)
     }
 

@@ -65,8 +65,7 @@ fn user_from(row: &AnyRow) -> Result<User> {
 
 /// A display name: 1 to 100 characters, no control characters.
 pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control)
-    {
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(Error::Invalid(format!(
             "{what}: 1 to 100 characters, no control characters"
         )));

@@ -209,10 +209,7 @@ impl Store {
                  WHERE state = 'running' AND lease_expires_at < $1"
             }
         };
-        let rows = sqlx::query(pick)
-            .bind(now_ms())
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(pick).bind(now_ms()).fetch_all(&mut *tx).await?;
         for row in &rows {
             let id: i64 = row.try_get("id")?;
             let analysis: i64 = row.try_get("analysis_id")?;

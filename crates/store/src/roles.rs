@@ -58,7 +58,10 @@ names!(Role {
 impl Role {
     /// The regulator's roles see every organisation's objects.
     pub fn sees_all(self) -> bool {
-        matches!(self, Role::Admin | Role::Analyst | Role::Decider | Role::Auditor)
+        matches!(
+            self,
+            Role::Admin | Role::Analyst | Role::Decider | Role::Auditor
+        )
     }
 
     /// The kind of organisation a user with this role belongs to.

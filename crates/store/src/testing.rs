@@ -120,7 +120,9 @@ impl PgCluster {
         let log = cluster.dir.path().join("log").display().to_string();
         cluster.run(
             "pg_ctl",
-            &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start"],
+            &[
+                "-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start",
+            ],
         )?;
         Ok(Some(cluster))
     }

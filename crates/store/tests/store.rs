@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, Error, NewAnalysis, NewProduct, NewUser, OrgKind, Outcome, Page,
-    Role, Store, TokenScope,
+    Actor, AnalysisStatus, Error, NewAnalysis, NewProduct, NewUser, OrgKind, Outcome, Page, Role,
+    Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -594,7 +594,13 @@ async fn finished_job_stores_report_and_partial_warning(store: Store) {
         store.reports_for(&w.vendor, &[sha(5)]).await.unwrap(),
         vec!["{}".to_string()]
     );
-    assert!(store.reports_for(&w.op_a, &[sha(5)]).await.unwrap().is_empty());
+    assert!(
+        store
+            .reports_for(&w.op_a, &[sha(5)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn release_requeues_without_counting_the_attempt(store: Store) {
