@@ -191,15 +191,19 @@ pub fn start_workers(
         .collect()
 }
 
-/// Serves on `listener` until SIGINT or SIGTERM, then stops accepting, lets requests in
+/// Serves on `listener` until `shutdown` resolves, then stops accepting, lets requests in
 /// flight finish, and gives running jobs back to the queue.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = start_workers(&state, stop_rx);
     let store = state.store.clone();
     let app = router(state);
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServeError(format!("serving: {e}")));
     tracing::info!("shutting down: giving running jobs back to the queue");
@@ -216,25 +220,20 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     result
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that resolves on SIGINT or SIGTERM. The handlers are installed by this call, so
+/// a signal that arrives once it returned is never lost to the default action.
+pub fn shutdown_signal()
+-> Result<impl std::future::Future<Output = ()> + Send + 'static, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let handler = |kind| signal(kind).map_err(|e| ServeError(format!("signal handler: {e}")));
+    let mut interrupt = handler(SignalKind::interrupt())?;
+    let mut terminate = handler(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
 }
 
 /// What a start produced, for the operator to see once.
@@ -257,7 +256,7 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let (state, admin_password) = open(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -265,12 +264,17 @@ pub fn run(
         let address = listener
             .local_addr()
             .map_err(|e| ServeError(format!("listening socket: {e}")))?;
+        let shutdown = shutdown_signal()?;
         started(&Started {
             address,
             admin_password,
         });
-        serve(state, listener).await
-    })
+        serve(state, listener, shutdown).await
+    });
+    // An analysis abandoned at shutdown (its job is back in the queue) still runs on a
+    // blocking thread: do not wait for it.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    result
 }
 
 /// Applies the store's migrations to `database` (`netvet db migrate`) and returns the
