@@ -719,3 +719,37 @@ fn doc_version(text: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(text).unwrap();
     v["openapi"].as_str().unwrap().to_string()
 }
+
+#[tokio::test]
+async fn a_corrupt_stored_image_fails_the_analysis_with_the_reason() {
+    let mut app = App::start(|_| {}).await;
+    let admin = app.admin().await;
+    let image = b"an image whose stored bytes will change".to_vec();
+    let sha = hex::encode(Sha256::digest(&image));
+    let up = app.upload(&admin, "", image).await;
+    assert_eq!(up.status, StatusCode::ACCEPTED);
+    let id = up.body["id"].as_i64().unwrap();
+    // The object is altered on disk before a worker reads it.
+    let object = app
+        .dir
+        .path()
+        .join("data/objects")
+        .join(&sha[..2])
+        .join(&sha);
+    std::fs::write(&object, b"other bytes").unwrap();
+    app.start_workers();
+    let done = app.wait_done(&admin, id, Duration::from_secs(300)).await;
+    assert_eq!(done["status"], json!("failed"), "{done}");
+    assert_eq!(
+        done["error"],
+        json!(format!(
+            "stored artifact sha256:{sha} is corrupt: its bytes have another SHA-256"
+        ))
+    );
+    assert_eq!(done["has_report"], json!(false));
+    assert_problem(
+        &app.get(&format!("/api/v1/analyses/{id}/report"), &admin)
+            .await,
+        StatusCode::CONFLICT,
+    );
+}
