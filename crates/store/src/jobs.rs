@@ -4,7 +4,7 @@
 //! Why a small module rather than apalis, graphile_worker or underway: the queue must run on
 //! SQLite and PostgreSQL from one schema, enqueue inside our own transaction, and give the
 //! finishing write a fencing token; the crates cover one backend or another part of that,
-//! and the whole is about two hundred lines that the tests below pin.
+//! and the whole is about two hundred lines that `tests/store.rs` pins on both backends.
 //!
 //! - **Claim**: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent workers on many
 //!   machines skip each other's rows instead of waiting; on SQLite `BEGIN IMMEDIATE`, which
