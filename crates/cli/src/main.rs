@@ -58,6 +58,7 @@ enum Command {
     Network(cmd::network::Args),
     Dossier(cmd::dossier::Args),
     Catalogue(cmd::catalogue::Args),
+    Serve(cmd::serve::Args),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -113,6 +114,7 @@ fn main() -> ExitCode {
         Command::Network(a) => cmd::network::run(a),
         Command::Dossier(a) => cmd::dossier::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
         c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };
     match result {

@@ -27,6 +27,18 @@ pub enum Command {
     Update(UpdateArgs),
     /// Show the index's schema version, sources, counts and the age of each feed's data.
     Status(StatusArgs),
+    /// Create or upgrade the service's database (`netvet serve` does this at every start).
+    Migrate(MigrateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct MigrateArgs {
+    /// The service's data directory (its SQLite file is DATA_DIR/netvet.sqlite).
+    #[arg(long, value_name = "DIR", default_value = "./netvet-data")]
+    data_dir: PathBuf,
+    /// Database URL (postgres://… or sqlite:…) instead of the data directory's SQLite file.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -95,7 +107,24 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
         Command::Import(a) => import(a),
         Command::Update(a) => update_feeds(a),
         Command::Status(a) => status(a),
+        Command::Migrate(a) => migrate(a),
     }
+}
+
+fn migrate(a: MigrateArgs) -> anyhow::Result<u8> {
+    let config = netvet_server::Config {
+        database: a.database,
+        ..netvet_server::Config::new(a.data_dir)
+    };
+    if config.database.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    }
+    let url = config.database_url();
+    let applied = netvet_server::migrate(&url)?;
+    let versions: Vec<String> = applied.iter().map(i64::to_string).collect();
+    eprintln!("netvet: {url}: migrations applied: {}", versions.join(", "));
+    Ok(crate::EXIT_OK)
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<u8> {

@@ -12,6 +12,7 @@ pub mod network;
 pub mod policy_inputs;
 pub mod sbom;
 pub mod scan;
+pub mod serve;
 pub mod unpack;
 pub mod vulns;
 

@@ -1,0 +1,144 @@
+//! Assessments of a product under a built-in catalogue, computed by
+//! `netvet_pipeline::assess::assess` — the function `netvet assess` calls — from the stored
+//! record, the built-in dossiers and the scan reports of the record's firmware that the
+//! caller may see.
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use netvet_model::Date;
+use netvet_pipeline::assess::Selection;
+use netvet_pipeline::{PolicyData, today};
+use netvet_policy::evidence::LoadedScan;
+use netvet_policy::{Catalogue, Evidence, Limits};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::products::{dossiers, product_set};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::{ApiError, ApiResult, Problem};
+
+/// Which catalogue, and on which day.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssessQuery {
+    /// A built-in catalogue id (see `GET /catalogues`).
+    pub catalogue: String,
+    /// Judge on this day (YYYY-MM-DD); default today (UTC).
+    pub as_of: Option<String>,
+}
+
+/// A built-in catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueView {
+    pub id: String,
+    /// The catalogue's summary (`netvet catalogue list --format json`).
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+}
+
+/// The built-in catalogues' summaries, computed once.
+fn catalogues() -> ApiResult<&'static [CatalogueView]> {
+    static LIST: OnceLock<Result<Vec<CatalogueView>, String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let list =
+            netvet_pipeline::catalogues::list(&Limits::default()).map_err(|e| e.to_string())?;
+        list.catalogues
+            .into_iter()
+            .map(|c| {
+                Ok(CatalogueView {
+                    id: c.reference.id.clone(),
+                    summary: serde_json::to_value(&c).map_err(|e| e.to_string())?,
+                })
+            })
+            .collect()
+    })
+    .as_deref()
+    .map_err(ApiError::internal)
+}
+
+/// The built-in catalogues.
+#[utoipa::path(get, path = "/catalogues", tag = "assessments",
+    responses(
+        (status = 200, body = Vec<CatalogueView>),
+        (status = 401, description = "Not authenticated", body = Problem),
+    ))]
+pub async fn list_catalogues(_caller: Caller) -> ApiResult<Json<&'static [CatalogueView]>> {
+    let list = tokio::task::spawn_blocking(catalogues)
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(list))
+}
+
+/// Assesses a product record in every role it can take (`netvet.assessment/1`).
+#[utoipa::path(get, path = "/products/{id}/assessment", tag = "assessments",
+    params(("id" = i64, Path, description = "Product id"), AssessQuery),
+    responses(
+        (status = 200, description = "The assessment report", body = serde_json::Value),
+        (status = 400, description = "Unknown query key or bad date", body = Problem),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 404, description = "No such product visible to the caller, or no such catalogue", body = Problem),
+    ))]
+pub async fn assess_product(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<i64>, PathRejection>,
+    q: Result<Query<AssessQuery>, QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Path(id) = id?;
+    let Query(q) = q?;
+    let as_of = match &q.as_of {
+        Some(d) => d
+            .parse::<Date>()
+            .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}")))?,
+        None => today(),
+    };
+    // Only built-in ids: a catalogue spec may also be a directory, which the API must not
+    // let callers name.
+    if !Catalogue::builtin_ids().contains(&q.catalogue) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no built-in catalogue {:?}", q.catalogue),
+        ));
+    }
+    let stored = state.store.product(&caller.actor, id).await?;
+    let product: netvet_model::Product =
+        serde_json::from_str(&stored.record).map_err(ApiError::internal)?;
+    let shas: Vec<String> = product.firmware.iter().map(|f| f.sha256.clone()).collect();
+    let reports = state.store.reports_for(&caller.actor, &shas).await?;
+    let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
+        let limits = Limits::default();
+        let mut evidence = Evidence::default();
+        for (i, text) in reports.iter().enumerate() {
+            let name = format!("store:analysis-report-{i}");
+            let report = Evidence::parse(&name, text).map_err(ApiError::internal)?;
+            evidence.add(LoadedScan { report, file: name });
+        }
+        let data = PolicyData {
+            dossiers: dossiers()?.clone(),
+            products: product_set(std::slice::from_ref(&product))?,
+            evidence,
+            as_of,
+        };
+        let catalogue =
+            netvet_pipeline::assess::catalogue(Some(&q.catalogue), None, as_of, &limits)
+                .map_err(ApiError::internal)?;
+        let report = netvet_pipeline::assess::assess(
+            &catalogue,
+            &data,
+            None,
+            &Selection::default(),
+            &limits,
+        )
+        .map_err(ApiError::internal)?;
+        serde_json::to_value(&report).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(Json(report))
+}

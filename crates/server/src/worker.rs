@@ -1,0 +1,274 @@
+//! The in-process worker pool: each worker claims an analysis job, copies the image out of
+//! the object store (verifying its hash), runs `netvet_pipeline::Analyser::analyse` — what
+//! `netvet scan` runs — on a blocking thread, reports progress into the analysis (once a
+//! second at most, which also extends its lease), and stores the outcome with its fencing
+//! token. Shutdown gives the running job back to the queue.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use netvet_model::{ScanReport, WarningCode};
+use netvet_pipeline::{AnalyseOptions, Analyser, Progress, ProgressRef};
+use netvet_store::{Claim, Outcome};
+use tokio::sync::watch;
+
+use crate::AppState;
+
+/// How long a claim holds a job without a progress report.
+const LEASE: Duration = Duration::from_secs(60);
+/// How often progress is written (and the lease extended).
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// How long an idle worker waits before looking again (uploads wake it sooner).
+const IDLE: Duration = Duration::from_secs(2);
+
+/// A name for this process's workers in the queue (`host-pid`).
+pub fn host_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "netvet".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// What the analysis has done so far, updated from the pipeline's threads.
+#[derive(Default)]
+struct Counters {
+    stage: Mutex<String>,
+    layers: AtomicU64,
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl netvet_unpack::Progress for Counters {
+    fn file_done(&self, bytes: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn layer_opened(&self, _path: &str, _format: &str) {
+        self.layers.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Progress for Counters {
+    fn stage(&self, name: &str) {
+        if let Ok(mut s) = self.stage.lock() {
+            *s = name.to_string();
+        }
+    }
+}
+
+impl Counters {
+    fn json(&self) -> String {
+        let stage = self.stage.lock().map(|s| s.clone()).unwrap_or_default();
+        serde_json::json!({
+            "stage": stage,
+            "layers": self.layers.load(Ordering::Relaxed),
+            "files": self.files.load(Ordering::Relaxed),
+            "bytes": self.bytes.load(Ordering::Relaxed),
+        })
+        .to_string()
+    }
+}
+
+/// Analysis options as `netvet scan` builds them from its flags (here the service's).
+fn options(state: &AppState) -> AnalyseOptions {
+    let as_of = netvet_pipeline::today();
+    let mut unpack = state.config.unpack.clone();
+    if unpack.spooler.tmp_dir.is_none() {
+        unpack.spooler.tmp_dir = Some(state.config.data_dir.join("work"));
+    }
+    AnalyseOptions {
+        unpack,
+        ..AnalyseOptions::new(as_of)
+    }
+}
+
+/// Runs one worker until `stop` turns true.
+pub async fn run(state: AppState, name: String, mut stop: watch::Receiver<bool>) {
+    let opts = options(&state);
+    let work = state.config.data_dir.join("work");
+    if let Err(e) = tokio::fs::create_dir_all(&work).await {
+        tracing::error!(dir = %work.display(), error = %e, "worker cannot create its work directory");
+        return;
+    }
+    // Compiling the rule packs takes a while: once per worker, not per job.
+    let analyser = match tokio::task::spawn_blocking(move || Analyser::new(opts)).await {
+        Ok(Ok(a)) => Arc::new(a),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "worker cannot set up the analyser");
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "worker set-up panicked");
+            return;
+        }
+    };
+    tracing::info!(worker = %name, "worker ready");
+    while !*stop.borrow() {
+        match state.store.claim_job(&name, LEASE).await {
+            Ok(Some(claim)) => {
+                tracing::info!(worker = %name, job = claim.job_id, analysis = claim.analysis_id, "job claimed");
+                run_job(&state, &analyser, claim, &mut stop).await;
+            }
+            Ok(None) => {
+                tokio::select! {
+                    () = state.jobs.notified() => {}
+                    () = tokio::time::sleep(IDLE) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(worker = %name, error = %e, "claiming a job failed");
+                tokio::time::sleep(IDLE).await;
+            }
+        }
+    }
+    tracing::info!(worker = %name, "worker stopped");
+}
+
+/// The warning of a report whose unpacking hit a limit, if it did.
+fn limit_warning(report: &ScanReport) -> Option<String> {
+    let hits: Vec<String> = report
+        .image
+        .all_warnings()
+        .filter(|(_, w)| {
+            matches!(
+                w.code,
+                WarningCode::LimitDepth
+                    | WarningCode::LimitBytes
+                    | WarningCode::LimitEntries
+                    | WarningCode::LimitRatio
+                    | WarningCode::LimitTime
+                    | WarningCode::LimitFileSize
+            )
+        })
+        .map(|(_, w)| w.message.clone())
+        .take(10)
+        .collect();
+    (!hits.is_empty()).then(|| {
+        format!(
+            "an unpacking limit stopped part of the analysis: {}",
+            hits.join("; ")
+        )
+    })
+}
+
+async fn run_job(
+    state: &AppState,
+    analyser: &Arc<Analyser>,
+    claim: Claim,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let dir = match tempfile::Builder::new()
+        .prefix("job-")
+        .tempdir_in(state.config.data_dir.join("work"))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            return finish(
+                state,
+                &claim,
+                Outcome::Failed {
+                    error: format!("work directory: {e}"),
+                },
+            )
+            .await;
+        }
+    };
+    let image = dir.path().join("image");
+    if let Err(e) = state
+        .objects
+        .get_to_file(&claim.artifact_sha256, &image)
+        .await
+    {
+        return finish(
+            state,
+            &claim,
+            Outcome::Failed {
+                error: e.to_string(),
+            },
+        )
+        .await;
+    }
+    let counters = Arc::new(Counters::default());
+    let progress: ProgressRef = Some(counters.clone() as Arc<dyn Progress>);
+    let job = {
+        let analyser = analyser.clone();
+        let image = image.clone();
+        tokio::task::spawn_blocking(move || analyser.analyse(&image, &progress))
+    };
+    tokio::pin!(job);
+    let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    let result = loop {
+        tokio::select! {
+            r = &mut job => break r,
+            _ = ticker.tick() => {
+                if let Err(e) = state.store.record_progress(&claim, &counters.json(), LEASE).await {
+                    tracing::warn!(job = claim.job_id, error = %e, "progress not recorded");
+                }
+            }
+            _ = stop.changed() => {
+                // Shutting down: the job goes back to the queue for the next start (the
+                // blocking analysis is abandoned with the process).
+                if let Err(e) = state.store.release_job(&claim).await {
+                    tracing::warn!(job = claim.job_id, error = %e, "job not released; its lease will expire");
+                }
+                return;
+            }
+        }
+    };
+    // The final counts, so a finished analysis shows what it covered.
+    if let Err(e) = state
+        .store
+        .record_progress(&claim, &counters.json(), LEASE)
+        .await
+    {
+        tracing::warn!(job = claim.job_id, error = %e, "progress not recorded");
+    }
+    let outcome = match result {
+        Ok(Ok(report)) => match netvet_model::json::to_canonical_string(&report) {
+            Ok(text) => match limit_warning(&report) {
+                Some(warning) => Outcome::Partial {
+                    report: text,
+                    warning,
+                },
+                None => Outcome::Done { report: text },
+            },
+            Err(e) => Outcome::Failed {
+                error: format!("report not serialisable: {e}"),
+            },
+        },
+        Ok(Err(e)) => Outcome::Failed {
+            error: e.to_string(),
+        },
+        Err(join) => Outcome::Failed {
+            error: if join.is_panic() {
+                format!(
+                    "the analysis failed (internal error: {})",
+                    netvet_unpack::contain::panic_message(join.into_panic().as_ref())
+                )
+            } else {
+                format!("the analysis was cancelled: {join}")
+            },
+        },
+    };
+    finish(state, &claim, outcome).await;
+}
+
+async fn finish(state: &AppState, claim: &Claim, outcome: Outcome) {
+    let status = match &outcome {
+        Outcome::Done { .. } => "done",
+        Outcome::Partial { .. } => "partial",
+        Outcome::Failed { .. } => "failed",
+    };
+    match state.store.finish_job(claim, outcome).await {
+        Ok(()) => tracing::info!(
+            job = claim.job_id,
+            analysis = claim.analysis_id,
+            status,
+            "job finished"
+        ),
+        Err(e) => tracing::warn!(job = claim.job_id, error = %e, "job result not stored"),
+    }
+}

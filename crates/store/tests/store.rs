@@ -1,0 +1,626 @@
+//! One suite, run against SQLite and against a throwaway PostgreSQL cluster: migrations,
+//! tenancy, credentials, and the job queue's claims, leases and fencing.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use netvet_store::testing::PgCluster;
+use netvet_store::{
+    Actor, AnalysisStatus, Error, NewAnalysis, NewProduct, NewUser, OrgKind, Outcome, Page, Role,
+    Store, TokenScope,
+};
+
+/// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let path = dir.path().join("netvet.sqlite");
+                    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(cluster) = PgCluster::start().unwrap() else { return };
+                    let url = cluster.fresh_database().await.unwrap();
+                    let store = Store::open(&url).await.unwrap();
+                    super::$name(store.clone()).await;
+                    store.close().await;
+                    drop(cluster);
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    migrations_are_applied,
+    bootstrap_creates_one_admin,
+    login_checks_the_password,
+    roles_must_fit_the_organisation,
+    other_tenants_ids_are_not_found,
+    product_updates_need_the_current_revision,
+    tokens_expire_and_revoke,
+    sessions_end_and_expire,
+    claims_are_exclusive_under_concurrency,
+    expired_lease_is_requeued_then_failed,
+    stale_fencing_token_is_rejected,
+    finished_job_stores_report_and_partial_warning,
+    release_requeues_without_counting_the_attempt,
+);
+
+const PASSWORD: &str = "correct horse battery";
+
+struct World {
+    admin: Actor,
+    op_a: Actor,
+    op_b: Actor,
+    vendor: Actor,
+    auditor: Actor,
+    vendor_org: i64,
+}
+
+async fn user(store: &Store, admin: &Actor, org: i64, name: &str, role: Role) -> Actor {
+    let u = store
+        .create_user(
+            admin,
+            NewUser {
+                org_id: org,
+                name: name.into(),
+                role,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    Actor {
+        user: u.id,
+        org: u.org_id,
+        role: u.role,
+    }
+}
+
+/// The regulator's admin and auditor, two operators and a vendor.
+async fn world(store: &Store) -> World {
+    let pw = store.bootstrap_admin(None).await.unwrap().unwrap();
+    let admin = store.login("admin", &pw).await.unwrap();
+    let a = store
+        .create_organisation(&admin, "Operator A", OrgKind::Operator)
+        .await
+        .unwrap();
+    let b = store
+        .create_organisation(&admin, "Operator B", OrgKind::Operator)
+        .await
+        .unwrap();
+    let v = store
+        .create_organisation(&admin, "Vendor V", OrgKind::Vendor)
+        .await
+        .unwrap();
+    World {
+        op_a: user(store, &admin, a.id, "alice", Role::Operator).await,
+        op_b: user(store, &admin, b.id, "bob", Role::Operator).await,
+        vendor: user(store, &admin, v.id, "vera", Role::Vendor).await,
+        auditor: user(store, &admin, admin.org, "audrey", Role::Auditor).await,
+        vendor_org: v.id,
+        admin,
+    }
+}
+
+fn sha(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
+    store
+        .create_analysis(
+            actor,
+            NewAnalysis {
+                sha256: sha(n),
+                size: 1000,
+                media_type: "application/octet-stream".into(),
+                file_name: format!("image-{n}.bin"),
+                product_id: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn migrations_are_applied(store: Store) {
+    assert_eq!(store.applied_migrations().await.unwrap(), vec![1]);
+    store.ping().await.unwrap();
+    // The schema is there and empty.
+    assert!(matches!(
+        store.login("admin", "x").await,
+        Err(Error::Unauthenticated)
+    ));
+}
+
+async fn bootstrap_creates_one_admin(store: Store) {
+    let pw = store.bootstrap_admin(None).await.unwrap().unwrap();
+    assert_eq!(pw.len(), 32, "16 random bytes in hex");
+    assert_eq!(store.bootstrap_admin(None).await.unwrap(), None);
+    assert_eq!(
+        store.bootstrap_admin(Some("another".into())).await.unwrap(),
+        None
+    );
+    let admin = store.login("admin", &pw).await.unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    let users = store.list_users(&admin, Page::default()).await.unwrap();
+    assert_eq!(users.len(), 1);
+}
+
+async fn login_checks_the_password(store: Store) {
+    let w = world(&store).await;
+    assert_eq!(store.login("alice", PASSWORD).await.unwrap(), w.op_a);
+    assert!(matches!(
+        store.login("alice", "wrong password").await,
+        Err(Error::Unauthenticated)
+    ));
+    assert!(matches!(
+        store.login("nobody", PASSWORD).await,
+        Err(Error::Unauthenticated)
+    ));
+}
+
+async fn roles_must_fit_the_organisation(store: Store) {
+    let w = world(&store).await;
+    let bad = store
+        .create_user(
+            &w.admin,
+            NewUser {
+                org_id: w.op_a.org,
+                name: "mallory".into(),
+                role: Role::Analyst,
+                password: PASSWORD.into(),
+            },
+        )
+        .await;
+    assert!(matches!(bad, Err(Error::Invalid(_))), "{bad:?}");
+    let taken = store
+        .create_organisation(&w.admin, "Operator A", OrgKind::Operator)
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    let by_operator = store
+        .create_organisation(&w.op_a, "Mine", OrgKind::Operator)
+        .await;
+    assert!(matches!(by_operator, Err(Error::Forbidden(_))));
+}
+
+async fn other_tenants_ids_are_not_found(store: Store) {
+    let w = world(&store).await;
+    let a1 = upload(&store, &w.op_a, 1).await;
+    let b1 = upload(&store, &w.op_b, 2).await;
+    let product = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "v-gnb-1".into(),
+                name: "V gNB".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(product.org_id, w.vendor_org);
+
+    // Each operator sees its own analysis and not the other's: NotFound, as for no id at all.
+    assert_eq!(store.analysis(&w.op_a, a1).await.unwrap().id, a1);
+    assert!(matches!(
+        store.analysis(&w.op_a, b1).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store.analysis_report(&w.op_b, a1).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store.analysis(&w.op_a, 999_999).await,
+        Err(Error::NotFound)
+    ));
+    let listed: Vec<i64> = store
+        .list_analyses(&w.op_a, None, Page::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(listed, vec![a1]);
+
+    // The vendor's product is invisible to operators, even for an update or an upload.
+    assert!(matches!(
+        store.product(&w.op_a, product.id).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_product(&w.op_a, product.id, "x", "{}", None)
+            .await,
+        Err(Error::NotFound)
+    ));
+    let upload_for_other = store
+        .create_analysis(
+            &w.op_a,
+            NewAnalysis {
+                sha256: sha(3),
+                size: 1,
+                media_type: "application/octet-stream".into(),
+                file_name: "x.bin".into(),
+                product_id: Some(product.id),
+            },
+        )
+        .await;
+    assert!(matches!(upload_for_other, Err(Error::NotFound)));
+    // A vendor cannot place a product in another organisation.
+    let elsewhere = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: Some(w.op_a.org),
+                record_id: "v-gnb-2".into(),
+                name: "V gNB 2".into(),
+                record: "{}".into(),
+            },
+        )
+        .await;
+    assert!(matches!(elsewhere, Err(Error::NotFound)));
+
+    // The regulator's roles see everything; the auditor only reads.
+    let all: BTreeSet<i64> = store
+        .list_analyses(&w.auditor, None, Page::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(all, BTreeSet::from([a1, b1]));
+    assert!(store.product(&w.auditor, product.id).await.is_ok());
+    assert!(matches!(
+        store
+            .update_product(&w.auditor, product.id, "x", "{}", None)
+            .await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store
+            .create_analysis(
+                &w.auditor,
+                NewAnalysis {
+                    sha256: sha(4),
+                    size: 1,
+                    media_type: "application/octet-stream".into(),
+                    file_name: "x.bin".into(),
+                    product_id: None,
+                },
+            )
+            .await,
+        Err(Error::Forbidden(_))
+    ));
+    // Organisations: an operator sees only its own.
+    let orgs = store
+        .list_organisations(&w.op_b, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs[0].id, w.op_b.org);
+    assert!(matches!(
+        store.organisation(&w.op_b, w.op_a.org).await,
+        Err(Error::NotFound)
+    ));
+}
+
+async fn product_updates_need_the_current_revision(store: Store) {
+    let w = world(&store).await;
+    let p = store
+        .create_product(
+            &w.admin,
+            NewProduct {
+                org_id: Some(w.vendor_org),
+                record_id: "v-amf-1".into(),
+                name: "V AMF".into(),
+                record: "{\"a\":1}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.revision, 1);
+    let p2 = store
+        .update_product(&w.vendor, p.id, "V AMF", "{\"a\":2}", Some(1))
+        .await
+        .unwrap();
+    assert_eq!((p2.revision, p2.record.as_str()), (2, "{\"a\":2}"));
+    let stale = store
+        .update_product(&w.vendor, p.id, "V AMF", "{\"a\":3}", Some(1))
+        .await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    let dup = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "v-amf-1".into(),
+                name: "again".into(),
+                record: "{}".into(),
+            },
+        )
+        .await;
+    assert!(matches!(dup, Err(Error::Conflict(_))));
+    // Only vendor organisations own products.
+    let to_operator = store
+        .create_product(
+            &w.admin,
+            NewProduct {
+                org_id: Some(w.op_a.org),
+                record_id: "x".into(),
+                name: "x".into(),
+                record: "{}".into(),
+            },
+        )
+        .await;
+    assert!(matches!(to_operator, Err(Error::Invalid(_))));
+}
+
+async fn tokens_expire_and_revoke(store: Store) {
+    let w = world(&store).await;
+    let t = store
+        .create_token(&w.op_a, "ci", &[TokenScope::Read, TokenScope::Write], None)
+        .await
+        .unwrap();
+    assert!(t.secret.starts_with("nvt_"));
+    let (actor, scopes) = store.token(&t.secret).await.unwrap();
+    assert_eq!(actor, w.op_a);
+    assert_eq!(scopes, vec![TokenScope::Read, TokenScope::Write]);
+    assert!(matches!(
+        store.token("nvt_0000").await,
+        Err(Error::Unauthenticated)
+    ));
+
+    // Listed without the secret; another user cannot revoke it.
+    let listed = store.list_tokens(&w.op_a).await.unwrap();
+    assert_eq!(listed, vec![t.token.clone()]);
+    assert!(store.list_tokens(&w.op_b).await.unwrap().is_empty());
+    assert!(matches!(
+        store.revoke_token(&w.op_b, t.token.id).await,
+        Err(Error::NotFound)
+    ));
+    let revoked = store.revoke_token(&w.op_a, t.token.id).await.unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(matches!(
+        store.token(&t.secret).await,
+        Err(Error::Unauthenticated)
+    ));
+
+    // Expiry: one second ahead, then past it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let short = store
+        .create_token(&w.op_a, "short", &[TokenScope::Read], Some(now + 1))
+        .await
+        .unwrap();
+    assert!(store.token(&short.secret).await.is_ok());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(matches!(
+        store.token(&short.secret).await,
+        Err(Error::Unauthenticated)
+    ));
+    assert!(matches!(
+        store
+            .create_token(&w.op_a, "past", &[TokenScope::Read], Some(now - 10))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    // The auditor's tokens read only.
+    assert!(matches!(
+        store
+            .create_token(&w.auditor, "rw", &[TokenScope::Write], None)
+            .await,
+        Err(Error::Forbidden(_))
+    ));
+}
+
+async fn sessions_end_and_expire(store: Store) {
+    let w = world(&store).await;
+    let s = store.create_session(&w.vendor, 3600).await.unwrap();
+    let info = store.session(&s.secret).await.unwrap();
+    assert_eq!(info.actor, w.vendor);
+    assert_eq!(info.csrf_token, s.csrf_token);
+    store.end_session(&s.secret).await.unwrap();
+    assert!(matches!(
+        store.session(&s.secret).await,
+        Err(Error::Unauthenticated)
+    ));
+    let gone = store.create_session(&w.vendor, 0).await.unwrap();
+    assert!(matches!(
+        store.session(&gone.secret).await,
+        Err(Error::Unauthenticated)
+    ));
+}
+
+async fn claims_are_exclusive_under_concurrency(store: Store) {
+    let w = world(&store).await;
+    let mut analyses = BTreeSet::new();
+    for n in 0..12 {
+        analyses.insert(upload(&store, &w.op_a, n).await);
+    }
+    // Eight workers race for twelve jobs: every job is claimed exactly once.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(c) = store
+                .claim_job(&format!("worker-{i}"), Duration::from_secs(60))
+                .await
+                .unwrap()
+            {
+                got.push(c.analysis_id);
+            }
+            got
+        }));
+    }
+    let mut claimed = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    claimed.sort_unstable();
+    assert_eq!(claimed, analyses.iter().copied().collect::<Vec<_>>());
+    let running = store
+        .list_analyses(&w.admin, Some(AnalysisStatus::Running), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(running.len(), 12);
+}
+
+async fn expired_lease_is_requeued_then_failed(store: Store) {
+    let w = world(&store).await;
+    let id = upload(&store, &w.op_a, 7).await;
+    let lease = Duration::from_millis(200);
+    for attempt in 1..=netvet_store::jobs::MAX_ATTEMPTS {
+        let c = store.claim_job("w", lease).await.unwrap().unwrap();
+        assert_eq!((c.analysis_id, c.attempt), (id, attempt));
+        // Held: nothing else to claim.
+        assert!(store.claim_job("other", lease).await.unwrap().is_none());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The third lease expired too: the job is given up, the analysis failed with the reason.
+    assert_eq!(store.requeue_expired().await.unwrap(), 1);
+    assert!(store.claim_job("w", lease).await.unwrap().is_none());
+    let a = store.analysis(&w.op_a, id).await.unwrap();
+    assert_eq!(a.status, AnalysisStatus::Failed);
+    assert!(a.error.unwrap().contains("lease expired 3 times"));
+}
+
+async fn stale_fencing_token_is_rejected(store: Store) {
+    let w = world(&store).await;
+    let id = upload(&store, &w.op_a, 9).await;
+    let first = store
+        .claim_job("slow", Duration::from_millis(100))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let second = store
+        .claim_job("fast", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.job_id, first.job_id);
+    assert_eq!(second.fencing_token, first.fencing_token + 1);
+    // The worker that lost its lease can neither report nor finish.
+    let late = store
+        .record_progress(&first, "{}", Duration::from_secs(60))
+        .await;
+    assert!(matches!(late, Err(Error::StaleLease { .. })), "{late:?}");
+    let late = store
+        .finish_job(
+            &first,
+            Outcome::Done {
+                report: "stale".into(),
+            },
+        )
+        .await;
+    assert!(matches!(late, Err(Error::StaleLease { .. })));
+    store
+        .finish_job(
+            &second,
+            Outcome::Done {
+                report: "{\"fresh\":true}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.analysis_report(&w.op_a, id).await.unwrap().as_deref(),
+        Some("{\"fresh\":true}")
+    );
+    // Finished: even the current token cannot write again.
+    assert!(matches!(
+        store
+            .finish_job(&second, Outcome::Failed { error: "x".into() })
+            .await,
+        Err(Error::StaleLease { .. })
+    ));
+    assert_eq!(store.job(second.job_id).await.unwrap().state, "done");
+}
+
+async fn finished_job_stores_report_and_partial_warning(store: Store) {
+    let w = world(&store).await;
+    let id = upload(&store, &w.vendor, 5).await;
+    let c = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .record_progress(&c, "{\"files\":3}", Duration::from_secs(60))
+        .await
+        .unwrap();
+    let a = store.analysis(&w.vendor, id).await.unwrap();
+    assert_eq!(
+        (a.status, a.progress.as_str(), a.has_report),
+        (AnalysisStatus::Running, "{\"files\":3}", false)
+    );
+    store
+        .finish_job(
+            &c,
+            Outcome::Partial {
+                report: "{}".into(),
+                warning: "limit: 10 entries".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let a = store.analysis(&w.vendor, id).await.unwrap();
+    assert_eq!(a.status, AnalysisStatus::Partial);
+    assert_eq!(a.warning.as_deref(), Some("limit: 10 entries"));
+    assert!(a.has_report && a.finished_at.is_some());
+    // The same bytes uploaded again share the artifact; the evidence lookup finds the report.
+    upload(&store, &w.vendor, 5).await;
+    assert_eq!(
+        store.reports_for(&w.vendor, &[sha(5)]).await.unwrap(),
+        vec!["{}".to_string()]
+    );
+    assert!(
+        store
+            .reports_for(&w.op_a, &[sha(5)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn release_requeues_without_counting_the_attempt(store: Store) {
+    let w = world(&store).await;
+    let id = upload(&store, &w.op_b, 6).await;
+    let c = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store.release_job(&c).await.unwrap();
+    assert_eq!(
+        store.analysis(&w.op_b, id).await.unwrap().status,
+        AnalysisStatus::Queued
+    );
+    let again = store
+        .claim_job("w2", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.job_id, again.attempt), (c.job_id, 1));
+    assert!(again.fencing_token > c.fencing_token);
+}
