@@ -5,7 +5,6 @@
 
 mod api;
 mod auth;
-mod objects;
 mod problem;
 mod worker;
 
@@ -23,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::SecuritySchemes;
 
-pub use objects::Objects;
+pub use netvet_artifacts::Artifacts as Objects;
 pub use problem::Problem;
 
 /// How the service runs.
@@ -146,7 +145,14 @@ pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeErr
     let store = Store::open(&config.database_url())
         .await
         .map_err(|e| format!("database {}: {e}", config.database_url()))?;
-    let objects = Objects::open(&config.data_dir)
+    let objects = Objects::open(&netvet_artifacts::ArtifactsConfig::Local {
+        root: config.data_dir.join("objects"),
+    })
+    .await
+    .map_err(|e| ServeError(e.to_string()))?;
+    // What a crash left half-uploaded a day ago is swept.
+    objects
+        .sweep_incoming(std::time::Duration::from_secs(24 * 3600))
         .await
         .map_err(|e| ServeError(e.to_string()))?;
     let generated = store

@@ -370,7 +370,7 @@ async fn upload_is_analysed_and_its_report_assessed() {
     assert!(
         app.dir
             .path()
-            .join("data/objects")
+            .join("data/objects/sha256")
             .join(&sha[..2])
             .join(&sha)
             .is_file()
@@ -494,8 +494,24 @@ async fn oversize_uploads_are_413_and_store_nothing() {
     assert_problem(&r, StatusCode::PAYLOAD_TOO_LARGE);
     // Nothing stored: no object, no staging file, no analysis.
     let data = app.dir.path().join("data");
-    assert_eq!(std::fs::read_dir(data.join("objects")).unwrap().count(), 0);
-    assert_eq!(std::fs::read_dir(data.join("incoming")).unwrap().count(), 0);
+    let files = |d: &str| {
+        std::fs::read_dir(data.join(d))
+            .map(|r| r.flatten().filter(|e| e.path().is_file()).count())
+            .unwrap_or(0)
+    };
+    for d in ["objects/sha256", "objects/incoming"] {
+        let nested: usize = std::fs::read_dir(data.join(d))
+            .map(|r| {
+                r.flatten()
+                    .map(|e| {
+                        files(&format!("{d}/{}", e.file_name().to_string_lossy()))
+                            + usize::from(e.path().is_file())
+                    })
+                    .sum()
+            })
+            .unwrap_or(0);
+        assert_eq!(nested, 0, "{d} holds files after a refused upload");
+    }
     let list = app.get("/api/v1/analyses", &admin).await;
     assert_eq!(list.body["items"], json!([]));
     // Exactly the limit is fine.
@@ -733,7 +749,7 @@ async fn a_corrupt_stored_image_fails_the_analysis_with_the_reason() {
     let object = app
         .dir
         .path()
-        .join("data/objects")
+        .join("data/objects/sha256")
         .join(&sha[..2])
         .join(&sha);
     std::fs::write(&object, b"other bytes").unwrap();

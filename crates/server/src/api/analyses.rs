@@ -16,8 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{PageQuery, Paged, json_with_etag, with_etag};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::objects;
 use crate::problem::{ApiError, ApiResult, Problem};
+use netvet_artifacts as objects;
 
 /// Where an analysis stands.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
