@@ -314,11 +314,8 @@ struct Fields<'a, T: ?Sized> {
 
 impl<'a, T: Serialize + ?Sized> Fields<'a, T> {
     fn new(value: &'a T, keys: Vec<Cow<'static, str>>) -> Fields<'a, T> {
-        let mut keys: Vec<(Cow<'static, str>, usize)> = keys
-            .into_iter()
-            .enumerate()
-            .map(|(i, k)| (k, i))
-            .collect();
+        let mut keys: Vec<(Cow<'static, str>, usize)> =
+            keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
         keys.sort();
         let mut out: Vec<(Cow<'static, str>, usize)> = Vec::with_capacity(keys.len());
         for (k, _) in keys {
@@ -423,10 +420,22 @@ impl<'k, S: Serializer> Serializer for Pick<'k, S> {
     type SerializeStructVariant = Picking<'k, S>;
 
     not_an_object!(
-        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
-        serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
-        serialize_u32(u32), serialize_u64(u64), serialize_u128(u128), serialize_f32(f32),
-        serialize_f64(f64), serialize_char(char), serialize_str(&str), serialize_bytes(&[u8]),
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
         serialize_unit_struct(&'static str),
     );
 
@@ -580,10 +589,22 @@ impl<S: Serializer> Serializer for InOrder<S> {
     type SerializeStructVariant = Impossible<S::Ok, S::Error>;
 
     not_an_object!(
-        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
-        serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
-        serialize_u32(u32), serialize_u64(u64), serialize_u128(u128), serialize_f32(f32),
-        serialize_f64(f64), serialize_char(char), serialize_str(&str), serialize_bytes(&[u8]),
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
         serialize_unit_struct(&'static str),
     );
 
@@ -717,10 +738,21 @@ impl<S: Serializer> Serializer for Forward<S> {
     type SerializeStructVariant = Impossible<S::Ok, S::Error>;
 
     forward!(
-        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
-        serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
-        serialize_u32(u32), serialize_u64(u64), serialize_u128(u128), serialize_f64(f64),
-        serialize_char(char), serialize_str(&str), serialize_bytes(&[u8]),
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
         serialize_unit_struct(&'static str),
     );
 
