@@ -170,8 +170,8 @@ mod tests {
     fn inner(n: u8) -> Inner {
         Inner {
             zulu: vec![n, 2],
-            skipped: (n % 2 == 0).then_some(n),
-            alpha: (n % 3 == 0).then(|| format!("a\"{n}\u{e9}\n")),
+            skipped: n.is_multiple_of(2).then_some(n),
+            alpha: n.is_multiple_of(3).then(|| format!("a\"{n}\u{e9}\n")),
             mid: f32::from(n) / 10.0,
         }
     }
