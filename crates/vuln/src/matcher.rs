@@ -261,8 +261,11 @@ pub struct Matcher<'i> {
     /// An ecosystem and the ecosystems stored under it ([`Index::ecosystems_under`]).
     family_cache: HashMap<String, Vec<String>>,
     headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
-    /// Ranges in `cpe_cache` and `package_cache` (bounded by [`CACHED_RANGES`]).
+    /// Ranges in `cpe_cache` and `package_cache`.
     cached_ranges: usize,
+    /// Bounds of the caches ([`CACHED_RANGES`], [`CACHED_HEADERS`]; tests lower them).
+    range_budget: usize,
+    header_budget: usize,
     kev: Option<std::collections::HashSet<String>>,
 }
 
@@ -296,6 +299,8 @@ impl<'i> Matcher<'i> {
             family_cache: HashMap::new(),
             headers: HashMap::new(),
             cached_ranges: 0,
+            range_budget: CACHED_RANGES,
+            header_budget: CACHED_HEADERS,
             kev: None,
         }
     }
@@ -594,16 +599,16 @@ impl<'i> Matcher<'i> {
 }
 
 impl Matcher<'_> {
-    /// Empties the range caches when `more` ranges would take them past [`CACHED_RANGES`],
-    /// and the header cache when it is full.
+    /// Empties the range caches when `more` ranges would take them past their bound, and the
+    /// header cache when it is full.
     fn make_room(&mut self, more: usize) {
-        if self.cached_ranges + more > CACHED_RANGES {
+        if self.cached_ranges + more > self.range_budget {
             self.cpe_cache.clear();
             self.package_cache.clear();
             self.cached_ranges = 0;
         }
         self.cached_ranges += more;
-        if self.headers.len() >= CACHED_HEADERS {
+        if self.headers.len() >= self.header_budget {
             self.headers.clear();
         }
     }
@@ -881,6 +886,19 @@ mod tests {
             Matcher::new(&opened).match_all(&components).unwrap(),
             serial
         );
+    }
+
+    /// Caches that start again at every lookup change nothing but the time taken.
+    #[test]
+    fn bounded_caches_match_as_unbounded_ones_do() {
+        let idx = Index::builtin().unwrap();
+        let components = many_components();
+        let unbounded = Matcher::new(&idx).match_all(&components).unwrap();
+        assert!(unbounded.vulnerabilities.len() > 1000);
+        let mut m = Matcher::new(&idx);
+        m.range_budget = 1;
+        m.header_budget = 1;
+        assert_eq!(m.match_all(&components).unwrap(), unbounded);
     }
 
     fn range(events: Vec<Event>) -> Affected {
