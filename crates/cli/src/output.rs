@@ -53,18 +53,33 @@ pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
-/// Prints `value` as canonical JSON on stdout, or writes it to `output`.
+/// Prints `value` as canonical JSON on stdout, or writes it to `output`, as it is serialised
+/// (a report of hundreds of megabytes is never held as one string). A file left half written
+/// by an error is removed.
 pub fn emit_json<T: Serialize>(value: &T, output: Option<&Path>) -> anyhow::Result<()> {
-    if let Some(path) = output {
-        return emit(&netvet_model::json::to_canonical_string(value)?, Some(path));
-    }
-    let out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    netvet_model::json::write_canonical(out, value).map_err(|e| match e.io_error_kind() {
+    let written = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let written = netvet_model::json::write_canonical(
+                io::BufWriter::with_capacity(1 << 16, file),
+                value,
+            );
+            if written.is_err() {
+                let _ = std::fs::remove_file(path);
+            }
+            return written.with_context(|| format!("cannot write {}", path.display()));
+        }
+        None => netvet_model::json::write_canonical(
+            io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+            value,
+        ),
+    };
+    written.map_err(|e| match e.io_error_kind() {
         // Keeps the I/O error (a broken pipe is not an error to report).
         Some(kind) => anyhow::Error::new(io::Error::new(kind, e)),
         None => anyhow::Error::new(e),
-    })?;
-    Ok(())
+    })
 }
 
 /// The error of a job on the input `name`, told as "cannot VERB NAME: why" — or just "why"

@@ -270,7 +270,7 @@ fn documents_without_golden_files_match_their_schemas() {
             vec!["unpack", &acme, "--out", &unpacked, "--format", "json"],
         ),
         (
-            "netvet.assessment/1",
+            "netvet.assessment/2",
             vec![
                 "assess",
                 "--catalogue",

@@ -54,7 +54,7 @@ fn assess_runs_from_any_directory_on_built_in_data() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = json(&o);
-    assert_eq!(r["schema"], "netvet.assessment/1");
+    assert_eq!(r["schema"], "netvet.assessment/2");
     assert_eq!(
         r["catalogue"]["layers"],
         serde_json::json!(["de-2019", "de-2024"])
@@ -64,11 +64,12 @@ fn assess_runs_from_any_directory_on_built_in_data() {
             .as_array()
             .expect("array")
             .iter()
-            .find(|a| a["product"]["id"] == product && a["role"] == role)
+            .find(|a| a["product"] == product && a["role"] == role)
             .map(|a| {
+                let v = &r["verdicts"][a["verdict"].as_u64().expect("verdict") as usize];
                 (
-                    a["verdict"]["decision"].as_str().unwrap_or("").to_string(),
-                    a["verdict"]["deadline"].as_str().unwrap_or("").to_string(),
+                    v["decision"].as_str().unwrap_or("").to_string(),
+                    v["deadline"].as_str().unwrap_or("").to_string(),
                 )
             })
             .expect("assessment")
@@ -115,11 +116,16 @@ fn evidence_makes_the_back_door_a_prohibition_and_fail_on_sets_the_exit_code() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let r = json(&o);
     let a = &r["assessments"][0];
-    assert_eq!(a["verdict"]["decision"], "prohibit");
+    assert_eq!(a["product"], "acme-gnb-4.2");
+    assert_eq!(
+        r["verdicts"][a["verdict"].as_u64().expect("verdict") as usize]["decision"],
+        "prohibit"
+    );
     let auth = a["requirements"]
         .as_array()
         .expect("array")
         .iter()
+        .map(|i| &r["results"][i.as_u64().expect("position") as usize])
         .find(|q| q["id"] == "DE.KAT.AUTH")
         .expect("requirement");
     assert_eq!(auth["status"], "fail");
@@ -145,6 +151,54 @@ fn evidence_makes_the_back_door_a_prohibition_and_fail_on_sets_the_exit_code() {
             .expect("ref")
             .starts_with(&format!("scan:{}", &digest[..8])),
         "{auth}"
+    );
+}
+
+#[test]
+fn the_document_written_to_a_file_is_the_one_printed_and_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a.json");
+    let args = [
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+    ];
+    let printed = netvet(&args);
+    assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));
+    let mut to_file: Vec<&str> = args.to_vec();
+    let path = file.display().to_string();
+    to_file.extend(["-o", &path]);
+    let o = netvet(&to_file);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let written = std::fs::read(&file).expect("written");
+    assert_eq!(written, printed.stdout);
+    // Each distinct result is written once: fewer results than requirement references.
+    let r = json(&printed);
+    let references: usize = r["assessments"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["requirements"].as_array().expect("list").len())
+        .sum();
+    let results = r["results"].as_array().expect("results").len();
+    assert!(
+        results * 2 < references,
+        "{results} results, {references} references"
+    );
+    let report: netvet_model::AssessmentReport =
+        serde_json::from_slice(&written).expect("reads back");
+    assert_eq!(
+        report.assessments.len(),
+        r["assessments"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(
+        netvet_model::json::to_canonical_string(&report).expect("written again"),
+        stdout(&printed)
     );
 }
 

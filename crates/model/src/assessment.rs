@@ -12,8 +12,11 @@ use crate::catalogue::Consequence;
 use crate::date::Date;
 use crate::network::Role;
 
-/// Schema identifier of [`AssessmentReport`].
-pub const ASSESSMENT_SCHEMA: &str = "netvet.assessment/1";
+mod document;
+
+/// Schema identifier of [`AssessmentReport`]. Version 2 writes each distinct product,
+/// requirement result and verdict once and refers to them from each assessment.
+pub const ASSESSMENT_SCHEMA: &str = "netvet.assessment/2";
 
 /// The outcome of one requirement for one product in one role.
 #[derive(
@@ -75,7 +78,9 @@ impl fmt::Display for Decision {
 
 /// Why a requirement has its status, and the evidence that says so (`scan:<sha256>:finding:<id>`,
 /// `dossier:huawei:H14`, `product:acme-gnb:certification:0`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     pub message: String,
@@ -84,7 +89,7 @@ pub struct Reason {
 }
 
 /// One requirement's result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementResult {
     pub id: String,
@@ -94,7 +99,9 @@ pub struct RequirementResult {
 }
 
 /// A requirement that gives the verdict its decision.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Ground {
     pub requirement: String,
@@ -105,7 +112,9 @@ pub struct Ground {
 }
 
 /// Something that must hold for the product to be used in the role.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub requirement: String,
@@ -115,7 +124,7 @@ pub struct Condition {
 }
 
 /// The verdict for a product in a role, as composed by the catalogue's verdict policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
     pub decision: Decision,
@@ -152,8 +161,8 @@ pub struct ProductRef {
 ///
 /// The product, the verdict and the requirement results are shared (`Arc`): a product's roles
 /// with the same applicable requirements get the same results and verdict, and an assessment
-/// of 5,000 products in 30 roles would otherwise copy them 150,000 times. They serialize as
-/// the values they hold.
+/// of 5,000 products in 30 roles would otherwise copy them 150,000 times. Alone, an
+/// assessment serializes as the values it holds; in an [`AssessmentReport`] it refers to them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Assessment {
     pub product: Arc<ProductRef>,
@@ -194,11 +203,11 @@ impl VerdictCounts {
     }
 }
 
-/// `netvet assess` output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// `netvet assess` output. Its JSON form (schema 2) writes each distinct product, requirement
+/// result and verdict once, in tables the assessments refer to.
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssessmentReport {
     /// Always [`ASSESSMENT_SCHEMA`].
-    #[schemars(extend("const" = ASSESSMENT_SCHEMA))]
     pub schema: String,
     pub catalogue: CatalogueRef,
     /// The date certificates and deadlines were judged against.

@@ -6,7 +6,7 @@
 //! | analyse an image (unpack, checks, SBOM, vulnerabilities) | [`Analyser::analyse`] | `netvet.scan/1` |
 //! | the software inventory of an image | [`sbom::sbom`] | `netvet.sbom/1` |
 //! | vulnerabilities of an image or SBOM | [`vulns::vulns`] | `netvet.vulns/1` |
-//! | products against a catalogue | [`assess::assess`], [`assess::explain`] | `netvet.assessment/1`, `netvet.explanation/1` |
+//! | products against a catalogue | [`assess::assess`], [`assess::explain`] | `netvet.assessment/2`, `netvet.explanation/1` |
 //! | a catalogue change | [`assess::impact`] | `netvet.impact/1` |
 //! | an operator network | [`assess::network`] | `netvet.network/1` |
 //!

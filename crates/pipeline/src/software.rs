@@ -98,7 +98,7 @@ impl Software {
     }
 
     /// Matches `components` (end of support, advisories, VEX); nothing when this stage only
-    /// catalogs.
+    /// catalogs. The findings are those of the vulnerabilities, then of end of support.
     pub fn assess(
         &self,
         components: &mut [Component],
@@ -108,6 +108,24 @@ impl Software {
         };
         let index = m.index.lock().unwrap_or_else(|p| p.into_inner());
         Ok(netvet_vuln::assess(
+            components,
+            &index,
+            &m.statements,
+            &m.as_of.to_string(),
+        )?)
+    }
+
+    /// [`Software::assess`] with the end-of-support findings only: the vulnerabilities'
+    /// findings are left to be made as they are written.
+    pub fn match_components(
+        &self,
+        components: &mut [Component],
+    ) -> crate::Result<(MatchReport, Vec<Finding>)> {
+        let Some(m) = &self.matching else {
+            return Ok((MatchReport::default(), Vec::new()));
+        };
+        let index = m.index.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(netvet_vuln::match_components(
             components,
             &index,
             &m.statements,

@@ -52,7 +52,7 @@ pub fn vulns(
         (catalog.components, catalog.problems)
     };
     stage(progress, "matching vulnerabilities");
-    let (matches, findings) = software.assess(&mut components)?;
+    let (matches, end_of_support) = software.match_components(&mut components)?;
     Ok(VulnsReport {
         schema: VULNS_SCHEMA,
         target: name,
@@ -69,7 +69,7 @@ pub fn vulns(
         suppressed: matches.suppressed,
         dropped_platform: matches.dropped_platform,
         bad_ranges: matches.bad_ranges,
-        findings,
+        end_of_support,
         problems,
         advisory_data: matches.advisory_data,
         notes: opened.notes,

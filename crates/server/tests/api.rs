@@ -425,19 +425,21 @@ async fn upload_is_analysed_and_its_report_assessed() {
     assert_eq!(a.body["as_of"], json!("2026-06-01"));
     let assessments = a.body["assessments"].as_array().unwrap();
     assert!(!assessments.is_empty());
+    // `netvet.assessment/2`: products, results and verdicts are tables the rows refer to.
+    assert_eq!(a.body["schema"], json!("netvet.assessment/2"));
     assert!(
         assessments
             .iter()
-            .all(|x| x["product"]["id"] == json!("acme-gnb-7"))
+            .all(|x| x["product"] == json!("acme-gnb-7"))
     );
     // The stored report is the product's evidence: findings of this scan ground results.
     let cited = format!("scan:{sha}:finding:");
+    let results = a.body["results"].as_array().unwrap();
     let grounded = assessments.iter().any(|x| {
-        x["requirements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["status"] == json!("fail") && r.to_string().contains(&cited))
+        x["requirements"].as_array().unwrap().iter().any(|i| {
+            let r = &results[i.as_u64().unwrap() as usize];
+            r["status"] == json!("fail") && r.to_string().contains(&cited)
+        })
     });
     assert!(grounded, "no failed requirement cites the scan: {}", a.body);
     // A catalogue that is not built in is not looked for on disk.

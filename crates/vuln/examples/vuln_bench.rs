@@ -236,6 +236,15 @@ fn match_components(
     println!("components {n_components}");
     println!("matches {}", report.vulnerabilities.len());
     println!("lookups {}", report.lookups);
+    // Memory with the results held: peak, and now split into the heap and the mapped index
+    // (with VULN_BENCH_REUSE the peak is that of matching alone).
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for field in ["VmHWM", "RssAnon", "RssFile"] {
+        if let Some(line) = status.lines().find(|l| l.starts_with(field)) {
+            let kib = line[field.len() + 1..].trim();
+            println!("{} {kib}", field.to_lowercase());
+        }
+    }
     Ok(())
 }
 

@@ -47,12 +47,26 @@ pub fn assess(
     statements: &[vex::Statement],
     today: &str,
 ) -> Result<(MatchReport, Vec<Finding>)> {
+    let (report, end_of_support) = match_components(components, index, statements, today)?;
+    let mut findings = findings::findings(&report.vulnerabilities, components);
+    findings.extend(end_of_support);
+    Ok((report, findings))
+}
+
+/// [`assess`] without making the vulnerabilities' findings: returns the match report and the
+/// end-of-support findings only. For many matches, whose findings are better made one at a
+/// time as they are written ([`findings::finding`]).
+pub fn match_components(
+    components: &mut [Component],
+    index: &Index,
+    statements: &[vex::Statement],
+    today: &str,
+) -> Result<(MatchReport, Vec<Finding>)> {
     let eos = eos::EndOfSupport::builtin()?;
     eos.annotate(components, today);
     let mut report = Matcher::new(index).match_all(components)?;
     report.suppressed = vex::apply(&mut report.vulnerabilities, statements);
     report.advisory_data = Some(age::data_age(index, today, age::DEFAULT_STALE_DAYS)?);
-    let mut findings = findings::findings(&report.vulnerabilities, components);
-    findings.extend(eos.findings(components, today));
-    Ok((report, findings))
+    let end_of_support = eos.findings(components, today);
+    Ok((report, end_of_support))
 }

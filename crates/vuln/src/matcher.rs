@@ -246,6 +246,12 @@ type PackageRange = (i64, String, Affected);
 const PARALLEL_MIN: usize = 2_000;
 /// Workers at most (each holds its own connection and caches).
 const MAX_WORKERS: usize = 4;
+/// Ranges (CPE and package) a worker keeps cached; past it the cache starts again. Components
+/// are matched in key order, so those of one product come together and a cache of the recent
+/// products serves them; without a bound the caches end up holding most of the index.
+const CACHED_RANGES: usize = 50_000;
+/// Advisory headers a worker keeps cached; past it the cache starts again.
+const CACHED_HEADERS: usize = 20_000;
 
 /// Matches components against an index.
 pub struct Matcher<'i> {
@@ -255,6 +261,11 @@ pub struct Matcher<'i> {
     /// An ecosystem and the ecosystems stored under it ([`Index::ecosystems_under`]).
     family_cache: HashMap<String, Vec<String>>,
     headers: HashMap<i64, std::sync::Arc<AdvisoryRow>>,
+    /// Ranges in `cpe_cache` and `package_cache`.
+    cached_ranges: usize,
+    /// Bounds of the caches ([`CACHED_RANGES`], [`CACHED_HEADERS`]; tests lower them).
+    range_budget: usize,
+    header_budget: usize,
     kev: Option<std::collections::HashSet<String>>,
 }
 
@@ -287,6 +298,9 @@ impl<'i> Matcher<'i> {
             package_cache: HashMap::new(),
             family_cache: HashMap::new(),
             headers: HashMap::new(),
+            cached_ranges: 0,
+            range_budget: CACHED_RANGES,
+            header_budget: CACHED_HEADERS,
             kev: None,
         }
     }
@@ -380,6 +394,13 @@ impl<'i> Matcher<'i> {
             parts
         });
         let mut report = MatchReport::default();
+        // Room for every match at once: growing by doubling would hold the old and new
+        // buffers of the largest array of the run together.
+        let total = parts
+            .iter()
+            .map(|p| p.as_ref().map_or(0, |(_, r)| r.vulnerabilities.len()))
+            .sum();
+        report.vulnerabilities.reserve_exact(total);
         let mut token = None;
         for part in parts {
             let (t, r) = part?;
@@ -481,6 +502,7 @@ impl<'i> Matcher<'i> {
                     let lookup = (eco.clone(), name.clone());
                     if !self.package_cache.contains_key(&lookup) {
                         let rows = self.index.package_ranges(eco, name)?;
+                        self.make_room(rows.len());
                         self.package_cache.insert(lookup.clone(), rows);
                     }
                     for (rowid, source, aff) in &self.package_cache[&lookup] {
@@ -541,6 +563,7 @@ impl<'i> Matcher<'i> {
                     .into_iter()
                     .map(|(a, s, r)| Prepared::new(a, s, r))
                     .collect();
+                self.make_room(prepared.len());
                 self.cpe_cache.insert(vp.clone(), Ranges::new(prepared));
             }
             let ranges = &self.cpe_cache[&vp];
@@ -579,7 +602,23 @@ impl<'i> Matcher<'i> {
     }
 }
 
-/// An advisory's header, fetched once per match run.
+impl Matcher<'_> {
+    /// Empties the range caches when `more` ranges would take them past their bound, and the
+    /// header cache when it is full.
+    fn make_room(&mut self, more: usize) {
+        if self.cached_ranges + more > self.range_budget {
+            self.cpe_cache.clear();
+            self.package_cache.clear();
+            self.cached_ranges = 0;
+        }
+        self.cached_ranges += more;
+        if self.headers.len() >= self.header_budget {
+            self.headers.clear();
+        }
+    }
+}
+
+/// An advisory's header, fetched once per match run (while the cache holds it).
 fn header(
     index: &Index,
     headers: &mut HashMap<i64, std::sync::Arc<AdvisoryRow>>,
@@ -850,6 +889,19 @@ mod tests {
             Matcher::new(&opened).match_all(&components).unwrap(),
             serial
         );
+    }
+
+    /// Caches that start again at every lookup change nothing but the time taken.
+    #[test]
+    fn bounded_caches_match_as_unbounded_ones_do() {
+        let idx = Index::builtin().unwrap();
+        let components = many_components();
+        let unbounded = Matcher::new(&idx).match_all(&components).unwrap();
+        assert!(unbounded.vulnerabilities.len() > 1000);
+        let mut m = Matcher::new(&idx);
+        m.range_budget = 1;
+        m.header_budget = 1;
+        assert_eq!(m.match_all(&components).unwrap(), unbounded);
     }
 
     fn range(events: Vec<Event>) -> Affected {

@@ -3,7 +3,8 @@
 
 use netvet_model::{AdvisoryData, Component, Date, Finding, Vulnerability};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 
 use crate::matcher::NotComparable;
 use crate::store::{ImportStats, Status};
@@ -23,10 +24,13 @@ pub struct IndexSummary {
 }
 
 /// What `netvet vulns` reports (schema `netvet.vulns/1`).
-#[derive(Debug, Serialize, JsonSchema)]
+///
+/// The document's `findings` are one per vulnerability followed by the end-of-support
+/// findings; the vulnerabilities' findings are made one at a time as the document is written
+/// ([`VulnsReport::findings`]), not held: 10,000 components can match 180,000 times.
+#[derive(Debug)]
 pub struct VulnsReport {
     /// Always [`VULNS_SCHEMA`].
-    #[schemars(extend("const" = VULNS_SCHEMA))]
     pub schema: &'static str,
     /// The image or SBOM matched.
     pub target: String,
@@ -42,16 +46,105 @@ pub struct VulnsReport {
     pub dropped_platform: u64,
     /// Advisory ranges whose bounds could not be parsed.
     pub bad_ranges: u64,
-    pub findings: Vec<Finding>,
+    /// Components past their end of support, as findings.
+    pub end_of_support: Vec<Finding>,
     /// What could not be read (parts of the image, entries of the SBOM).
     pub problems: Vec<String>,
     /// The advisory data matched against: its feeds, their age, and warnings (samples only,
     /// stale data).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub advisory_data: Option<netvet_model::AdvisoryData>,
+    pub advisory_data: Option<AdvisoryData>,
     /// Things the user should know about the index (not part of the document).
-    #[serde(skip)]
     pub notes: Vec<String>,
+}
+
+impl VulnsReport {
+    /// Every finding: one per vulnerability, then those of end of support.
+    pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
+        let paths = crate::findings::Paths::new(&self.components);
+        self.vulnerabilities
+            .iter()
+            .map(move |v| crate::findings::finding(v, paths.of(v)))
+            .chain(self.end_of_support.iter().cloned())
+    }
+}
+
+// The document as written, borrowing the report, and what its JSON Schema is generated from.
+// Fields are declared in sorted order, so the canonical writer writes it in one pass.
+/// What `netvet vulns` reports (schema `netvet.vulns/1`).
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "VulnsReport")]
+struct Document<'a> {
+    /// The advisory data matched against: its feeds, their age, and warnings (samples only,
+    /// stale data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisory_data: Option<&'a AdvisoryData>,
+    as_of: Date,
+    /// Advisory ranges whose bounds could not be parsed.
+    bad_ranges: u64,
+    components: &'a [Component],
+    /// Matches dropped because an AND configuration's platform is not in the image.
+    dropped_platform: u64,
+    /// One per vulnerability, then the end-of-support findings.
+    #[schemars(with = "Vec<Finding>")]
+    findings: Findings<'a>,
+    index: &'a IndexSummary,
+    /// Components whose version no scheme can order (listed, never guessed).
+    not_comparable: &'a [NotComparable],
+    /// What could not be read (parts of the image, entries of the SBOM).
+    problems: &'a [String],
+    /// Always `netvet.vulns/1`.
+    #[schemars(extend("const" = VULNS_SCHEMA))]
+    schema: &'a str,
+    /// Matches a VEX statement marked not affected.
+    suppressed: &'a [Suppressed],
+    /// The image or SBOM matched.
+    target: &'a str,
+    vulnerabilities: &'a [Vulnerability],
+}
+
+/// The findings of a report, made as they are written.
+struct Findings<'a>(&'a VulnsReport);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut seq = s.serialize_seq(Some(r.vulnerabilities.len() + r.end_of_support.len()))?;
+        for f in r.findings() {
+            seq.serialize_element(&f)?;
+        }
+        seq.end()
+    }
+}
+
+impl JsonSchema for VulnsReport {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Document::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Document::json_schema(generator)
+    }
+}
+
+impl Serialize for VulnsReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Document {
+            advisory_data: self.advisory_data.as_ref(),
+            as_of: self.as_of,
+            bad_ranges: self.bad_ranges,
+            components: &self.components,
+            dropped_platform: self.dropped_platform,
+            findings: Findings(self),
+            index: &self.index,
+            not_comparable: &self.not_comparable,
+            problems: &self.problems,
+            schema: self.schema,
+            suppressed: &self.suppressed,
+            target: &self.target,
+            vulnerabilities: &self.vulnerabilities,
+        }
+        .serialize(s)
+    }
 }
 
 /// Schema identifier of [`DbImportReport`].

@@ -1,6 +1,8 @@
 //! `netvet assess --catalogue ID|DIR`: every product in every role it can take, against a
 //! requirements catalogue — each requirement's status with reasons and evidence, and the verdict.
 
+use std::path::PathBuf;
+
 use netvet_model::{Assessment, Decision};
 use netvet_pipeline::assess::{self, Selection};
 use netvet_policy::Limits;
@@ -36,6 +38,9 @@ pub struct Args {
     /// Output format (table on a terminal, else JSON).
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// Which verdicts make `assess` exit with 1.
@@ -60,23 +65,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for w in &report.warnings {
         output::warn(w);
     }
-    let format = output::choose(args.format, None, ReportFormat::Table, ReportFormat::Json);
+    let out = args.output.as_deref();
+    let format = output::choose(args.format, out, ReportFormat::Table, ReportFormat::Json);
     match &args.explain {
         Some(id) => {
             let doc = assess::explain(&catalogue, &report, id)?;
             match format {
-                ReportFormat::Json => output::emit_json(&doc, None)?,
+                ReportFormat::Json => output::emit_json(&doc, out)?,
                 ReportFormat::Table | ReportFormat::Markdown => {
-                    output::emit(&terminal::assess::explanation(&doc), None)?
+                    output::emit(&terminal::assess::explanation(&doc), out)?
                 }
             }
         }
         None => match format {
-            ReportFormat::Json => output::emit_json(&report, None)?,
-            ReportFormat::Table => output::emit(&terminal::assess::assessments(&report), None)?,
+            ReportFormat::Json => output::emit_json(&report, out)?,
+            ReportFormat::Table => output::emit(&terminal::assess::assessments(&report), out)?,
             ReportFormat::Markdown => output::emit(
                 &netvet_report::markdown::assessments(&report, &catalogue.info.legal_basis),
-                None,
+                out,
             )?,
         },
     }

@@ -75,7 +75,7 @@ pub async fn list_catalogues(_caller: Caller) -> ApiResult<Json<&'static [Catalo
     Ok(Json(list))
 }
 
-/// Assesses a product record in every role it can take (`netvet.assessment/1`).
+/// Assesses a product record in every role it can take (`netvet.assessment/2`).
 #[utoipa::path(get, path = "/products/{id}/assessment", tag = "assessments",
     params(("id" = i64, Path, description = "Product id"), AssessQuery),
     responses(
