@@ -4,7 +4,9 @@
 
 /// One member: its name inside the archive and its bytes.
 pub struct Member<'a> {
+    /// The path inside the archive (`META-INF/MANIFEST.MF`).
     pub name: &'a str,
+    /// The member's bytes, stored uncompressed.
     pub data: &'a [u8],
 }
 

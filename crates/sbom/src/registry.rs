@@ -26,6 +26,7 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The stage's name as `sbom --catalogers list` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::File => "file",
@@ -262,14 +263,10 @@ pub fn run_contained(
     match result {
         Ok(found) => found,
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_string());
             problems.push(format!(
-                "cataloger {} failed on this image and was skipped: {what}",
-                c.id()
+                "cataloger {} failed on this image and was skipped: {}",
+                c.id(),
+                netvet_unpack::contain::panic_message(payload.as_ref())
             ));
             Vec::new()
         }

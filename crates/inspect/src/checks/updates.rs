@@ -120,7 +120,7 @@ fn analyse(text: &str) -> Option<Found> {
             if verifies(&prog, &args) {
                 return None;
             }
-            if download.is_none() && downloads(&prog, &args) {
+            if download.is_none() && downloads(&prog) {
                 download = Some(n + 1);
             }
             if flash.is_none() && writes_image(&prog, &args) {
@@ -136,15 +136,12 @@ fn analyse(text: &str) -> Option<Found> {
     })
 }
 
-fn downloads(prog: &str, args: &[String]) -> bool {
-    match prog {
-        "wget" | "curl" | "tftp" | "atftp" | "ftpget" | "scp" | "uclient-fetch" => true,
-        _ => {
-            args.iter()
-                .any(|a| a.starts_with("http://") || a.starts_with("ftp://"))
-                && matches!(prog, "busybox" | "fetch")
-        }
-    }
+fn downloads(prog: &str) -> bool {
+    // `program` has already stripped launchers such as `busybox wget`.
+    matches!(
+        prog,
+        "wget" | "curl" | "tftp" | "atftp" | "ftpget" | "scp" | "uclient-fetch" | "fetch"
+    )
 }
 
 fn writes_image(prog: &str, args: &[String]) -> bool {
@@ -168,10 +165,8 @@ fn writes_image(prog: &str, args: &[String]) -> bool {
 fn verifies(prog: &str, args: &[String]) -> bool {
     let has = |w: &str| args.iter().any(|a| a == w);
     match prog {
-        "openssl" => {
-            has("-verify")
-                || args.first().is_some_and(|s| s == "smime" || s == "cms") && has("-verify")
-        }
+        // `dgst`, `pkeyutl`, `smime` and `cms` all verify with `-verify`.
+        "openssl" => has("-verify"),
         "gpg" | "gpg2" => has("--verify"),
         "gpgv" | "gpgv2" | "ecdsaverify" | "rsa_verify" | "verify_signature" | "fwtool" => true,
         "usign" | "signify" | "minisign" => has("-V"),
