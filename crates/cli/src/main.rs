@@ -58,6 +58,8 @@ enum Command {
     Network(cmd::network::Args),
     Dossier(cmd::dossier::Args),
     Catalogue(cmd::catalogue::Args),
+    Diff(cmd::diff::DiffArgs),
+    Equivalence(cmd::diff::EquivalenceArgs),
     Serve(cmd::serve::Args),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -114,6 +116,8 @@ fn main() -> ExitCode {
         Command::Network(a) => cmd::network::run(a),
         Command::Dossier(a) => cmd::dossier::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
+        Command::Diff(a) => cmd::diff::run_diff(a),
+        Command::Equivalence(a) => cmd::diff::run_equivalence(a),
         Command::Serve(a) => cmd::serve::run(a),
         c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };

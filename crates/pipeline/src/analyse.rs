@@ -131,6 +131,14 @@ impl Analyser {
         &self.notes
     }
 
+    /// The pass options (unpacking limits, read limit) with `progress` attached.
+    pub fn pass_options(&self, progress: &ProgressRef) -> PassOptions {
+        PassOptions {
+            unpack: unpack_options(&self.pass.unpack, progress),
+            ..self.pass.clone()
+        }
+    }
+
     /// Every kind of finding the selected checks can emit (for SARIF rule lists).
     pub fn check_infos(&self) -> Vec<CheckInfo> {
         self.checks.infos()
@@ -138,6 +146,19 @@ impl Analyser {
 
     /// Analyses the image at `path`.
     pub fn analyse(&self, path: &Path, progress: &ProgressRef) -> crate::Result<ScanReport> {
+        self.analyse_with(path, progress, &[], &mut |_| {})
+    }
+
+    /// Analyses the image at `path` with more stages joining the pass (they see every file
+    /// as the checks do); `tree` is called with the unpacked tree after the pass, for those
+    /// stages to finish.
+    pub fn analyse_with(
+        &self,
+        path: &Path,
+        progress: &ProgressRef,
+        extra: &[&dyn FileStage],
+        tree: &mut dyn FnMut(&netvet_unpack::Tree),
+    ) -> crate::Result<ScanReport> {
         stage(progress, "unpacking and scanning");
         let checks = ChecksStage(self.checks.start());
         let software = self.software.as_ref().map(Software::start);
@@ -145,11 +166,10 @@ impl Analyser {
         if let Some(s) = &software {
             stages.push(s);
         }
-        let opts = PassOptions {
-            unpack: unpack_options(&self.pass.unpack, progress),
-            ..self.pass.clone()
-        };
+        stages.extend_from_slice(extra);
+        let opts = self.pass_options(progress);
         let pass = crate::pass::run(path, &opts, &stages)?;
+        tree(&pass.tree);
         stage(progress, "checking the tree");
         let results = checks.0.finish(&pass.tree);
         let mut report = ScanReport {
