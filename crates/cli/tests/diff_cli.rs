@@ -182,3 +182,154 @@ fn equivalence_verdicts_exit_codes_and_statement() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.bin"));
 }
+
+fn sha256_of(path: &Path) -> String {
+    let v: serde_json::Value = serde_json::from_slice(
+        &Command::new(env!("CARGO_BIN_EXE_netvet"))
+            .args(["identify", "--format", "json", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    v["images"][0]["sha256"].as_str().unwrap().to_string()
+}
+
+fn record(id: &str, version: &str, sha: &str, extra: &str) -> String {
+    format!(
+        "id = \"{id}\"\nvendor = \"acme\"\nname = \"Acme AR-5000 gNB (fictional)\"\nversion = \"{version}\"\n\
+functions = [\"gNB\", \"AMF\"]\nfictional = true\n{extra}\n\n[[firmware]]\nimage = \"{id}.bin\"\nsha256 = \"{sha}\"\n"
+    )
+}
+
+/// A release whose image an equivalence check proved equal to the certified predecessor's is
+/// a tested build under DE.KAT.SUPPLYCHAIN; the assessment names the proof. Without the proof
+/// it is not; a predecessor that does not exist is refused by name.
+#[test]
+fn a_certified_build_carries_forward_to_an_equivalent_release() {
+    let d = tempfile::tempdir().unwrap();
+    let certified = device(d.path(), "acme-gnb-4.2.toml");
+    let mut bytes = std::fs::read(&certified).unwrap();
+    bytes.extend(netvet_forge::recipe::noise(512, "release 4.3 signature"));
+    let next = d.path().join("acme-gnb-4.3.bin");
+    std::fs::write(&next, &bytes).unwrap();
+    let (sha_a, sha_b) = (sha256_of(&certified), sha256_of(&next));
+
+    let products = d.path().join("products");
+    std::fs::create_dir_all(&products).unwrap();
+    std::fs::write(
+        products.join("a.toml"),
+        record(
+            "acme-gnb-4.2",
+            "4.2",
+            &sha_a,
+            &format!(
+                "\n[[certification]]\nscheme = \"NESAS-CCS-GI\"\nlab = \"Test Lab (fictional)\"\n\
+date = 2026-01-10\nexpiry = 2028-01-10\nrelease = \"4.2\"\nfirmware_sha256 = [\"{sha_a}\"]"
+            ),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        products.join("b.toml"),
+        record(
+            "acme-gnb-4.3",
+            "4.3",
+            &sha_b,
+            "predecessor = \"acme-gnb-4.2\"",
+        ),
+    )
+    .unwrap();
+    let evidence = d.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let assess = |dir: &Path| -> serde_json::Value {
+        let out = netvet(
+            d.path(),
+            &[
+                "assess",
+                "--catalogue",
+                "de-2025",
+                "--products",
+                products.to_str().unwrap(),
+                "--evidence",
+                dir.to_str().unwrap(),
+                "--product",
+                "acme-gnb-4.3",
+                "--as-of",
+                "2026-06-30",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let supplychain = |v: &serde_json::Value| -> String {
+        // netvet.assessment/2 stores each distinct result once; find the requirement's.
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"] == "DE.KAT.SUPPLYCHAIN")
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let before = supplychain(&assess(&evidence));
+    assert!(before.contains("DE.KAT.SUPPLYCHAIN"), "{before}");
+    assert!(!before.contains("proved equivalent"), "{before}");
+
+    let eq = netvet(
+        d.path(),
+        &[
+            "equivalence",
+            certified.to_str().unwrap(),
+            next.to_str().unwrap(),
+            "-o",
+            evidence.join("4.2-to-4.3.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        eq.status.code(),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(evidence.join("4.2-to-4.3.json")).unwrap_or_default()
+    );
+    let after = supplychain(&assess(&evidence));
+    assert!(after.contains("\"pass\""), "{after}");
+    assert!(
+        after.contains("proved equivalent to the build tested for acme-gnb-4.2 release 4.2"),
+        "{after}"
+    );
+
+    std::fs::write(
+        products.join("b.toml"),
+        record(
+            "acme-gnb-4.3",
+            "4.3",
+            &sha_b,
+            "predecessor = \"acme-gnb-4.1\"",
+        ),
+    )
+    .unwrap();
+    let bad = netvet(
+        d.path(),
+        &[
+            "assess",
+            "--products",
+            products.to_str().unwrap(),
+            "--catalogue",
+            "de-2025",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("b.toml") && err.contains("acme-gnb-4.1"),
+        "{err}"
+    );
+}

@@ -122,6 +122,19 @@ pub struct EntryPrint {
     pub content: Option<Content>,
 }
 
+/// Data of a layer no reader claimed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unclaimed {
+    pub class: RegionClass,
+    /// Offset and length of the data without its leading and trailing fill.
+    pub offset: u64,
+    pub length: u64,
+    /// Where the region (with its fill) ends in the container.
+    pub end: u64,
+    /// Digest of the data without fill; `None` for padding or data that could not be read.
+    pub digest: Option<Hash>,
+}
+
 /// A layer of the image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerPrint {
@@ -131,7 +144,7 @@ pub struct LayerPrint {
     /// Unclaimed regions, in order: class, offset, length and digest. For regions that are
     /// not padding, offset, length and digest are of the data without the fill (runs of 0x00
     /// or 0xff) at its start and end; the digest is `None` when it could not be read.
-    pub unclaimed: Vec<(RegionClass, u64, u64, Option<Hash>)>,
+    pub unclaimed: Vec<Unclaimed>,
     /// The layer is the input itself.
     pub top: bool,
     /// Length of the container the layer is in.
@@ -333,14 +346,31 @@ impl Collector {
             let unclaimed = l
                 .unclaimed
                 .iter()
-                .map(|r| match (&container_source, r.class) {
-                    (_, RegionClass::Padding) => (r.class, r.offset, r.length, None),
-                    (None, _) => (r.class, r.offset, r.length, None),
-                    (Some(src), _) => match region_core(src, r.offset, r.length) {
-                        Some((o, n, d)) => (r.class, o, n, Some(d)),
-                        // All fill: padding after all.
-                        None => (RegionClass::Padding, r.offset, r.length, None),
-                    },
+                .map(|r| {
+                    let end = r.offset.saturating_add(r.length);
+                    let whole = Unclaimed {
+                        class: r.class,
+                        offset: r.offset,
+                        length: r.length,
+                        end,
+                        digest: None,
+                    };
+                    match (&container_source, r.class) {
+                        (_, RegionClass::Padding) | (None, _) => whole,
+                        (Some(src), _) => match region_core(src, r.offset, r.length) {
+                            Some((offset, length, d)) => Unclaimed {
+                                offset,
+                                length,
+                                digest: Some(d),
+                                ..whole
+                            },
+                            // All fill: padding after all.
+                            None => Unclaimed {
+                                class: RegionClass::Padding,
+                                ..whole
+                            },
+                        },
+                    }
                 })
                 .collect();
             layers.insert(
@@ -603,6 +633,9 @@ fn mask_line(line: &[u8]) -> (Vec<u8>, bool) {
     ];
     let mut out = Vec::with_capacity(line.len());
     let mut changed = false;
+    // The last word was a month or weekday name (white space since): a day of the month
+    // follows (`Dec  6`).
+    let mut after_name = false;
     let mut i = 0;
     while i < line.len() {
         let b = line[i];
@@ -619,7 +652,9 @@ fn mask_line(line: &[u8]) -> (Vec<u8>, bool) {
             let seps = run.len() - digits;
             let date_like = (digits >= 6 && seps >= 2)
                 || (seps == 0 && (digits == 8 || digits == 10 || digits == 14))
-                || (digits >= 4 && run.iter().filter(|&&c| c == b':').count() >= 1);
+                || (digits >= 4 && run.iter().filter(|&&c| c == b':').count() >= 1)
+                || (after_name && seps == 0 && digits <= 2);
+            after_name = false;
             if date_like {
                 out.push(b'#');
                 changed = true;
@@ -643,8 +678,12 @@ fn mask_line(line: &[u8]) -> (Vec<u8>, bool) {
             } else {
                 out.extend_from_slice(&line[i..j]);
             }
+            after_name = is_name;
             i = j;
             continue;
+        }
+        if !b.is_ascii_whitespace() {
+            after_name = false;
         }
         out.push(b);
         i += 1;

@@ -14,7 +14,7 @@ use netvet_model::diff::{
 use netvet_model::{EntryKind, RegionClass};
 use serde_json::{Value, json};
 
-use crate::collect::{Content, EntryPrint, Fingerprints, LayerPrint};
+use crate::collect::{Content, EntryPrint, Fingerprints, LayerPrint, Unclaimed};
 use crate::compare::metadata_changes;
 
 /// Unclaimed data at the very end of the input at most this long, that is not padding, is
@@ -255,29 +255,29 @@ fn layers(t: &Fingerprints, d: &Fingerprints, acc: &mut Acc) {
     }
 }
 
-/// A region is a trailing signature when it is the last unclaimed data of the input itself,
-/// reaches its end, is short and is not padding.
-fn is_signature(l: &LayerPrint, offset: u64, length: u64, class: RegionClass) -> bool {
+/// A region is a trailing signature when it is unclaimed data of the input itself that reaches
+/// its end (after fill at most), is short and is not padding.
+fn is_signature(l: &LayerPrint, r: &Unclaimed) -> bool {
     l.top
-        && class != RegionClass::Padding
-        && length <= MAX_SIGNATURE
-        && offset.saturating_add(length) == l.container_length
+        && r.class != RegionClass::Padding
+        && r.length <= MAX_SIGNATURE
+        && r.end == l.container_length
 }
 
 fn unclaimed(path: &str, t: &LayerPrint, d: &LayerPrint, acc: &mut Acc) {
-    let data = |l: &LayerPrint| -> Vec<(RegionClass, u64, u64, Option<[u8; 32]>)> {
+    let data = |l: &LayerPrint| -> Vec<Unclaimed> {
         l.unclaimed
             .iter()
             .copied()
-            .filter(|r| r.0 != RegionClass::Padding && !is_signature(l, r.1, r.2, r.0))
+            .filter(|r| r.class != RegionClass::Padding && !is_signature(l, r))
             .collect()
     };
     let (td, dd) = (data(t), data(d));
     let pad = |l: &LayerPrint| -> u64 {
         l.unclaimed
             .iter()
-            .filter(|r| r.0 == RegionClass::Padding)
-            .map(|r| r.2)
+            .filter(|r| r.class == RegionClass::Padding)
+            .map(|r| r.length)
             .sum()
     };
     if pad(t) != pad(d) {
@@ -288,29 +288,33 @@ fn unclaimed(path: &str, t: &LayerPrint, d: &LayerPrint, acc: &mut Acc) {
             "padding",
         );
     }
-    let sig = |l: &LayerPrint| {
-        l.unclaimed
-            .iter()
-            .find(|r| is_signature(l, r.1, r.2, r.0))
-            .copied()
-    };
+    let sig = |l: &LayerPrint| l.unclaimed.iter().find(|r| is_signature(l, r)).copied();
     match (sig(t), sig(d)) {
-        (Some(a), Some(b)) if a.3 != b.3 || a.2 != b.2 => acc.explained(
+        (Some(a), Some(b)) if a.digest != b.digest || a.length != b.length => acc.explained(
             path,
             "layer",
-            format!("trailing block of {} → {} bytes differs", a.2, b.2),
+            format!(
+                "trailing block of {} → {} bytes differs",
+                a.length, b.length
+            ),
             "trailing-signature",
         ),
         (None, Some(b)) => acc.explained(
             path,
             "layer",
-            format!("trailing block of {} bytes only in the deployed image", b.2),
+            format!(
+                "trailing block of {} bytes only in the deployed image",
+                b.length
+            ),
             "trailing-signature",
         ),
         (Some(a), None) => acc.explained(
             path,
             "layer",
-            format!("trailing block of {} bytes only in the tested image", a.2),
+            format!(
+                "trailing block of {} bytes only in the tested image",
+                a.length
+            ),
             "trailing-signature",
         ),
         _ => {}
@@ -328,13 +332,13 @@ fn unclaimed(path: &str, t: &LayerPrint, d: &LayerPrint, acc: &mut Acc) {
         return;
     }
     for (a, b) in td.iter().zip(&dd) {
-        if a.2 != b.2 || a.3 != b.3 || a.3.is_none() {
+        if a.length != b.length || a.digest != b.digest || a.digest.is_none() {
             acc.material(
                 path,
                 "layer",
                 format!(
                     "data no reader opened differs: {} bytes at {:#x} → {} bytes at {:#x}",
-                    a.2, a.1, b.2, b.1
+                    a.length, a.offset, b.length, b.offset
                 ),
             );
         }
