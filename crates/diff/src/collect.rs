@@ -33,6 +33,8 @@ pub struct CollectOptions {
     /// Do not keep strings of files whose content digest is in this set (the other release
     /// has the same file, so its strings cannot have changed).
     pub known: HashSet<Hash>,
+    /// Collect accounts, keys and certificates (for `diff`; `equivalence` compares contents).
+    pub inventory: bool,
 }
 
 impl Default for CollectOptions {
@@ -41,6 +43,7 @@ impl Default for CollectOptions {
             strings: true,
             strings_budget: 256 << 20,
             known: HashSet::new(),
+            inventory: true,
         }
     }
 }
@@ -51,6 +54,8 @@ const MAX_STRING_LEN: usize = 200;
 const MIN_STRING_LEN: usize = 6;
 /// Text files larger than this are not searched for keys, accounts or timestamps.
 const MAX_TEXT: usize = 4 << 20;
+/// Text files up to this size are kept whole, to show the first line that differs.
+const MAX_KEPT_TEXT: usize = 64 << 10;
 
 /// One section of an ELF file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,13 +105,15 @@ pub struct Content {
     pub timestamps_masked: Option<Hash>,
     /// Digest of a compiled Python file without its header's source timestamp and size.
     pub pyc_body: Option<Hash>,
-    /// Text lines (at most the first 4 MiB), for locating the first difference.
+    /// The text of a small text file (at most 64 KiB), to show the first line that differs.
     pub text: Option<Vec<u8>>,
 }
 
 /// One entry of the tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryPrint {
+    /// The entry's virtual path in its image (to read it again).
+    pub vpath: String,
     pub kind: EntryKind,
     pub mode: u32,
     pub uid: u32,
@@ -218,24 +225,29 @@ impl Collector {
                 self.strings_dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let is_text = elf.is_none() && looks_like_text(data);
-        let text = (is_text && data.len() <= MAX_TEXT).then(|| data.to_vec());
-        let timestamps_masked = text.as_deref().and_then(mask_timestamps);
+        let is_text = elf.is_none() && data.len() <= MAX_TEXT && looks_like_text(data);
+        let text = (is_text && data.len() <= MAX_KEPT_TEXT).then(|| data.to_vec());
+        let timestamps_masked = if is_text { mask_timestamps(data) } else { None };
         let pyc_body = pyc_body(entry.name(), data);
         let name = entry.path.rsplit('/').next().unwrap_or("");
         let (mut keys, mut certificates) = (Vec::new(), Vec::new());
-        if let Some(t) = &text {
-            pem_blocks(t, &mut keys, &mut certificates);
+        let (mut passwd, mut shadow) = (None, None);
+        if self.opts.inventory && is_text {
+            pem_blocks(data, &mut keys, &mut certificates);
             if name.starts_with("authorized_keys") {
-                ssh_public_keys(t, &mut keys);
+                ssh_public_keys(data, &mut keys);
+            }
+            let under_etc = |file: &str| {
+                entry.path.ends_with(&format!("!/etc/{file}"))
+                    || entry.path.ends_with(&format!("/etc/{file}"))
+            };
+            if under_etc("passwd") {
+                passwd = Some(data.to_vec());
+            }
+            if under_etc("shadow") {
+                shadow = Some(data.to_vec());
             }
         }
-        let under_etc = |file: &str| {
-            entry.path.ends_with(&format!("!/etc/{file}"))
-                || entry.path.ends_with(&format!("/etc/{file}"))
-        };
-        let passwd = (under_etc("passwd") && data.len() <= MAX_TEXT).then(|| data.to_vec());
-        let shadow = (under_etc("shadow") && data.len() <= MAX_TEXT).then(|| data.to_vec());
         let raw = Raw {
             vpath: entry.path.clone(),
             content: Content {
@@ -307,6 +319,7 @@ impl Collector {
             entries.insert(
                 logical,
                 EntryPrint {
+                    vpath: e.path.clone(),
                     kind: e.kind,
                     mode: e.mode,
                     uid: e.uid,
@@ -403,6 +416,59 @@ impl Collector {
 
 /// The data of an unclaimed region without the fill (0x00 or 0xff runs) at its start and
 /// end: its offset, length and digest. `None` when it is all fill or cannot be read.
+/// Reads the strings of the old release's binaries that changed, from its tree, once the new
+/// release is known: `old` was collected without strings, and only binaries whose content
+/// differs need them. Returns notes on what could not be read or was over the budget.
+pub fn fill_strings(
+    old: &mut Fingerprints,
+    new: &Fingerprints,
+    tree: &Tree,
+    budget: u64,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut used = 0u64;
+    let mut dropped = 0u64;
+    for (path, oe) in old.entries.iter_mut() {
+        let Some(ne) = new.entries.get(path) else {
+            continue;
+        };
+        let (Some(oc), Some(nc)) = (oe.content.as_mut(), ne.content.as_ref()) else {
+            continue;
+        };
+        if oc.digest == nc.digest || nc.elf.as_ref().is_none_or(|e| e.strings.is_none()) {
+            continue;
+        }
+        let Some(elf) = oc.elf.as_mut() else {
+            continue;
+        };
+        let Some(entry) = tree.get(&oe.vpath) else {
+            continue;
+        };
+        match tree.read(entry) {
+            Ok(data) => {
+                let strings = printable_strings(&data);
+                let bytes: u64 = strings.iter().map(|s| s.len() as u64 + 24).sum();
+                used += bytes;
+                if used <= budget {
+                    elf.strings = Some(strings);
+                } else {
+                    dropped += 1;
+                }
+            }
+            Err(e) => notes.push(format!("{path}: strings not compared: {e}")),
+        }
+    }
+    if dropped > 0 {
+        notes.push(format!(
+            "strings of {dropped} binaries were not kept (over the {} MiB budget); their \
+             sections and symbols are still compared",
+            budget >> 20
+        ));
+    }
+    old.notes.extend(notes.iter().cloned());
+    notes
+}
+
 fn region_core(
     src: &netvet_unpack::SourceRef,
     offset: u64,
@@ -580,13 +646,23 @@ const STAMP_WORDS: [&str; 8] = [
 /// The digest of a text with the dates and times on build-stamp lines masked, when it has
 /// any; `None` when nothing was masked.
 pub fn mask_timestamps(text: &[u8]) -> Option<Hash> {
+    // Most texts have no build stamp: look for the words in the whole text first.
+    let lower = text.to_ascii_lowercase();
+    if !STAMP_WORDS
+        .iter()
+        .any(|w| memfind(&lower, w.as_bytes()).is_some())
+    {
+        return None;
+    }
     let mut h = Sha256::new();
     let mut masked_any = false;
+    let mut start = 0;
     for line in text.split_inclusive(|&b| b == b'\n') {
-        let lower = line.to_ascii_lowercase();
+        let low = &lower[start..start + line.len()];
+        start += line.len();
         let stamp = STAMP_WORDS
             .iter()
-            .any(|w| memfind(&lower, w.as_bytes()).is_some());
+            .any(|w| memfind(low, w.as_bytes()).is_some());
         if stamp {
             let (m, changed) = mask_line(line);
             masked_any |= changed;
@@ -599,7 +675,7 @@ pub fn mask_timestamps(text: &[u8]) -> Option<Hash> {
 }
 
 fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 const FULL_NAMES: [&str; 19] = [

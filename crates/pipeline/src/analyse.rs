@@ -146,19 +146,18 @@ impl Analyser {
 
     /// Analyses the image at `path`.
     pub fn analyse(&self, path: &Path, progress: &ProgressRef) -> crate::Result<ScanReport> {
-        self.analyse_with(path, progress, &[], &mut |_| {})
+        Ok(self.analyse_with(path, progress, &[])?.0)
     }
 
     /// Analyses the image at `path` with more stages joining the pass (they see every file
-    /// as the checks do); `tree` is called with the unpacked tree after the pass, for those
-    /// stages to finish.
+    /// as the checks do), and gives the unpacked tree back with the report, for those stages
+    /// to finish and to read files again.
     pub fn analyse_with(
         &self,
         path: &Path,
         progress: &ProgressRef,
         extra: &[&dyn FileStage],
-        tree: &mut dyn FnMut(&netvet_unpack::Tree),
-    ) -> crate::Result<ScanReport> {
+    ) -> crate::Result<(ScanReport, netvet_unpack::Tree)> {
         stage(progress, "unpacking and scanning");
         let checks = ChecksStage(self.checks.start());
         let software = self.software.as_ref().map(Software::start);
@@ -169,7 +168,6 @@ impl Analyser {
         stages.extend_from_slice(extra);
         let opts = self.pass_options(progress);
         let pass = crate::pass::run(path, &opts, &stages)?;
-        tree(&pass.tree);
         stage(progress, "checking the tree");
         let results = checks.0.finish(&pass.tree);
         let mut report = ScanReport {
@@ -216,7 +214,7 @@ impl Analyser {
         });
         report.findings.dedup_by(|a, b| a.id == b.id);
         report.coverage = report.assess_coverage();
-        Ok(report)
+        Ok((report, pass.tree))
     }
 }
 

@@ -102,6 +102,8 @@ pub struct ReadRelease {
     pub side: Side,
     pub scan: ScanReport,
     pub prints: Option<Fingerprints>,
+    /// The unpacked image, kept to read changed files again.
+    pub tree: Option<Tree>,
 }
 
 /// Reads a release: a stored analysis as it is, an image by analysing it with the
@@ -118,23 +120,24 @@ pub fn read_release(
             side: side(path, "analysis", &scan.image, coverage_name(coverage)),
             scan,
             prints: None,
+            tree: None,
         });
     }
     let collector = Collector::new(opts);
     let stage = CollectStage(&collector);
-    let mut prints = None;
-    let scan = analyser.analyse_with(path, progress, &[&stage], &mut |tree: &Tree| {
-        prints = Some(collector.finish(tree, path));
-    })?;
+    let (scan, tree) = analyser.analyse_with(path, progress, &[&stage])?;
+    let prints = collector.finish(&tree, path);
     Ok(ReadRelease {
         side: side(path, "image", &scan.image, coverage_name(scan.coverage)),
         scan,
-        prints,
+        prints: Some(prints),
+        tree: Some(tree),
     })
 }
 
-/// Compares two releases (images or stored analyses). The old release is read first; the
-/// new one keeps strings only of binaries the old one does not have byte for byte.
+/// Compares two releases (images or stored analyses). The old release is read first without
+/// strings and its tree kept; the new one keeps strings only of binaries the old one does not
+/// have byte for byte; then the strings of the old binaries that changed are read again.
 pub fn diff(
     analyser: &Analyser,
     old: &Path,
@@ -142,7 +145,15 @@ pub fn diff(
     progress: &ProgressRef,
 ) -> crate::Result<DiffReport> {
     stage(progress, "reading the old release");
-    let o = read_release(analyser, old, CollectOptions::default(), progress)?;
+    let mut o = read_release(
+        analyser,
+        old,
+        CollectOptions {
+            strings: false,
+            ..CollectOptions::default()
+        },
+        progress,
+    )?;
     let known = o
         .prints
         .as_ref()
@@ -164,6 +175,12 @@ pub fn diff(
         progress,
     )?;
     stage(progress, "comparing");
+    if let (Some(op), Some(np), Some(tree)) =
+        (o.prints.as_mut(), n.prints.as_ref(), o.tree.as_ref())
+    {
+        netvet_diff::collect::fill_strings(op, np, tree, CollectOptions::default().strings_budget);
+    }
+    drop(o.tree.take());
     Ok(netvet_diff::diff(
         &Release {
             side: o.side.clone(),
@@ -186,6 +203,7 @@ fn fingerprint(
 ) -> crate::Result<(Side, Fingerprints)> {
     let collector = Collector::new(CollectOptions {
         strings: false,
+        inventory: false,
         ..CollectOptions::default()
     });
     let stage = CollectStage(&collector);

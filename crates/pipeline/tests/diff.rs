@@ -327,7 +327,12 @@ fn a_release_with_a_new_listener_account_key_and_weaker_binary() {
         t.file(
             "usr/bin/tool",
             0o755,
-            cc(d, "tool", PROG, &["-fstack-protector-all"]),
+            cc(
+                d,
+                "tool",
+                "#include <stdio.h>\nint main(void){ puts(\"legacy banner text\"); return 0; }\n",
+                &["-fstack-protector-all"],
+            ),
         );
         t.file("usr/share/doc.txt", 0o644, "documentation that moves\n");
         forge_squashfs(&t, 128 * 1024, true, 1)
@@ -360,7 +365,7 @@ fn a_release_with_a_new_listener_account_key_and_weaker_binary() {
             cc(
                 d,
                 "tool2",
-                "#include <stdlib.h>\nint main(int c, char **v){ if (c > 1) return system(v[1]); return 0; }\n",
+                "#include <stdlib.h>\nint main(int c, char **v){ if (c > 1) return system(v[1]); return system(\"diagnostic shell enabled\"); }\n",
                 &["-fno-stack-protector"],
             ),
         );
@@ -422,6 +427,20 @@ fn a_release_with_a_new_listener_account_key_and_weaker_binary() {
             .any(|s| s == "__stack_chk_fail")
     );
     assert!(binary.sections.iter().any(|s| s.name == ".text"));
+    assert!(
+        binary
+            .strings_added
+            .iter()
+            .any(|s| s == "diagnostic shell enabled"),
+        "{binary:#?}"
+    );
+    assert!(
+        binary
+            .strings_removed
+            .iter()
+            .any(|s| s == "legacy banner text"),
+        "{binary:#?}"
+    );
     assert!(
         r.hardening
             .regressions
