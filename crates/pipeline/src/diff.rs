@@ -195,6 +195,31 @@ pub fn diff(
     ))
 }
 
+/// Compares two stored analyses (`netvet.scan/1` reports): services, listeners, components,
+/// vulnerabilities, findings, hardening, and keys and certificates through the findings. The
+/// service's comparison of two releases' analyses.
+pub fn diff_analyses(old: &ScanReport, new: &ScanReport) -> DiffReport {
+    let side = |r: &ScanReport| Side {
+        input: r.image.image.clone(),
+        kind: "analysis".to_string(),
+        sha256: r.image.sha256.clone(),
+        size: r.image.size,
+        coverage: coverage_name(r.coverage),
+    };
+    netvet_diff::diff(
+        &Release {
+            side: side(old),
+            scan: old,
+            prints: None,
+        },
+        &Release {
+            side: side(new),
+            scan: new,
+            prints: None,
+        },
+    )
+}
+
 /// Reads one image for an equivalence check: one pass with the collector only.
 fn fingerprint(
     analyser: &Analyser,

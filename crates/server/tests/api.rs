@@ -410,6 +410,40 @@ async fn upload_is_analysed_and_its_report_assessed() {
     assert_eq!(sbom.content_type(), "application/vnd.cyclonedx+json");
     assert_eq!(sbom.body["bomFormat"], json!("CycloneDX"));
 
+    // The next release drops the telnet shell: the diff of the two stored analyses says so.
+    let mut t = netvet_forge::FsTree::new();
+    t.file("/etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\n");
+    t.file("/etc/shadow", 0o600, "root:!:19000:0:99999:7:::\n");
+    t.file("/etc/inittab", 0o644, "::sysinit:/etc/init.d/rcS\n");
+    let fixed = netvet_forge::squashfs::write(&t, netvet_forge::squashfs::Options::default());
+    let up2 = app
+        .upload(&vendor, "?file_name=gnb-2.squashfs", fixed)
+        .await;
+    assert_eq!(up2.status, StatusCode::ACCEPTED, "{}", up2.body);
+    let id2 = up2.body["id"].as_i64().unwrap();
+    app.wait_done(&vendor, id2, Duration::from_secs(300)).await;
+    let diff = app
+        .get(&format!("/api/v1/analyses/{id}/diff/{id2}"), &vendor)
+        .await;
+    assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+    assert_eq!(diff.body["schema"], json!("netvet.diff/1"));
+    assert_eq!(diff.body["files_compared"], json!(false));
+    assert_eq!(
+        diff.body["listeners"]["removed"][0]["port"]["number"],
+        json!(2323)
+    );
+    let resolved: Vec<&str> = diff.body["findings"]["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        resolved.contains(&"nv-service-unauthenticated-shell"),
+        "{resolved:?}"
+    );
+    assert!(diff.body["findings"]["new"].as_array().unwrap().is_empty());
+
     // The assessment reads the stored report as the product's evidence.
     let cats = app.get("/api/v1/catalogues", &vendor).await;
     assert_eq!(cats.status, StatusCode::OK);

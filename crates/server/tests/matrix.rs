@@ -54,6 +54,7 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("get_report", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("get_findings", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("get_sbom", [409, 409, 409, 409, 409, 404, 404, 404]),
+        ("diff_analyses", [409, 409, 409, 409, 409, 404, 404, 404]),
     ])
 }
 
@@ -130,7 +131,9 @@ fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
     } else {
         "token"
     };
+    // A diff compares the analysis with itself.
     path.replace("{id}", &ids[object].to_string())
+        .replace("{other}", &ids[object].to_string())
 }
 
 /// A request the operation accepts when the caller may perform it (unique per caller where

@@ -317,6 +317,33 @@ pub async fn get_findings(
     json_with_etag(&headers, &r.findings)
 }
 
+/// What changed from this analysis to another (`netvet.diff/1`, from stored reports: services,
+/// listeners, components, vulnerabilities, findings, hardening; files are not compared).
+#[utoipa::path(get, path = "/analyses/{id}/diff/{other}", tag = "analyses",
+    params(
+        ("id" = i64, Path, description = "The earlier release's analysis"),
+        ("other" = i64, Path, description = "The later release's analysis"),
+    ),
+    responses(
+        (status = 200, description = "The netvet.diff/1 document", body = serde_json::Value, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 404, description = "No such analysis visible to the caller", body = Problem),
+        (status = 409, description = "An analysis has no report yet", body = Problem),
+    ))]
+pub async fn diff_analyses(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path((id, other)) = ids?;
+    let old = report(&state, &caller, id).await?;
+    let new = report(&state, &caller, other).await?;
+    let diff = netvet_pipeline::diff::diff_analyses(&old, &new);
+    json_with_etag(&headers, &diff)
+}
+
 /// The image's software bill of materials (CycloneDX 1.6 JSON).
 #[utoipa::path(get, path = "/analyses/{id}/sbom", tag = "analyses",
     params(("id" = i64, Path, description = "Analysis id")),

@@ -42,6 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::get_report))
         .routes(routes!(analyses::get_findings))
         .routes(routes!(analyses::get_sbom))
+        .routes(routes!(analyses::diff_analyses))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.
