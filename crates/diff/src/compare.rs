@@ -133,13 +133,29 @@ fn layers(o: &Fingerprints, n: &Fingerprints) -> Vec<LayerChange> {
                 old: Some(l.description.clone()),
                 new: None,
             }),
-            Some(m) if m.digest != l.digest || m.format != l.format => out.push(LayerChange {
-                change: Change::Changed,
-                path: path.clone(),
-                format: m.format.clone(),
-                old: Some(format!("{}: {}", l.format, l.description)),
-                new: Some(format!("{}: {}", m.format, m.description)),
-            }),
+            Some(m) if m.digest != l.digest || m.format != l.format => {
+                // Same description (a raw blob of the same size): tell them apart by digest.
+                let same = m.description == l.description && m.format == l.format;
+                let text = |x: &crate::collect::LayerPrint| {
+                    if same {
+                        format!(
+                            "{}: {} (sha256 {})",
+                            x.format,
+                            x.description,
+                            &x.digest[..x.digest.len().min(12)]
+                        )
+                    } else {
+                        format!("{}: {}", x.format, x.description)
+                    }
+                };
+                out.push(LayerChange {
+                    change: Change::Changed,
+                    path: path.clone(),
+                    format: m.format.clone(),
+                    old: Some(text(l)),
+                    new: Some(text(m)),
+                })
+            }
             Some(_) => {}
         }
     }

@@ -77,6 +77,25 @@ fn file_row(f: &FileChange) -> [String; 4] {
     ]
 }
 
+/// Rows for items that appeared (`new` column) and disappeared (`old` column): `labels` are
+/// the change names, `item` the cell, `detail` the last column.
+fn appeared<T>(
+    labels: (&str, &str),
+    appeared: &[T],
+    gone: &[T],
+    item: impl Fn(&T) -> String,
+    detail: impl Fn(&T) -> String,
+) -> Vec<[String; 4]> {
+    appeared
+        .iter()
+        .map(|x| [labels.0.to_string(), dash(), item(x), detail(x)])
+        .chain(
+            gone.iter()
+                .map(|x| [labels.1.to_string(), item(x), dash(), detail(x)]),
+        )
+        .collect()
+}
+
 fn sections(r: &DiffReport) -> Vec<Section> {
     let mut out = Vec::new();
     out.push(Section {
@@ -86,7 +105,16 @@ fn sections(r: &DiffReport) -> Vec<Section> {
             .iter()
             .map(|l| {
                 [
-                    format!("{} {} ({})", l.change.as_str(), l.path, l.format),
+                    format!(
+                        "{} {} ({})",
+                        l.change.as_str(),
+                        if l.path.is_empty() {
+                            "(image)"
+                        } else {
+                            &l.path
+                        },
+                        l.format
+                    ),
                     l.old.clone().unwrap_or_else(dash),
                     l.new.clone().unwrap_or_else(dash),
                     String::new(),
@@ -109,18 +137,13 @@ fn sections(r: &DiffReport) -> Vec<Section> {
     };
     out.push(Section {
         title: "Listeners",
-        rows: r
-            .listeners
-            .added
-            .iter()
-            .map(|l| ["added".into(), dash(), listener(l), String::new()])
-            .chain(
-                r.listeners
-                    .removed
-                    .iter()
-                    .map(|l| ["removed".into(), listener(l), dash(), String::new()]),
-            )
-            .collect(),
+        rows: appeared(
+            ("added", "removed"),
+            &r.listeners.added,
+            &r.listeners.removed,
+            listener,
+            |_| String::new(),
+        ),
     });
     let service = |s: &netvet_model::scan::Service| {
         format!(
@@ -132,18 +155,13 @@ fn sections(r: &DiffReport) -> Vec<Section> {
     };
     out.push(Section {
         title: "Services",
-        rows: r
-            .services
-            .added
-            .iter()
-            .map(|s| ["added".into(), dash(), service(s), String::new()])
-            .chain(
-                r.services
-                    .removed
-                    .iter()
-                    .map(|s| ["removed".into(), service(s), dash(), String::new()]),
-            )
-            .collect(),
+        rows: appeared(
+            ("added", "removed"),
+            &r.services.added,
+            &r.services.removed,
+            service,
+            |_| String::new(),
+        ),
     });
     let account = |a: &netvet_model::diff::Account| {
         format!(
@@ -153,41 +171,31 @@ fn sections(r: &DiffReport) -> Vec<Section> {
     };
     out.push(Section {
         title: "Accounts",
-        rows: r
-            .accounts
-            .added
-            .iter()
-            .map(|a| ["added".into(), dash(), account(a), a.file.clone()])
-            .chain(
-                r.accounts
-                    .removed
-                    .iter()
-                    .map(|a| ["removed".into(), account(a), dash(), a.file.clone()]),
-            )
-            .chain(r.accounts.changed.iter().map(|c| {
-                [
-                    "changed".into(),
-                    account(&c.old),
-                    account(&c.new),
-                    c.new.file.clone(),
-                ]
-            }))
-            .collect(),
+        rows: appeared(
+            ("added", "removed"),
+            &r.accounts.added,
+            &r.accounts.removed,
+            account,
+            |a| a.file.clone(),
+        )
+        .into_iter()
+        .chain(r.accounts.changed.iter().map(|c| {
+            [
+                "changed".into(),
+                account(&c.old),
+                account(&c.new),
+                c.new.file.clone(),
+            ]
+        }))
+        .collect(),
     });
     for (title, m) in [("Keys", &r.keys), ("Certificates", &r.certificates)] {
         let item = |k: &netvet_model::diff::Material| format!("{} {}", k.kind, k.fingerprint);
         out.push(Section {
             title,
-            rows: m
-                .added
-                .iter()
-                .map(|k| ["added".into(), dash(), item(k), k.path.clone()])
-                .chain(
-                    m.removed
-                        .iter()
-                        .map(|k| ["removed".into(), item(k), dash(), k.path.clone()]),
-                )
-                .collect(),
+            rows: appeared(("added", "removed"), &m.added, &m.removed, item, |k| {
+                k.path.clone()
+            }),
         });
     }
     let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
@@ -233,34 +241,24 @@ fn sections(r: &DiffReport) -> Vec<Section> {
     };
     out.push(Section {
         title: "Vulnerabilities",
-        rows: r
-            .vulnerabilities
-            .introduced
-            .iter()
-            .map(|v| ["introduced".into(), dash(), vuln(v), v.component.clone()])
-            .chain(
-                r.vulnerabilities
-                    .fixed
-                    .iter()
-                    .map(|v| ["fixed".into(), vuln(v), dash(), v.component.clone()]),
-            )
-            .collect(),
+        rows: appeared(
+            ("introduced", "fixed"),
+            &r.vulnerabilities.introduced,
+            &r.vulnerabilities.fixed,
+            vuln,
+            |v| v.component.clone(),
+        ),
     });
     let finding = |f: &netvet_model::diff::FindingRef| format!("{} {}", f.severity, f.check);
     out.push(Section {
         title: "Findings",
-        rows: r
-            .findings
-            .new
-            .iter()
-            .map(|f| ["new".into(), dash(), finding(f), f.path.clone()])
-            .chain(
-                r.findings
-                    .resolved
-                    .iter()
-                    .map(|f| ["resolved".into(), finding(f), dash(), f.path.clone()]),
-            )
-            .collect(),
+        rows: appeared(
+            ("new", "resolved"),
+            &r.findings.new,
+            &r.findings.resolved,
+            finding,
+            |f| f.path.clone(),
+        ),
     });
     out.push(Section {
         title: "Hardening",
