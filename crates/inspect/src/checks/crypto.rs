@@ -36,6 +36,53 @@ pub const PRIVATE_KEY: CheckInfo = CheckInfo {
     description: "A private key shipped in firmware is shared by every device running it; anyone with the image can impersonate or decrypt them.",
 };
 
+pub const KNOWN_TEST_KEY: CheckInfo = CheckInfo {
+    id: "nv-crypto-known-test-key",
+    title: "Publicly known test key",
+    tags: TAGS,
+    category: Category::CryptoMaterial,
+    severity: Severity::Info,
+    cwe: &[321],
+    references: &[],
+    remediation: "Make sure nothing on the device uses this key for anything but the test it ships for: it is published.",
+    description: "A private key that its project publishes for tests or benchmarks (such as the RSA keys `openssl speed` embeds). It protects nothing; it matters only if the product uses it.",
+};
+
+/// Private keys published with their projects, by SSH-style fingerprint: recognised and
+/// reported as test keys rather than as a shipped device key.
+const KNOWN_TEST_KEYS: &[(&str, &str)] = &[
+    // OpenSSL apps/testrsa.h: the RSA keys `openssl speed` signs with (512 to 15360 bits),
+    // embedded in the `openssl` binary (Debian 12, openssl 3.0).
+    (
+        "SHA256:x+U6OVBaIdlaFbUiWI90MjMHPIHdE7DMAt+tlFeZ/Fc",
+        "OpenSSL speed test key (RSA 512)",
+    ),
+    (
+        "SHA256:Q0xDjNozUCpOWB7a1K+07d4jNvWDJmeEfRqPuSyXlYA",
+        "OpenSSL speed test key (RSA 1024)",
+    ),
+    (
+        "SHA256:AP4bkr/Qd3/2z22huCg9onxvnwKhFMVu06QfqBuXWxI",
+        "OpenSSL speed test key (RSA 2048)",
+    ),
+    (
+        "SHA256:/WS7UDGwqcfezjmNb1mhsSRLbglH1/YvX1qWtimKFmI",
+        "OpenSSL speed test key (RSA 3072)",
+    ),
+    (
+        "SHA256:K2tMiR0MsT7+2HwqVr9Ne9y3X6mwZ/XDXDAAgriM4hg",
+        "OpenSSL speed test key (RSA 4096)",
+    ),
+    (
+        "SHA256:G9n1dyGImyFoFIWYkfnfk2jFlcnHZlRfrXk3scPJV/E",
+        "OpenSSL speed test key (RSA 7680)",
+    ),
+    (
+        "SHA256:1PQUJIouzC7Gnb+ilp2UBrN99VsfJrs8IK2MJTonMus",
+        "OpenSSL speed test key (RSA 15360)",
+    ),
+];
+
 pub const HOST_KEY: CheckInfo = CheckInfo {
     id: "nv-crypto-ssh-host-key",
     title: "SSH host key shipped in the image",
@@ -110,6 +157,7 @@ pub const TRUST_STORE: CheckInfo = CheckInfo {
 
 const INFOS: &[&CheckInfo] = &[
     &PRIVATE_KEY,
+    &KNOWN_TEST_KEY,
     &HOST_KEY,
     &AUTHORIZED_KEY,
     &CERT_EXPIRED,
@@ -582,16 +630,37 @@ fn is_host_key_name(name: &str) -> bool {
 
 impl Crypto {
     fn key_hit(&self, ctx: &FileCtx<'_>, sink: &Sink, k: KeyInfo, offset: usize) {
+        self.key_hit_in(ctx, sink, k, offset, None);
+    }
+
+    /// A key; `hidden` says how it was hidden when it was not a key file of its own (inside
+    /// a binary, base64 or hex in a text, nested encodings).
+    fn key_hit_in(
+        &self,
+        ctx: &FileCtx<'_>,
+        sink: &Sink,
+        k: KeyInfo,
+        offset: usize,
+        hidden: Option<&str>,
+    ) {
         let name = ctx.entry.name();
         let host = is_host_key_name(name);
-        let info = if host { &HOST_KEY } else { &PRIVATE_KEY };
+        let known = KNOWN_TEST_KEYS
+            .iter()
+            .find(|(fp, _)| *fp == k.fingerprint)
+            .map(|(_, what)| *what);
+        let info = match known {
+            Some(_) => &KNOWN_TEST_KEY,
+            None if host => &HOST_KEY,
+            None => &PRIVATE_KEY,
+        };
         let size = k.bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
         let mut hit = Hit::new(
             info,
             &ctx.entry.path,
             &k.fingerprint,
             format!(
-                "{}{size} {} key ({}), {}",
+                "{}{size} {} key ({}{}), {}",
                 k.kind,
                 if k.encrypted {
                     "encrypted"
@@ -599,6 +668,7 @@ impl Crypto {
                     "unencrypted"
                 },
                 k.format,
+                hidden.map(|h| format!(", {h}")).unwrap_or_default(),
                 k.fingerprint
             ),
         )
@@ -606,7 +676,13 @@ impl Crypto {
         .title(format!(
             "{}{size} {} {}",
             k.kind.to_uppercase(),
-            if host { "SSH host key" } else { "private key" },
+            if known.is_some() {
+                "published test key"
+            } else if host {
+                "SSH host key"
+            } else {
+                "private key"
+            },
             if k.encrypted {
                 "(encrypted)"
             } else {
@@ -620,7 +696,13 @@ impl Crypto {
         if let Some(b) = k.bits {
             hit = hit.detail("bits", b);
         }
-        if k.encrypted {
+        if let Some(how) = hidden {
+            hit = hit.detail("embedded", how.to_string());
+        }
+        if let Some(what) = known {
+            hit = hit.detail("known_as", what);
+        }
+        if k.encrypted && known.is_none() {
             hit = hit.severity(Severity::Medium);
         }
         sink.hit(hit);
@@ -756,6 +838,239 @@ impl Crypto {
     }
 }
 
+/// Candidates looked at per file at most, by each way of hiding a key.
+const MAX_EMBEDDED: usize = 256;
+/// Encoded text runs shorter than this are not decoded (a 256-bit EC key in DER is 121 bytes,
+/// 164 in base64).
+const MIN_ENCODED: usize = 100;
+/// Nested encodings followed at most (base64 of base64 of PEM is two).
+const MAX_NESTING: usize = 3;
+
+/// DER private keys start so: PKCS#8 (version 0, then an AlgorithmIdentifier), PKCS#1 RSA
+/// (version 0, then the modulus), SEC1 EC (version 1, then a 32/48/66-byte octet string).
+fn der_key_at(data: &[u8], at: usize) -> Option<(KeyInfo, usize)> {
+    let b = data.get(at..)?;
+    let (0x30, body, rest) = der::tlv(b)? else {
+        return None;
+    };
+    let len = b.len() - rest.len();
+    // Quick shape test before parsing: version INTEGER 0 or 1 first.
+    if !(body.starts_with(&[0x02, 0x01, 0x00]) || body.starts_with(&[0x02, 0x01, 0x01])) {
+        return None;
+    }
+    let whole = &b[..len];
+    let k = pkcs8(whole)
+        .or_else(|| pkcs1_rsa(whole))
+        .or_else(|| sec1_ec(whole))?;
+    Some((k, len))
+}
+
+/// Offsets where a DER private key may start: `30 82 xx xx 02 01 0x` (long form) and
+/// `30 81 xx 02 01 0x` / `30 xx 02 01 0x` (short keys, EC).
+fn der_candidates(data: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for pat in [&b"\x02\x01\x00"[..], &b"\x02\x01\x01"[..]] {
+        for i in memchr::memmem::find_iter(data, pat) {
+            for back in [4usize, 3, 2] {
+                if i >= back && data[i - back] == 0x30 {
+                    let ok = match back {
+                        4 => data[i - 3] == 0x82,
+                        3 => data[i - 2] == 0x81,
+                        _ => data[i - 1] < 0x80,
+                    };
+                    if ok {
+                        out.push(i - back);
+                    }
+                }
+            }
+            if out.len() >= MAX_EMBEDDED * 4 {
+                break;
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn is_b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_')
+}
+
+/// Runs of base64 (with `\n` escapes or line breaks inside) or hex digits, at least
+/// `MIN_ENCODED` long: (offset, text).
+fn encoded_runs(text: &[u8]) -> Vec<(usize, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() && out.len() < MAX_EMBEDDED {
+        if !is_b64(text[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut run = Vec::new();
+        while i < text.len() {
+            let c = text[i];
+            if c == b'=' && text.get(i + 1).is_some_and(|&n| n != b'=' && is_b64(n)) {
+                // `KEY=value`: an assignment, not padding.
+                i += 1;
+                break;
+            } else if is_b64(c) {
+                run.push(c);
+                i += 1;
+            } else if c == b'\n' || c == b'\r' {
+                i += 1;
+            } else if c == b'\\' && text.get(i + 1).is_some_and(|&n| n == b'n' || n == b'r') {
+                // A JSON or shell string's escaped line break.
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        if run.len() >= MIN_ENCODED {
+            out.push((start, run));
+        }
+    }
+    out
+}
+
+/// Decodes a run as hex, or as base64 (standard or URL-safe).
+fn decode_run(run: &[u8]) -> Option<(Vec<u8>, &'static str)> {
+    if run.len().is_multiple_of(2) && run.iter().all(u8::is_ascii_hexdigit) {
+        return hex::decode(run).ok().map(|d| (d, "hex"));
+    }
+    let s: Vec<u8> = run.iter().copied().filter(|&c| c != b'=').collect();
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    STANDARD_NO_PAD
+        .decode(&s)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(&s))
+        .ok()
+        .map(|d| (d, "base64"))
+}
+
+/// A key found hidden inside something else: the key, where, and how it was hidden.
+type HiddenKey = (KeyInfo, usize, String);
+
+/// Keys inside a binary: PEM blocks among its bytes and DER keys by structure.
+fn keys_in_binary(data: &[u8]) -> Vec<HiddenKey> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for at in memchr::memmem::find_iter(data, b"-----BEGIN ").take(MAX_EMBEDDED) {
+        // The block's text: printable bytes from here.
+        let end = data[at..]
+            .iter()
+            .position(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')))
+            .map_or(data.len(), |n| at + n);
+        let text = String::from_utf8_lossy(&data[at..end]);
+        for (label, _, body, headers) in pem_blocks(&text) {
+            if !label.contains("PRIVATE KEY") {
+                continue;
+            }
+            let Some(der) = decode_b64(&body).filter(|d| d.len() >= 64) else {
+                continue;
+            };
+            if let Some(k) = pem_key(&label, &der, headers)
+                && seen.insert(k.fingerprint.clone())
+            {
+                out.push((k, at, "PEM inside a binary file".to_string()));
+            }
+        }
+    }
+    for at in der_candidates(data).into_iter().take(MAX_EMBEDDED) {
+        if let Some((k, _)) = der_key_at(data, at)
+            && seen.insert(k.fingerprint.clone())
+        {
+            out.push((k, at, "DER inside a binary file".to_string()));
+        }
+    }
+    out
+}
+
+/// Keys encoded in text: base64 or hex runs (JSON, XML, INI, environment values) that decode
+/// to a PEM block or a DER key, following nested encodings. `chain` is the encodings outside.
+fn keys_in_encodings(text: &[u8], chain: &[&'static str], out: &mut Vec<HiddenKey>) {
+    if chain.len() >= MAX_NESTING {
+        return;
+    }
+    // PEM in a JSON or shell string, its line breaks escaped as `\n`.
+    if chain.is_empty()
+        && memchr::memmem::find(text, b"-----BEGIN ").is_some()
+        && memchr::memmem::find(text, b"\\n").is_some()
+    {
+        let unescaped = String::from_utf8_lossy(text)
+            .replace("\\r\\n", "\n")
+            .replace("\\n", "\n");
+        for (label, offset, body, headers) in pem_blocks(&unescaped) {
+            if label.contains("PRIVATE KEY")
+                && body.contains('\n')
+                && let Some(k) = decode_b64(&body).and_then(|d| pem_key(&label, &d, headers))
+            {
+                out.push((
+                    k,
+                    offset,
+                    "PEM with escaped line breaks in text".to_string(),
+                ));
+            }
+        }
+    }
+    for (offset, run) in encoded_runs(text) {
+        // The body of a PEM block is read as PEM, not again as base64.
+        let before = text[..offset].trim_ascii_end();
+        let before = before.strip_suffix(b"\\").unwrap_or(before);
+        if before.ends_with(b"-----") {
+            continue;
+        }
+        let Some((bytes, how)) = decode_run(&run) else {
+            continue;
+        };
+        let mut inner_chain = chain.to_vec();
+        inner_chain.push(how);
+        let said = {
+            let mut c = inner_chain.clone();
+            c.reverse();
+            format!("{} in text", c.join(" of "))
+        };
+        if let Some((k, _)) = der_key_at(&bytes, 0) {
+            out.push((k, offset, format!("DER as {said}")));
+            continue;
+        }
+        let inner = String::from_utf8_lossy(&bytes);
+        if inner.contains("-----BEGIN ") {
+            for (label, _, body, headers) in pem_blocks(&inner) {
+                if !label.contains("PRIVATE KEY") {
+                    continue;
+                }
+                if let Some(k) = decode_b64(&body).and_then(|d| pem_key(&label, &d, headers)) {
+                    out.push((k, offset, format!("PEM as {said}")));
+                }
+            }
+            continue;
+        }
+        if bytes
+            .iter()
+            .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        {
+            keys_in_encodings(&bytes, &inner_chain, out);
+        }
+    }
+}
+
+impl Crypto {
+    fn embedded_keys(&self, ctx: &FileCtx<'_>, sink: &Sink) {
+        for (k, at, how) in keys_in_binary(ctx.data) {
+            self.key_hit_in(ctx, sink, k, at, Some(&how));
+        }
+    }
+
+    fn encoded_keys(&self, ctx: &FileCtx<'_>, sink: &Sink) {
+        let mut found = Vec::new();
+        keys_in_encodings(ctx.data, &[], &mut found);
+        for (k, at, how) in found {
+            self.key_hit_in(ctx, sink, k, at, Some(&how));
+        }
+    }
+}
+
 impl Check for Crypto {
     fn area(&self) -> &'static str {
         "crypto"
@@ -796,6 +1111,7 @@ impl Check for Crypto {
                         }
                     }
                 }
+                self.encoded_keys(ctx, sink);
                 if let Some(rest) = text.strip_prefix("PuTTY-User-Key-File-") {
                     let encrypted = !text.contains("Encryption: none");
                     let mut lines = rest.lines();
@@ -856,8 +1172,11 @@ impl Check for Crypto {
                     && (name.ends_with(".crt") || name.ends_with(".cer") || name.ends_with(".der"))
                 {
                     self.certificate(ctx, sink, ctx.data, 0, store.as_deref());
+                } else {
+                    self.embedded_keys(ctx, sink);
                 }
             }
+            ContentKind::Binary | ContentKind::Elf => self.embedded_keys(ctx, sink),
             _ => {}
         }
     }
@@ -1002,5 +1321,100 @@ GHxyWB9wwQa5uw==
             }
         }
         assert!(der::tlv(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_none());
+    }
+
+    fn der_of(pem: &str) -> Vec<u8> {
+        let (_, _, body, _) = pem_blocks(pem).remove(0);
+        decode_b64(&body).unwrap()
+    }
+
+    fn fingerprint_of(pem: &str) -> String {
+        pkcs8(&der_of(pem)).unwrap().fingerprint
+    }
+
+    #[test]
+    fn keys_inside_binaries_are_found_by_pem_and_by_der_structure() {
+        let fp = fingerprint_of(RSA_PKCS8);
+        let mut blob = crate::checks::tests_noise(4096);
+        blob.push(0);
+        blob.extend_from_slice(RSA_PKCS8.as_bytes());
+        blob.push(0);
+        let found = keys_in_binary(&blob);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.fingerprint, fp);
+        assert_eq!(found[0].1, 4097);
+        assert_eq!(found[0].2, "PEM inside a binary file");
+        let mut blob = crate::checks::tests_noise(1000);
+        blob.extend_from_slice(&der_of(RSA_PKCS8));
+        blob.extend(crate::checks::tests_noise(500));
+        let found = keys_in_binary(&blob);
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found.iter().map(|f| f.1).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            (found[0].0.fingerprint.as_str(), found[0].1),
+            (fp.as_str(), 1000)
+        );
+        assert_eq!(found[0].0.kind, "rsa");
+        assert_eq!(found[0].0.bits, Some(1024));
+    }
+
+    #[test]
+    fn a_pem_writers_format_strings_are_not_keys() {
+        let lib = b"\0-----BEGIN %s-----\n\0-----BEGIN PRIVATE KEY-----\n\0-----END PRIVATE KEY-----\n\0\x30\x82\x01\x00\x02\x01\x00\x02\x81";
+        assert!(keys_in_binary(lib).is_empty());
+    }
+
+    #[test]
+    fn keys_encoded_in_text_are_found_through_nested_encodings() {
+        use base64::engine::general_purpose::STANDARD;
+        let fp = fingerprint_of(RSA_PKCS8);
+        let der = der_of(RSA_PKCS8);
+        let b64 = STANDARD.encode(&der);
+        let cases = [
+            (
+                format!("{{\"tls\": {{\"key\": \"{b64}\"}}}}"),
+                "DER as base64 in text",
+            ),
+            (
+                format!("[tls]\nkey = {}\n", hex::encode(&der)),
+                "DER as hex in text",
+            ),
+            (
+                format!("<key>{}</key>", STANDARD.encode(RSA_PKCS8)),
+                "PEM as base64 in text",
+            ),
+            (
+                format!("TLS_KEY={}\n", STANDARD.encode(STANDARD.encode(RSA_PKCS8))),
+                "PEM as base64 of base64 in text",
+            ),
+            (
+                format!("{{\"key\": \"{}\"}}", RSA_PKCS8.replace('\n', "\\n")),
+                "PEM with escaped line breaks in text",
+            ),
+        ];
+        for (text, how) in cases {
+            let mut found = Vec::new();
+            keys_in_encodings(text.as_bytes(), &[], &mut found);
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(found[0].0.fingerprint, fp, "{text}");
+            assert_eq!(found[0].2, how, "{text}");
+        }
+        // Long base64 that is not a key, and the body of a PEM key in clear, give nothing.
+        let mut found = Vec::new();
+        let noise = STANDARD.encode(crate::checks::tests_noise(300));
+        keys_in_encodings(
+            format!("blob={noise}\n{RSA_PKCS8}").as_bytes(),
+            &[],
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "{:?}",
+            found.iter().map(|f| &f.2).collect::<Vec<_>>()
+        );
     }
 }

@@ -116,6 +116,20 @@ pub fn read_text(tree: &Tree, root: &str, path: &str, sink: &Sink) -> Option<(St
     }
 }
 
+/// Deterministic bytes that look random, for tests.
+#[cfg(test)]
+pub(crate) fn tests_noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
