@@ -112,9 +112,46 @@ impl<'a> Evaluator<'a> {
         let positional = std::mem::replace(&mut self.positional, args.to_vec());
         match parse_at(text, &self.limits.syntax, self.depth) {
             Ok(list) => self.list(&list, false),
-            Err(e) => self.warnings.push(format!("{path}: shell syntax: {e}")),
+            Err(e) => {
+                self.warnings.push(format!("{path}: shell syntax: {e}"));
+                // What can be read is still read: each line that parses alone.
+                if text.len() <= self.limits.syntax.max_bytes {
+                    for (i, line) in text.lines().enumerate() {
+                        if let Ok(list) = parse_at(line, &self.limits.syntax, self.depth) {
+                            let start = self.invocations.len();
+                            self.list(&list, false);
+                            for inv in &mut self.invocations[start..] {
+                                if inv.file == path {
+                                    inv.line = i + 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         self.positional = positional;
+        self.file = file;
+    }
+
+    /// Parses and walks a command line found at `line` of `path` (an inittab entry, a
+    /// crontab line, a unit's `ExecStart=`).
+    pub fn run_text(&mut self, path: &str, line: usize, text: &str) {
+        let file = std::mem::replace(&mut self.file, path.to_string());
+        match parse_at(text, &self.limits.syntax, self.depth) {
+            Ok(list) => {
+                let start = self.invocations.len();
+                self.list(&list, false);
+                for inv in &mut self.invocations[start..] {
+                    if inv.file == path {
+                        inv.line = line + inv.line.saturating_sub(1);
+                    }
+                }
+            }
+            Err(e) => self
+                .warnings
+                .push(format!("{path}:{line}: shell syntax: {e}")),
+        }
         self.file = file;
     }
 
@@ -256,7 +293,12 @@ impl<'a> Evaluator<'a> {
             .iter()
             .rev()
             .find(|r| {
-                matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>") && matches!(r.fd, None | Some(1))
+                let to_file = matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>")
+                    || (r.op == ">&"
+                        && r.target
+                            .plain()
+                            .is_none_or(|t| !t.chars().all(|c| c.is_ascii_digit() || c == '-')));
+                to_file && matches!(r.fd, None | Some(1))
             })
             .and_then(|r| {
                 let t = self.words(std::slice::from_ref(&r.target));
