@@ -59,10 +59,18 @@ fn option(args: &[String], short: &str, long: &str) -> Option<String> {
         if let Some(v) = a.strip_prefix(&format!("{long}=")) {
             return Some(v.to_string());
         }
-        if short.len() == 2
-            && let Some(v) = a.strip_prefix(short).filter(|v| !v.is_empty())
+        // Bundled short options: `-qO-`, `-sSo FILE`, `-oFILE`.
+        if let Some(letter) = short.strip_prefix('-').filter(|l| l.len() == 1)
+            && let Some(flags) = a.strip_prefix('-').filter(|f| !f.starts_with('-'))
+            && let Some(at) = flags.find(letter)
+            && flags[..at].chars().all(|c| c.is_ascii_alphabetic())
         {
-            return Some(v.to_string());
+            let value = &flags[at + 1..];
+            return if value.is_empty() {
+                args.get(i + 1).cloned()
+            } else {
+                Some(value.to_string())
+            };
         }
     }
     None
@@ -96,9 +104,15 @@ fn fetch_of(inv: &Invocation) -> Option<Fetch> {
     if !FETCHERS.contains(&name) {
         return None;
     }
-    let url = args
-        .iter()
-        .find_map(|a| url_regex().find(a).map(|m| m.as_str().to_string()));
+    // A word that is a URL is taken whole (it may hold expansions such as `$(…)`).
+    let url = args.iter().find_map(|a| {
+        let m = url_regex().find(a)?;
+        Some(if m.start() == 0 {
+            a.clone()
+        } else {
+            m.as_str().to_string()
+        })
+    });
     let mut saved_to = match name {
         "wget" | "uclient-fetch" => match option(&args, "-O", "--output-document") {
             Some(f) if f == "-" => None,

@@ -363,7 +363,7 @@ impl Ctx<'_> {
             match (word(0), word(1)) {
                 (Some("procd_set_param"), Some("command")) => {
                     if let Some((cmd, at)) = instance.take() {
-                        self.started(&cmd, at, &start.then(procd_step(at)), depth);
+                        self.started(&cmd, at, &procd_start(start, at), depth);
                     }
                     instance = Some((argv[2..].to_vec(), inv));
                 }
@@ -374,14 +374,14 @@ impl Ctx<'_> {
                 }
                 (Some("procd_close_instance"), _) => {
                     if let Some((cmd, at)) = instance.take() {
-                        self.started(&cmd, at, &start.then(procd_step(at)), depth);
+                        self.started(&cmd, at, &procd_start(start, at), depth);
                     }
                 }
                 _ => self.started(argv, inv, start, depth),
             }
         }
         if let Some((cmd, at)) = instance.take() {
-            self.started(&cmd, at, &start.then(procd_step(at)), depth);
+            self.started(&cmd, at, &procd_start(start, at), depth);
         }
     }
 
@@ -393,7 +393,11 @@ impl Ctx<'_> {
         let step = format!("{}:{}", crate::content::fs_path(&inv.file), inv.line);
         // The script's kind of start: what inittab runs is an init script.
         let follow = |s: &Start| {
-            let mut s = s.then(step.clone());
+            let mut s = if s.chain.last().is_some_and(|l| l.starts_with(&step)) {
+                s.clone()
+            } else {
+                s.then(step.clone())
+            };
             if s.kind == "inittab" {
                 s.kind = "init-script".into();
             }
@@ -536,12 +540,19 @@ impl Ctx<'_> {
     }
 }
 
-fn procd_step(at: &Invocation) -> String {
-    format!(
+/// What procd starts: an instance declared at `at`.
+fn procd_start(start: &Start, at: &Invocation) -> Start {
+    let mut s = start.then(format!(
         "procd instance {}:{}",
         crate::content::fs_path(&at.file),
         at.line
-    )
+    ));
+    s.kind = if start.enabled {
+        "procd".into()
+    } else {
+        "procd (not enabled)".into()
+    };
+    s
 }
 
 /// Lines of a file that are not blank or comments, with their 1-based numbers.
