@@ -305,7 +305,14 @@ impl Ctx<'_> {
         if start.enabled {
             let beacons = behaviour::beacons(invs);
             for b in &beacons {
-                let evidence: String = b.fetch.argv.join(" ").chars().take(200).collect();
+                let fetch = b.fetch.argv.join(" ");
+                let evidence: String = match b.how.strip_prefix("piped into ") {
+                    Some(next) => format!("{fetch} | {next}"),
+                    None => format!("{fetch}; {}", b.how),
+                }
+                .chars()
+                .take(200)
+                .collect();
                 self.sink.hit(
                     start.details(
                         Hit::new(
