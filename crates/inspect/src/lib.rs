@@ -17,7 +17,6 @@ pub mod credentials;
 pub mod error;
 pub mod rules;
 pub mod scan;
-pub mod shell;
 
 pub use check::{CheckInfo, Sink};
 pub use content::{ContentKind, FileCtx};

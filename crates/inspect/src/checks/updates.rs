@@ -19,7 +19,7 @@ use super::Check;
 use super::services::program;
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx};
-use crate::shell::{EvalLimits, Evaluator};
+use netvet_shell::{EvalLimits, Evaluator};
 
 pub const UNVERIFIED_FLASH: CheckInfo = CheckInfo {
     id: "nv-update-unverified-flash",

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::shell::{Invocation, Output};
+use netvet_shell::{Invocation, Output};
 
 use super::daemons::{base, is_shell, program};
 
@@ -279,7 +279,7 @@ pub(crate) fn reverse_shell(inv: &Invocation) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shell::{EvalLimits, Evaluator};
+    use netvet_shell::{EvalLimits, Evaluator};
 
     fn invs(text: &str) -> Vec<Invocation> {
         let mut e = Evaluator::new(EvalLimits::default(), &|_| None);

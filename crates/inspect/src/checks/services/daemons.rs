@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use netvet_model::{Location, Port, Protocol, Service};
 
-pub(crate) use crate::shell::{base, is_shell};
+pub(crate) use netvet_shell::{base, is_shell};
 
 /// How a known daemon listens and authenticates.
 struct Daemon {
@@ -551,7 +551,7 @@ mod tests {
     use super::*;
 
     fn started(line: &str) -> Vec<Started> {
-        let mut e = crate::shell::Evaluator::new(crate::shell::EvalLimits::default(), &|_| None);
+        let mut e = netvet_shell::Evaluator::new(netvet_shell::EvalLimits::default(), &|_| None);
         e.run_file("/t", line, &[]);
         e.invocations
             .iter()

@@ -28,8 +28,8 @@ use netvet_unpack::Tree;
 
 use super::{Check, Extras, system_roots};
 use crate::check::{CheckInfo, Hit, Sink};
-use crate::shell::{EvalLimits, Evaluator, Invocation};
 use daemons::{Identity, Started, base, classify};
+use netvet_shell::{EvalLimits, Evaluator, Invocation};
 
 pub(crate) use daemons::program;
 

@@ -11,7 +11,7 @@ use super::daemons::{base, classify, flag_value, inetd_port, is_shell, words};
 use super::{CONSOLE_SHELL, Ctx, Start, Started, config, files_under, load_script, script_lines};
 use crate::check::Hit;
 use crate::content::fs_path;
-use crate::shell::{Invocation, Output};
+use netvet_shell::{Invocation, Output};
 
 /// Boot scripts run by busybox init without an inittab, or named by most inittabs.
 const BOOT_SCRIPTS: &[&str] = &[

@@ -1,4 +1,5 @@
-//! Shell semantics for the scripts an image runs: a bounded parser of the POSIX shell
+//! Shell semantics for the scripts a firmware image runs (init scripts, crontabs, unit
+//! commands): a bounded parser of the POSIX shell
 //! language ([`syntax`]) and a static walk of what a parsed script runs ([`eval`]).
 //!
 //! Why not a crate: `yash-syntax` is GPL-3.0 (netvet is Apache-2.0) and its parser is
