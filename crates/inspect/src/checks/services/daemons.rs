@@ -371,7 +371,8 @@ pub(crate) fn classify(
                 number: port,
                 protocol: Protocol::Tcp,
             });
-            if flag_value(args, &["-l"]).is_some_and(is_shell) {
+            // busybox and utelnetd take the login program with -l, inetutils with -E.
+            if flag_value(args, &["-l", "-L", "-E", "--exec-login"]).is_some_and(is_shell) {
                 auth = "none".into();
                 unauth_shell = true;
             }

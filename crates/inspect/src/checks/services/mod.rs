@@ -427,26 +427,7 @@ impl Ctx<'_> {
             }
             return;
         }
-        let mut name = base(&prog).to_string();
-        let mut identified = None;
-        match self.identity(&prog) {
-            Some(Identity::Busybox) => {
-                // A copy of busybox under another name runs the applet named by its first
-                // argument when its own name is not an applet.
-                if let Some(applet) = args.first().cloned()
-                    && self.busybox_runs(&prog, &name, &applet)
-                {
-                    identified = Some(format!("{prog} is busybox (applet table): runs {applet}"));
-                    name = applet;
-                    args.remove(0);
-                }
-            }
-            Some(id) if id != Identity::Busybox && !id.named(&name) => {
-                identified = Some(format!("{prog} is {} by its content", id.daemon()));
-                name = id.daemon().to_string();
-            }
-            _ => {}
-        }
+        let (name, identified) = self.behaves_as(&prog, &mut args);
         let location = Location {
             path: inv.file.clone(),
             offset: None,
@@ -459,6 +440,34 @@ impl Ctx<'_> {
             s.service.ports = ports;
         }
         self.report(s, inv, start, identified);
+    }
+
+    /// What a program behaves as: its file name, or what its content says it is (a renamed
+    /// copy of busybox runs the applet named by its first argument, which is then removed),
+    /// with a note saying how it was recognised.
+    pub(crate) fn behaves_as(
+        &mut self,
+        prog: &str,
+        args: &mut Vec<String>,
+    ) -> (String, Option<String>) {
+        let name = base(prog).to_string();
+        match self.identity(prog) {
+            Some(Identity::Busybox) => {
+                if let Some(applet) = args.first().cloned()
+                    && self.busybox_runs(prog, &name, &applet)
+                {
+                    args.remove(0);
+                    let note = format!("{prog} is busybox (applet table): runs {applet}");
+                    return (applet, Some(note));
+                }
+                (name, None)
+            }
+            Some(id) if !id.named(&name) => (
+                id.daemon().to_string(),
+                Some(format!("{prog} is {} by its content", id.daemon())),
+            ),
+            _ => (name, None),
+        }
     }
 
     /// The program's virtual path: absolute, or found on the usual `PATH`.

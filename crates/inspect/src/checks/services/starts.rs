@@ -381,7 +381,7 @@ fn inetd(ctx: &mut Ctx<'_>) {
         }
         let (svc, proto) = (&f[0], &f[2]);
         // tcpd wraps the real program, named by the argv0 field.
-        let (server, args) = if base(&f[5]) == "tcpd" && f.len() > 6 {
+        let (server, mut args) = if base(&f[5]) == "tcpd" && f.len() > 6 {
             (f[6].clone(), f[7..].to_vec())
         } else {
             (
@@ -389,6 +389,7 @@ fn inetd(ctx: &mut Ctx<'_>) {
                 f.get(7..).map(<[String]>::to_vec).unwrap_or_default(),
             )
         };
+        let (name, identified) = ctx.behaves_as(&server, &mut args);
         let port = inetd_port(svc);
         let start = Start::new(
             "inetd",
@@ -403,8 +404,8 @@ fn inetd(ctx: &mut Ctx<'_>) {
             offset: None,
             line: Some(n as u32),
         };
-        let mut s = classify(&server, base(&server), &args, "inetd", location.clone())
-            .unwrap_or_else(|| Started {
+        let mut s =
+            classify(&server, &name, &args, "inetd", location.clone()).unwrap_or_else(|| Started {
                 service: Service {
                     // A program the table does not know serving the telnet port is telnet.
                     name: if svc == "telnet" {
@@ -432,13 +433,13 @@ fn inetd(ctx: &mut Ctx<'_>) {
             }];
         }
         if is_shell(&server)
-            || (args.first().is_some_and(|a| is_shell(a)) && !base(&server).contains("telnetd"))
+            || (args.first().is_some_and(|a| is_shell(a)) && !name.contains("telnetd"))
         {
             s.unauth_shell = true;
             s.service.authentication = "none".into();
         }
         let inv = line_invocation(&path, n, line);
-        ctx.report(s, &inv, &start, None);
+        ctx.report(s, &inv, &start, identified);
     }
 }
 
