@@ -671,3 +671,29 @@ fn unparsable_scripts_are_warnings_naming_file_and_line() {
             .any(|f| f.check == UNAUTH && f.location.line == Some(3))
     );
 }
+
+#[test]
+fn a_script_reached_first_from_a_disabled_one_is_still_started() {
+    let mut t = base();
+    t.file("etc/init.d/aaa", 0o755, "#!/bin/sh\n/etc/init.d/zz start\n");
+    t.file(
+        "etc/init.d/zz",
+        0o755,
+        "#!/bin/sh\nnc -l -p 5151 -e /bin/sh &\n",
+    );
+    t.symlink("etc/rc.d/S50zz", "../init.d/zz");
+    let s = scan(&t);
+    assert_found(
+        &s,
+        &Want {
+            check: UNAUTH,
+            path: "/etc/init.d/zz",
+            line: 2,
+            port: Some(5151),
+            started_by: "init-script",
+            schedule: "boot",
+            start: "/etc/rc.d/S50zz (rc link)",
+        },
+        "disabled caller first",
+    );
+}

@@ -75,6 +75,8 @@ pub struct Evaluator<'a> {
     funcs: BTreeMap<String, (Command, String)>,
     positional: Vec<String>,
     active: Vec<String>,
+    /// Functions called so far.
+    called: BTreeSet<String>,
     sourced: BTreeSet<String>,
     file: String,
     via: Vec<String>,
@@ -95,6 +97,7 @@ impl<'a> Evaluator<'a> {
             funcs: BTreeMap::new(),
             positional: Vec::new(),
             active: Vec::new(),
+            called: BTreeSet::new(),
             sourced: BTreeSet::new(),
             file: String::new(),
             via: Vec::new(),
@@ -158,6 +161,11 @@ impl<'a> Evaluator<'a> {
     /// Whether the walked scripts defined a function of this name.
     pub fn defines(&self, name: &str) -> bool {
         self.funcs.contains_key(name)
+    }
+
+    /// Whether the walked scripts called a function of this name.
+    pub fn called(&self, name: &str) -> bool {
+        self.called.contains(name)
     }
 
     /// Calls a function the scripts defined, as an init system does (`start`, `boot`).
@@ -380,6 +388,7 @@ impl<'a> Evaluator<'a> {
             return;
         };
         self.active.push(name.clone());
+        self.called.insert(name.clone());
         let positional = std::mem::replace(&mut self.positional, argv[1..].to_vec());
         let caller = std::mem::replace(&mut self.file, file);
         self.nested(format!("function {name}"), |e| {

@@ -227,7 +227,12 @@ impl<'a> Lexer<'a> {
 
     /// One UTF-8 character starting at the current byte, consumed.
     fn bump_char(&mut self) -> Option<char> {
-        let c = self.text.get(self.pos..)?.chars().next()?;
+        let Some(rest) = self.text.get(self.pos..) else {
+            // Never inside a character by construction; step a byte rather than stall.
+            self.pos += 1;
+            return Some(char::REPLACEMENT_CHARACTER);
+        };
+        let c = rest.chars().next()?;
         self.pos += c.len_utf8();
         if c == '\n' {
             self.line += 1;

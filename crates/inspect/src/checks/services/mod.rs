@@ -231,8 +231,9 @@ pub(crate) struct Ctx<'a> {
     pub root: &'a str,
     pub sink: &'a Sink,
     pub services: Vec<Service>,
-    /// Scripts already walked (virtual paths): each runs once, from the first start found.
-    followed: BTreeSet<String>,
+    /// Scripts already walked (virtual path, whether as started): each runs once, from the
+    /// first start found.
+    followed: BTreeSet<(String, bool)>,
     /// Programs recognised by content, by virtual path.
     identities: BTreeMap<String, Option<Identity>>,
 }
@@ -264,23 +265,30 @@ impl Ctx<'_> {
         start: &Start,
         depth: usize,
     ) {
-        if !self.followed.insert(vpath.to_string()) {
+        // A script walked as started is not walked again; one walked only as present (not
+        // enabled) still is when a start reaches it.
+        let walked = |enabled: bool| self.followed.contains(&(vpath.to_string(), enabled));
+        if walked(true) || walked(start.enabled) {
             return;
         }
+        self.followed.insert((vpath.to_string(), start.enabled));
         let (tree, root) = (self.tree, self.root);
         let load = move |p: &str| load_script(tree, root, p);
         let mut e = Evaluator::new(EvalLimits::default(), &load);
         e.run_file(vpath, text, args);
-        // `/etc/init.d/x start`, OpenWrt's rc.common (`boot` → `start` → `start_service`).
+        // `/etc/init.d/x start`, OpenWrt's rc.common (`boot` → `start` → `start_service`),
+        // unless the script's own `case "$1"` already called it.
         let verb = args.first().map(String::as_str);
-        if let Some(v) = verb.filter(|v| e.defines(v)) {
-            e.call(v, &args[1..]);
-        } else if e.defines("boot") {
-            e.call("boot", &[]);
-        } else if e.defines("start") {
-            e.call("start", &[]);
-        } else if e.defines("start_service") {
-            e.call("start_service", &[]);
+        let entry = verb.filter(|v| e.defines(v)).or_else(|| {
+            ["boot", "start", "start_service"]
+                .into_iter()
+                .find(|f| e.defines(f))
+        });
+        if let Some(f) = entry
+            && !e.called(f)
+        {
+            let rest = if Some(f) == verb { &args[1..] } else { &[] };
+            e.call(f, rest);
         }
         self.finish(e, start, depth);
     }
