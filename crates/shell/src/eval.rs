@@ -9,6 +9,7 @@
 //! bounded by a step budget and a nesting depth; what is cut short is reported as a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::syntax::{Command, Limits, List, Part, Simple, Word, parse_at};
 
@@ -41,6 +42,12 @@ pub struct Invocation {
     pub via: Vec<String>,
 }
 
+/// Longest variable value followed, in bytes.
+const MAX_VALUE: usize = 16 << 10;
+
+/// Largest total of a command's expanded words, in bytes.
+const MAX_WORDS: usize = 64 << 10;
+
 /// Bounds of one evaluation.
 #[derive(Clone, Copy, Debug)]
 pub struct EvalLimits {
@@ -72,7 +79,7 @@ pub struct Evaluator<'a> {
     load: Loader<'a>,
     vars: BTreeMap<String, String>,
     /// Functions by name, with the file that defines them.
-    funcs: BTreeMap<String, (Command, String)>,
+    funcs: BTreeMap<String, (Rc<Command>, String)>,
     positional: Vec<String>,
     active: Vec<String>,
     /// Functions called so far.
@@ -222,6 +229,11 @@ impl<'a> Evaluator<'a> {
     }
 
     fn command(&mut self, c: &Command, background: bool, output: Output) {
+        // Every command visited counts, compound ones too, so nested loops and definitions
+        // cannot run on without bound.
+        if !self.budget() {
+            return;
+        }
         match c {
             Command::Simple(s) => self.simple(s, background, output),
             Command::Subshell(l) => {
@@ -267,15 +279,12 @@ impl<'a> Evaluator<'a> {
             }
             Command::Function { name, body, .. } => {
                 self.funcs
-                    .insert(name.clone(), ((**body).clone(), self.file.clone()));
+                    .insert(name.clone(), (Rc::new((**body).clone()), self.file.clone()));
             }
         }
     }
 
     fn simple(&mut self, s: &Simple, background: bool, output: Output) {
-        if !self.budget() {
-            return;
-        }
         let argv = self.words(&s.words);
         // Command substitutions run before the command; their output is its words.
         for w in s.words.iter().chain(s.assignments.iter().map(|(_, w)| w)) {
@@ -368,7 +377,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn assign(&mut self, name: &str, value: &Word) {
-        match self.constant(value) {
+        // `A=$A$A` repeated would double without end: long values are not followed.
+        match self.constant(value).filter(|v| v.len() <= MAX_VALUE) {
             Some(v) => {
                 self.vars.insert(name.to_string(), v);
             }
@@ -568,6 +578,14 @@ impl<'a> Evaluator<'a> {
             }
             if any {
                 out.extend(fields.into_iter().filter(|f| !f.is_empty()));
+            }
+            // A command's words are bounded however its variables expand.
+            let total: usize = out.iter().map(String::len).sum();
+            if total > MAX_WORDS {
+                while out.iter().map(String::len).sum::<usize>() > MAX_WORDS {
+                    out.pop();
+                }
+                break;
             }
         }
         out

@@ -207,6 +207,24 @@ fn hostile_input_is_bounded() {
         "{:?}",
         e.warnings
     );
+    // Values that double on every assignment stop being followed.
+    let doubling = format!("A=x\n{}c $A\n", "A=$A$A\n".repeat(64));
+    let inv = run(&doubling);
+    assert_eq!(inv[0].argv, ["c", "$A"]);
+    let wide = format!("A={}\nc{}\n", "x".repeat(16 << 10), " $A".repeat(64));
+    let inv = run(&wide);
+    assert!(inv[0].argv.len() < 10, "{}", inv[0].argv.len());
+    // Nested loops whose bodies only define functions still spend the step budget.
+    let items = (0..32).map(|i| i.to_string()).collect::<Vec<_>>().join(" ");
+    let mut nested = String::from("f() { :; }");
+    for v in ["a", "b", "c", "d", "e", "g"] {
+        nested = format!("for {v} in {items}; do {nested}; done");
+    }
+    let mut e = Evaluator::new(EvalLimits::default(), &|_| None);
+    let started = std::time::Instant::now();
+    e.run_file("/s", &nested, &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
     // Arbitrary bytes never panic.
     for s in [
         "$",
