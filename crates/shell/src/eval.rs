@@ -56,6 +56,8 @@ pub struct EvalLimits {
     pub max_steps: usize,
     /// Items of one `for` list followed.
     pub max_loop_items: usize,
+    /// Bytes of invocations recorded (words, file names, how each was reached).
+    pub max_recorded: usize,
 }
 
 impl Default for EvalLimits {
@@ -64,6 +66,7 @@ impl Default for EvalLimits {
             syntax: Limits::default(),
             max_steps: 50_000,
             max_loop_items: 32,
+            max_recorded: 16 << 20,
         }
     }
 }
@@ -89,6 +92,8 @@ pub struct Evaluator<'a> {
     via: Vec<String>,
     depth: usize,
     steps: usize,
+    /// Bytes of invocations recorded.
+    recorded: usize,
     /// What was found.
     pub invocations: Vec<Invocation>,
     /// Parse errors and cut-short work, each naming the file and line.
@@ -110,6 +115,7 @@ impl<'a> Evaluator<'a> {
             via: Vec::new(),
             depth: 0,
             steps: 0,
+            recorded: 0,
             invocations: Vec::new(),
             warnings: Vec::new(),
         }
@@ -345,14 +351,31 @@ impl<'a> Evaluator<'a> {
             self.call_function(&argv, background);
             return;
         }
-        self.invocations.push(Invocation {
+        let inv = Invocation {
             argv: argv.clone(),
             file: self.file.clone(),
             line: s.line,
             background,
             output,
             via: self.via.clone(),
-        });
+        };
+        // What is recorded is bounded in bytes, not only in commands.
+        self.recorded += inv
+            .argv
+            .iter()
+            .chain(&inv.via)
+            .map(String::len)
+            .sum::<usize>()
+            + inv.file.len();
+        if self.recorded > self.limits.max_recorded {
+            self.warnings.push(format!(
+                "{}: shell evaluation stopped after recording {} bytes of commands",
+                self.file, self.limits.max_recorded
+            ));
+            self.steps = self.limits.max_steps + 1;
+            return;
+        }
+        self.invocations.push(inv);
         match name {
             "." | "source" => {
                 if let Some(target) = argv.get(1) {
@@ -410,7 +433,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn source(&mut self, target: &str, args: &[String], line: usize) {
-        if target.contains('$') || self.sourced.contains(target) {
+        if target.contains('$') || target.len() > 4096 || self.sourced.contains(target) {
             return;
         }
         let Some((path, text)) = (self.load)(target) else {
@@ -419,7 +442,8 @@ impl<'a> Evaluator<'a> {
         if self.sourced.contains(&path) {
             return;
         }
-        let via = format!(". {target} ({}:{line})", self.file);
+        let shown: String = target.chars().take(120).collect();
+        let via = format!(". {shown} ({}:{line})", self.file);
         self.nested(via, |e| {
             e.sourced.insert(target.to_string());
             let args = if args.is_empty() {
