@@ -263,7 +263,8 @@ fn fuzz_regressions_stay_bounded() {
     // Out of memory: every `. a$1…` sourced a new name with longer arguments, and each
     // recorded command kept the whole chain of how it was reached.
     let oom: &[u8] = b" \"\";#t\x8c a/)\n.  [\xdd\0-/\x1b\"() h{ $*\nsa/)\n. \0[]-x \0\0\xff\x01\xf6\0\0\0\xfb\0\xe1\xff\"\xf7t\xdc\x8bs a$1\"binFase\x7f\0sa()e\xa0\"$1\n. \x01\x80 \x9b\x1b\nota";
-    for data in [oom] {
+    let cases: &[&[u8]] = &[oom];
+    for data in cases {
         let text = String::from_utf8_lossy(data);
         let load = |p: &str| Some((format!("fuzz!{p}"), text.to_string()));
         let limits = EvalLimits::default();
