@@ -645,6 +645,14 @@ fn inventory_names_programs_ports_from_configuration_and_starters() {
         .find(|sv| sv.ports[0].number == 8081)
         .unwrap();
     assert_eq!(lighttpd.binary.as_deref(), Some("/usr/sbin/lighttpd"));
+    assert_eq!(lighttpd.schedule.as_deref(), Some("boot"));
+    assert_eq!(
+        lighttpd.start.as_deref(),
+        Some("/etc/init.d/rcS (boot script)")
+    );
+    let telnet = s.services.iter().find(|sv| sv.name == "telnet").unwrap();
+    assert_eq!(telnet.schedule.as_deref(), Some("on connection to port 23"));
+    assert_eq!(telnet.start.as_deref(), Some("/etc/inetd.conf:1"));
 }
 
 #[test]

@@ -470,6 +470,8 @@ pub(crate) fn classify(
                     binary: None,
                     ports: Vec::new(),
                     started_by: started_by.to_string(),
+                    schedule: None,
+                    start: None,
                     authentication: auth.clone(),
                     location: location.clone(),
                 });
@@ -539,6 +541,8 @@ pub(crate) fn classify(
             binary: Some(prog.to_string()),
             ports: ports.into_iter().collect(),
             started_by: started_by.to_string(),
+            schedule: None,
+            start: None,
             authentication: auth,
             location,
         },

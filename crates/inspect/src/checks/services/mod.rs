@@ -215,7 +215,7 @@ impl Start {
         s
     }
 
-    fn described(&self) -> String {
+    pub(crate) fn described(&self) -> String {
         self.chain.join(" → ")
     }
 
@@ -517,6 +517,9 @@ impl Ctx<'_> {
     }
 
     fn report(&mut self, s: Started, inv: &Invocation, start: &Start, identified: Option<String>) {
+        let mut s = s;
+        s.service.schedule = Some(start.schedule.clone());
+        s.service.start = Some(start.described());
         if !start.enabled {
             self.services.push(s.service);
             return;
