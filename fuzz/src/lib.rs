@@ -79,3 +79,18 @@ pub fn rpm_ndb(data: &[u8]) {
         std::ops::ControlFlow::Continue(())
     });
 }
+
+/// Reads `data` as a shell script the way the services check does: parsed, walked (every
+/// `. file` sourcing the same text again, up to the nesting bound), and the init entry
+/// functions called.
+pub fn shell(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let load = |p: &str| Some((format!("fuzz!{p}"), text.to_string()));
+    let mut e = netvet_shell::Evaluator::new(netvet_shell::EvalLimits::default(), &load);
+    e.run_file("fuzz", &text, &["start".to_string()]);
+    for f in ["boot", "start", "start_service"] {
+        if e.defines(f) {
+            e.call(f, &[]);
+        }
+    }
+}

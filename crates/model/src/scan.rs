@@ -99,6 +99,14 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// How it is started: `inittab`, `init.d`, `systemd`, `inetd`, `procd`, `cron`...
     pub started_by: String,
+    /// When it is started: `boot`, `respawn`, `hourly`, `cron 0 3 * * *`, `on connection to
+    /// port 23`, `not started`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// The chain from the start point to the script that starts it, e.g.
+    /// `/etc/inittab:1 (sysinit) → /etc/init.d/rcS:12`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
     /// Who may use it: `none`, `password`, `key`, `unknown`.
     pub authentication: String,
     /// The file and line that start it.

