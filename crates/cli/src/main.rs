@@ -20,6 +20,10 @@ struct Cli {
     /// trace); default: warn, or what RUST_LOG says.
     #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_level)]
     log_level: Option<tracing_subscriber::filter::LevelFilter>,
+    /// Colour severities in tables: auto (on a terminal, unless NO_COLOR is set), always or
+    /// never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    color: Option<output::ColorChoice>,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,6 +105,7 @@ pub const EXIT_UNREADABLE: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_level);
+    output::set_style(cli.color.unwrap_or_default());
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),

@@ -366,3 +366,50 @@ fn a_missing_input_is_named_once_and_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no such day"));
 }
+
+/// Runs `netvet scan` on `img` as a table with `env` set (and `NO_COLOR`, `COLUMNS` unset
+/// unless given).
+fn scan_table(img: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netvet"));
+    cmd.args(["scan", "--format", "table", "--as-of", "2026-11-28"])
+        .arg(img)
+        .args(extra)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tables_fit_columns_and_colour_only_when_asked() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    // Piped with no COLUMNS: no width limit, so some lines are long; no colour.
+    let piped = scan_table(&img, &[], &[]);
+    assert!(piped.lines().any(|l| l.chars().count() > 100));
+    assert!(!piped.contains('\x1b'));
+    // COLUMNS=80: every line fits, long paths are cut in the middle, nothing is lost from
+    // the findings' checks.
+    let narrow = scan_table(&img, &[], &[("COLUMNS", "80")]);
+    for line in narrow.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    assert!(narrow.contains('…'), "{narrow}");
+    for check in ["nv-backdoor-signature", "nv-account-empty-password"] {
+        assert!(narrow.contains(check), "{check} missing at 80 columns");
+    }
+    // --color always colours severities even into a pipe and even with NO_COLOR (the flag
+    // wins); auto never colours a pipe.
+    let forced = scan_table(&img, &["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(forced.contains("\x1b[1;31mCRITICAL\x1b[0m"), "{forced}");
+    let never = scan_table(&img, &["--color", "never"], &[]);
+    assert_eq!(never, piped);
+}

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&summary, None)?,
         Format::Table => output::emit(
-            &netvet_report::terminal::catalogue::dossiers(&summary),
+            &netvet_report::terminal::catalogue::dossiers(&summary, &output::style(None)),
             None,
         )?,
     }

@@ -112,7 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match format {
         NetworkFormat::Json => output::emit_json(&report, output_path)?,
         NetworkFormat::Table => output::emit(
-            &netvet_report::terminal::network::network(&report),
+            &netvet_report::terminal::network::network(&report, &output::style(output_path)),
             output_path,
         )?,
         NetworkFormat::Html => output::emit(&netvet_report::html::network(&report), output_path)?,

@@ -155,7 +155,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             ))?
         }
         ScanFormat::Markdown => netvet_report::markdown::scan(&reports),
-        ScanFormat::Table => netvet_report::terminal::scan::scan(&reports, suppressed),
+        ScanFormat::Table => netvet_report::terminal::scan::scan(
+            &reports,
+            &netvet_report::terminal::scan::Hidden {
+                baseline: suppressed,
+                ..Default::default()
+            },
+            &output::style(args.output.as_deref()),
+        ),
     };
     output::emit(&text, args.output.as_deref())?;
     Ok(if args.fail_on.is_some() && unreadable {

@@ -55,7 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&report, None)?,
-        Format::Table => output::emit(&netvet_report::terminal::vulns::vulns(&report), None)?,
+        Format::Table => output::emit(
+            &netvet_report::terminal::vulns::vulns(&report, &output::style(None)),
+            None,
+        )?,
     }
     let fail = args
         .fail_on

@@ -209,5 +209,6 @@ pub fn finding(check: &str, category: Category, severity: Severity) -> Finding {
         references: vec![],
         tags: vec![],
         details: Default::default(),
+        suppressed: None,
     }
 }

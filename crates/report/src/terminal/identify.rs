@@ -1,5 +1,6 @@
 //! `netvet identify` and `netvet unpack`: layers, entries, what was written.
 
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_model::{IdentifiedImage, Layer, UnpackDocument};
@@ -54,13 +55,13 @@ pub fn identify(image: &IdentifiedImage) -> String {
     let t = &r.totals;
     let _ = writeln!(
         out,
-        "  entries: {} ({} files, {} dirs, {} symlinks, {} hard links, {} devices, {} other), {} in files",
+        "  entries: {} ({}, {}, {}, {}, {}, {} other), {} in files",
         t.entries,
-        t.files,
-        t.dirs,
-        t.symlinks,
-        t.hard_links,
-        t.devices,
+        counted(t.files as usize, "file", "files"),
+        counted(t.dirs as usize, "dir", "dirs"),
+        counted(t.symlinks as usize, "symlink", "symlinks"),
+        counted(t.hard_links as usize, "hard link", "hard links"),
+        counted(t.devices as usize, "device", "devices"),
         t.other,
         size(t.file_bytes)
     );
@@ -102,15 +103,15 @@ pub fn unpack(d: &UnpackDocument) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} → {}: {} files ({}), {} dirs, {} symlinks, {} hard links; {} layers",
+        "{} → {}: {} ({}), {}, {}, {}; {}",
         report.image,
         d.out,
-        s.files,
+        counted(s.files as usize, "file", "files"),
         size(s.bytes),
-        s.dirs,
-        s.symlinks,
-        s.hard_links,
-        report.layers.len()
+        counted(s.dirs as usize, "dir", "dirs"),
+        counted(s.symlinks as usize, "symlink", "symlinks"),
+        counted(s.hard_links as usize, "hard link", "hard links"),
+        counted(report.layers.len(), "layer", "layers")
     );
     for l in &report.layers {
         let _ = writeln!(out, "  {:<10} {:#12x}  {}", l.format, l.offset, l.path);
@@ -118,8 +119,8 @@ pub fn unpack(d: &UnpackDocument) -> String {
     if s.special_bits_dropped > 0 {
         let _ = writeln!(
             out,
-            "  {} files had setuid/setgid/sticky bits, not applied on disk (see `netvet identify --entries`)",
-            s.special_bits_dropped
+            "  {} setuid/setgid/sticky bits, not applied on disk (see `netvet identify --entries`)",
+            counted(s.special_bits_dropped as usize, "file had", "files had")
         );
     }
     for (title, list) in [("not created", &d.not_created), ("skipped", &d.skipped)] {
@@ -132,7 +133,11 @@ pub fn unpack(d: &UnpackDocument) -> String {
     }
     let warnings = report.all_warnings().count();
     if warnings > 0 {
-        let _ = writeln!(out, "  {warnings} warnings (see `netvet identify`)");
+        let _ = writeln!(
+            out,
+            "  {} (see `netvet identify`)",
+            counted(warnings, "warning", "warnings")
+        );
     }
     out
 }

@@ -1,13 +1,14 @@
 //! `netvet network`: exposure per operator, share rules, unassessed classes and the plan.
 
+use crate::terminal::Style;
 use std::fmt::Write as _;
 
 use netvet_model::{Dimension, NetworkReport, Quarter};
 
-use crate::text::{columns, count, money};
+use crate::text::{count, money};
 
 /// The terminal summary.
-pub fn network(r: &NetworkReport) -> String {
+pub fn network(r: &NetworkReport, style: &Style) -> String {
     let mut out = String::new();
     let t = &r.totals;
     let _ = writeln!(
@@ -95,7 +96,7 @@ pub fn network(r: &NetworkReport) -> String {
                 ),
             ]);
         }
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         out.push('\n');
     }
     for s in &r.share_rules {
