@@ -108,6 +108,24 @@ fn json_report_is_versioned_complete_and_deterministic() {
     assert_eq!(telnet["ports"][0]["number"], 2323);
 }
 
+/// What the official SARIF 2.1.0 schema says is wrong with `sarif`.
+fn sarif_errors(sarif: &serde_json::Value) -> Vec<String> {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../report/tests/schemas/sarif-schema-2.1.0.json");
+    // The published schema's `run.language` pattern ends in a stray `]?`, which JavaScript
+    // engines tolerate and Rust's regex does not; use the pattern it means.
+    let text = std::fs::read_to_string(schema_path).unwrap().replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
 #[test]
 fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let d = tempfile::tempdir().unwrap();
@@ -122,20 +140,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     ]);
     assert!(out.status.success());
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../report/tests/schemas/sarif-schema-2.1.0.json");
-    // The published schema's `run.language` pattern ends in a stray `]?`, which JavaScript
-    // engines tolerate and Rust's regex does not; use the pattern it means.
-    let text = std::fs::read_to_string(schema_path).unwrap().replace(
-        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
-        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
-    );
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
@@ -412,4 +417,151 @@ fn tables_fit_columns_and_colour_only_when_asked() {
     assert!(forced.contains("\x1b[1;31mCRITICAL\x1b[0m"), "{forced}");
     let never = scan_table(&img, &["--color", "never"], &[]);
     assert_eq!(never, piped);
+}
+
+#[test]
+fn min_severity_hides_and_counts_what_it_hides() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let all = scan_json(&img, &[]);
+    let all = all["findings"].as_array().unwrap();
+    let high = scan_json(&img, &["--min-severity", "high"]);
+    let shown = high["findings"].as_array().unwrap();
+    let expected = all
+        .iter()
+        .filter(|f| ["critical", "high"].contains(&f["severity"].as_str().unwrap()))
+        .count();
+    assert_eq!(shown.len(), expected);
+    assert!(shown.len() < all.len());
+    let table = scan_table(&img, &["--min-severity", "high"], &[]);
+    let n = all.len() - expected;
+    assert!(
+        table.contains(&format!(
+            "{n} findings below high are not shown (--min-severity)"
+        )),
+        "{table}"
+    );
+    assert!(!table.contains("MEDIUM "));
+}
+
+#[test]
+fn suppression_file_marks_findings_in_json_and_sarif_and_hides_them_in_tables() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let all = scan_json(&img, &[]);
+    let findings = all["findings"].as_array().unwrap();
+    let by_id = findings
+        .iter()
+        .find(|f| f["check"] == "nv-account-empty-password")
+        .unwrap();
+    let id = by_id["id"].as_str().unwrap();
+    let shells = findings
+        .iter()
+        .filter(|f| f["check"] == "nv-web-command-execution")
+        .count();
+    assert!(shells > 0);
+    let file = d.path().join("suppress.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "# reviewed\n[[suppress]]\nid = \"{id}\"\nreason = \"factory account, removed by provisioning\"\n\n\
+             [[suppress]]\ncheck = \"nv-web-command-execution\"\npath = \"/www/**\"\n\
+             reason = \"debug CGI not installed\"\nexpires = \"2027-01-31\"\n\n\
+             [[suppress]]\ncheck = \"nv-account-default-password\"\npath = \"/etc/shadow\"\n\
+             reason = \"old waiver\"\nexpires = \"2026-01-01\"\n"
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    // JSON: every finding kept, the suppressed ones marked with reason and place.
+    let json = scan_json(&img, &["--suppress", f]);
+    let marked: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed").is_some())
+        .collect();
+    assert_eq!(json["findings"].as_array().unwrap().len(), findings.len());
+    assert_eq!(marked.len(), 1 + shells);
+    let first = marked.iter().find(|m| m["id"] == id).unwrap();
+    assert_eq!(
+        first["suppressed"]["reason"],
+        "factory account, removed by provisioning"
+    );
+    assert_eq!(first["suppressed"]["source"], format!("{f}:2"));
+    // The expired entry suppresses nothing and is reported.
+    let out = netvet(&[
+        "scan",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-28",
+        "--suppress",
+        f,
+        img.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{f}:12: the suppression of nv-account-default-password at /etc/shadow expired on 2026-01-01")),
+        "{stderr}"
+    );
+    // SARIF: the same results, the suppressed ones with an external suppression, valid.
+    let out = netvet(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--as-of",
+        "2026-11-28",
+        "--suppress",
+        f,
+        img.to_str().unwrap(),
+    ]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = sarif_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1 + shells);
+    for r in &suppressed {
+        assert_eq!(r["suppressions"][0]["kind"], "external");
+        assert!(r["suppressions"][0]["justification"].is_string());
+    }
+    // Table: left out and counted; a gate does not fire on them.
+    let table = scan_table(&img, &["--suppress", f], &[]);
+    assert!(!table.contains("nv-account-empty-password"), "{table}");
+    let n = 1 + shells;
+    assert!(
+        table.contains(&format!(
+            "{n} findings suppressed by the suppression file are not shown"
+        )),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_bad_suppression_file_is_named_with_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let file = d.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "[[suppress]]\ncheck = \"nv-net-url\"\nreason = \"docs\"\n",
+    )
+    .unwrap();
+    let out = netvet(&[
+        "scan",
+        "--suppress",
+        file.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:1: an entry names either", file.display())),
+        "{stderr}"
+    );
 }

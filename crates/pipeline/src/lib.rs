@@ -30,9 +30,11 @@ pub mod pass;
 pub mod progress;
 pub mod sbom;
 pub mod software;
+pub mod suppress;
 pub mod vulns;
 
 pub use analyse::{AnalyseOptions, Analyser, Baseline, write_evidence};
 pub use error::{Error, Result};
 pub use inputs::{DataSources, Inventory, PolicyData, today};
 pub use progress::{Progress, ProgressRef};
+pub use suppress::Suppressions;

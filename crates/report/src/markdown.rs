@@ -21,7 +21,12 @@ pub fn scan(reports: &[ScanReport]) -> String {
             img.layers.len(),
             img.totals.entries
         );
-        let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+        let count = |s: Severity| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity == s && f.suppressed.is_none())
+                .count()
+        };
         let _ = writeln!(
             out,
             "- Findings: {} critical, {} high, {} medium, {} low, {} info\n",
@@ -51,12 +56,22 @@ pub fn scan(reports: &[ScanReport]) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "## Findings\n");
-        if r.findings.is_empty() {
+        let suppressed = r.findings.iter().filter(|f| f.suppressed.is_some()).count();
+        if suppressed > 0 {
+            let _ = writeln!(
+                out,
+                "{} by the suppression file {} not listed (the JSON and SARIF keep {}, marked).\n",
+                crate::terminal::counted(suppressed, "finding suppressed", "findings suppressed"),
+                if suppressed == 1 { "is" } else { "are" },
+                if suppressed == 1 { "it" } else { "them" }
+            );
+        }
+        if r.findings.len() == suppressed {
             let _ = writeln!(out, "None.\n");
         } else {
             let _ = writeln!(out, "| Severity | Check | Title | Location | Evidence |");
             let _ = writeln!(out, "|---|---|---|---|---|");
-            for f in &r.findings {
+            for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
                 let loc = match (f.location.line, f.location.offset) {
                     (Some(l), _) => format!("{}:{l}", f.location.path),
                     (None, Some(o)) => format!("{}@{o:#x}", f.location.path),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use netvet_model::{Coverage, Date, ScanSet, Severity};
-use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, write_evidence};
+use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, Suppressions, write_evidence};
 use netvet_report::RuleInfo;
 
 use super::limits::LimitArgs;
@@ -51,6 +51,15 @@ pub struct Args {
     /// Do not use the built-in rule packs.
     #[arg(long)]
     no_builtin_rules: bool,
+    /// Leave out findings below this severity from every output (a line says how many).
+    #[arg(long, value_name = "LEVEL")]
+    min_severity: Option<Severity>,
+    /// Suppression file (TOML: `[[suppress]]` entries with a finding `id`, or a `check` and
+    /// a `path` glob, a `reason` and an optional `expires` date). Suppressed findings stay in
+    /// JSON and SARIF, marked; tables leave them out and count them; they never reach
+    /// `--fail-on`.
+    #[arg(long, value_name = "FILE")]
+    suppress: Vec<PathBuf>,
     /// Show only findings that are not in this earlier scan (JSON of `netvet scan`).
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
@@ -91,8 +100,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         output::note(n);
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let suppressions = args
+        .suppress
+        .iter()
+        .map(|p| Suppressions::load(p, as_of))
+        .collect::<Result<Vec<_>, _>>()?;
+    for w in suppressions.iter().flat_map(|s| &s.warnings) {
+        output::warn(w);
+    }
     let mut reports = Vec::new();
-    let mut suppressed = 0usize;
+    let mut hidden = netvet_report::terminal::scan::Hidden::default();
     for image in &args.images {
         let name = image.display().to_string();
         let mut report = output::about(
@@ -101,7 +118,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             &name,
         )?;
         if let Some(b) = &baseline {
-            suppressed += b.suppress(&mut report);
+            hidden.baseline += b.suppress(&mut report);
+        }
+        for s in &suppressions {
+            hidden.suppressed += s.apply(&mut report);
+        }
+        if let Some(level) = args.min_severity {
+            let before = report.findings.len();
+            report.findings.retain(|f| f.severity >= level);
+            let (_, n) = hidden.below.get_or_insert((level, 0));
+            *n += before - report.findings.len();
         }
         if let Some(dir) = &args.evidence_dir {
             write_evidence(dir, &report)?;
@@ -124,10 +150,31 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         });
     }
     let failed = args.fail_on.is_some_and(|level| {
-        reports
-            .iter()
-            .any(|r| r.findings.iter().any(|f| f.severity >= level))
+        reports.iter().any(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.severity >= level && f.suppressed.is_none())
+        })
     });
+    if format != ScanFormat::Table {
+        // The table says this itself.
+        if let Some((level, n)) = hidden.below.filter(|(_, n)| *n > 0) {
+            output::note(&format!(
+                "{} below {level} left out (--min-severity)",
+                netvet_report::terminal::counted(n, "finding", "findings")
+            ));
+        }
+        if hidden.suppressed > 0 {
+            output::note(&format!(
+                "{} by the suppression file (kept in the output, marked)",
+                netvet_report::terminal::counted(
+                    hidden.suppressed,
+                    "finding suppressed",
+                    "findings suppressed"
+                )
+            ));
+        }
+    }
     let text = match format {
         ScanFormat::Json if reports.len() == 1 => {
             netvet_model::json::to_canonical_string(&reports[0])?
@@ -157,10 +204,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ScanFormat::Markdown => netvet_report::markdown::scan(&reports),
         ScanFormat::Table => netvet_report::terminal::scan::scan(
             &reports,
-            &netvet_report::terminal::scan::Hidden {
-                baseline: suppressed,
-                ..Default::default()
-            },
+            &hidden,
             &output::style(args.output.as_deref()),
         ),
     };
