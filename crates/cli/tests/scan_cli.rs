@@ -565,3 +565,64 @@ fn a_bad_suppression_file_is_named_with_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn informational_findings_in_source_files_are_grouped_unless_verbose() {
+    let d = tempfile::tempdir().unwrap();
+    let mut recipe = String::from(
+        "[device]\nvendor = \"Test (fictional)\"\nproduct = \"P\"\nversion = \"1\"\n\
+         description = \"grouping\"\n\n[image]\nfile = \"grouping.bin\"\nlayout = \"flash\"\n\
+         kernel = \"Linux version 4.19.90 (b@h) (gcc version 8.3.0) #1 SMP\"\narch = 22\n\n\
+         [[files]]\npath = \"/etc/app.conf\"\ntext = \"server = http://conf.vendor.example/api\\n\"\n",
+    );
+    for i in 0..6 {
+        recipe.push_str(&format!(
+            "\n[[files]]\npath = \"/usr/lib/python3/mod{i}.py\"\n\
+             text = \"# see http://docs{i}.python.example/ref\\n\"\n"
+        ));
+    }
+    let recipe = netvet_forge::recipe::Recipe::parse("grouping.toml", &recipe).unwrap();
+    let (name, bytes) = recipe.build("grouping.toml").unwrap();
+    let img = d.path().join(name);
+    std::fs::write(&img, bytes).unwrap();
+    let urls = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "nv-net-url")
+            .cloned()
+            .collect()
+    };
+    let all = urls(&scan_json(&img, &["--verbose"]));
+    assert_eq!(all.len(), 7, "{all:#?}");
+    let grouped = urls(&scan_json(&img, &[]));
+    assert_eq!(grouped.len(), 2, "{grouped:#?}");
+    let group = grouped
+        .iter()
+        .find(|f| f["details"]["grouped"] == 6)
+        .unwrap();
+    assert_eq!(group["details"]["files"], 6);
+    assert_eq!(group["severity"], "info");
+    assert!(grouped.iter().any(|f| {
+        f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("/etc/app.conf")
+    }));
+    // Suppressed findings are taken out before grouping: what is left is too few to group.
+    let file = d.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "[[suppress]]\ncheck = \"nv-net-url\"\npath = \"/usr/lib/python3/mod?.py\"\nreason = \"vendored docs\"\n",
+    )
+    .unwrap();
+    let kept = urls(&scan_json(&img, &["--suppress", file.to_str().unwrap()]));
+    assert_eq!(kept.len(), 7);
+    assert_eq!(
+        kept.iter()
+            .filter(|f| f.get("suppressed").is_some())
+            .count(),
+        6
+    );
+}

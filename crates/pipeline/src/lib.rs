@@ -23,6 +23,7 @@ pub mod analyse;
 pub mod assess;
 pub mod catalogues;
 pub mod error;
+pub mod group;
 pub mod images;
 pub mod index;
 pub mod inputs;

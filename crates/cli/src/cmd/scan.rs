@@ -74,6 +74,10 @@ pub struct Args {
     /// VEX documents (CycloneDX VEX, OpenVEX) marking vulnerabilities not affected.
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
+    /// List every finding: do not group many informational findings of one check in
+    /// documentation and source files into one.
+    #[arg(long, short)]
+    verbose: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -94,6 +98,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         as_of,
         index: args.db.clone(),
         vex: args.vex.clone(),
+        // Grouped below, after suppressions, so that an entry can name one of the findings.
+        group_informational: false,
         ..AnalyseOptions::new(as_of)
     })?;
     for n in analyser.notes() {
@@ -128,6 +134,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             report.findings.retain(|f| f.severity >= level);
             let (_, n) = hidden.below.get_or_insert((level, 0));
             *n += before - report.findings.len();
+        }
+        if !args.verbose {
+            netvet_pipeline::group::group_informational(&mut report);
         }
         if let Some(dir) = &args.evidence_dir {
             write_evidence(dir, &report)?;
