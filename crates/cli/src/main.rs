@@ -2,6 +2,7 @@
 //! the library crates; each subcommand is one module under `cmd/`.
 
 mod cmd;
+mod config;
 mod output;
 mod progress;
 
@@ -24,6 +25,10 @@ struct Cli {
     /// never.
     #[arg(long, global = true, value_enum, value_name = "WHEN")]
     color: Option<output::ColorChoice>,
+    /// Read defaults from this configuration file instead of
+    /// $XDG_CONFIG_HOME/netvet/config.toml (~/.config/netvet/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -105,7 +110,11 @@ pub const EXIT_UNREADABLE: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_level);
-    output::set_style(cli.color.unwrap_or_default());
+    if let Err(e) = config::load(cli.config.as_deref()) {
+        eprintln!("netvet: error: {e:#}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    output::set_style(cli.color.or(config::get().color).unwrap_or_default());
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),

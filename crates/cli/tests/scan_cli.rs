@@ -626,3 +626,59 @@ fn informational_findings_in_source_files_are_grouped_unless_verbose() {
         6
     );
 }
+
+#[test]
+fn configuration_file_gives_defaults_flags_win_and_unknown_keys_fail() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let home = d.path().join("xdg");
+    std::fs::create_dir_all(home.join("netvet")).unwrap();
+    std::fs::write(
+        home.join("netvet/config.toml"),
+        "color = \"always\"\n[scan]\nmin_severity = \"critical\"\n",
+    )
+    .unwrap();
+    let xdg = home.to_str().unwrap();
+    // From $XDG_CONFIG_HOME: only critical findings, coloured even into a pipe.
+    let table = scan_table(&img, &[], &[("XDG_CONFIG_HOME", xdg)]);
+    assert!(table.contains("\x1b[1;31mCRITICAL"), "{table}");
+    assert!(!table.contains("HIGH"), "{table}");
+    assert!(table.contains("below critical are not shown"), "{table}");
+    // Flags win.
+    let table = scan_table(
+        &img,
+        &["--min-severity", "high", "--color", "never"],
+        &[("XDG_CONFIG_HOME", xdg)],
+    );
+    assert!(
+        table.contains("HIGH ") && !table.contains('\x1b'),
+        "{table}"
+    );
+    // --config names another file; an unknown key there is an error naming file and key.
+    let bad = d.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[scan]\nmin_severity = \"low\"\nfail_one = \"high\"\n",
+    )
+    .unwrap();
+    let out = netvet(&[
+        "--config",
+        bad.to_str().unwrap(),
+        "scan",
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3: unknown field `fail_one`", bad.display())),
+        "{stderr}"
+    );
+    // A missing --config file is an error too.
+    let out = netvet(&[
+        "--config",
+        "/nonexistent/netvet.toml",
+        "scan",
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         rules: args.rules.clone(),
         builtin_rules: !args.no_builtin_rules,
         as_of,
-        index: args.db.clone(),
+        index: crate::config::db(args.db.as_deref()),
         vex: args.vex.clone(),
         // Grouped below, after suppressions, so that an entry can name one of the findings.
         group_informational: false,
@@ -106,8 +106,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         output::note(n);
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let suppressions = args
-        .suppress
+    let config = &crate::config::get().scan;
+    let fail_on = args.fail_on.or(config.fail_on);
+    let min_severity = args.min_severity.or(config.min_severity);
+    let suppress = if args.suppress.is_empty() {
+        &config.suppress
+    } else {
+        &args.suppress
+    };
+    let suppressions = suppress
         .iter()
         .map(|p| Suppressions::load(p, as_of))
         .collect::<Result<Vec<_>, _>>()?;
@@ -129,7 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         for s in &suppressions {
             hidden.suppressed += s.apply(&mut report);
         }
-        if let Some(level) = args.min_severity {
+        if let Some(level) = min_severity {
             let before = report.findings.len();
             report.findings.retain(|f| f.severity >= level);
             let (_, n) = hidden.below.get_or_insert((level, 0));
@@ -158,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             )
         });
     }
-    let failed = args.fail_on.is_some_and(|level| {
+    let failed = fail_on.is_some_and(|level| {
         reports.iter().any(|r| {
             r.findings
                 .iter()
@@ -218,7 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ),
     };
     output::emit(&text, args.output.as_deref())?;
-    Ok(if args.fail_on.is_some() && unreadable {
+    Ok(if fail_on.is_some() && unreadable {
         crate::EXIT_UNREADABLE
     } else if failed {
         crate::EXIT_FINDINGS

@@ -40,7 +40,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let opts = VulnsOptions {
         unpack: args.limits.options(),
-        index: args.db.clone(),
+        index: crate::config::db(args.db.as_deref()),
         vex: args.vex.clone(),
         as_of: args.as_of.unwrap_or_else(netvet_pipeline::today),
     };
