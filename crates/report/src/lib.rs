@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod network_summary;
 pub mod sarif;
 pub mod terminal;
 pub mod text;
