@@ -315,10 +315,7 @@ fn table_says_money_in_its_currency_splits_conditional_and_names_overdue() {
         );
     }
     assert!(table.contains("3,700,000 GBP"), "{table}");
-    assert!(
-        table.contains("every deadline has already passed"),
-        "{table}"
-    );
+    assert!(table.contains("no deadline can be met any more"), "{table}");
     let out = network(
         &inv,
         "uk-2022",
@@ -326,4 +323,24 @@ fn table_says_money_in_its_currency_splits_conditional_and_names_overdue() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not an ISO 4217 currency code"));
+}
+
+#[test]
+fn markdown_report_opens_with_the_overview() {
+    let inv = repo("examples/inventory/operators.csv");
+    let out = network(&inv, "uk-2022", &["--format", "markdown"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&out.stderr)
+    );
+    let md = text(&out.stdout);
+    let glance = md.find("## At a glance").expect("an overview");
+    let operators = md.find("## Per operator").expect("operators");
+    let plan = md.find("## Replacement plan").expect("the plan");
+    assert!(glance < operators && operators < plan, "{md}");
+    assert!(md.contains("missing evidence"), "{md}");
+    assert!(md.contains("all 50 elements are overdue"), "{md}");
+    assert!(md.contains("3,700,000 EUR"), "{md}");
+    assert!(!md.contains("every deadline met"), "{md}");
 }

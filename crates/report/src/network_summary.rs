@@ -95,9 +95,17 @@ pub fn plan_sentence(p: &Plan) -> String {
             if p.elements == 1 { "its" } else { "their" },
             if p.elements == 1 { "" } else { "s" }
         ),
-        (true, true) if rest == 0 => {
-            format!("every deadline has already passed: {late}")
-        }
+        (true, true) if rest == 0 => format!(
+            "no deadline can be met any more: {} overdue (deadline passed before {}); the plan replaces {} first, in {}",
+            if overdue == 1 {
+                "the 1 element is".to_string()
+            } else {
+                format!("all {} elements are", count(overdue))
+            },
+            p.start,
+            if overdue == 1 { "it" } else { "them" },
+            p.start
+        ),
         (true, true) => format!(
             "{late}; the other {} can still be replaced by their deadlines",
             count(rest)
@@ -135,6 +143,15 @@ pub fn plan_cost(p: &Plan, currency: &str) -> String {
         )
     } else {
         "no cost: there is no feasible schedule".to_string()
+    }
+}
+
+/// `text` with its first letter capitalised, for a sentence standing alone.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -210,7 +227,10 @@ mod tests {
             s,
             "7 elements are already overdue (deadline passed before 2027-Q1; scheduled first, in 2027-Q1); the other 119 can still be replaced by their deadlines"
         );
-        assert!(!plan_sentence(&plan(true, 7, 7)).contains("feasible"));
+        assert_eq!(
+            plan_sentence(&plan(true, 7, 7)),
+            "no deadline can be met any more: all 7 elements are overdue (deadline passed before 2027-Q1); the plan replaces them first, in 2027-Q1"
+        );
         assert!(
             plan_sentence(&plan(false, 7199, 7199))
                 .starts_with("not feasible: 7,199 elements are already overdue")

@@ -1267,7 +1267,7 @@ fn the_page_opens_with_a_one_page_overview_that_splits_conditional_and_names_ove
     let text = &page[overview..end];
     assert!(text.contains("missing evidence"), "{text}");
     assert!(text.contains("under conditions only"), "{text}");
-    assert!(text.contains("replacement plan"), "{text}");
+    assert!(text.contains("Replacement plan"), "{text}");
     assert!(text.contains(" EUR"), "{text}");
     // Overdue elements: never "every deadline met", and the badge is not green.
     let mut late = r.clone();

@@ -58,6 +58,8 @@ pub enum NetworkFormat {
     Json,
     /// One self-contained HTML page with charts (nothing loaded when viewed).
     Html,
+    /// Markdown: a one-page overview, then per operator, the plan and the verdicts.
+    Markdown,
 }
 
 /// What makes `network` exit with 1.
@@ -106,6 +108,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         {
             NetworkFormat::Html
         }
+        (None, Some(p)) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) => {
+            NetworkFormat::Markdown
+        }
         (asked, _) => output::choose(
             asked,
             output_path,
@@ -126,6 +131,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 &output::style(output_path),
                 &currency,
             ),
+            output_path,
+        )?,
+        NetworkFormat::Markdown => output::emit(
+            &netvet_report::markdown::network(&report, &currency),
             output_path,
         )?,
         NetworkFormat::Html => output::emit(

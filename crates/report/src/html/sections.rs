@@ -8,7 +8,11 @@ use super::*;
 pub(super) fn overview(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::Result {
     o.push_str("<ul class=\"overview\">\n");
     for line in crate::network_summary::headline(r, &cx.currency) {
-        writeln!(o, "<li>{}</li>", Esc(&line))?;
+        writeln!(
+            o,
+            "<li>{}</li>",
+            Esc(&crate::network_summary::capitalised(&line))
+        )?;
     }
     o.push_str("</ul>\n");
     Ok(())
