@@ -107,10 +107,10 @@ pub fn read(path: &Path) -> anyhow::Result<Config> {
     for s in &mut config.scan.suppress {
         *s = dir.join(&*s);
     }
-    if let Some(c) = &config.currency {
-        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-            anyhow::bail!("{file}: currency {c:?} is not an ISO 4217 code such as EUR or USD");
-        }
+    if let Some(c) = &config.currency
+        && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        anyhow::bail!("{file}: currency {c:?} is not an ISO 4217 code such as EUR or USD");
     }
     Ok(config)
 }

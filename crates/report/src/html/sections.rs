@@ -436,7 +436,7 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
                 };
                 writeln!(
                     o,
-                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"date\">{}</td>{}{}<td class=\"num hot\">{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"date\">{}</td>{}{}<td class=\"num hot\">{}{unit}</td><td>{}</td></tr>",
                     Esc(&s.operator),
                     Esc(&s.resource),
                     s.by.map(|q| q.to_string()).unwrap_or_default(),
@@ -452,7 +452,7 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
                         shown(s.available),
                         unit
                     ),
-                    format!("{}{unit}", shown((s.needed - s.available).max(0.0)).text()),
+                    shown((s.needed - s.available).max(0.0)).text(),
                     Esc(&s.message)
                 )?;
             }
