@@ -682,3 +682,22 @@ fn configuration_file_gives_defaults_flags_win_and_unknown_keys_fail() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn identify_table_fits_80_columns_and_shows_dates_not_epoch_seconds() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["identify", "--entries", "--format", "table"])
+        .arg(&img)
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    assert!(table.contains("2023-11-14"), "{table}");
+    assert!(!table.contains("created 1700000000"), "{table}");
+}

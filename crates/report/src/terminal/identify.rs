@@ -1,6 +1,6 @@
 //! `netvet identify` and `netvet unpack`: layers, entries, what was written.
 
-use crate::terminal::counted;
+use crate::terminal::{Style, counted};
 use std::fmt::Write as _;
 
 use netvet_model::{IdentifiedImage, Layer, UnpackDocument};
@@ -9,10 +9,16 @@ use crate::text::{json_name, size};
 
 /// One image's layers (indented by nesting), unclaimed regions, totals, warnings, and its
 /// entries when they were listed.
-pub fn identify(image: &IdentifiedImage) -> String {
+pub fn identify(image: &IdentifiedImage, style: &Style) -> String {
     let r = &image.report;
     let mut out = String::new();
-    let _ = writeln!(out, "{}  {}  sha256:{}", r.image, size(r.size), r.sha256);
+    let head = format!("{}  {}  sha256:{}", r.image, size(r.size), r.sha256);
+    if style.width.is_none_or(|w| head.chars().count() <= w) {
+        let _ = writeln!(out, "{head}");
+    } else {
+        let _ = writeln!(out, "{}  {}", r.image, size(r.size));
+        let _ = writeln!(out, "  sha256:{}", r.sha256);
+    }
     let depth_of = |l: &Layer| {
         let mut d = 0;
         let mut p = l.parent;
@@ -29,33 +35,58 @@ pub fn identify(image: &IdentifiedImage) -> String {
     );
     for l in &r.layers {
         let indent = "  ".repeat(depth_of(l));
-        let _ = writeln!(
-            out,
-            "  {:>4}  {:<12} {:>12} {:>10}  {indent}{} — {}",
+        let lead = format!(
+            "  {:>4}  {:<12} {:>12} {:>10}  {indent}",
             l.id,
             l.format,
             format!("{:#x}", l.offset),
-            size(l.length),
-            l.path,
-            l.description
+            size(l.length)
         );
+        let used = lead.chars().count();
+        let whole = format!("{} — {}", l.path, l.description);
+        if style
+            .width
+            .is_none_or(|w| used + whole.chars().count() <= w)
+        {
+            let _ = writeln!(out, "{lead}{whole}");
+        } else {
+            // Stacked: the numbers on the row, the path (cut in the middle) and the
+            // description (wrapped) under it, indented by nesting.
+            let _ = writeln!(out, "{}", lead.trim_end());
+            let under = 8 + indent.len();
+            let _ = writeln!(out, "{:under$}{}", "", style.fit_middle(&l.path, under));
+            for line in style.wrap(&l.description, under + 2) {
+                let _ = writeln!(out, "{:w$}{line}", "", w = under + 2);
+            }
+        }
         for u in &l.unclaimed {
-            let _ = writeln!(
-                out,
-                "  {:>4}  {:<12} {:>12} {:>10}  {indent}  unclaimed {} (entropy {:.2})",
+            let lead = format!(
+                "  {:>4}  {:<12} {:>12} {:>10}  {indent}  ",
                 "",
                 "",
                 format!("{:#x}", u.offset),
-                size(u.length),
+                size(u.length)
+            );
+            let used = lead.chars().count();
+            let what = format!(
+                "unclaimed {} (entropy {:.2})",
                 json_name(&u.class),
                 u.entropy
             );
+            if style.width.is_none_or(|w| used + what.chars().count() <= w) {
+                let _ = writeln!(out, "{lead}{what}");
+            } else {
+                let _ = writeln!(out, "{}", lead.trim_end());
+                let under = 10 + indent.len();
+                for line in style.wrap(&what, under) {
+                    let _ = writeln!(out, "{:under$}{line}", "");
+                }
+            }
         }
     }
     let t = &r.totals;
-    let _ = writeln!(
-        out,
-        "  entries: {} ({}, {}, {}, {}, {}, {} other), {} in files",
+    let totals = format!(
+        "entries: {} ({}, {}, {}, {}, {}, {} other), {} in files",
         t.entries,
         counted(t.files as usize, "file", "files"),
         counted(t.dirs as usize, "dir", "dirs"),
@@ -65,6 +96,9 @@ pub fn identify(image: &IdentifiedImage) -> String {
         t.other,
         size(t.file_bytes)
     );
+    for (i, line) in style.wrap(&totals, 4).iter().enumerate() {
+        let _ = writeln!(out, "{}{line}", if i == 0 { "  " } else { "    " });
+    }
     let warnings: Vec<_> = r.all_warnings().collect();
     if !warnings.is_empty() {
         let _ = writeln!(out, "  warnings ({}):", warnings.len());
@@ -73,7 +107,10 @@ pub fn identify(image: &IdentifiedImage) -> String {
                 Some(l) => format!("layer {l}"),
                 None => "image".to_string(),
             };
-            let _ = writeln!(out, "    [{}] {at}: {}", json_name(&w.code), w.message);
+            let text = format!("[{}] {at}: {}", json_name(&w.code), w.message);
+            for (i, line) in style.wrap(&text, 6).iter().enumerate() {
+                let _ = writeln!(out, "{}{line}", if i == 0 { "    " } else { "      " });
+            }
         }
     }
     for e in image.entries.iter().flatten() {
@@ -82,15 +119,18 @@ pub fn identify(image: &IdentifiedImage) -> String {
             .as_deref()
             .map(|t| format!(" -> {t}"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:<11} {} {:>5}/{:<5} {:>10}  {}{target}",
+        let lead = format!(
+            "  {:<11} {} {:>5}/{:<5} {:>10}  ",
             e.kind.as_str(),
             e.mode,
             e.uid,
             e.gid,
-            e.size,
-            e.path
+            e.size
+        );
+        let _ = writeln!(
+            out,
+            "{lead}{}",
+            style.fit_middle(&format!("{}{target}", e.path), lead.chars().count())
         );
     }
     out.push('\n');
