@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 fn netvet(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
+        // No configuration file and no terminal width from the caller's environment.
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config")
+        .env_remove("COLUMNS")
         .output()
         .expect("netvet runs");
     support::validate_if_document(
@@ -380,7 +383,8 @@ fn scan_table(img: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
         .arg(img)
         .args(extra)
         .env_remove("NO_COLOR")
-        .env_remove("COLUMNS");
+        .env_remove("COLUMNS")
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -16,10 +16,10 @@ pub fn scan(reports: &[ScanReport]) -> String {
         let _ = writeln!(out, "- SHA-256: `{}`", img.sha256);
         let _ = writeln!(
             out,
-            "- Size: {} bytes; {} layers; {} entries",
-            img.size,
-            img.layers.len(),
-            img.totals.entries
+            "- Size: {}; {}; {}",
+            crate::terminal::counted(img.size as usize, "byte", "bytes"),
+            crate::terminal::counted(img.layers.len(), "layer", "layers"),
+            crate::terminal::counted(img.totals.entries as usize, "entry", "entries")
         );
         let count = |s: Severity| {
             r.findings
