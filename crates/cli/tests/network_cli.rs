@@ -11,6 +11,9 @@ fn netvet(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .current_dir(std::env::temp_dir())
+        // No configuration file (a configured currency) and no width from the environment.
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config")
+        .env_remove("COLUMNS")
         .output()
         .expect("netvet runs");
     support::validate_if_document(
