@@ -123,6 +123,12 @@ pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
+/// Writes a table for people: its long sentences wrapped to the style's width (see
+/// [`netvet_report::terminal::Style::fit`]), then as [`emit`] does.
+pub fn emit_table(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    emit(&style(output).fit(text), output)
+}
+
 /// Prints `value` as canonical JSON on stdout, or writes it to `output`, as it is serialised
 /// (a report of hundreds of megabytes is never held as one string). A file left half written
 /// by an error is removed.

@@ -537,3 +537,67 @@ fn product_init_writes_a_template_that_checks_once_filled() {
     assert!(err.contains("vendor \"VENDOR-ID\" has no dossier"), "{err}");
     assert!(err.contains("functions is empty"), "{err}");
 }
+
+#[test]
+fn every_table_fits_80_columns_when_columns_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let inv = repo("examples/inventory/operators.csv");
+    let runs: [&[&str]; 8] = [
+        &["catalogue", "list"],
+        &["catalogue", "check", "de-2024"],
+        &["dossier", "check"],
+        &["assess", "--catalogue", "de-2024", "--as-of", "2026-12-01"],
+        &[
+            "assess",
+            "--catalogue",
+            "de-2024",
+            "--as-of",
+            "2026-12-01",
+            "--explain",
+            "DE.KAT.SUPPLYCHAIN",
+        ],
+        &[
+            "impact",
+            "--from",
+            "de-2019",
+            "--to",
+            "de-2024",
+            "--as-of",
+            "2026-12-01",
+        ],
+        &["db", "status"],
+        &[
+            "network",
+            "--inventory",
+            &inv,
+            "--catalogue",
+            "uk-2022",
+            "--as-of",
+            "2026-12-01",
+        ],
+    ];
+    for args in runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
+            .args(args)
+            .args(["--format", "table"])
+            .env("COLUMNS", "80")
+            .env("XDG_CACHE_HOME", d.path())
+            .env("XDG_CONFIG_HOME", d.path())
+            .env_remove("NETVET_DB")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        assert!(!text.is_empty(), "{args:?}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: wider than 80: {line:?}"
+            );
+        }
+    }
+}

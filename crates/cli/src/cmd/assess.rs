@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let doc = assess::explain(&catalogue, &report, id)?;
             match format {
                 ReportFormat::Json => output::emit_json(&doc, out)?,
-                ReportFormat::Table | ReportFormat::Markdown => output::emit(
+                ReportFormat::Table | ReportFormat::Markdown => output::emit_table(
                     &terminal::assess::explanation(&doc, &output::style(out)),
                     out,
                 )?,
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         None => match format {
             ReportFormat::Json => output::emit_json(&report, out)?,
-            ReportFormat::Table => output::emit(
+            ReportFormat::Table => output::emit_table(
                 &terminal::assess::assessments(&report, &output::style(out)),
                 out,
             )?,

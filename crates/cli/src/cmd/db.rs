@@ -143,7 +143,7 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
             &DbImportReport::new(&outcome.imported, &outcome.status, &data_age),
             None,
         )?,
-        Format::Table => output::emit(
+        Format::Table => output::emit_table(
             &terminal::db::import(&outcome.imported, &outcome.status, &data_age),
             None,
         )?,
@@ -202,7 +202,7 @@ fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
             &DbUpdateReport::new(&report.feeds, &report.status, &data_age),
             None,
         )?,
-        Format::Table => output::emit(
+        Format::Table => output::emit_table(
             &terminal::db::update(&report.feeds, &report.status, &data_age),
             None,
         )?,
@@ -231,7 +231,7 @@ fn status(a: StatusArgs) -> anyhow::Result<u8> {
     warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&DbStatusReport::new(&status, &data_age), None)?,
-        Format::Table => output::emit(&terminal::db::status(&status, &data_age), None)?,
+        Format::Table => output::emit_table(&terminal::db::status(&status, &data_age), None)?,
     }
     Ok(crate::EXIT_OK)
 }

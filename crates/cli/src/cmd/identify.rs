@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .iter()
                 .map(|i| netvet_report::terminal::identify::identify(i, &style))
                 .collect();
-            output::emit(&text, None)?;
+            output::emit_table(&text, None)?;
         }
     }
     Ok(crate::EXIT_OK)

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     match output::choose(args.format, None, ReportFormat::Table, ReportFormat::Json) {
         ReportFormat::Json => output::emit_json(&report, None)?,
-        ReportFormat::Table => output::emit(
+        ReportFormat::Table => output::emit_table(
             &netvet_report::terminal::impact::impact(&report, &output::style(None)),
             None,
         )?,

@@ -125,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .unwrap_or_else(|| netvet_report::network_summary::DEFAULT_CURRENCY.to_string());
     match format {
         NetworkFormat::Json => output::emit_json(&report, output_path)?,
-        NetworkFormat::Table => output::emit(
+        NetworkFormat::Table => output::emit_table(
             &netvet_report::terminal::network::network(
                 &report,
                 &output::style(output_path),

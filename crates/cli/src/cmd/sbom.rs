@@ -60,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .iter()
             .map(|c| (c.id, c.stage.as_str(), c.tags, c.reads))
             .collect();
-        output::emit(
+        output::emit_table(
             &netvet_report::terminal::sbom::catalogers(&rows, &output::style(None)),
             None,
         )?;
@@ -105,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             output::emit_json(&doc, None)?
         }
         SbomFormat::Json => output::emit_json(&report, None)?,
-        SbomFormat::Table => output::emit(
+        SbomFormat::Table => output::emit_table(
             &netvet_report::terminal::sbom::sbom(&report, &output::style(None)),
             None,
         )?,

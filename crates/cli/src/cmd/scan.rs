@@ -224,7 +224,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             &output::style(args.output.as_deref()),
         ),
     };
-    output::emit(&text, args.output.as_deref())?;
+    if format == ScanFormat::Table {
+        output::emit_table(&text, args.output.as_deref())?;
+    } else {
+        output::emit(&text, args.output.as_deref())?;
+    }
     Ok(if fail_on.is_some() && unreadable {
         crate::EXIT_UNREADABLE
     } else if failed {

@@ -55,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&report, None)?,
-        Format::Table => output::emit(
+        Format::Table => output::emit_table(
             &netvet_report::terminal::vulns::vulns(&report, &output::style(None)),
             None,
         )?,

@@ -55,6 +55,41 @@ impl Style {
         }
     }
 
+    /// Every line of `text` that is wider than the width, wrapped at spaces; continuation
+    /// lines are indented two more than the line's own indentation. The last resort for
+    /// views whose lines are sentences rather than columns; a text that fits is unchanged.
+    pub fn fit(&self, text: &str) -> String {
+        let Some(width) = self.width else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let (body, newline) = match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            };
+            if body.chars().count() <= width {
+                out.push_str(line);
+                continue;
+            }
+            let lead = (body.len() - body.trim_start_matches(' ').len()).min(width / 2);
+            let more = (lead + 2).min(width / 2);
+            let words = body.trim_start_matches(' ');
+            for (i, piece) in wrap_hanging(words, width - lead, width - more)
+                .iter()
+                .enumerate()
+            {
+                out.push_str(&" ".repeat(if i == 0 { lead } else { more }));
+                out.push_str(piece);
+                out.push('\n');
+            }
+            if newline.is_empty() && out.ends_with('\n') {
+                out.pop();
+            }
+        }
+        out
+    }
+
     /// `text` broken into lines that fit what is left of the width after `used` characters;
     /// one line when there is no limit.
     pub fn wrap(&self, text: &str, used: usize) -> Vec<String> {
@@ -166,13 +201,25 @@ pub fn truncate_middle(text: &str, max: usize) -> String {
 /// `text` broken at spaces into lines of at most `width` characters; a word longer than a
 /// line is cut into pieces of the line's width.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
+    wrap_hanging(text, width, width)
+}
+
+/// [`wrap`] with a first line of `first` characters and the others of `rest`.
+pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let limit = |lines: &Vec<String>| {
+        if lines.is_empty() {
+            first.max(1)
+        } else {
+            rest.max(1)
+        }
+    };
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut len = 0usize;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
         let mut word: Vec<char> = word.chars().collect();
         loop {
+            let width = limit(&lines);
             let wlen = word.len();
             let need = if len == 0 { wlen } else { len + 1 + wlen };
             if need <= width {
@@ -261,6 +308,19 @@ mod tests {
         }
         .columns(&rows);
         assert_eq!(wide, plain);
+    }
+
+    #[test]
+    fn long_sentences_wrap_under_their_indentation() {
+        let s = Style {
+            width: Some(20),
+            color: false,
+        };
+        let text = "short\n  a long line that goes on and on\nend";
+        let fitted = s.fit(text);
+        assert_eq!(fitted, "short\n  a long line that\n    goes on and on\nend");
+        assert!(fitted.lines().all(|l| l.chars().count() <= 20));
+        assert_eq!(Style::PLAIN.fit(text), text);
     }
 
     #[test]
