@@ -9,8 +9,14 @@ need() { command -v "$1" >/dev/null || { echo "installing $2"; apt-get install -
 need mksquashfs squashfs-tools
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 
-cargo build --release -q -p netvet
-NETVET=$PWD/target/release/netvet
+# NETVET_BIN=path uses that binary instead of building the release one (ratios between
+# netvet's own commands stay meaningful on any build; comparisons with peers need release).
+if [ -n "${NETVET_BIN:-}" ]; then
+  NETVET=$(realpath "$NETVET_BIN")
+else
+  cargo build --release -q -p netvet
+  NETVET=$PWD/target/release/netvet
+fi
 
 # Many small files (Python, Perl, Vim runtime, docs) and some large libraries, as in a
 # core-network appliance image.

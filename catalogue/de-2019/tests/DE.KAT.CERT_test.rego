@@ -30,3 +30,22 @@ test_scheme_not_accepted_does_not_count if {
 test_not_applicable_outside_critical_roles if {
 	t.status("DE.KAT.CERT", "RAN:RU", t.base) == "not-applicable"
 }
+
+other := "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+test_a_predecessors_certificate_counts_only_where_the_catalogue_accepts_the_comparison if {
+	c := t.carried("NESAS-CCS-GI", "0.9", "2027-01-01", other, t.sha, "equivalence", {"verdict": "equivalent"})
+	inp := t.with_product({"carried_certifications": [c]})
+	t.status("DE.KAT.CERT", "core:AMF", inp) == "unknown"
+	t.status("DE.KAT.CERT", "core:AMF", inp) == "pass" with data.netvet.catalogue.requirements["DE.KAT.CERT"].params.carry_forward as ["equivalence"]
+}
+
+test_a_diff_carries_a_certificate_only_within_the_stated_limits if {
+	small := t.carried("NESAS-CCS-GI", "0.9", "2027-01-01", other, t.sha, "diff", {"summary": {"files_compared": true, "listeners_added": 0, "accounts_added": 0}})
+	big := t.carried("NESAS-CCS-GI", "0.9", "2027-01-01", other, t.sha, "diff", {"summary": {"files_compared": true, "listeners_added": 1, "accounts_added": 0}})
+	limits := {"listeners_added": 0, "accounts_added": 0}
+	t.status("DE.KAT.CERT", "core:AMF", t.with_product({"carried_certifications": [small]})) == "pass" with data.netvet.catalogue.requirements["DE.KAT.CERT"].params.carry_forward as ["diff"]
+		with data.netvet.catalogue.requirements["DE.KAT.CERT"].params.carry_forward_diff as limits
+	t.status("DE.KAT.CERT", "core:AMF", t.with_product({"carried_certifications": [big]})) == "unknown" with data.netvet.catalogue.requirements["DE.KAT.CERT"].params.carry_forward as ["diff"]
+		with data.netvet.catalogue.requirements["DE.KAT.CERT"].params.carry_forward_diff as limits
+}

@@ -68,6 +68,8 @@ enum Command {
     Dossier(cmd::dossier::Args),
     Product(cmd::product::Args),
     Catalogue(cmd::catalogue::Args),
+    Diff(cmd::diff::DiffArgs),
+    Equivalence(cmd::diff::EquivalenceArgs),
     Serve(cmd::serve::Args),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -130,6 +132,8 @@ fn main() -> ExitCode {
         Command::Dossier(a) => cmd::dossier::run(a),
         Command::Product(a) => cmd::product::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
+        Command::Diff(a) => cmd::diff::run_diff(a),
+        Command::Equivalence(a) => cmd::diff::run_equivalence(a),
         Command::Serve(a) => cmd::serve::run(a),
         c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };

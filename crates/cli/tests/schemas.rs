@@ -56,6 +56,11 @@ fn documents() -> Vec<(&'static str, Value)> {
         (m::explain::EXPLANATION_SCHEMA, schema::<m::Explanation>()),
         (m::impact::IMPACT_SCHEMA, schema::<m::ImpactReport>()),
         (m::exposure::NETWORK_SCHEMA, schema::<m::NetworkReport>()),
+        (m::diff::DIFF_SCHEMA, schema::<m::diff::DiffReport>()),
+        (
+            m::diff::EQUIVALENCE_SCHEMA,
+            schema::<m::diff::EquivalenceReport>(),
+        ),
     ]
 }
 

@@ -130,6 +130,34 @@ impl FsTree {
             .collect()
     }
 
+    /// Writes the tree into directory `dir` (created), for tools that pack directories:
+    /// files, directories and symlinks with their modes. Devices, FIFOs and hard links are
+    /// refused (creating them needs privileges or breaks the tree's order).
+    pub fn materialize(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir)?;
+        for (path, node) in &self.nodes {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            match &node.kind {
+                NodeKind::File(data) => std::fs::write(&target, data)?,
+                NodeKind::Dir => std::fs::create_dir_all(&target)?,
+                NodeKind::Symlink(to) => std::os::unix::fs::symlink(to, &target)?,
+                other => {
+                    return Err(std::io::Error::other(format!(
+                        "{path}: cannot materialize {other:?}"
+                    )));
+                }
+            }
+            if !matches!(node.kind, NodeKind::Symlink(_)) {
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(node.mode))?;
+            }
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+    }
+
     /// Reads a directory on disk into a tree (for tests comparing a tool's image with ours).
     pub fn from_dir(root: &std::path::Path) -> std::io::Result<FsTree> {
         use std::os::unix::fs::{FileTypeExt, MetadataExt};

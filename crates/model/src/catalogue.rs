@@ -289,6 +289,11 @@ pub enum EvidenceKind {
     ProductServices,
     #[serde(rename = "product.firmware")]
     ProductFirmware,
+    /// Comparison evidence (`netvet equivalence`, `netvet diff`) that links a certified build
+    /// of this release or of a predecessor to a shipped image:
+    /// `input.product.carried_certifications`.
+    #[serde(rename = "product.lineage")]
+    ProductLineage,
     #[serde(rename = "scan.findings")]
     ScanFindings,
     #[serde(rename = "scan.services")]

@@ -39,6 +39,7 @@ macro_rules! names_schema {
 pub mod assessment;
 pub mod catalogue;
 pub mod date;
+pub mod diff;
 pub mod dossier;
 pub mod explain;
 pub mod exposure;

@@ -47,6 +47,12 @@ pub struct Product {
     /// Firmware images of this release.
     #[serde(default, rename = "firmware", skip_serializing_if = "Vec::is_empty")]
     pub firmware: Vec<Firmware>,
+    /// The id of the record of the release this one follows (same vendor). A certification
+    /// of a predecessor counts for this release only where a catalogue rule accepts the
+    /// comparison evidence (`netvet equivalence`, `netvet diff`) linking the tested images to
+    /// this release's images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predecessor: Option<String>,
 }
 
 impl Product {

@@ -124,6 +124,17 @@ pub enum Protocol {
     Sctp,
 }
 
+impl Protocol {
+    /// The lowercase name, as in the JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
 /// What kind of thing a component is.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,

@@ -137,6 +137,14 @@ impl Analyser {
         &self.notes
     }
 
+    /// The pass options (unpacking limits, read limit) with `progress` attached.
+    pub fn pass_options(&self, progress: &ProgressRef) -> PassOptions {
+        PassOptions {
+            unpack: unpack_options(&self.pass.unpack, progress),
+            ..self.pass.clone()
+        }
+    }
+
     /// Every kind of finding the selected checks can emit (for SARIF rule lists).
     pub fn check_infos(&self) -> Vec<CheckInfo> {
         self.checks.infos()
@@ -144,6 +152,18 @@ impl Analyser {
 
     /// Analyses the image at `path`.
     pub fn analyse(&self, path: &Path, progress: &ProgressRef) -> crate::Result<ScanReport> {
+        Ok(self.analyse_with(path, progress, &[])?.0)
+    }
+
+    /// Analyses the image at `path` with more stages joining the pass (they see every file
+    /// as the checks do), and gives the unpacked tree back with the report, for those stages
+    /// to finish and to read files again.
+    pub fn analyse_with(
+        &self,
+        path: &Path,
+        progress: &ProgressRef,
+        extra: &[&dyn FileStage],
+    ) -> crate::Result<(ScanReport, netvet_unpack::Tree)> {
         stage(progress, "unpacking and scanning");
         let checks = ChecksStage(self.checks.start());
         let software = self.software.as_ref().map(Software::start);
@@ -151,10 +171,8 @@ impl Analyser {
         if let Some(s) = &software {
             stages.push(s);
         }
-        let opts = PassOptions {
-            unpack: unpack_options(&self.pass.unpack, progress),
-            ..self.pass.clone()
-        };
+        stages.extend_from_slice(extra);
+        let opts = self.pass_options(progress);
         let pass = crate::pass::run(path, &opts, &stages)?;
         stage(progress, "checking the tree");
         let results = checks.0.finish(&pass.tree);
@@ -199,7 +217,7 @@ impl Analyser {
             crate::group::group_informational(&mut report);
         }
         report.coverage = report.assess_coverage();
-        Ok(report)
+        Ok((report, pass.tree))
     }
 }
 

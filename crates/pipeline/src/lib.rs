@@ -9,6 +9,8 @@
 //! | products against a catalogue | [`assess::assess`], [`assess::explain`] | `netvet.assessment/2`, `netvet.explanation/1` |
 //! | a catalogue change | [`assess::impact`] | `netvet.impact/1` |
 //! | an operator network | [`assess::network`] | `netvet.network/1` |
+//! | what changed between two releases | [`diff::diff`] | `netvet.diff/1` |
+//! | is the deployed image the tested build | [`diff::equivalence`] | `netvet.equivalence/1` |
 //!
 //! Images are read in one pass ([`pass`]): unpacked once, each file read once and given in
 //! parallel to every stage that joins the pass (the checks of `netvet-inspect`, the
@@ -22,6 +24,7 @@
 pub mod analyse;
 pub mod assess;
 pub mod catalogues;
+pub mod diff;
 pub mod error;
 pub mod group;
 pub mod images;

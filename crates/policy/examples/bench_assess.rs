@@ -209,6 +209,7 @@ fn identical_products(dossiers: &DossierSet, n: usize) -> (ProductSet, Evidence,
                 certifications: vec![],
                 services: vec![],
                 firmware,
+                predecessor: None,
             },
             file: "generated".to_string(),
         });
@@ -302,6 +303,7 @@ fn varied_products(
                 certifications: vec![],
                 services: vec![],
                 firmware,
+                predecessor: None,
             },
             file: "generated".to_string(),
         });

@@ -134,6 +134,24 @@ certificate(scheme, release, expiry, digests) := {
 	"ref": "product:acme-test:certification:0",
 }
 
+# A certificate of release `from_release` whose tested image `from_sha` a comparison (`by`:
+# equivalence or diff, with its verdict or summary) links to the shipped image `to_sha`, as
+# netvet puts it in input.product.carried_certifications.
+carried(scheme, from_release, expiry, from_sha, to_sha, by, outcome) := object.union(
+	certificate(scheme, from_release, expiry, [from_sha]),
+	object.union(
+		{
+			"from_product": "acme-test-0.9",
+			"from_release": from_release,
+			"from_sha256": from_sha,
+			"to_sha256": to_sha,
+			"by": by,
+			"proof": "evidence:compare.json",
+		},
+		outcome,
+	),
+)
+
 # The status of requirement `id` in role `key` for input `inp`.
 status(id, key, inp) := s if {
 	s := data.netvet.assessment.status(id, key) with input as inp

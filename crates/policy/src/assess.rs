@@ -819,6 +819,62 @@ impl<'a> InputBuilder<'a> {
         }
     }
 
+    /// Certifications of this release or of its predecessors (nearest first, at most 16) that
+    /// comparison evidence links to an image this release ships: a certificate lists a tested
+    /// image, and an equivalence check or a diff goes from it to the shipped one. Each carries
+    /// the comparison (`by`, `verdict` or `summary`, `proof`); the catalogue's rules decide
+    /// whether it counts.
+    fn carried(&self, p: &Product) -> Vec<serde_json::Value> {
+        let comparisons = &self.inputs.evidence.comparisons;
+        if comparisons.is_empty() {
+            return Vec::new();
+        }
+        let mut chain = vec![p];
+        let mut seen = BTreeSet::from([p.id.as_str()]);
+        let mut cur = p;
+        while let Some(prev) = cur.predecessor.as_deref() {
+            let Some(q) = self.inputs.products.get(prev) else {
+                break;
+            };
+            if chain.len() > 16 || !seen.insert(prev) {
+                break;
+            }
+            chain.push(&q.product);
+            cur = &q.product;
+        }
+        let shipped: BTreeSet<&str> = p.firmware.iter().map(|f| f.sha256.as_str()).collect();
+        let mut out = Vec::new();
+        for q in chain {
+            for (i, c) in q.certifications.iter().enumerate() {
+                for cmp in comparisons {
+                    if cmp.from_sha256 == cmp.to_sha256
+                        || !shipped.contains(cmp.to_sha256.as_str())
+                        || !c.firmware_sha256.contains(&cmp.from_sha256)
+                    {
+                        continue;
+                    }
+                    let mut v = with_ref(c, format!("product:{}:certification:{i}", q.id));
+                    if let serde_json::Value::Object(m) = &mut v {
+                        m.insert("from_product".into(), q.id.clone().into());
+                        m.insert("from_release".into(), q.version.clone().into());
+                        m.insert("from_sha256".into(), cmp.from_sha256.clone().into());
+                        m.insert("to_sha256".into(), cmp.to_sha256.clone().into());
+                        m.insert("by".into(), cmp.kind.into());
+                        if let Some(verdict) = &cmp.verdict {
+                            m.insert("verdict".into(), verdict.clone().into());
+                        }
+                        if let Some(summary) = &cmp.summary {
+                            m.insert("summary".into(), summary.clone());
+                        }
+                        m.insert("proof".into(), format!("evidence:{}", cmp.file).into());
+                    }
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
     /// The input of a vendor's evaluation: the parts of [`VENDOR_INPUT`].
     fn vendor_input(&self, vendor: &str) -> Value {
         let mut obj = BTreeMap::new();
@@ -849,6 +905,8 @@ impl<'a> InputBuilder<'a> {
             "id": p.id, "vendor": p.vendor, "name": p.name, "version": p.version,
             "functions": p.functions, "fictional": p.fictional,
             "certifications": certifications, "services": p.services, "firmware": p.firmware,
+            "predecessor": p.predecessor,
+            "carried_certifications": self.carried(p),
         });
         strip_nulls(&mut product);
         let mut obj = BTreeMap::new();

@@ -33,7 +33,50 @@ pub fn is_sha256(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Predecessors that are unknown, of another vendor, or that lead round in a circle.
+fn lineage_problems(by_id: &BTreeMap<String, LoadedProduct>, diags: &mut Vec<Diagnostic>) {
+    for lp in by_id.values() {
+        let p = &lp.product;
+        let Some(prev) = p.predecessor.as_deref() else {
+            continue;
+        };
+        let at = |msg: String| Diagnostic::new(&lp.file, None, msg);
+        match by_id.get(prev) {
+            None => diags.push(at(format!(
+                "predecessor {prev:?} of {} is not a product record of this set",
+                p.id
+            ))),
+            Some(q) if q.product.vendor != p.vendor => diags.push(at(format!(
+                "predecessor {prev:?} of {} is a product of {}, not of {}",
+                p.id, q.product.vendor, p.vendor
+            ))),
+            Some(_) => {
+                let mut seen = std::collections::BTreeSet::from([p.id.as_str()]);
+                let mut cur = prev;
+                while let Some(q) = by_id.get(cur) {
+                    if !seen.insert(cur) {
+                        diags.push(at(format!(
+                            "the predecessors of {} lead round in a circle through {cur}",
+                            p.id
+                        )));
+                        break;
+                    }
+                    match q.product.predecessor.as_deref() {
+                        Some(next) => cur = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl ProductSet {
+    /// The record with this id.
+    pub fn get(&self, id: &str) -> Option<&LoadedProduct> {
+        self.products.iter().find(|p| p.product.id == id)
+    }
+
     /// The product records in `dir`, or the built-in examples.
     pub fn load(dir: Option<&Path>, dossiers: &DossierSet, limits: &Limits) -> Result<ProductSet> {
         let files = match dir {
@@ -183,6 +226,7 @@ impl ProductSet {
                 },
             );
         }
+        lineage_problems(&by_id, &mut diags);
         if !diags.is_empty() {
             diags.sort();
             return Err(Error::Invalid(diags));

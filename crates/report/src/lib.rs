@@ -2,6 +2,7 @@
 //! with one module for how numbers and sizes are written. Every writer is deterministic: the
 //! same report gives the same bytes.
 
+pub mod diff;
 pub mod html;
 pub mod markdown;
 pub mod network_summary;

@@ -4,6 +4,7 @@ pub mod assess;
 pub mod catalogue;
 pub mod db;
 pub mod demo;
+pub mod diff;
 pub mod dossier;
 pub mod identify;
 pub mod impact;

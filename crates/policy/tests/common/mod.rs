@@ -140,6 +140,7 @@ pub fn product(
                 sha256: sha.to_string(),
                 signed_updates: Some(true),
             }],
+            predecessor: None,
         },
         file: format!("{id}.toml"),
     }

@@ -6,7 +6,7 @@ use super::*;
 /// Text escaped for HTML text and double-quoted attribute values (and SVG inside HTML).
 /// Control characters and bidirectional overrides, which can hide or reorder what a reader
 /// sees, are shown as U+FFFD.
-pub(super) struct Esc<'a>(pub(super) &'a str);
+pub(crate) struct Esc<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

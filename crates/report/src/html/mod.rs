@@ -21,7 +21,7 @@ use netvet_model::{
 };
 
 mod charts;
-mod format;
+pub(crate) mod format;
 mod sections;
 mod style;
 

@@ -1,0 +1,252 @@
+//! The comparison jobs: `diff` (what changed between two releases) and `equivalence` (is the
+//! deployed image the tested build). Each image is read in the single pass with the
+//! fingerprint collector of `netvet-diff` joining the checks and catalogers, so a diff costs
+//! two scans and the comparison, and an equivalence check two passes without the checks.
+
+use std::io::Read;
+use std::path::Path;
+
+use netvet_diff::{CollectOptions, Collector, Fingerprints, Release};
+use netvet_model::ScanReport;
+use netvet_model::diff::{DiffReport, EquivalenceReport, Side};
+use netvet_model::scan::SCAN_REPORT_SCHEMA;
+use netvet_unpack::{Entry, Tree};
+
+use crate::analyse::Analyser;
+use crate::error::Error;
+use crate::pass::FileStage;
+use crate::progress::{ProgressRef, stage};
+
+/// A stored analysis larger than this is not read (a scan report of a large appliance image
+/// is a few tens of MB).
+const MAX_ANALYSIS: u64 = 1 << 30;
+
+struct CollectStage<'a>(&'a Collector);
+
+impl FileStage for CollectStage<'_> {
+    fn name(&self) -> &str {
+        "fingerprints"
+    }
+
+    fn file(&self, entry: &Entry, data: &[u8]) {
+        self.0.file(entry, data);
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn side(path: &Path, kind: &str, scan_image: &netvet_model::ImageReport, coverage: String) -> Side {
+    Side {
+        input: file_name(path),
+        kind: kind.to_string(),
+        sha256: scan_image.sha256.clone(),
+        size: scan_image.size,
+        coverage,
+    }
+}
+
+/// A stored `netvet.scan/1` report, when `path` is JSON (its first byte that is not white
+/// space is `{`); `None` for anything else, which is then read as an image. JSON that is not
+/// a scan report is an error naming the file.
+pub fn stored_analysis(path: &Path) -> crate::Result<Option<ScanReport>> {
+    let mut head = [0u8; 512];
+    let n = {
+        let mut f = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+        let mut n = 0;
+        loop {
+            match f.read(&mut head[n..]) {
+                Ok(0) => break n,
+                Ok(k) => {
+                    n += k;
+                    if n == head.len() {
+                        break n;
+                    }
+                }
+                Err(e) => return Err(Error::io("read", path, e)),
+            }
+        }
+    };
+    if head[..n].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(None);
+    }
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io("read", path, e))?
+        .len();
+    if len > MAX_ANALYSIS {
+        return Err(Error::Input {
+            file: path.display().to_string(),
+            message: format!("a stored analysis of {len} bytes is over the 1 GiB limit"),
+        });
+    }
+    let text = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let report: ScanReport = serde_json::from_slice(&text).map_err(|e| Error::Input {
+        file: path.display().to_string(),
+        message: format!("JSON that is not a {SCAN_REPORT_SCHEMA} report: {e}"),
+    })?;
+    if report.schema != SCAN_REPORT_SCHEMA {
+        return Err(Error::Input {
+            file: path.display().to_string(),
+            message: format!("schema {:?}, expected {SCAN_REPORT_SCHEMA}", report.schema),
+        });
+    }
+    Ok(Some(report))
+}
+
+/// One release read for a diff.
+pub struct ReadRelease {
+    pub side: Side,
+    pub scan: ScanReport,
+    pub prints: Option<Fingerprints>,
+    /// The unpacked image, kept to read changed files again.
+    pub tree: Option<Tree>,
+}
+
+/// Reads a release: a stored analysis as it is, an image by analysing it with the
+/// fingerprint collector in the pass.
+pub fn read_release(
+    analyser: &Analyser,
+    path: &Path,
+    opts: CollectOptions,
+    progress: &ProgressRef,
+) -> crate::Result<ReadRelease> {
+    if let Some(scan) = stored_analysis(path)? {
+        let coverage = scan.coverage;
+        return Ok(ReadRelease {
+            side: side(path, "analysis", &scan.image, coverage_name(coverage)),
+            scan,
+            prints: None,
+            tree: None,
+        });
+    }
+    let collector = Collector::new(opts);
+    let stage = CollectStage(&collector);
+    let (scan, tree) = analyser.analyse_with(path, progress, &[&stage])?;
+    let prints = collector.finish(&tree, path);
+    Ok(ReadRelease {
+        side: side(path, "image", &scan.image, coverage_name(scan.coverage)),
+        scan,
+        prints: Some(prints),
+        tree: Some(tree),
+    })
+}
+
+/// Compares two releases (images or stored analyses). The old release is read first without
+/// strings and its tree kept; the new one keeps strings only of binaries the old one does not
+/// have byte for byte; then the strings of the old binaries that changed are read again.
+pub fn diff(
+    analyser: &Analyser,
+    old: &Path,
+    new: &Path,
+    progress: &ProgressRef,
+) -> crate::Result<DiffReport> {
+    stage(progress, "reading the old release");
+    let mut o = read_release(
+        analyser,
+        old,
+        CollectOptions {
+            strings: false,
+            ..CollectOptions::default()
+        },
+        progress,
+    )?;
+    let known = o
+        .prints
+        .as_ref()
+        .map(|p| {
+            p.entries
+                .values()
+                .filter_map(|e| e.content.as_ref().map(|c| c.digest))
+                .collect()
+        })
+        .unwrap_or_default();
+    stage(progress, "reading the new release");
+    let n = read_release(
+        analyser,
+        new,
+        CollectOptions {
+            known,
+            ..CollectOptions::default()
+        },
+        progress,
+    )?;
+    stage(progress, "comparing");
+    if let (Some(op), Some(np), Some(tree)) =
+        (o.prints.as_mut(), n.prints.as_ref(), o.tree.as_ref())
+    {
+        netvet_diff::collect::fill_strings(op, np, tree, CollectOptions::default().strings_budget);
+    }
+    drop(o.tree.take());
+    Ok(netvet_diff::diff(
+        &Release {
+            side: o.side.clone(),
+            scan: &o.scan,
+            prints: o.prints.as_ref(),
+        },
+        &Release {
+            side: n.side.clone(),
+            scan: &n.scan,
+            prints: n.prints.as_ref(),
+        },
+    ))
+}
+
+/// Reads one image for an equivalence check: one pass with the collector only.
+fn fingerprint(
+    analyser: &Analyser,
+    path: &Path,
+    progress: &ProgressRef,
+) -> crate::Result<(Side, Fingerprints)> {
+    let collector = Collector::new(CollectOptions {
+        strings: false,
+        inventory: false,
+        ..CollectOptions::default()
+    });
+    let stage = CollectStage(&collector);
+    let pass = crate::pass::run(path, &analyser.pass_options(progress), &[&stage])?;
+    let prints = collector.finish(&pass.tree, path);
+    let mut coverage = coverage_name(pass.tree.report().coverage());
+    if !pass.errors.is_empty() && coverage == "complete" {
+        coverage = "partial".into();
+    }
+    let s = side(path, "image", pass.tree.report(), coverage);
+    Ok((s, prints))
+}
+
+/// Decides whether `deployed` is the build `tested` is.
+pub fn equivalence(
+    analyser: &Analyser,
+    tested: &Path,
+    deployed: &Path,
+    progress: &ProgressRef,
+) -> crate::Result<EquivalenceReport> {
+    for p in [tested, deployed] {
+        if stored_analysis(p)?.is_some() {
+            return Err(Error::Input {
+                file: p.display().to_string(),
+                message: "equivalence compares images byte for byte; a stored analysis holds \
+                          no file contents"
+                    .into(),
+            });
+        }
+    }
+    stage(progress, "reading the tested image");
+    let t = fingerprint(analyser, tested, progress)?;
+    stage(progress, "reading the deployed image");
+    let d = fingerprint(analyser, deployed, progress)?;
+    stage(progress, "comparing");
+    Ok(netvet_diff::equivalence((&t.0, &t.1), (&d.0, &d.1)))
+}
+
+fn coverage_name(c: netvet_model::Coverage) -> String {
+    match c {
+        netvet_model::Coverage::Complete => "complete",
+        netvet_model::Coverage::Partial => "partial",
+        netvet_model::Coverage::Unreadable => "unreadable",
+    }
+    .to_string()
+}
