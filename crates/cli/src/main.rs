@@ -2,6 +2,7 @@
 //! the library crates; each subcommand is one module under `cmd/`.
 
 mod cmd;
+mod config;
 mod output;
 mod progress;
 
@@ -20,6 +21,14 @@ struct Cli {
     /// trace); default: warn, or what RUST_LOG says.
     #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_level)]
     log_level: Option<tracing_subscriber::filter::LevelFilter>,
+    /// Colour severities in tables: auto (on a terminal, unless NO_COLOR is set), always or
+    /// never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    color: Option<output::ColorChoice>,
+    /// Read defaults from this configuration file instead of
+    /// $XDG_CONFIG_HOME/netvet/config.toml (~/.config/netvet/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +66,7 @@ enum Command {
     Impact(cmd::impact::Args),
     Network(cmd::network::Args),
     Dossier(cmd::dossier::Args),
+    Product(cmd::product::Args),
     Catalogue(cmd::catalogue::Args),
     Diff(cmd::diff::DiffArgs),
     Equivalence(cmd::diff::EquivalenceArgs),
@@ -103,6 +113,11 @@ pub const EXIT_UNREADABLE: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_level);
+    if let Err(e) = config::load(cli.config.as_deref()) {
+        eprintln!("netvet: error: {e:#}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    output::set_style(cli.color.or(config::get().color).unwrap_or_default());
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Identify(a) => cmd::identify::run(a),
@@ -115,6 +130,7 @@ fn main() -> ExitCode {
         Command::Impact(a) => cmd::impact::run(a),
         Command::Network(a) => cmd::network::run(a),
         Command::Dossier(a) => cmd::dossier::run(a),
+        Command::Product(a) => cmd::product::run(a),
         Command::Catalogue(a) => cmd::catalogue::run(a),
         Command::Diff(a) => cmd::diff::run_diff(a),
         Command::Equivalence(a) => cmd::diff::run_equivalence(a),

@@ -3,6 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -14,6 +15,75 @@ pub enum Format {
     Table,
     /// Stable, versioned JSON with sorted keys.
     Json,
+}
+
+/// When tables colour severities (`--color`).
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set to something.
+    #[default]
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The style of every table this process prints, decided once in `main`.
+static STYLE: OnceLock<netvet_report::terminal::Style> = OnceLock::new();
+
+/// Decides the tables' style from `--color` and the environment: the width is `$COLUMNS`
+/// when set, else the terminal's when stdout is one, else unlimited (a pipe or a file).
+pub fn set_style(color: ColorChoice) {
+    let tty = io::stdout().is_terminal();
+    let terminal_width = if tty {
+        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0 as usize)
+    } else {
+        None
+    };
+    let _ = STYLE.set(decide_style(
+        color,
+        tty,
+        std::env::var("COLUMNS").ok().as_deref(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        terminal_width,
+    ));
+}
+
+/// The style for tables written to `output` (plain when that is a file).
+pub fn style(output: Option<&Path>) -> netvet_report::terminal::Style {
+    match output {
+        Some(_) => netvet_report::terminal::Style::PLAIN,
+        None => STYLE.get().copied().unwrap_or_default(),
+    }
+}
+
+/// The style rule, apart from where its inputs come from: colour when asked for always, or on
+/// a terminal without `NO_COLOR` (https://no-color.org); the width `COLUMNS` says, else the
+/// terminal's (80 when it cannot be read), else none.
+fn decide_style(
+    color: ColorChoice,
+    tty: bool,
+    columns: Option<&str>,
+    no_color: bool,
+    terminal_width: Option<usize>,
+) -> netvet_report::terminal::Style {
+    let from_env = columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0);
+    netvet_report::terminal::Style {
+        width: from_env.or(if tty {
+            Some(terminal_width.filter(|&w| w > 0).unwrap_or(80))
+        } else {
+            None
+        }),
+        color: match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        },
+    }
 }
 
 /// How reports (assessments, impact) are printed.
@@ -51,6 +121,12 @@ pub fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes a table for people: its long sentences wrapped to the style's width (see
+/// [`netvet_report::terminal::Style::fit`]), then as [`emit`] does.
+pub fn emit_table(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    emit(&style(output).fit(text), output)
 }
 
 /// Prints `value` as canonical JSON on stdout, or writes it to `output`, as it is serialised
@@ -123,4 +199,30 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 .and_then(netvet_pipeline::Error::io_kind)
                 == Some(io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color_unless_forced() {
+        let d = |c, tty, nc| decide_style(c, tty, None, nc, Some(120)).color;
+        assert!(d(ColorChoice::Auto, true, false));
+        assert!(!d(ColorChoice::Auto, true, true));
+        assert!(!d(ColorChoice::Auto, false, false));
+        assert!(d(ColorChoice::Always, false, true));
+        assert!(!d(ColorChoice::Never, true, false));
+    }
+
+    #[test]
+    fn width_from_columns_else_the_terminal_else_none() {
+        let w = |tty, cols, term| decide_style(ColorChoice::Auto, tty, cols, false, term).width;
+        assert_eq!(w(false, None, None), None);
+        assert_eq!(w(false, Some("100"), None), Some(100));
+        assert_eq!(w(true, None, Some(132)), Some(132));
+        assert_eq!(w(true, None, None), Some(80));
+        assert_eq!(w(true, Some("nonsense"), Some(132)), Some(132));
+        assert_eq!(w(true, Some("60"), Some(132)), Some(60));
+    }
 }

@@ -33,6 +33,9 @@ fn netvet(dir: &Path, args: &[&str]) -> String {
         .current_dir(dir)
         .env_remove("NETVET_DB")
         .env("XDG_CACHE_HOME", dir.join("cache"))
+        // No configuration file and no terminal width from the caller's environment.
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("COLUMNS")
         .env("SOURCE_DATE_EPOCH", "1796083200")
         .output()
         .unwrap();

@@ -11,6 +11,9 @@ fn netvet(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
         .current_dir(std::env::temp_dir())
+        // No configuration file (a configured currency) and no width from the environment.
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config")
+        .env_remove("COLUMNS")
         .output()
         .expect("netvet runs");
     support::validate_if_document(
@@ -283,4 +286,64 @@ fn bad_rows_are_reported_counted_and_strict_stops() {
         "{}",
         text(&p.stderr)
     );
+}
+
+#[test]
+fn table_says_money_in_its_currency_splits_conditional_and_names_overdue() {
+    let inv = repo("examples/inventory/operators.csv");
+    let out = network(&inv, "uk-2022", &["--format", "table", "--currency", "GBP"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&out.stderr)
+    );
+    let table = text(&out.stdout);
+    assert!(table.contains("missing evidence"), "{table}");
+    assert!(table.contains("under conditions only"), "{table}");
+    assert!(!table.contains("every deadline met"), "{table}");
+    assert!(table.contains(" GBP"), "{table}");
+    assert!(!table.contains(" EUR"), "{table}");
+    // Every sum is whole units: the number before each " GBP" has no decimal point.
+    let n = table.matches(" GBP").count();
+    let sums: Vec<&str> = table
+        .split(" GBP")
+        .take(n)
+        .filter_map(|before| before.rsplit(' ').next())
+        .collect();
+    assert_eq!(sums.len(), n);
+    for s in &sums {
+        assert!(
+            !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b','),
+            "{s:?} in {table}"
+        );
+    }
+    assert!(table.contains("3,700,000 GBP"), "{table}");
+    assert!(table.contains("no deadline can be met any more"), "{table}");
+    let out = network(
+        &inv,
+        "uk-2022",
+        &["--format", "table", "--currency", "pounds"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not an ISO 4217 currency code"));
+}
+
+#[test]
+fn markdown_report_opens_with_the_overview() {
+    let inv = repo("examples/inventory/operators.csv");
+    let out = network(&inv, "uk-2022", &["--format", "markdown"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&out.stderr)
+    );
+    let md = text(&out.stdout);
+    let glance = md.find("## At a glance").expect("an overview");
+    let operators = md.find("## Per operator").expect("operators");
+    let plan = md.find("## Replacement plan").expect("the plan");
+    assert!(glance < operators && operators < plan, "{md}");
+    assert!(md.contains("missing evidence"), "{md}");
+    assert!(md.contains("all 50 elements are overdue"), "{md}");
+    assert!(md.contains("3,700,000 EUR"), "{md}");
+    assert!(!md.contains("every deadline met"), "{md}");
 }

@@ -475,3 +475,129 @@ fn catalogue_commands() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.rego:"), "{}", stderr(&o));
 }
+
+#[test]
+fn product_init_writes_a_template_that_checks_once_filled() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("products");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("airscale.toml");
+    let f = file.to_str().unwrap();
+    let out = netvet(&[
+        "product",
+        "init",
+        f,
+        "--vendor",
+        "nokia",
+        "--name",
+        "Nokia AirScale \"BTS\"",
+        "--functions",
+        "gNB,DU",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("id = \"nokia-nokia-airscale-bts\""), "{text}");
+    assert!(text.contains("functions = [\"gNB\", \"DU\"]"), "{text}");
+    // A real vendor's record without sources is accepted: the sourcing rule is for the data
+    // shipped with netvet.
+    let out = netvet(&["product", "check", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 product record: valid"),
+        "{}",
+        stdout(&out)
+    );
+    // It can be assessed.
+    let out = netvet(&[
+        "assess",
+        "--catalogue",
+        "de-2024",
+        "--products",
+        dir.to_str().unwrap(),
+        "--as-of",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Not overwritten without --force.
+    let out = netvet(&["product", "init", f]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--force replaces it"),
+        "{}",
+        stderr(&out)
+    );
+    // The unfilled template does not pass for a product: it names what to fill.
+    let out = netvet(&["product", "init", f, "--force"]);
+    assert!(out.status.success());
+    let out = netvet(&["product", "check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("vendor \"VENDOR-ID\" has no dossier"), "{err}");
+    assert!(err.contains("functions is empty"), "{err}");
+}
+
+#[test]
+fn every_table_fits_80_columns_when_columns_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let inv = repo("examples/inventory/operators.csv");
+    let runs: [&[&str]; 8] = [
+        &["catalogue", "list"],
+        &["catalogue", "check", "de-2024"],
+        &["dossier", "check"],
+        &["assess", "--catalogue", "de-2024", "--as-of", "2026-12-01"],
+        &[
+            "assess",
+            "--catalogue",
+            "de-2024",
+            "--as-of",
+            "2026-12-01",
+            "--explain",
+            "DE.KAT.SUPPLYCHAIN",
+        ],
+        &[
+            "impact",
+            "--from",
+            "de-2019",
+            "--to",
+            "de-2024",
+            "--as-of",
+            "2026-12-01",
+        ],
+        &["db", "status"],
+        &[
+            "network",
+            "--inventory",
+            &inv,
+            "--catalogue",
+            "uk-2022",
+            "--as-of",
+            "2026-12-01",
+        ],
+    ];
+    for args in runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
+            .args(args)
+            .args(["--format", "table"])
+            .env("COLUMNS", "80")
+            .env("XDG_CACHE_HOME", d.path())
+            .env("XDG_CONFIG_HOME", d.path())
+            .env_remove("NETVET_DB")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        assert!(!text.is_empty(), "{args:?}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: wider than 80: {line:?}"
+            );
+        }
+    }
+}

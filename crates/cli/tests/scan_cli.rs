@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 fn netvet(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
         .args(args)
+        // No configuration file and no terminal width from the caller's environment.
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config")
+        .env_remove("COLUMNS")
         .output()
         .expect("netvet runs");
     support::validate_if_document(
@@ -108,6 +111,24 @@ fn json_report_is_versioned_complete_and_deterministic() {
     assert_eq!(telnet["ports"][0]["number"], 2323);
 }
 
+/// What the official SARIF 2.1.0 schema says is wrong with `sarif`.
+fn sarif_errors(sarif: &serde_json::Value) -> Vec<String> {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../report/tests/schemas/sarif-schema-2.1.0.json");
+    // The published schema's `run.language` pattern ends in a stray `]?`, which JavaScript
+    // engines tolerate and Rust's regex does not; use the pattern it means.
+    let text = std::fs::read_to_string(schema_path).unwrap().replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
 #[test]
 fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let d = tempfile::tempdir().unwrap();
@@ -122,20 +143,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     ]);
     assert!(out.status.success());
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../report/tests/schemas/sarif-schema-2.1.0.json");
-    // The published schema's `run.language` pattern ends in a stray `]?`, which JavaScript
-    // engines tolerate and Rust's regex does not; use the pattern it means.
-    let text = std::fs::read_to_string(schema_path).unwrap().replace(
-        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
-        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
-    );
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
@@ -365,4 +373,335 @@ fn a_missing_input_is_named_once_and_exits_2() {
     let o = netvet(&["scan", "--as-of", "2026-02-31", "/nonexistent/fw.bin"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no such day"));
+}
+
+/// Runs `netvet scan` on `img` as a table with `env` set (and `NO_COLOR`, `COLUMNS` unset
+/// unless given).
+fn scan_table(img: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netvet"));
+    cmd.args(["scan", "--format", "table", "--as-of", "2026-11-28"])
+        .arg(img)
+        .args(extra)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .env("XDG_CONFIG_HOME", "/nonexistent/netvet-test-config");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tables_fit_columns_and_colour_only_when_asked() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    // Piped with no COLUMNS: no width limit, so some lines are long; no colour.
+    let piped = scan_table(&img, &[], &[]);
+    assert!(piped.lines().any(|l| l.chars().count() > 100));
+    assert!(!piped.contains('\x1b'));
+    // COLUMNS=80: every line fits, long paths are cut in the middle, nothing is lost from
+    // the findings' checks.
+    let narrow = scan_table(&img, &[], &[("COLUMNS", "80")]);
+    for line in narrow.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    assert!(narrow.contains('…'), "{narrow}");
+    for check in ["nv-backdoor-signature", "nv-account-empty-password"] {
+        assert!(narrow.contains(check), "{check} missing at 80 columns");
+    }
+    // --color always colours severities even into a pipe and even with NO_COLOR (the flag
+    // wins); auto never colours a pipe.
+    let forced = scan_table(&img, &["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(forced.contains("\x1b[1;31mCRITICAL\x1b[0m"), "{forced}");
+    let never = scan_table(&img, &["--color", "never"], &[]);
+    assert_eq!(never, piped);
+}
+
+#[test]
+fn min_severity_hides_and_counts_what_it_hides() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let all = scan_json(&img, &[]);
+    let all = all["findings"].as_array().unwrap();
+    let high = scan_json(&img, &["--min-severity", "high"]);
+    let shown = high["findings"].as_array().unwrap();
+    let expected = all
+        .iter()
+        .filter(|f| ["critical", "high"].contains(&f["severity"].as_str().unwrap()))
+        .count();
+    assert_eq!(shown.len(), expected);
+    assert!(shown.len() < all.len());
+    let table = scan_table(&img, &["--min-severity", "high"], &[]);
+    let n = all.len() - expected;
+    assert!(
+        table.contains(&format!(
+            "{n} findings below high are not shown (--min-severity)"
+        )),
+        "{table}"
+    );
+    assert!(!table.contains("MEDIUM "));
+}
+
+#[test]
+fn suppression_file_marks_findings_in_json_and_sarif_and_hides_them_in_tables() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let all = scan_json(&img, &[]);
+    let findings = all["findings"].as_array().unwrap();
+    let by_id = findings
+        .iter()
+        .find(|f| f["check"] == "nv-account-empty-password")
+        .unwrap();
+    let id = by_id["id"].as_str().unwrap();
+    let shells = findings
+        .iter()
+        .filter(|f| f["check"] == "nv-web-command-execution")
+        .count();
+    assert!(shells > 0);
+    let file = d.path().join("suppress.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "# reviewed\n[[suppress]]\nid = \"{id}\"\nreason = \"factory account, removed by provisioning\"\n\n\
+             [[suppress]]\ncheck = \"nv-web-command-execution\"\npath = \"/www/**\"\n\
+             reason = \"debug CGI not installed\"\nexpires = \"2027-01-31\"\n\n\
+             [[suppress]]\ncheck = \"nv-account-default-password\"\npath = \"/etc/shadow\"\n\
+             reason = \"old waiver\"\nexpires = \"2026-01-01\"\n"
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    // JSON: every finding kept, the suppressed ones marked with reason and place.
+    let json = scan_json(&img, &["--suppress", f]);
+    let marked: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed").is_some())
+        .collect();
+    assert_eq!(json["findings"].as_array().unwrap().len(), findings.len());
+    assert_eq!(marked.len(), 1 + shells);
+    let first = marked.iter().find(|m| m["id"] == id).unwrap();
+    assert_eq!(
+        first["suppressed"]["reason"],
+        "factory account, removed by provisioning"
+    );
+    assert_eq!(first["suppressed"]["source"], format!("{f}:2"));
+    // The expired entry suppresses nothing and is reported.
+    let out = netvet(&[
+        "scan",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-28",
+        "--suppress",
+        f,
+        img.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{f}:12: the suppression of nv-account-default-password at /etc/shadow expired on 2026-01-01")),
+        "{stderr}"
+    );
+    // SARIF: the same results, the suppressed ones with an external suppression, valid.
+    let out = netvet(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--as-of",
+        "2026-11-28",
+        "--suppress",
+        f,
+        img.to_str().unwrap(),
+    ]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = sarif_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1 + shells);
+    for r in &suppressed {
+        assert_eq!(r["suppressions"][0]["kind"], "external");
+        assert!(r["suppressions"][0]["justification"].is_string());
+    }
+    // Table: left out and counted; a gate does not fire on them.
+    let table = scan_table(&img, &["--suppress", f], &[]);
+    assert!(!table.contains("nv-account-empty-password"), "{table}");
+    let n = 1 + shells;
+    assert!(
+        table.contains(&format!(
+            "{n} findings suppressed by the suppression file are not shown"
+        )),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_bad_suppression_file_is_named_with_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let file = d.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "[[suppress]]\ncheck = \"nv-net-url\"\nreason = \"docs\"\n",
+    )
+    .unwrap();
+    let out = netvet(&[
+        "scan",
+        "--suppress",
+        file.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:1: an entry names either", file.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn informational_findings_in_source_files_are_grouped_unless_verbose() {
+    let d = tempfile::tempdir().unwrap();
+    let mut recipe = String::from(
+        "[device]\nvendor = \"Test (fictional)\"\nproduct = \"P\"\nversion = \"1\"\n\
+         description = \"grouping\"\n\n[image]\nfile = \"grouping.bin\"\nlayout = \"flash\"\n\
+         kernel = \"Linux version 4.19.90 (b@h) (gcc version 8.3.0) #1 SMP\"\narch = 22\n\n\
+         [[files]]\npath = \"/etc/app.conf\"\ntext = \"server = http://conf.vendor.example/api\\n\"\n",
+    );
+    for i in 0..6 {
+        recipe.push_str(&format!(
+            "\n[[files]]\npath = \"/usr/lib/python3/mod{i}.py\"\n\
+             text = \"# see http://docs{i}.python.example/ref\\n\"\n"
+        ));
+    }
+    let recipe = netvet_forge::recipe::Recipe::parse("grouping.toml", &recipe).unwrap();
+    let (name, bytes) = recipe.build("grouping.toml").unwrap();
+    let img = d.path().join(name);
+    std::fs::write(&img, bytes).unwrap();
+    let urls = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "nv-net-url")
+            .cloned()
+            .collect()
+    };
+    let all = urls(&scan_json(&img, &["--verbose"]));
+    assert_eq!(all.len(), 7, "{all:#?}");
+    let grouped = urls(&scan_json(&img, &[]));
+    assert_eq!(grouped.len(), 2, "{grouped:#?}");
+    let group = grouped
+        .iter()
+        .find(|f| f["details"]["grouped"] == 6)
+        .unwrap();
+    assert_eq!(group["details"]["files"], 6);
+    assert_eq!(group["severity"], "info");
+    assert!(grouped.iter().any(|f| {
+        f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("/etc/app.conf")
+    }));
+    // Suppressed findings are taken out before grouping: what is left is too few to group.
+    let file = d.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "[[suppress]]\ncheck = \"nv-net-url\"\npath = \"/usr/lib/python3/mod?.py\"\nreason = \"vendored docs\"\n",
+    )
+    .unwrap();
+    let kept = urls(&scan_json(&img, &["--suppress", file.to_str().unwrap()]));
+    assert_eq!(kept.len(), 7);
+    assert_eq!(
+        kept.iter()
+            .filter(|f| f.get("suppressed").is_some())
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn configuration_file_gives_defaults_flags_win_and_unknown_keys_fail() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let home = d.path().join("xdg");
+    std::fs::create_dir_all(home.join("netvet")).unwrap();
+    std::fs::write(
+        home.join("netvet/config.toml"),
+        "color = \"always\"\n[scan]\nmin_severity = \"critical\"\n",
+    )
+    .unwrap();
+    let xdg = home.to_str().unwrap();
+    // From $XDG_CONFIG_HOME: only critical findings, coloured even into a pipe.
+    let table = scan_table(&img, &[], &[("XDG_CONFIG_HOME", xdg)]);
+    assert!(table.contains("\x1b[1;31mCRITICAL"), "{table}");
+    assert!(!table.contains("HIGH"), "{table}");
+    assert!(table.contains("below critical are not shown"), "{table}");
+    // Flags win.
+    let table = scan_table(
+        &img,
+        &["--min-severity", "high", "--color", "never"],
+        &[("XDG_CONFIG_HOME", xdg)],
+    );
+    assert!(
+        table.contains("HIGH ") && !table.contains('\x1b'),
+        "{table}"
+    );
+    // --config names another file; an unknown key there is an error naming file and key.
+    let bad = d.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[scan]\nmin_severity = \"low\"\nfail_one = \"high\"\n",
+    )
+    .unwrap();
+    let out = netvet(&[
+        "--config",
+        bad.to_str().unwrap(),
+        "scan",
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3: unknown field `fail_one`", bad.display())),
+        "{stderr}"
+    );
+    // A missing --config file is an error too.
+    let out = netvet(&[
+        "--config",
+        "/nonexistent/netvet.toml",
+        "scan",
+        img.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn identify_table_fits_80_columns_and_shows_dates_not_epoch_seconds() {
+    let d = tempfile::tempdir().unwrap();
+    let img = acme(d.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["identify", "--entries", "--format", "table"])
+        .arg(&img)
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    assert!(table.contains("2023-11-14"), "{table}");
+    assert!(!table.contains("created 1700000000"), "{table}");
 }

@@ -116,6 +116,7 @@ impl<'a> Hit<'a> {
             references,
             tags: self.info.tags.iter().map(|s| s.to_string()).collect(),
             details: self.details,
+            suppressed: None,
         }
     }
 }

@@ -143,6 +143,25 @@ pub struct Finding {
     /// Structured details (key type and fingerprint, port, CVE data...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, serde_json::Value>,
+    /// Set when an entry of a suppression file (`scan --suppress`) matched the finding: JSON
+    /// and SARIF keep it, marked; tables leave it out and count it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is suppressed: the reason its entry gives, where that entry is, and until
+/// when it holds.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct Suppression {
+    /// The entry's mandatory reason.
+    pub reason: String,
+    /// The entry: `FILE:LINE`.
+    pub source: String,
+    /// The last day the entry holds (`YYYY-MM-DD`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// The id of a finding of `check` at the virtual path `path`, told apart by `parts`. The

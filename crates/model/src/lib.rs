@@ -71,7 +71,7 @@ pub use exposure::{
     OperatorExposure, Plan, PlanAssumptions, PlanStep, Quarter, QuarterLoad, ReplacementOption,
     ShareRule, Shortfall, Slice, VendorShare,
 };
-pub use finding::{Category, Finding, Location, Severity, finding_id, fingerprint};
+pub use finding::{Category, Finding, Location, Severity, Suppression, finding_id, fingerprint};
 pub use image::{
     Coverage, EntryKind, ImageReport, Layer, Region, RegionClass, Totals, Warning, WarningCode,
 };

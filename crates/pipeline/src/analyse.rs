@@ -46,6 +46,9 @@ pub struct AnalyseOptions {
     /// Bytes of each file given to the checks and catalogers (files are read once, up to
     /// this).
     pub max_read: u64,
+    /// Group many informational findings of one check in documentation and source files
+    /// into one ([`crate::group`]); off to list each.
+    pub group_informational: bool,
 }
 
 impl AnalyseOptions {
@@ -61,6 +64,7 @@ impl AnalyseOptions {
             vex: Vec::new(),
             software: true,
             max_read: PassOptions::default().max_read,
+            group_informational: true,
         }
     }
 }
@@ -72,6 +76,7 @@ pub struct Analyser {
     software: Option<Software>,
     pass: PassOptions,
     notes: Vec<String>,
+    group_informational: bool,
 }
 
 impl Analyser {
@@ -116,6 +121,7 @@ impl Analyser {
                 max_read: opts.max_read,
             },
             notes,
+            group_informational: opts.group_informational,
         })
     }
 
@@ -205,14 +211,11 @@ impl Analyser {
                 )),
             }
         }
-        report.findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.location.cmp(&b.location))
-                .then_with(|| a.check.cmp(&b.check))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        sort_findings(&mut report.findings);
         report.findings.dedup_by(|a, b| a.id == b.id);
+        if self.group_informational {
+            crate::group::group_informational(&mut report);
+        }
         report.coverage = report.assess_coverage();
         Ok((report, pass.tree))
     }
@@ -273,6 +276,17 @@ impl Baseline {
         report.findings.retain(|f| !self.ids.contains(&f.id));
         before - report.findings.len()
     }
+}
+
+/// The order findings are reported in: most severe first, then by place, check and id.
+pub(crate) fn sort_findings(findings: &mut [netvet_model::Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.check.cmp(&b.check))
+            .then_with(|| a.id.cmp(&b.id))
+    });
 }
 
 /// Writes `report` as `DIR/IMAGE.scan.json`, evidence for `netvet assess --evidence DIR`.

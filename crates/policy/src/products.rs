@@ -92,8 +92,11 @@ impl ProductSet {
         ProductSet::from_files(&files, dossiers)
     }
 
-    /// Validates a set of product files.
+    /// Validates a set of product files. The records shipped with netvet (a `builtin:` set)
+    /// are held to the sourcing rule: a real vendor's record cites at least one source.
+    /// Records users write for their own products are not.
     pub fn from_files(files: &FileSet, dossiers: &DossierSet) -> Result<ProductSet> {
+        let builtin = files.root.starts_with("builtin:");
         let mut diags = Vec::new();
         let mut by_id: BTreeMap<String, LoadedProduct> = BTreeMap::new();
         for f in &files.files {
@@ -141,9 +144,14 @@ impl ProductSet {
                                 "products of the fictional vendor {} must be marked fictional = true",
                                 v.id
                             )
-                        } else {
+                        } else if builtin {
                             format!(
                                 "{} is a real vendor: its product records carry only sourced facts and may not be fictional",
+                                v.id
+                            )
+                        } else {
+                            format!(
+                                "{} is a real vendor: its product records may not be marked fictional",
                                 v.id
                             )
                         };
@@ -154,7 +162,7 @@ impl ProductSet {
             if p.fictional != p.name.ends_with("(fictional)") {
                 diags.push(at("name", format!("{:?}: a fictional product's name ends with \"(fictional)\", a real one's does not", p.name)));
             }
-            if !p.fictional && p.sources.is_empty() {
+            if builtin && !p.fictional && p.sources.is_empty() {
                 diags.push(at(
                     "id",
                     "a real vendor's product record needs at least one [[source]]".into(),

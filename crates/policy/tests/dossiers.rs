@@ -222,7 +222,7 @@ fn product_records_are_checked_against_the_dossiers() {
         })
         .collect();
     assert_eq!(p, vec![
-        ("p.toml".to_string(), Some(6), "huawei is a real vendor: its product records carry only sourced facts and may not be fictional".to_string()),
+        ("p.toml".to_string(), Some(6), "huawei is a real vendor: its product records may not be marked fictional".to_string()),
         ("q.toml".to_string(), Some(5), "unknown network function \"gNodeX\" (known: gNB, CU, DU, RU, eNB, AMF, SMF, UPF, UDM, UDR, AUSF, NRF, NSSF, PCF, NEF, SEPP, SCP, N3IWF, NWDAF, CHF, IMS, LI, router, switch, optical, firewall, EMS, NMS, OSS, MANO, SDN-controller, NFVI)".to_string()),
     ]);
 }
@@ -247,4 +247,31 @@ fn the_built_in_dossiers_cover_the_real_vendors_with_sourced_facts() {
             );
         }
     }
+}
+
+#[test]
+fn only_built_in_product_records_must_cite_sources() {
+    use netvet_policy::files::{FileSet, SourceFile};
+    let dossiers = builtin_dossiers();
+    let text = "id = \"nokia-airscale\"\nvendor = \"nokia\"\nname = \"Nokia AirScale\"\nversion = \"*\"\nfunctions = [\"gNB\"]\n";
+    // Written by a user for a real vendor, without sources: accepted.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "nokia.toml", text);
+    let set = ProductSet::load(Some(dir.path()), &dossiers, &limits()).expect("a user's record");
+    assert_eq!(set.products.len(), 1);
+    // The same record shipped with netvet: the sourcing rule holds.
+    let builtin = FileSet {
+        root: "builtin:examples/products".into(),
+        files: vec![SourceFile {
+            name: "builtin:examples/products/nokia.toml".into(),
+            rel: "nokia.toml".into(),
+            text: text.into(),
+        }],
+    };
+    let e = ProductSet::from_files(&builtin, &dossiers).expect_err("needs a source");
+    let messages: Vec<&str> = e.diagnostics().iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        vec!["a real vendor's product record needs at least one [[source]]"]
+    );
 }

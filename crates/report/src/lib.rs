@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod html;
 pub mod markdown;
+pub mod network_summary;
 pub mod sarif;
 pub mod terminal;
 pub mod text;

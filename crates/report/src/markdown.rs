@@ -16,12 +16,17 @@ pub fn scan(reports: &[ScanReport]) -> String {
         let _ = writeln!(out, "- SHA-256: `{}`", img.sha256);
         let _ = writeln!(
             out,
-            "- Size: {} bytes; {} layers; {} entries",
-            img.size,
-            img.layers.len(),
-            img.totals.entries
+            "- Size: {}; {}; {}",
+            crate::terminal::counted(img.size as usize, "byte", "bytes"),
+            crate::terminal::counted(img.layers.len(), "layer", "layers"),
+            crate::terminal::counted(img.totals.entries as usize, "entry", "entries")
         );
-        let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+        let count = |s: Severity| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity == s && f.suppressed.is_none())
+                .count()
+        };
         let _ = writeln!(
             out,
             "- Findings: {} critical, {} high, {} medium, {} low, {} info\n",
@@ -51,12 +56,22 @@ pub fn scan(reports: &[ScanReport]) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "## Findings\n");
-        if r.findings.is_empty() {
+        let suppressed = r.findings.iter().filter(|f| f.suppressed.is_some()).count();
+        if suppressed > 0 {
+            let _ = writeln!(
+                out,
+                "{} by the suppression file {} not listed (the JSON and SARIF keep {}, marked).\n",
+                crate::terminal::counted(suppressed, "finding suppressed", "findings suppressed"),
+                if suppressed == 1 { "is" } else { "are" },
+                if suppressed == 1 { "it" } else { "them" }
+            );
+        }
+        if r.findings.len() == suppressed {
             let _ = writeln!(out, "None.\n");
         } else {
             let _ = writeln!(out, "| Severity | Check | Title | Location | Evidence |");
             let _ = writeln!(out, "|---|---|---|---|---|");
-            for f in &r.findings {
+            for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
                 let loc = match (f.location.line, f.location.offset) {
                     (Some(l), _) => format!("{}:{l}", f.location.path),
                     (None, Some(o)) => format!("{}@{o:#x}", f.location.path),
@@ -368,6 +383,124 @@ pub fn impact(r: &ImpactReport) -> String {
                 );
             }
         }
+    }
+    out
+}
+
+/// Verdict rows the Markdown network report lists; the rest are in the JSON and HTML.
+const MAX_NETWORK_VERDICTS: usize = 200;
+
+/// A Markdown network report: a one-page overview first (the headline with conditional split,
+/// overdue elements and what the plan can still meet, money in `currency`), then per operator,
+/// the plan by quarter, and the verdicts of the classes in use.
+pub fn network(r: &netvet_model::NetworkReport, currency: &str) -> String {
+    use crate::network_summary::{capitalised, headline, money_in, plan_cost, plan_sentence};
+    use crate::text::count;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Network exposure: {}\n", esc(&r.catalogue.title));
+    let _ = writeln!(out, "## At a glance\n");
+    for line in headline(r, currency) {
+        let _ = writeln!(out, "- {}", esc(&capitalised(&line)));
+    }
+    let _ = writeln!(out);
+    if !r.operators.is_empty() {
+        let _ = writeln!(out, "## Per operator\n");
+        let _ = writeln!(
+            out,
+            "| Operator | Elements | Prohibited | Past deadline | Conditional | Unassessed | Cost of prohibited ({}) |",
+            esc(currency)
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        for o in &r.operators {
+            let x = &o.exposure;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {}{} |",
+                esc(&o.operator),
+                count(x.elements),
+                count(x.prohibited),
+                count(x.past_deadline),
+                count(x.conditional),
+                count(x.unassessed),
+                money(o.prohibited_cost),
+                if o.prohibited_without_cost > 0 {
+                    format!(" (+{} without cost)", count(o.prohibited_without_cost))
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if let Some(p) = &r.plan {
+        let _ = writeln!(out, "## Replacement plan {} – {}\n", p.start, p.end);
+        let _ = writeln!(out, "{}.\n", esc(&capitalised(&plan_sentence(p))));
+        let _ = writeln!(out, "{}.\n", esc(&capitalised(&plan_cost(p, currency))));
+        if p.feasible {
+            let mut per_quarter: std::collections::BTreeMap<netvet_model::Quarter, (u64, f64)> =
+                Default::default();
+            for q in &p.quarters {
+                let e = per_quarter.entry(q.quarter).or_default();
+                e.0 += q.elements;
+                e.1 += q.cost;
+            }
+            let _ = writeln!(out, "| Quarter | Elements | Cost |");
+            let _ = writeln!(out, "|---|---:|---:|");
+            for (q, (n, c)) in per_quarter.iter().filter(|(_, (n, _))| *n > 0) {
+                let _ = writeln!(out, "| {q} | {} | {} |", count(*n), money_in(*c, currency));
+            }
+            let _ = writeln!(out);
+        } else {
+            let _ = writeln!(out, "What is short:\n");
+            for s in &p.shortfalls {
+                let _ = writeln!(out, "- {}", esc(&s.message));
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let _ = writeln!(out, "## Verdicts of the classes in use\n");
+    if r.verdicts.is_empty() {
+        let _ = writeln!(out, "None.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Product | Role | Verdict | Deadline | Elements | Evidence to supply | Conditions |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---:|---:|---:|");
+        for v in r.verdicts.iter().take(MAX_NETWORK_VERDICTS) {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} | {} | {} | {} | {} |",
+                esc(&v.product.name),
+                esc(&v.product.version),
+                v.role,
+                v.decision.as_str(),
+                date_or_dash(v.deadline),
+                count(v.elements),
+                v.evidence_needed.len(),
+                v.conditions.len()
+            );
+        }
+        if r.verdicts.len() > MAX_NETWORK_VERDICTS {
+            let _ = writeln!(
+                out,
+                "\n… and {} more (see the JSON or HTML report).",
+                count((r.verdicts.len() - MAX_NETWORK_VERDICTS) as u64)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !r.unassessed.is_empty() {
+        let n: u64 = r.unassessed.iter().map(|u| u.elements).sum();
+        let _ = writeln!(
+            out,
+            "## Not assessed\n\n{} in {} matched no product record.\n",
+            crate::terminal::counted(n as usize, "element", "elements"),
+            crate::terminal::counted(r.unassessed.len(), "class", "classes")
+        );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(out, "> warning: {}\n", esc(w));
     }
     out
 }

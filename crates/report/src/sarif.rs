@@ -68,7 +68,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
     for (k, v) in &f.details {
         props.insert(format!("netvet.{k}"), v.clone());
     }
-    json!({
+    let mut result = json!({
         "ruleId": f.check,
         "ruleIndex": rule_index,
         "level": level(f.severity),
@@ -76,7 +76,30 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "locations": [{ "physicalLocation": physical }],
         "partialFingerprints": { "netvetFindingId/v1": f.id },
         "properties": Value::Object(props),
-    })
+    });
+    // SARIF 2.1.0 §3.27.23 and §3.35: suppressed in a file outside the analysed code. No
+    // `status`: the published schema in tests/schemas names that property `state`.
+    if let Some(sup) = &f.suppressed {
+        let mut suppression = json!({
+            "kind": "external",
+            "justification": sup.reason,
+        });
+        // `source` is `FILE:LINE`.
+        let (file, line) = match sup.source.rsplit_once(':') {
+            Some((f, l)) => (f, l.parse::<u64>().ok()),
+            None => (sup.source.as_str(), None),
+        };
+        let mut at = json!({ "artifactLocation": { "uri": uri(file) } });
+        if let Some(l) = line {
+            at["region"] = json!({ "startLine": l.max(1) });
+        }
+        suppression["location"] = json!({ "physicalLocation": at });
+        if let Some(day) = &sup.expires {
+            suppression["properties"] = json!({ "expires": day });
+        }
+        result["suppressions"] = json!([suppression]);
+    }
+    result
 }
 
 fn rule(r: &RuleInfo) -> Value {

@@ -988,8 +988,12 @@ fn key_numbers_equal_the_reports_numbers() {
     assert_eq!(json["totals"]["prohibited"], 2527);
     assert_eq!(cell("totals.prohibited"), "2,527");
     assert_eq!(cell("totals.elements"), "7,617");
-    assert_eq!(cell("plan.total_cost"), "40,855,400");
-    assert_eq!(cell("operators.1.prohibited_cost"), "27,345,600.50");
+    // Money in whole units; a lone sum says its currency, a column says it in its heading.
+    assert_eq!(cell("plan.total_cost"), "40,855,400 EUR");
+    assert_eq!(cell("operators.1.prohibited_cost"), "27,345,601");
+    assert!(page.contains("Cost of prohibited (EUR)"));
+    let usd = html::network_in(&r, "USD");
+    assert!(usd.contains(">40,855,400 USD<") && usd.contains("Cost of prohibited (USD)"));
     assert_eq!(cell("totals.prohibited_percent"), "33.2%");
 }
 
@@ -1096,7 +1100,7 @@ fn an_infeasible_plan_shows_its_shortfalls_first() {
     assert!(page.contains("data-key=\"plan.feasible\" data-value=\"false\""));
     assert!(page.contains("data-key=\"plan.shortfalls.0.needed\" data-value=\"2027\">2,027<"));
     assert!(page.contains(
-        "data-key=\"plan.shortfalls.1.available\" data-value=\"5000000.5\">5,000,000.50<"
+        "data-key=\"plan.shortfalls.1.available\" data-value=\"5000000.5\">5,000,001 EUR<"
     ));
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; budget short"));
     assert!(page.contains("No replacement is scheduled."));
@@ -1250,4 +1254,27 @@ fn chromium_renders_the_sections_and_the_numbers_of_the_json() {
         let infeasible = Path::new(&keep).with_extension("infeasible.html");
         fs::write(infeasible, html::network(&infeasible_report())).expect("keep a page");
     }
+}
+
+#[test]
+fn the_page_opens_with_a_one_page_overview_that_splits_conditional_and_names_overdue() {
+    let r = report();
+    let page = html::network(&r);
+    let overview = page.find("<ul class=\"overview\">").expect("an overview");
+    let summary = page.find("id=\"summary\"").expect("the summary section");
+    assert!(overview < summary, "the overview comes first");
+    let end = page[overview..].find("</ul>").expect("its end") + overview;
+    let text = &page[overview..end];
+    assert!(text.contains("missing evidence"), "{text}");
+    assert!(text.contains("under conditions only"), "{text}");
+    assert!(text.contains("Replacement plan"), "{text}");
+    assert!(text.contains(" EUR"), "{text}");
+    // Overdue elements: never "every deadline met", and the badge is not green.
+    let mut late = r.clone();
+    let p = late.plan.as_mut().expect("a plan");
+    p.overdue = p.elements.min(126);
+    let page = html::network(&late);
+    assert!(!page.contains("every deadline met"));
+    assert!(page.contains("already overdue"));
+    assert!(page.contains("class=\"badge amber\" data-key=\"plan.feasible\""));
 }

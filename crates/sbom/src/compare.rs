@@ -286,6 +286,7 @@ fn finding(
         references: vec!["3gpp:33.117:4.3.2.5".to_string()],
         tags: vec!["sbom".to_string()],
         details: BTreeMap::new(),
+        suppressed: None,
     }
 }
 

@@ -232,6 +232,7 @@ impl EndOfSupport {
                 references: vec!["3gpp:33.117:4.3.2.5".to_string()],
                 tags: vec!["end-of-support".to_string()],
                 details,
+                suppressed: None,
             });
         }
         out.sort_by(|a, b| a.title.cmp(&b.title));

@@ -91,5 +91,6 @@ pub fn finding(v: &Vulnerability, path: &str) -> Finding {
             Vec::new()
         },
         details,
+        suppressed: None,
     }
 }

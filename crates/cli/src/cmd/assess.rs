@@ -72,14 +72,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let doc = assess::explain(&catalogue, &report, id)?;
             match format {
                 ReportFormat::Json => output::emit_json(&doc, out)?,
-                ReportFormat::Table | ReportFormat::Markdown => {
-                    output::emit(&terminal::assess::explanation(&doc), out)?
-                }
+                ReportFormat::Table | ReportFormat::Markdown => output::emit_table(
+                    &terminal::assess::explanation(&doc, &output::style(out)),
+                    out,
+                )?,
             }
         }
         None => match format {
             ReportFormat::Json => output::emit_json(&report, out)?,
-            ReportFormat::Table => output::emit(&terminal::assess::assessments(&report), out)?,
+            ReportFormat::Table => output::emit_table(
+                &terminal::assess::assessments(&report, &output::style(out)),
+                out,
+            )?,
             ReportFormat::Markdown => output::emit(
                 &netvet_report::markdown::assessments(&report, &catalogue.info.legal_basis),
                 out,

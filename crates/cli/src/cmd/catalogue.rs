@@ -51,7 +51,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let list = catalogues::list(&limits)?;
             match format_of(&f) {
                 Format::Json => output::emit_json(&list, None)?,
-                Format::Table => output::emit(&terminal::catalogue::list(&list), None)?,
+                Format::Table => output::emit_table(
+                    &terminal::catalogue::list(&list, &output::style(None)),
+                    None,
+                )?,
             }
             Ok(crate::EXIT_OK)
         }
@@ -59,7 +62,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let check = catalogues::check(&a.catalogue, &limits)?;
             match format_of(&a.format) {
                 Format::Json => output::emit_json(&check, None)?,
-                Format::Table => output::emit(&terminal::catalogue::check(&check), None)?,
+                Format::Table => output::emit_table(
+                    &terminal::catalogue::check(&check, &output::style(None)),
+                    None,
+                )?,
             }
             Ok(crate::EXIT_OK)
         }
@@ -67,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let doc = catalogues::test(&a.catalogue, &limits)?;
             match format_of(&a.format) {
                 Format::Json => output::emit_json(&doc, None)?,
-                Format::Table => output::emit(&terminal::catalogue::tests(&doc), None)?,
+                Format::Table => output::emit_table(&terminal::catalogue::tests(&doc), None)?,
             }
             Ok(if doc.passed {
                 crate::EXIT_OK

@@ -128,7 +128,7 @@ fn migrate(a: MigrateArgs) -> anyhow::Result<u8> {
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<u8> {
-    let (path, _) = location(a.db.as_deref());
+    let (path, _) = location(crate::config::db(a.db.as_deref()).as_deref());
     let outcome =
         netvet_vuln::staged::import_paths(&path, &a.paths, !a.no_builtin, &Bounds::default())?;
     let data_age = age::summarise(
@@ -143,7 +143,7 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
             &DbImportReport::new(&outcome.imported, &outcome.status, &data_age),
             None,
         )?,
-        Format::Table => output::emit(
+        Format::Table => output::emit_table(
             &terminal::db::import(&outcome.imported, &outcome.status, &data_age),
             None,
         )?,
@@ -152,7 +152,7 @@ fn import(a: ImportArgs) -> anyhow::Result<u8> {
 }
 
 fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
-    let (path, _) = location(a.db.as_deref());
+    let (path, _) = location(crate::config::db(a.db.as_deref()).as_deref());
     let mut ecosystems = a.ecosystems.clone();
     for f in &a.sboms {
         let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
@@ -202,7 +202,7 @@ fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
             &DbUpdateReport::new(&report.feeds, &report.status, &data_age),
             None,
         )?,
-        Format::Table => output::emit(
+        Format::Table => output::emit_table(
             &terminal::db::update(&report.feeds, &report.status, &data_age),
             None,
         )?,
@@ -211,7 +211,7 @@ fn update_feeds(a: UpdateArgs) -> anyhow::Result<u8> {
 }
 
 fn status(a: StatusArgs) -> anyhow::Result<u8> {
-    let (path, chosen) = location(a.db.as_deref());
+    let (path, chosen) = location(crate::config::db(a.db.as_deref()).as_deref());
     let idx = if !chosen && !path.exists() {
         output::note(&format!(
             "no advisory index at {}; showing the built-in advisories",
@@ -231,7 +231,7 @@ fn status(a: StatusArgs) -> anyhow::Result<u8> {
     warn_age(&data_age);
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&DbStatusReport::new(&status, &data_age), None)?,
-        Format::Table => output::emit(&terminal::db::status(&status, &data_age), None)?,
+        Format::Table => output::emit_table(&terminal::db::status(&status, &data_age), None)?,
     }
     Ok(crate::EXIT_OK)
 }

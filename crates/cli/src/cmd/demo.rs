@@ -262,8 +262,17 @@ fn networks(
             }
         }
         let html = out.join(format!("network-{id}.html"));
-        std::fs::write(&html, netvet_report::html::network(&report))
-            .with_context(|| format!("cannot write {}", html.display()))?;
+        std::fs::write(
+            &html,
+            netvet_report::html::network_in(
+                &report,
+                crate::config::get()
+                    .currency
+                    .as_deref()
+                    .unwrap_or(netvet_report::network_summary::DEFAULT_CURRENCY),
+            ),
+        )
+        .with_context(|| format!("cannot write {}", html.display()))?;
         let json = out.join(format!("network-{id}.json"));
         std::fs::write(&json, netvet_model::json::to_canonical_string(&report)?)
             .with_context(|| format!("cannot write {}", json.display()))?;

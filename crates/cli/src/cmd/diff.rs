@@ -99,7 +99,7 @@ pub fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(netvet_pipeline::today);
     let analyser = Analyser::new(AnalyseOptions {
         unpack: args.limits.options(),
-        index: args.db.clone(),
+        index: crate::config::db(args.db.as_deref()),
         ..AnalyseOptions::new(as_of)
     })?;
     for n in analyser.notes() {
@@ -116,7 +116,11 @@ pub fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
         DiffFormat::Html => netvet_report::diff::diff_html(&report, &tripped),
         DiffFormat::Table => netvet_report::diff::diff_table(&report, &tripped),
     };
-    output::emit(&text, args.output.as_deref())?;
+    if format == DiffFormat::Table {
+        output::emit_table(&text, args.output.as_deref())?;
+    } else {
+        output::emit(&text, args.output.as_deref())?;
+    }
     for t in &tripped {
         output::warn(&format!("gate failed: {t}"));
     }
@@ -155,7 +159,11 @@ pub fn run_equivalence(args: EquivalenceArgs) -> anyhow::Result<u8> {
         EquivalenceFormat::Markdown => netvet_report::diff::equivalence_markdown(&report),
         EquivalenceFormat::Table => netvet_report::diff::equivalence_table(&report),
     };
-    output::emit(&text, args.output.as_deref())?;
+    if format == EquivalenceFormat::Table {
+        output::emit_table(&text, args.output.as_deref())?;
+    } else {
+        output::emit(&text, args.output.as_deref())?;
+    }
     if let Some(path) = &args.attestation {
         output::emit(
             &netvet_model::json::to_canonical_string(&statement)?,

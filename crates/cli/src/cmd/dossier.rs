@@ -36,8 +36,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let summary = catalogues::check_dossiers(a.dir.as_deref(), &Limits::default())?;
     match output::choose(a.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&summary, None)?,
-        Format::Table => output::emit(
-            &netvet_report::terminal::catalogue::dossiers(&summary),
+        Format::Table => output::emit_table(
+            &netvet_report::terminal::catalogue::dossiers(&summary, &output::style(None)),
             None,
         )?,
     }

@@ -40,11 +40,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&images::identify_document(identified), None)?,
         Format::Table => {
+            let style = output::style(None);
             let text: String = identified
                 .iter()
-                .map(netvet_report::terminal::identify::identify)
+                .map(|i| netvet_report::terminal::identify::identify(i, &style))
                 .collect();
-            output::emit(&text, None)?;
+            output::emit_table(&text, None)?;
         }
     }
     Ok(crate::EXIT_OK)

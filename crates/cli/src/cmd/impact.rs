@@ -45,9 +45,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     match output::choose(args.format, None, ReportFormat::Table, ReportFormat::Json) {
         ReportFormat::Json => output::emit_json(&report, None)?,
-        ReportFormat::Table => {
-            output::emit(&netvet_report::terminal::impact::impact(&report), None)?
-        }
+        ReportFormat::Table => output::emit_table(
+            &netvet_report::terminal::impact::impact(&report, &output::style(None)),
+            None,
+        )?,
         ReportFormat::Markdown => output::emit(&netvet_report::markdown::impact(&report), None)?,
     }
     Ok(

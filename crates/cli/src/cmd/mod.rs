@@ -11,6 +11,7 @@ pub mod impact;
 pub mod limits;
 pub mod network;
 pub mod policy_inputs;
+pub mod product;
 pub mod sbom;
 pub mod scan;
 pub mod serve;

@@ -43,6 +43,10 @@ pub struct Args {
     /// Exit with 1 when this is found.
     #[arg(long, value_enum, value_name = "WHAT")]
     fail_on: Option<FailOn>,
+    /// The currency of the inventory's costs, shown with every sum (an ISO 4217 code; default:
+    /// the configuration's `currency`, else EUR).
+    #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+    currency: Option<String>,
 }
 
 /// How the network report is written.
@@ -54,6 +58,8 @@ pub enum NetworkFormat {
     Json,
     /// One self-contained HTML page with charts (nothing loaded when viewed).
     Html,
+    /// Markdown: a one-page overview, then per operator, the plan and the verdicts.
+    Markdown,
 }
 
 /// What makes `network` exit with 1.
@@ -102,6 +108,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         {
             NetworkFormat::Html
         }
+        (None, Some(p)) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) => {
+            NetworkFormat::Markdown
+        }
         (asked, _) => output::choose(
             asked,
             output_path,
@@ -109,13 +118,29 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             NetworkFormat::Json,
         ),
     };
+    let currency = args
+        .currency
+        .clone()
+        .or_else(|| crate::config::get().currency.clone())
+        .unwrap_or_else(|| netvet_report::network_summary::DEFAULT_CURRENCY.to_string());
     match format {
         NetworkFormat::Json => output::emit_json(&report, output_path)?,
-        NetworkFormat::Table => output::emit(
-            &netvet_report::terminal::network::network(&report),
+        NetworkFormat::Table => output::emit_table(
+            &netvet_report::terminal::network::network(
+                &report,
+                &output::style(output_path),
+                &currency,
+            ),
             output_path,
         )?,
-        NetworkFormat::Html => output::emit(&netvet_report::html::network(&report), output_path)?,
+        NetworkFormat::Markdown => output::emit(
+            &netvet_report::markdown::network(&report, &currency),
+            output_path,
+        )?,
+        NetworkFormat::Html => output::emit(
+            &netvet_report::html::network_in(&report, &currency),
+            output_path,
+        )?,
     }
     let failed = match args.fail_on {
         None => false,
@@ -135,4 +160,15 @@ pub fn read_plan(path: &Path) -> anyhow::Result<PlanConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read plan configuration {}", path.display()))?;
     Ok(PlanConfig::parse(&path.display().to_string(), &text)?)
+}
+
+/// `--currency`: three capital letters, as ISO 4217 writes them.
+fn parse_currency(s: &str) -> Result<String, String> {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not an ISO 4217 currency code such as EUR or USD"
+        ))
+    }
 }

@@ -60,7 +60,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .iter()
             .map(|c| (c.id, c.stage.as_str(), c.tags, c.reads))
             .collect();
-        output::emit(&netvet_report::terminal::sbom::catalogers(&rows), None)?;
+        output::emit_table(
+            &netvet_report::terminal::sbom::catalogers(&rows, &output::style(None)),
+            None,
+        )?;
         return Ok(crate::EXIT_OK);
     }
     let Some(image) = args.image.clone() else {
@@ -102,7 +105,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             output::emit_json(&doc, None)?
         }
         SbomFormat::Json => output::emit_json(&report, None)?,
-        SbomFormat::Table => output::emit(&netvet_report::terminal::sbom::sbom(&report), None)?,
+        SbomFormat::Table => output::emit_table(
+            &netvet_report::terminal::sbom::sbom(&report, &output::style(None)),
+            None,
+        )?,
     }
     let fail = args
         .fail_on

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use netvet_model::{Coverage, Date, ScanSet, Severity};
-use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, write_evidence};
+use netvet_pipeline::{AnalyseOptions, Analyser, Baseline, Suppressions, write_evidence};
 use netvet_report::RuleInfo;
 
 use super::limits::LimitArgs;
@@ -51,6 +51,15 @@ pub struct Args {
     /// Do not use the built-in rule packs.
     #[arg(long)]
     no_builtin_rules: bool,
+    /// Leave out findings below this severity from every output (a line says how many).
+    #[arg(long, value_name = "LEVEL")]
+    min_severity: Option<Severity>,
+    /// Suppression file (TOML: `[[suppress]]` entries with a finding `id`, or a `check` and
+    /// a `path` glob, a `reason` and an optional `expires` date). Suppressed findings stay in
+    /// JSON and SARIF, marked; tables leave them out and count them; they never reach
+    /// `--fail-on`.
+    #[arg(long, value_name = "FILE")]
+    suppress: Vec<PathBuf>,
     /// Show only findings that are not in this earlier scan (JSON of `netvet scan`).
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
@@ -65,6 +74,10 @@ pub struct Args {
     /// VEX documents (CycloneDX VEX, OpenVEX) marking vulnerabilities not affected.
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
+    /// List every finding: do not group many informational findings of one check in
+    /// documentation and source files into one.
+    #[arg(long, short)]
+    verbose: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -83,16 +96,33 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         rules: args.rules.clone(),
         builtin_rules: !args.no_builtin_rules,
         as_of,
-        index: args.db.clone(),
+        index: crate::config::db(args.db.as_deref()),
         vex: args.vex.clone(),
+        // Grouped below, after suppressions, so that an entry can name one of the findings.
+        group_informational: false,
         ..AnalyseOptions::new(as_of)
     })?;
     for n in analyser.notes() {
         output::note(n);
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let config = &crate::config::get().scan;
+    let fail_on = args.fail_on.or(config.fail_on);
+    let min_severity = args.min_severity.or(config.min_severity);
+    let suppress = if args.suppress.is_empty() {
+        &config.suppress
+    } else {
+        &args.suppress
+    };
+    let suppressions = suppress
+        .iter()
+        .map(|p| Suppressions::load(p, as_of))
+        .collect::<Result<Vec<_>, _>>()?;
+    for w in suppressions.iter().flat_map(|s| &s.warnings) {
+        output::warn(w);
+    }
     let mut reports = Vec::new();
-    let mut suppressed = 0usize;
+    let mut hidden = netvet_report::terminal::scan::Hidden::default();
     for image in &args.images {
         let name = image.display().to_string();
         let mut report = output::about(
@@ -101,7 +131,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             &name,
         )?;
         if let Some(b) = &baseline {
-            suppressed += b.suppress(&mut report);
+            hidden.baseline += b.suppress(&mut report);
+        }
+        for s in &suppressions {
+            hidden.suppressed += s.apply(&mut report);
+        }
+        if let Some(level) = min_severity {
+            let before = report.findings.len();
+            report.findings.retain(|f| f.severity >= level);
+            let (_, n) = hidden.below.get_or_insert((level, 0));
+            *n += before - report.findings.len();
+        }
+        if !args.verbose {
+            netvet_pipeline::group::group_informational(&mut report);
         }
         if let Some(dir) = &args.evidence_dir {
             write_evidence(dir, &report)?;
@@ -123,11 +165,32 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             )
         });
     }
-    let failed = args.fail_on.is_some_and(|level| {
-        reports
-            .iter()
-            .any(|r| r.findings.iter().any(|f| f.severity >= level))
+    let failed = fail_on.is_some_and(|level| {
+        reports.iter().any(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.severity >= level && f.suppressed.is_none())
+        })
     });
+    if format != ScanFormat::Table {
+        // The table says this itself.
+        if let Some((level, n)) = hidden.below.filter(|(_, n)| *n > 0) {
+            output::note(&format!(
+                "{} below {level} left out (--min-severity)",
+                netvet_report::terminal::counted(n, "finding", "findings")
+            ));
+        }
+        if hidden.suppressed > 0 {
+            output::note(&format!(
+                "{} by the suppression file (kept in the output, marked)",
+                netvet_report::terminal::counted(
+                    hidden.suppressed,
+                    "finding suppressed",
+                    "findings suppressed"
+                )
+            ));
+        }
+    }
     let text = match format {
         ScanFormat::Json if reports.len() == 1 => {
             netvet_model::json::to_canonical_string(&reports[0])?
@@ -155,10 +218,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             ))?
         }
         ScanFormat::Markdown => netvet_report::markdown::scan(&reports),
-        ScanFormat::Table => netvet_report::terminal::scan::scan(&reports, suppressed),
+        ScanFormat::Table => netvet_report::terminal::scan::scan(
+            &reports,
+            &hidden,
+            &output::style(args.output.as_deref()),
+        ),
     };
-    output::emit(&text, args.output.as_deref())?;
-    Ok(if args.fail_on.is_some() && unreadable {
+    if format == ScanFormat::Table {
+        output::emit_table(&text, args.output.as_deref())?;
+    } else {
+        output::emit(&text, args.output.as_deref())?;
+    }
+    Ok(if fail_on.is_some() && unreadable {
         crate::EXIT_UNREADABLE
     } else if failed {
         crate::EXIT_FINDINGS

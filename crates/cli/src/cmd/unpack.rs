@@ -49,7 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     )?;
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&doc, None)?,
-        Format::Table => output::emit(&netvet_report::terminal::identify::unpack(&doc), None)?,
+        Format::Table => {
+            output::emit_table(&netvet_report::terminal::identify::unpack(&doc), None)?
+        }
     }
     Ok(crate::EXIT_OK)
 }

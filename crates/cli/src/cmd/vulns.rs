@@ -40,7 +40,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let opts = VulnsOptions {
         unpack: args.limits.options(),
-        index: args.db.clone(),
+        index: crate::config::db(args.db.as_deref()),
         vex: args.vex.clone(),
         as_of: args.as_of.unwrap_or_else(netvet_pipeline::today),
     };
@@ -55,7 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     match output::choose(args.format, None, Format::Table, Format::Json) {
         Format::Json => output::emit_json(&report, None)?,
-        Format::Table => output::emit(&netvet_report::terminal::vulns::vulns(&report), None)?,
+        Format::Table => output::emit_table(
+            &netvet_report::terminal::vulns::vulns(&report, &output::style(None)),
+            None,
+        )?,
     }
     let fail = args
         .fail_on

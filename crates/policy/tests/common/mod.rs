@@ -212,5 +212,6 @@ pub fn finding(check: &str, category: Category, severity: Severity) -> Finding {
         references: vec![],
         tags: vec![],
         details: Default::default(),
+        suppressed: None,
     }
 }

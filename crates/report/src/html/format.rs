@@ -98,7 +98,7 @@ pub(super) enum Shown {
     Count(u64),
     /// One decimal and `%`.
     Percent(f64),
-    /// Whole units, or two decimals when there are cents.
+    /// Whole units with grouped thousands (the currency is said by the caller).
     Money(f64),
     /// HHI: whole numbers.
     Index(f64),
@@ -120,8 +120,8 @@ impl Shown {
         match self {
             Shown::Count(n) => Int(n).to_string(),
             Shown::Percent(f) => format!("{}%", grouped_f64(f, 1)),
-            Shown::Money(f) if f.fract() == 0.0 => grouped_f64(f, 0),
-            Shown::Money(f) => grouped_f64(f, 2),
+            // Whole units: cents in a replacement budget are noise.
+            Shown::Money(f) => crate::text::money(f),
             Shown::Index(f) => grouped_f64(f, 0),
             Shown::Factor(f) if f.fract() == 0.0 => grouped_f64(f, 0),
             Shown::Factor(f) => {

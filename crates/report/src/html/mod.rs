@@ -67,11 +67,16 @@ const INK: &str = "#1d2939";
 
 const RULE: &str = "#d0d5dd";
 
-/// The HTML page of a network report. The same report gives the same bytes.
+/// The HTML page of a network report, money in euros. The same report gives the same bytes.
 pub fn network(report: &NetworkReport) -> String {
+    network_in(report, crate::network_summary::DEFAULT_CURRENCY)
+}
+
+/// The HTML page of a network report with money in `currency` (an ISO 4217 code).
+pub fn network_in(report: &NetworkReport, currency: &str) -> String {
     let mut out = String::with_capacity(64 * 1024);
     // Writing to a String cannot fail.
-    let _ = page(&mut out, report);
+    let _ = page(&mut out, report, currency);
     out
 }
 
@@ -81,10 +86,12 @@ struct Context {
     vendor_name: BTreeMap<String, String>,
     operator_colour: BTreeMap<String, usize>,
     verdict_anchor: BTreeMap<(String, Role), String>,
+    /// The currency money is shown in.
+    currency: String,
 }
 
 impl Context {
-    fn of(r: &NetworkReport) -> Context {
+    fn of(r: &NetworkReport, currency: &str) -> Context {
         let mut elements: BTreeMap<&str, u64> = BTreeMap::new();
         let mut vendor_name = BTreeMap::new();
         for op in &r.operators {
@@ -159,6 +166,7 @@ impl Context {
             vendor_name,
             operator_colour,
             verdict_anchor,
+            currency: currency.to_string(),
         }
     }
 
@@ -179,6 +187,7 @@ impl Context {
 
 fn sections(r: &NetworkReport) -> Vec<(&'static str, &'static str)> {
     let mut s = vec![
+        ("overview", "At a glance"),
         ("summary", "Summary"),
         ("vendor-shares", "Vendor share per domain"),
         ("regions", "Exposure by region"),
@@ -196,8 +205,8 @@ fn sections(r: &NetworkReport) -> Vec<(&'static str, &'static str)> {
     s
 }
 
-fn page(o: &mut String, r: &NetworkReport) -> fmt::Result {
-    let cx = Context::of(r);
+fn page(o: &mut String, r: &NetworkReport, currency: &str) -> fmt::Result {
+    let cx = Context::of(r, currency);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     // Defence in depth: even a string that slipped past escaping could run or load nothing.
     o.push_str(
@@ -226,7 +235,8 @@ fn page(o: &mut String, r: &NetworkReport) -> fmt::Result {
             n + 1
         )?;
         match *id {
-            "summary" => summary(o, r)?,
+            "overview" => overview(o, r, &cx)?,
+            "summary" => summary(o, r, &cx)?,
             "vendor-shares" => vendor_shares(o, r, &cx)?,
             "regions" => regions(o, r)?,
             "functions" => functions(o, r, &cx)?,

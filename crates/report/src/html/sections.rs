@@ -3,7 +3,22 @@
 
 use super::*;
 
-pub(super) fn summary(o: &mut String, r: &NetworkReport) -> fmt::Result {
+/// The one-page overview before the detail: the headline sentences every view shares, and the
+/// plan's outcome. Printing breaks the page after it.
+pub(super) fn overview(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::Result {
+    o.push_str("<ul class=\"overview\">\n");
+    for line in crate::network_summary::headline(r, &cx.currency) {
+        writeln!(
+            o,
+            "<li>{}</li>",
+            Esc(&crate::network_summary::capitalised(&line))
+        )?;
+    }
+    o.push_str("</ul>\n");
+    Ok(())
+}
+
+pub(super) fn summary(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::Result {
     let t = &r.totals;
     o.push_str("<div class=\"cards\">\n");
     // Label, class, field of `totals`, value, and the percentage shown under it.
@@ -64,15 +79,17 @@ pub(super) fn summary(o: &mut String, r: &NetworkReport) -> fmt::Result {
         o.push_str("<p class=\"muted\">No operators in the inventory.</p>\n");
         return Ok(());
     }
-    o.push_str(
+    write!(
+        o,
         "<div class=\"scroll\"><table class=\"data\">\n<thead><tr><th>Operator</th>\
          <th class=\"num\">Elements</th><th class=\"num\">Allowed</th>\
          <th class=\"num\">Conditional</th><th class=\"num\">Prohibited</th>\
          <th class=\"num\">Prohibited %</th><th class=\"num\">Unassessed</th>\
          <th class=\"num\">Past deadline</th><th class=\"num\">Near deadline</th>\
-         <th class=\"num\">Cost of prohibited</th><th class=\"num\">Without cost</th>\
+         <th class=\"num\">Cost of prohibited ({cur})</th><th class=\"num\">Without cost</th>\
          </tr></thead>\n<tbody>\n",
-    );
+        cur = Esc(&cx.currency)
+    )?;
     for (i, op) in r.operators.iter().enumerate() {
         write!(
             o,
@@ -337,19 +354,21 @@ pub(super) fn functions(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt:
 
 pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) -> fmt::Result {
     let optimal = p.feasible && p.total_cost == p.lower_bound;
+    let cur = format!(" {}", Esc(&cx.currency));
     o.push_str("<div class=\"plan-summary\">\n<dl class=\"facts\">\n");
+    // Green only when every deadline can still be met; overdue elements make it amber.
     writeln!(
         o,
         "<div><dt>Feasible</dt><dd><span class=\"badge {}\" data-key=\"plan.feasible\" \
          data-value=\"{}\">{}</span> <span class=\"muted\">{}</span></dd></div>",
-        if p.feasible { "green" } else { "red" },
+        match (p.feasible, p.overdue > 0) {
+            (true, false) => "green",
+            (true, true) => "amber",
+            (false, _) => "red",
+        },
         p.feasible,
         if p.feasible { "feasible" } else { "infeasible" },
-        if p.feasible {
-            "every deadline met"
-        } else {
-            "deadlines cannot all be met"
-        }
+        Esc(&crate::network_summary::plan_sentence(p))
     )?;
     writeln!(
         o,
@@ -370,7 +389,7 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
     writeln!(
         o,
         "<div><dt>Total cost</dt><dd>{}{}</dd></div>",
-        keyed("span", "plan.total_cost", Shown::Money(p.total_cost), ""),
+        keyed("span", "plan.total_cost", Shown::Money(p.total_cost), &cur),
         if p.feasible {
             ""
         } else {
@@ -380,7 +399,12 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
     writeln!(
         o,
         "<div><dt>Lower bound</dt><dd>{}{}</dd></div>",
-        keyed("span", "plan.lower_bound", Shown::Money(p.lower_bound), ""),
+        keyed(
+            "span",
+            "plan.lower_bound",
+            Shown::Money(p.lower_bound),
+            &cur
+        ),
         if optimal {
             " <span class=\"muted\">(optimal)</span>"
         } else {
@@ -405,16 +429,14 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
                  <th class=\"num\">Short by</th><th>What is short</th></tr></thead><tbody>\n",
             );
             for (k, s) in p.shortfalls.iter().enumerate() {
-                let shown = |v: f64| {
-                    if s.resource == "budget" {
-                        Shown::Money(v)
-                    } else {
-                        Shown::Factor(v)
-                    }
+                let (shown, unit): (fn(f64) -> Shown, &str) = if s.resource == "budget" {
+                    (Shown::Money, &cur)
+                } else {
+                    (Shown::Factor, "")
                 };
                 writeln!(
                     o,
-                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"date\">{}</td>{}{}<td class=\"num hot\">{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td><code>{}</code></td><td class=\"date\">{}</td>{}{}<td class=\"num hot\">{}{unit}</td><td>{}</td></tr>",
                     Esc(&s.operator),
                     Esc(&s.resource),
                     s.by.map(|q| q.to_string()).unwrap_or_default(),
@@ -422,13 +444,13 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
                         "td",
                         &format!("plan.shortfalls.{k}.needed"),
                         shown(s.needed),
-                        ""
+                        unit
                     ),
                     keyed(
                         "td",
                         &format!("plan.shortfalls.{k}.available"),
                         shown(s.available),
-                        ""
+                        unit
                     ),
                     shown((s.needed - s.available).max(0.0)).text(),
                     Esc(&s.message)
@@ -484,11 +506,13 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
     if p.steps.is_empty() {
         o.push_str("<p class=\"muted\">No steps.</p>\n");
     } else {
-        o.push_str(
+        write!(
+            o,
             "<div class=\"scroll\"><table class=\"data\">\n<thead><tr><th>Quarter</th><th>Operator</th>\
              <th>Role</th><th>Replacement</th><th class=\"num\">Elements</th>\
-             <th class=\"num\">Cost</th><th>Deadline</th></tr></thead>\n<tbody>\n",
-        );
+             <th class=\"num\">Cost ({})</th><th>Deadline</th></tr></thead>\n<tbody>\n",
+            Esc(&cx.currency)
+        )?;
         for (k, s) in p.steps.iter().enumerate().take(MAX_STEP_ROWS) {
             writeln!(
                 o,
@@ -523,20 +547,22 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
             )?;
         }
     }
-    assumptions(o, p)
+    assumptions(o, p, &cx.currency)
 }
 
-pub(super) fn assumptions(o: &mut String, p: &Plan) -> fmt::Result {
+pub(super) fn assumptions(o: &mut String, p: &Plan, currency: &str) -> fmt::Result {
     let a = &p.assumptions;
     o.push_str("<h3>Assumptions</h3>\n<div class=\"columns\">\n");
     o.push_str("<div><h4>Capacity per quarter</h4>");
     if a.capacities.is_empty() {
         o.push_str("<p class=\"muted\">Unbounded.</p>");
     } else {
-        o.push_str(
+        write!(
+            o,
             "<table class=\"data\"><thead><tr><th>Operator</th><th class=\"num\">Elements</th>\
-             <th class=\"num\">Budget</th></tr></thead><tbody>",
-        );
+             <th class=\"num\">Budget ({})</th></tr></thead><tbody>",
+            Esc(currency)
+        )?;
         for c in &a.capacities {
             write!(
                 o,
@@ -573,10 +599,12 @@ pub(super) fn assumptions(o: &mut String, p: &Plan) -> fmt::Result {
     if a.default_costs.is_empty() {
         o.push_str("<p class=\"muted\">None given.</p>");
     } else {
-        o.push_str(
-            "<table class=\"data\"><thead><tr><th>Function</th><th class=\"num\">Cost</th></tr>\
+        write!(
+            o,
+            "<table class=\"data\"><thead><tr><th>Function</th><th class=\"num\">Cost ({})</th></tr>\
              </thead><tbody>",
-        );
+            Esc(currency)
+        )?;
         for c in &a.default_costs {
             write!(
                 o,

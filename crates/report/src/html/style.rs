@@ -109,7 +109,10 @@ ul.legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-w
 ul.warnings li, ul.deadlines li { margin: 3px 0; }
 footer { color: var(--muted); font-size: 12px; padding-top: 12px; padding-bottom: 28px;
   border-top: 1px solid var(--rule); margin-top: 40px; }
+ul.overview { font-size: 1.05rem; line-height: 1.5; padding-left: 1.2rem; }
+ul.overview li { margin: 0.3rem 0; }
 @media print {
+  #overview { break-after: page; }
   header.page { background: none; color: var(--ink); border-bottom: 2px solid var(--accent); }
   header.page code { background: var(--soft); color: var(--ink); }
   nav.toc { display: none; }

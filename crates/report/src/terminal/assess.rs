@@ -1,10 +1,10 @@
 //! `netvet assess`: verdicts per product and role, and one requirement explained.
 
+use crate::terminal::Style;
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_model::{Assessment, AssessmentReport, Explanation};
-
-use crate::text::columns;
 
 pub(crate) fn role_text(a: &Assessment) -> String {
     format!("{}{}", a.role, if a.critical { "*" } else { "" })
@@ -47,7 +47,7 @@ fn header(report: &AssessmentReport) -> String {
 }
 
 /// Every product and role with its verdict, deadline and grounds.
-pub fn assessments(report: &AssessmentReport) -> String {
+pub fn assessments(report: &AssessmentReport, style: &Style) -> String {
     let mut out = header(report);
     let mut rows = vec![
         [
@@ -69,12 +69,12 @@ pub fn assessments(report: &AssessmentReport) -> String {
             grounds_text(a),
         ]);
     }
-    out.push_str(&columns(&rows));
+    out.push_str(&style.columns(&rows));
     let s = &report.summary;
     let _ = write!(
         out,
-        "\n* critical role; (f) fictional sample product\n{} assessments: {} allow, {} allow with conditions, {} prohibit\n",
-        report.assessments.len(),
+        "\n* critical role; (f) fictional sample product\n{}: {} allow, {} allow with conditions, {} prohibit\n",
+        counted(report.assessments.len(), "assessment", "assessments"),
         s.allow,
         s.allow_with_conditions,
         s.prohibit
@@ -83,7 +83,7 @@ pub fn assessments(report: &AssessmentReport) -> String {
 }
 
 /// A requirement, its sources and rule, and its result for every product and role.
-pub fn explanation(d: &Explanation) -> String {
+pub fn explanation(d: &Explanation, style: &Style) -> String {
     let q = &d.requirement;
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}\n", q.id, q.title);
@@ -168,6 +168,6 @@ pub fn explanation(d: &Explanation) -> String {
             reasons.join("; "),
         ]);
     }
-    out.push_str(&columns(&rows));
+    out.push_str(&style.columns(&rows));
     out
 }

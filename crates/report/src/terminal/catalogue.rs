@@ -1,13 +1,15 @@
 //! `netvet catalogue list|check|test` and `netvet dossier check`.
 
+use crate::terminal::Style;
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_model::{CatalogueCheck, CatalogueList, CatalogueTests, DossierCheck, SourceStatus};
 
-use crate::text::{columns, header};
+use crate::text::header;
 
 /// The built-in catalogues.
-pub fn list(l: &CatalogueList) -> String {
+pub fn list(l: &CatalogueList, style: &Style) -> String {
     let mut rows = vec![header(&[
         "ID",
         "VERSION",
@@ -34,11 +36,11 @@ pub fn list(l: &CatalogueList) -> String {
             r.title.clone(),
         ]);
     }
-    columns(&rows)
+    style.columns(&rows)
 }
 
 /// A validated catalogue and its requirements.
-pub fn check(c: &CatalogueCheck) -> String {
+pub fn check(c: &CatalogueCheck, style: &Style) -> String {
     let s = &c.summary;
     let r = &s.reference;
     let mut text = format!(
@@ -69,7 +71,7 @@ pub fn check(c: &CatalogueCheck) -> String {
             q.title.clone(),
         ]);
     }
-    text.push_str(&columns(&rows));
+    text.push_str(&style.columns(&rows));
     text
 }
 
@@ -102,7 +104,7 @@ pub fn tests(doc: &CatalogueTests) -> String {
 }
 
 /// Vendors with their facts counted by how well they are sourced.
-pub fn dossiers(summary: &DossierCheck) -> String {
+pub fn dossiers(summary: &DossierCheck, style: &Style) -> String {
     let mut rows = vec![header(&[
         "VENDOR",
         "JURISDICTION",
@@ -126,12 +128,12 @@ pub fn dossiers(summary: &DossierCheck) -> String {
             v.name.clone(),
         ]);
     }
-    let mut text = columns(&rows);
+    let mut text = style.columns(&rows);
     let _ = writeln!(
         text,
-        "\n{}: {} vendors, jurisdictions {}: valid",
+        "\n{}: {}, jurisdictions {}: valid",
         summary.root,
-        summary.vendors.len(),
+        counted(summary.vendors.len(), "vendor", "vendors"),
         summary.jurisdictions.join(", ")
     );
     text

@@ -1,5 +1,6 @@
 //! `netvet db status|import|update`: the advisory index and the age of its data.
 
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_model::AdvisoryData;
@@ -18,12 +19,17 @@ pub fn status(s: &Status, data: &AdvisoryData) -> String {
     let _ = writeln!(
         out,
         "  schema {}  changed {}  by netvet {}",
-        s.schema_version, s.built, s.netvet_version
+        s.schema_version,
+        day(Some(&s.built), &s.built),
+        s.netvet_version
     );
     let _ = writeln!(
         out,
-        "  {} advisories, {} package ranges, {} CPE ranges, {} KEV entries",
-        s.advisories, s.package_ranges, s.cpe_ranges, s.kev_entries
+        "  {}, {}, {}, {}",
+        counted(s.advisories as usize, "advisory", "advisories"),
+        counted(s.package_ranges as usize, "package range", "package ranges"),
+        counted(s.cpe_ranges as usize, "CPE range", "CPE ranges"),
+        counted(s.kev_entries as usize, "KEV entry", "KEV entries")
     );
     let _ = writeln!(out, "  data age:");
     for f in &data.feeds {
@@ -60,10 +66,10 @@ pub fn import(results: &[(String, ImportStats)], after: &Status, data: &Advisory
     for (n, s) in results {
         let _ = writeln!(
             out,
-            "{n}: {} {} advisories, {} KEV entries{}",
+            "{n}: {} {}, {}{}",
             s.kind,
-            s.advisories,
-            s.kev,
+            counted(s.advisories as usize, "advisory", "advisories"),
+            counted(s.kev as usize, "KEV entry", "KEV entries"),
             if s.skipped.is_empty() {
                 String::new()
             } else {
@@ -82,17 +88,17 @@ pub fn update(feeds: &[FeedReport], after: &Status, data: &AdvisoryData) -> Stri
         let _ = match &f.imported {
             Some(s) => writeln!(
                 out,
-                "{}: {} bytes{}, verified {}: {} advisories, {} KEV entries",
+                "{}: {}{}, verified {}: {}, {}",
                 f.name,
-                f.bytes,
+                counted(f.bytes as usize, "byte", "bytes"),
                 if f.resumed_from > 0 {
                     format!(" (resumed at {})", f.resumed_from)
                 } else {
                     String::new()
                 },
                 f.verified,
-                s.advisories,
-                s.kev
+                counted(s.advisories as usize, "advisory", "advisories"),
+                counted(s.kev as usize, "KEV entry", "KEV entries")
             ),
             None => writeln!(out, "{}: {}", f.name, f.outcome),
         };

@@ -1,5 +1,6 @@
 //! `netvet identify` and `netvet unpack`: layers, entries, what was written.
 
+use crate::terminal::{Style, counted};
 use std::fmt::Write as _;
 
 use netvet_model::{IdentifiedImage, Layer, UnpackDocument};
@@ -8,10 +9,16 @@ use crate::text::{json_name, size};
 
 /// One image's layers (indented by nesting), unclaimed regions, totals, warnings, and its
 /// entries when they were listed.
-pub fn identify(image: &IdentifiedImage) -> String {
+pub fn identify(image: &IdentifiedImage, style: &Style) -> String {
     let r = &image.report;
     let mut out = String::new();
-    let _ = writeln!(out, "{}  {}  sha256:{}", r.image, size(r.size), r.sha256);
+    let head = format!("{}  {}  sha256:{}", r.image, size(r.size), r.sha256);
+    if style.width.is_none_or(|w| head.chars().count() <= w) {
+        let _ = writeln!(out, "{head}");
+    } else {
+        let _ = writeln!(out, "{}  {}", r.image, size(r.size));
+        let _ = writeln!(out, "  sha256:{}", r.sha256);
+    }
     let depth_of = |l: &Layer| {
         let mut d = 0;
         let mut p = l.parent;
@@ -28,42 +35,70 @@ pub fn identify(image: &IdentifiedImage) -> String {
     );
     for l in &r.layers {
         let indent = "  ".repeat(depth_of(l));
-        let _ = writeln!(
-            out,
-            "  {:>4}  {:<12} {:>12} {:>10}  {indent}{} — {}",
+        let lead = format!(
+            "  {:>4}  {:<12} {:>12} {:>10}  {indent}",
             l.id,
             l.format,
             format!("{:#x}", l.offset),
-            size(l.length),
-            l.path,
-            l.description
+            size(l.length)
         );
+        let used = lead.chars().count();
+        let whole = format!("{} — {}", l.path, l.description);
+        if style
+            .width
+            .is_none_or(|w| used + whole.chars().count() <= w)
+        {
+            let _ = writeln!(out, "{lead}{whole}");
+        } else {
+            // Stacked: the numbers on the row, the path (cut in the middle) and the
+            // description (wrapped) under it, indented by nesting.
+            let _ = writeln!(out, "{}", lead.trim_end());
+            let under = 8 + indent.len();
+            let _ = writeln!(out, "{:under$}{}", "", style.fit_middle(&l.path, under));
+            for line in style.wrap(&l.description, under + 2) {
+                let _ = writeln!(out, "{:w$}{line}", "", w = under + 2);
+            }
+        }
         for u in &l.unclaimed {
-            let _ = writeln!(
-                out,
-                "  {:>4}  {:<12} {:>12} {:>10}  {indent}  unclaimed {} (entropy {:.2})",
+            let lead = format!(
+                "  {:>4}  {:<12} {:>12} {:>10}  {indent}  ",
                 "",
                 "",
                 format!("{:#x}", u.offset),
-                size(u.length),
+                size(u.length)
+            );
+            let used = lead.chars().count();
+            let what = format!(
+                "unclaimed {} (entropy {:.2})",
                 json_name(&u.class),
                 u.entropy
             );
+            if style.width.is_none_or(|w| used + what.chars().count() <= w) {
+                let _ = writeln!(out, "{lead}{what}");
+            } else {
+                let _ = writeln!(out, "{}", lead.trim_end());
+                let under = 10 + indent.len();
+                for line in style.wrap(&what, under) {
+                    let _ = writeln!(out, "{:under$}{line}", "");
+                }
+            }
         }
     }
     let t = &r.totals;
-    let _ = writeln!(
-        out,
-        "  entries: {} ({} files, {} dirs, {} symlinks, {} hard links, {} devices, {} other), {} in files",
+    let totals = format!(
+        "entries: {} ({}, {}, {}, {}, {}, {} other), {} in files",
         t.entries,
-        t.files,
-        t.dirs,
-        t.symlinks,
-        t.hard_links,
-        t.devices,
+        counted(t.files as usize, "file", "files"),
+        counted(t.dirs as usize, "dir", "dirs"),
+        counted(t.symlinks as usize, "symlink", "symlinks"),
+        counted(t.hard_links as usize, "hard link", "hard links"),
+        counted(t.devices as usize, "device", "devices"),
         t.other,
         size(t.file_bytes)
     );
+    for (i, line) in style.wrap(&totals, 4).iter().enumerate() {
+        let _ = writeln!(out, "{}{line}", if i == 0 { "  " } else { "    " });
+    }
     let warnings: Vec<_> = r.all_warnings().collect();
     if !warnings.is_empty() {
         let _ = writeln!(out, "  warnings ({}):", warnings.len());
@@ -72,7 +107,10 @@ pub fn identify(image: &IdentifiedImage) -> String {
                 Some(l) => format!("layer {l}"),
                 None => "image".to_string(),
             };
-            let _ = writeln!(out, "    [{}] {at}: {}", json_name(&w.code), w.message);
+            let text = format!("[{}] {at}: {}", json_name(&w.code), w.message);
+            for (i, line) in style.wrap(&text, 6).iter().enumerate() {
+                let _ = writeln!(out, "{}{line}", if i == 0 { "    " } else { "      " });
+            }
         }
     }
     for e in image.entries.iter().flatten() {
@@ -81,15 +119,18 @@ pub fn identify(image: &IdentifiedImage) -> String {
             .as_deref()
             .map(|t| format!(" -> {t}"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:<11} {} {:>5}/{:<5} {:>10}  {}{target}",
+        let lead = format!(
+            "  {:<11} {} {:>5}/{:<5} {:>10}  ",
             e.kind.as_str(),
             e.mode,
             e.uid,
             e.gid,
-            e.size,
-            e.path
+            e.size
+        );
+        let _ = writeln!(
+            out,
+            "{lead}{}",
+            style.fit_middle(&format!("{}{target}", e.path), lead.chars().count())
         );
     }
     out.push('\n');
@@ -102,15 +143,15 @@ pub fn unpack(d: &UnpackDocument) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} → {}: {} files ({}), {} dirs, {} symlinks, {} hard links; {} layers",
+        "{} → {}: {} ({}), {}, {}, {}; {}",
         report.image,
         d.out,
-        s.files,
+        counted(s.files as usize, "file", "files"),
         size(s.bytes),
-        s.dirs,
-        s.symlinks,
-        s.hard_links,
-        report.layers.len()
+        counted(s.dirs as usize, "dir", "dirs"),
+        counted(s.symlinks as usize, "symlink", "symlinks"),
+        counted(s.hard_links as usize, "hard link", "hard links"),
+        counted(report.layers.len(), "layer", "layers")
     );
     for l in &report.layers {
         let _ = writeln!(out, "  {:<10} {:#12x}  {}", l.format, l.offset, l.path);
@@ -118,8 +159,8 @@ pub fn unpack(d: &UnpackDocument) -> String {
     if s.special_bits_dropped > 0 {
         let _ = writeln!(
             out,
-            "  {} files had setuid/setgid/sticky bits, not applied on disk (see `netvet identify --entries`)",
-            s.special_bits_dropped
+            "  {} setuid/setgid/sticky bits, not applied on disk (see `netvet identify --entries`)",
+            counted(s.special_bits_dropped as usize, "file had", "files had")
         );
     }
     for (title, list) in [("not created", &d.not_created), ("skipped", &d.skipped)] {
@@ -132,7 +173,11 @@ pub fn unpack(d: &UnpackDocument) -> String {
     }
     let warnings = report.all_warnings().count();
     if warnings > 0 {
-        let _ = writeln!(out, "  {warnings} warnings (see `netvet identify`)");
+        let _ = writeln!(
+            out,
+            "  {} (see `netvet identify`)",
+            counted(warnings, "warning", "warnings")
+        );
     }
     out
 }

@@ -1,13 +1,15 @@
 //! `netvet impact`: what a stricter catalogue changes.
 
+use crate::terminal::Style;
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_model::{Decision, ImpactReport};
 
-use crate::text::{columns, date_or_dash, money};
+use crate::text::{date_or_dash, money};
 
 /// What a catalogue change does: counts, exclusions, changed verdicts, operators affected.
-pub fn impact(r: &ImpactReport) -> String {
+pub fn impact(r: &ImpactReport, style: &Style) -> String {
     let s = &r.summary;
     let mut out = String::new();
     let _ = writeln!(
@@ -17,8 +19,16 @@ pub fn impact(r: &ImpactReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{} product × role assessments; {} verdicts change; {} newly prohibited; {} no longer prohibited",
-        s.assessed, s.changed, s.newly_prohibited, s.no_longer_prohibited
+        "{}; {} {}; {} newly prohibited; {} no longer prohibited",
+        counted(
+            s.assessed as usize,
+            "product × role assessment",
+            "product × role assessments"
+        ),
+        counted(s.changed as usize, "verdict", "verdicts"),
+        if s.changed == 1 { "changes" } else { "change" },
+        s.newly_prohibited,
+        s.no_longer_prohibited
     );
     let _ = writeln!(
         out,
@@ -46,7 +56,7 @@ pub fn impact(r: &ImpactReport) -> String {
                 e.requirements.join(", "),
             ]);
         }
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         out.push('\n');
     }
     if !r.changes.is_empty() {
@@ -65,14 +75,17 @@ pub fn impact(r: &ImpactReport) -> String {
                 c.requirements.join(", "),
             ]);
         }
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         out.push('\n');
     }
     if let Some(inv) = &r.inventory {
         let _ = writeln!(
             out,
-            "Inventory {}: {} rows ({} rejected), {} distinct classes",
-            inv.file, inv.rows, inv.rejected_rows, inv.classes
+            "Inventory {}: {} ({} rejected), {}",
+            inv.file,
+            counted(inv.rows as usize, "row", "rows"),
+            inv.rejected_rows,
+            counted(inv.classes as usize, "distinct class", "distinct classes")
         );
         let mut rows = vec![
             [
@@ -102,7 +115,7 @@ pub fn impact(r: &ImpactReport) -> String {
                 money(cost),
             ]);
         }
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         let mut rows = vec![
             [
                 "OPERATOR", "VENDOR", "PRODUCT", "ROLE", "FROM", "TO", "BY", "ELEMENTS",
@@ -126,7 +139,7 @@ pub fn impact(r: &ImpactReport) -> String {
         }
         if rows.len() > 1 {
             out.push('\n');
-            out.push_str(&columns(&rows));
+            out.push_str(&style.columns(&rows));
         }
         if !inv.unmatched.is_empty() {
             let _ = writeln!(out, "\nNot assessed (no product record matches):");
@@ -144,7 +157,7 @@ pub fn impact(r: &ImpactReport) -> String {
                     u.elements.to_string(),
                 ]);
             }
-            out.push_str(&columns(&rows));
+            out.push_str(&style.columns(&rows));
         }
     }
     out

@@ -9,4 +9,7 @@ pub mod impact;
 pub mod network;
 pub mod sbom;
 pub mod scan;
+pub mod style;
 pub mod vulns;
+
+pub use style::{Style, counted};

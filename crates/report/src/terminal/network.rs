@@ -1,51 +1,83 @@
 //! `netvet network`: exposure per operator, share rules, unassessed classes and the plan.
 
+use crate::terminal::Style;
 use std::fmt::Write as _;
 
 use netvet_model::{Dimension, NetworkReport, Quarter};
 
-use crate::text::{columns, count, money};
+use crate::network_summary::{
+    conditional_sentence, money_in, plan_cost, plan_sentence, prohibited_sentence,
+};
+use crate::terminal::counted;
+use crate::text::count;
 
-/// The terminal summary.
-pub fn network(r: &NetworkReport) -> String {
-    let mut out = String::new();
-    let t = &r.totals;
-    let _ = writeln!(
-        out,
-        "{} ({} {}), as of {}: {} elements of {} operators in {} classes ({} rows rejected)",
-        r.catalogue.id,
-        r.catalogue.jurisdiction,
-        r.catalogue.version,
-        r.as_of,
-        count(t.elements),
-        r.operators.len(),
-        r.inventory.classes,
-        r.inventory.rejected
-    );
-    let _ = writeln!(
-        out,
-        "prohibited {} ({} %), {} past their deadline, {} within {} days; conditional {} ({} %); unassessed {}\n",
-        count(t.prohibited),
-        t.prohibited_percent,
-        count(t.past_deadline),
-        count(t.near_deadline),
-        r.near_days,
-        count(t.conditional),
-        t.conditional_percent,
-        count(t.unassessed)
-    );
-    for o in &r.operators {
-        let x = &o.exposure;
+/// Writes `text` wrapped to the style's width, continuation lines indented by `indent`.
+fn put(out: &mut String, style: &Style, first: &str, indent: usize, text: &str) {
+    for (i, line) in style.wrap(text, indent).iter().enumerate() {
         let _ = writeln!(
             out,
-            "{}: {} elements, {} prohibited ({} %), {} past deadline, {} near; replacement cost of the prohibited ones {}{}",
+            "{}{line}",
+            if i == 0 {
+                first.to_string()
+            } else {
+                " ".repeat(indent)
+            }
+        );
+    }
+}
+
+/// The terminal summary; money in `currency` (an ISO 4217 code).
+pub fn network(r: &NetworkReport, style: &Style, currency: &str) -> String {
+    let mut out = String::new();
+    let t = &r.totals;
+    put(
+        &mut out,
+        style,
+        "",
+        2,
+        &format!(
+            "{} ({} {}), as of {}: {} of {} in {} ({} rejected)",
+            r.catalogue.id,
+            r.catalogue.jurisdiction,
+            r.catalogue.version,
+            r.as_of,
+            counted(t.elements as usize, "element", "elements"),
+            counted(r.operators.len(), "operator", "operators"),
+            counted(r.inventory.classes as usize, "class", "classes"),
+            counted(r.inventory.rejected as usize, "row", "rows")
+        ),
+    );
+    put(
+        &mut out,
+        style,
+        "",
+        2,
+        &format!("{};", prohibited_sentence(r)),
+    );
+    put(
+        &mut out,
+        style,
+        "",
+        2,
+        &format!(
+            "{}; allowed {}; unassessed {}",
+            conditional_sentence(r),
+            count(t.allowed),
+            count(t.unassessed)
+        ),
+    );
+    out.push('\n');
+    for o in &r.operators {
+        let x = &o.exposure;
+        let line = format!(
+            "{}: {}, {} prohibited ({} %), {} past deadline, {} near; replacement cost of the prohibited ones {}{}",
             o.operator,
-            count(x.elements),
+            counted(x.elements as usize, "element", "elements"),
             count(x.prohibited),
             x.prohibited_percent,
             count(x.past_deadline),
             count(x.near_deadline),
-            money(o.prohibited_cost),
+            money_in(o.prohibited_cost, currency),
             if o.prohibited_without_cost > 0 {
                 format!(
                     " (+{} without a stated cost)",
@@ -55,6 +87,7 @@ pub fn network(r: &NetworkReport) -> String {
                 String::new()
             }
         );
+        put(&mut out, style, "", 2, &line);
         let mut rows = vec![vec![
             "  slice".to_string(),
             "elements".into(),
@@ -95,12 +128,11 @@ pub fn network(r: &NetworkReport) -> String {
                 ),
             ]);
         }
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         out.push('\n');
     }
     for s in &r.share_rules {
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{} {} ({}, {}): {}",
             s.requirement,
             s.status,
@@ -112,36 +144,28 @@ pub fn network(r: &NetworkReport) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         );
+        put(&mut out, style, "", 2, &line);
     }
     if !r.unassessed.is_empty() {
         let n: u64 = r.unassessed.iter().map(|u| u.elements).sum();
         let _ = writeln!(
             out,
-            "not assessed (no product record): {} elements in {} classes",
-            count(n),
-            r.unassessed.len()
+            "not assessed (no product record): {} in {}",
+            counted(n as usize, "element", "elements"),
+            counted(r.unassessed.len(), "class", "classes")
         );
     }
     if let Some(p) = &r.plan {
         let _ = writeln!(
             out,
-            "\nreplacement plan {} – {}: {} elements{}",
+            "\nreplacement plan {} – {}: {}",
             p.start,
             p.end,
-            count(p.elements),
-            if p.overdue > 0 {
-                format!(" ({} already overdue)", count(p.overdue))
-            } else {
-                String::new()
-            }
+            counted(p.elements as usize, "element", "elements")
         );
+        put(&mut out, style, "  ", 4, &plan_sentence(p));
+        put(&mut out, style, "  ", 4, &plan_cost(p, currency));
         if p.feasible {
-            let _ = writeln!(
-                out,
-                "  feasible; cost {} (lower bound {})",
-                money(p.total_cost),
-                money(p.lower_bound)
-            );
             let mut per_quarter: std::collections::BTreeMap<Quarter, (u64, f64)> =
                 Default::default();
             for q in &p.quarters {
@@ -150,12 +174,17 @@ pub fn network(r: &NetworkReport) -> String {
                 e.1 += q.cost;
             }
             for (q, (n, c)) in per_quarter.iter().filter(|(_, (n, _))| *n > 0) {
-                let _ = writeln!(out, "  {q}: {} elements, {}", count(*n), money(*c));
+                let _ = writeln!(
+                    out,
+                    "  {q}: {}, {}",
+                    counted(*n as usize, "element", "elements"),
+                    money_in(*c, currency)
+                );
             }
         } else {
-            let _ = writeln!(out, "  NOT FEASIBLE:");
+            let _ = writeln!(out, "  NOT FEASIBLE, what is short:");
             for s in &p.shortfalls {
-                let _ = writeln!(out, "  - {}", s.message);
+                put(&mut out, style, "  - ", 4, &s.message);
             }
         }
     }

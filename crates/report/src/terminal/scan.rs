@@ -4,41 +4,101 @@ use std::fmt::Write as _;
 
 use netvet_model::{Component, Coverage, ScanReport, Severity};
 
+use crate::terminal::style::{Style, counted};
 use crate::text::{json_name, size};
 
+/// Findings a scan does not show in its table, by why: counted in a closing line so that a
+/// short table is not taken for a clean image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hidden {
+    /// Findings present in the baseline (`--baseline`).
+    pub baseline: usize,
+    /// Findings below the minimum severity (`--min-severity`) and that severity.
+    pub below: Option<(Severity, usize)>,
+    /// Findings matched by the suppression file (`--suppress`).
+    pub suppressed: usize,
+}
+
+/// The width of the severity and check columns of the wide layout; below this width plus a
+/// readable title the findings are stacked instead.
+const SEVERITY_COLUMN: usize = 9;
+const CHECK_COLUMN: usize = 35;
+const WIDE_TEXT: usize = 50;
+
 /// Each image's findings (severity, check, title, location, evidence), services, hardening
-/// and counts; `suppressed` findings were in the baseline.
-pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
+/// and counts, fitted to the style's width; `hidden` says what is not shown and why.
+pub fn scan(reports: &[ScanReport], hidden: &Hidden, style: &Style) -> String {
     let mut s = String::new();
+    let wide = style
+        .width
+        .is_none_or(|w| w >= 2 + SEVERITY_COLUMN + CHECK_COLUMN + WIDE_TEXT);
     for r in reports {
         let img = &r.image;
-        let _ = writeln!(
-            s,
-            "{}  {}  sha256:{}  {} layers, {} entries",
+        let contents = format!(
+            "{}, {}",
+            counted(img.layers.len(), "layer", "layers"),
+            counted(img.totals.entries as usize, "entry", "entries")
+        );
+        let head = format!(
+            "{}  {}  sha256:{}  {contents}",
             img.image,
             size(img.size),
-            img.sha256,
-            img.layers.len(),
-            img.totals.entries
+            img.sha256
         );
-        if r.findings.is_empty() {
+        if style.width.is_none_or(|w| head.chars().count() <= w) {
+            let _ = writeln!(s, "{head}");
+        } else {
+            // The digest on a line of its own, where a terminal can select it whole.
+            put(
+                &mut s,
+                style,
+                0,
+                &format!("{}  {}  {contents}", img.image, size(img.size)),
+            );
+            let _ = writeln!(s, "  sha256:{}", img.sha256);
+        }
+        if r.findings.iter().all(|f| f.suppressed.is_some()) {
             let _ = writeln!(s, "  no findings");
         }
-        for f in &r.findings {
+        for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
             let loc = match (f.location.line, f.location.offset) {
                 (Some(l), _) => format!("{}:{l}", f.location.path),
                 (None, Some(o)) => format!("{}@{o:#x}", f.location.path),
                 _ => f.location.path.clone(),
             };
-            let _ = writeln!(
-                s,
-                "  {:<8} {:<34} {}",
-                f.severity.as_str().to_uppercase(),
-                f.check,
-                f.title
-            );
-            let _ = writeln!(s, "  {:<8} {:<34} {loc}", "", "");
-            let _ = writeln!(s, "  {:<8} {:<34} {}", "", "", f.evidence);
+            let sev = style.severity(f.severity, true, SEVERITY_COLUMN - 1);
+            if wide {
+                let indent = 2 + SEVERITY_COLUMN + CHECK_COLUMN;
+                let pad = " ".repeat(indent);
+                let mut title = style.wrap(&f.title, indent).into_iter();
+                let _ = writeln!(
+                    s,
+                    "  {sev} {:<34} {}",
+                    f.check,
+                    title.next().unwrap_or_default()
+                );
+                for line in title {
+                    let _ = writeln!(s, "{pad}{line}");
+                }
+                let _ = writeln!(s, "{pad}{}", style.fit_middle(&loc, indent));
+                for line in style.wrap(&f.evidence, indent) {
+                    let _ = writeln!(s, "{pad}{line}");
+                }
+            } else {
+                // Stacked: severity and check on one line, the rest indented under them.
+                let _ = writeln!(
+                    s,
+                    "  {sev} {}",
+                    style.fit_middle(&f.check, 2 + SEVERITY_COLUMN)
+                );
+                for line in style.wrap(&f.title, 4) {
+                    let _ = writeln!(s, "    {line}");
+                }
+                let _ = writeln!(s, "    {}", style.fit_middle(&loc, 4));
+                for line in style.wrap(&f.evidence, 4) {
+                    let _ = writeln!(s, "    {line}");
+                }
+            }
         }
         if !r.services.is_empty() {
             let _ = writeln!(s, "  services:");
@@ -54,22 +114,21 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
                         )
                     })
                     .collect();
+                let place = format!("{}:{}", svc.location.path, svc.location.line.unwrap_or(0));
                 let _ = writeln!(
                     s,
-                    "    {:<10} {:<12} {:<12} auth:{:<9} {}:{}",
+                    "    {:<10} {:<12} {:<12} auth:{:<9} {}",
                     svc.name,
                     ports.join(","),
                     svc.started_by,
                     svc.authentication,
-                    svc.location.path,
-                    svc.location.line.unwrap_or(0)
+                    style.fit_middle(&place, 56)
                 );
             }
         }
         for h in &r.hardening {
-            let _ = writeln!(
-                s,
-                "  hardening {}: {} ELF, NX {}, PIE {}/{}, full RELRO {}, canary {}, FORTIFY {}, setuid {}",
+            let line = format!(
+                "hardening {}: {} ELF, NX {}, PIE {}/{}, full RELRO {}, canary {}, FORTIFY {}, setuid {}",
                 h.root,
                 h.binaries,
                 h.nx,
@@ -80,6 +139,7 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
                 h.fortify,
                 h.setuid
             );
+            put(&mut s, style, 2, &line);
         }
         let counts: Vec<String> = [
             Severity::Critical,
@@ -92,30 +152,67 @@ pub fn scan(reports: &[ScanReport], suppressed: usize) -> String {
         .map(|sev| {
             format!(
                 "{} {}",
-                r.findings.iter().filter(|f| f.severity == *sev).count(),
+                r.findings
+                    .iter()
+                    .filter(|f| f.severity == *sev && f.suppressed.is_none())
+                    .count(),
                 sev
             )
         })
         .collect();
         let _ = writeln!(s, "  findings: {}", counts.join(", "));
         if let Some(data) = &r.advisory_data {
-            let _ = writeln!(s, "  {}", crate::text::advisory_data(data));
+            put(&mut s, style, 2, &crate::text::advisory_data(data));
         }
-        unread(&mut s, r);
+        unread(&mut s, r, style);
         s.push('\n');
     }
-    if suppressed > 0 {
-        let _ = writeln!(
-            s,
-            "{suppressed} findings present in the baseline are not shown"
-        );
+    for line in hidden_lines(hidden) {
+        put(&mut s, style, 0, &line);
     }
     s
 }
 
+/// Writes `text` indented by `indent`, wrapped to the style's width; continuation lines are
+/// indented two more.
+fn put(s: &mut String, style: &Style, indent: usize, text: &str) {
+    for (i, part) in style.wrap(text, indent + 2).iter().enumerate() {
+        let pad = if i == 0 { indent } else { indent + 2 };
+        let _ = writeln!(s, "{:pad$}{part}", "");
+    }
+}
+
+/// One line per reason findings are not shown, with the count and the right plural.
+fn hidden_lines(hidden: &Hidden) -> Vec<String> {
+    let verb = |n: usize| if n == 1 { "is" } else { "are" };
+    let mut out = Vec::new();
+    if hidden.baseline > 0 {
+        out.push(format!(
+            "{} present in the baseline {} not shown",
+            counted(hidden.baseline, "finding", "findings"),
+            verb(hidden.baseline)
+        ));
+    }
+    if let Some((level, n)) = hidden.below.filter(|(_, n)| *n > 0) {
+        out.push(format!(
+            "{} below {level} {} not shown (--min-severity)",
+            counted(n, "finding", "findings"),
+            verb(n)
+        ));
+    }
+    if hidden.suppressed > 0 {
+        out.push(format!(
+            "{} suppressed by the suppression file {} not shown (the JSON and SARIF keep them, marked)",
+            counted(hidden.suppressed, "finding", "findings"),
+            verb(hidden.suppressed)
+        ));
+    }
+    out
+}
+
 /// Shown on every scan whose input was not read in full: what was not read, so that few or no
 /// findings are not taken for a clean image.
-fn unread(s: &mut String, r: &ScanReport) {
+fn unread(s: &mut String, r: &ScanReport, style: &Style) {
     const SHOWN: usize = 8;
     let coverage = match r.coverage {
         Coverage::Complete => return,
@@ -124,7 +221,7 @@ fn unread(s: &mut String, r: &ScanReport) {
             "NOT READ: nothing inside this input could be read; no findings means nothing"
         }
     };
-    let _ = writeln!(s, "  {coverage}");
+    put(s, style, 2, coverage);
     let lost: Vec<String> = r
         .image
         .unread()
@@ -135,7 +232,7 @@ fn unread(s: &mut String, r: &ScanReport) {
         .chain(r.errors.iter().cloned())
         .collect();
     for line in lost.iter().take(SHOWN) {
-        let _ = writeln!(s, "    {line}");
+        put(s, style, 4, line);
     }
     if lost.len() > SHOWN {
         let _ = writeln!(s, "    … and {} more (see the JSON)", lost.len() - SHOWN);
@@ -205,7 +302,7 @@ pub fn summary(r: &ScanReport) -> String {
             c.name,
             c.version.as_deref().unwrap_or("?"),
             if n > 0 {
-                format!("{n} known vulnerabilities")
+                counted(n, "known vulnerability", "known vulnerabilities")
             } else {
                 String::new()
             },

@@ -1,26 +1,28 @@
 //! `netvet vulns`: vulnerabilities with severity, KEV flag, component and fix.
 
+use crate::terminal::Style;
+use crate::terminal::counted;
 use std::fmt::Write as _;
 
 use netvet_vuln::report::VulnsReport;
 
 /// The matches of one image or SBOM, what could not be compared, and unsupported components.
-pub fn vulns(r: &VulnsReport) -> String {
+pub fn vulns(r: &VulnsReport, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} components, {} vulnerabilities ({} known exploited), {} suppressed by VEX; index {} ({} advisories, built {})",
+        "{}: {}, {} ({} known exploited), {} suppressed by VEX; index {} ({}, built {})",
         r.target,
-        r.components.len(),
-        r.vulnerabilities.len(),
+        counted(r.components.len(), "component", "components"),
+        counted(r.vulnerabilities.len(), "vulnerability", "vulnerabilities"),
         r.vulnerabilities
             .iter()
             .filter(|v| v.known_exploited)
             .count(),
         r.suppressed.len(),
         r.index.path,
-        r.index.advisories,
-        r.index.built
+        counted(r.index.advisories as usize, "advisory", "advisories"),
+        r.index.built.get(0..10).unwrap_or(&r.index.built)
     );
     if let Some(data) = &r.advisory_data {
         let _ = writeln!(out, "  {}", crate::text::advisory_data(data));
@@ -28,14 +30,16 @@ pub fn vulns(r: &VulnsReport) -> String {
     for v in &r.vulnerabilities {
         let _ = writeln!(
             out,
-            "  {:<8} {:<16}{} {}  fixed in {}",
-            v.severity.as_str(),
+            "  {} {:<16}{} {}  fixed in {}",
+            style.severity(v.severity, false, 8),
             v.id,
             if v.known_exploited { " KEV" } else { "    " },
-            v.component,
+            style.fit_middle(&v.component, 40),
             v.fixed_in.as_deref().unwrap_or("-")
         );
-        let _ = writeln!(out, "           {}", v.matched_by);
+        for line in style.wrap(&v.matched_by, 11) {
+            let _ = writeln!(out, "           {line}");
+        }
     }
     for n in &r.not_comparable {
         let _ = writeln!(

@@ -251,7 +251,7 @@ fn describe(sb: &Superblock) -> String {
         sb.block_size,
         sb.inode_count,
         sb.bytes_used,
-        sb.mtime
+        netvet_model::Date::from_unix_days(i64::from(sb.mtime) / 86_400)
     )
 }
 

@@ -302,7 +302,12 @@ fn describe(sb: &Superblock, lzma_seen: Option<bool>) -> String {
     };
     format!(
         "squashfs {}.{}, {endian}, {codec}, block size {}, {} inodes, {} bytes, created {}",
-        sb.major, sb.minor, sb.block_size, sb.inodes, sb.bytes_used, sb.mtime
+        sb.major,
+        sb.minor,
+        sb.block_size,
+        sb.inodes,
+        sb.bytes_used,
+        netvet_model::Date::from_unix_days(i64::try_from(sb.mtime / 86_400).unwrap_or(0))
     )
 }
 

@@ -236,7 +236,7 @@ fn describe(h: &Header) -> String {
         h.size,
         h.load,
         h.entry,
-        h.time,
+        netvet_model::Date::from_unix_days(i64::from(h.time) / 86_400),
         if h.hcrc_ok { "" } else { ", header CRC wrong" }
     )
 }
