@@ -347,7 +347,7 @@ fn a_release_with_a_new_listener_account_key_and_weaker_binary() {
         t.file(
             "usr/sbin/telnetd",
             0o755,
-            b"telnetd placeholder for the start line".to_vec(),
+            b"#!/bin/sh\nexec busybox telnetd \"$@\"\n".to_vec(),
         );
         t.file(
             "etc/passwd",

@@ -10,7 +10,8 @@ use netvet_model::diff::{
     Change, DiffReport, DifferenceClass, EquivalenceReport, FileChange, Side,
 };
 
-use crate::text::{columns, count, md_cell, size};
+use crate::terminal::Style;
+use crate::text::{count, md_cell, size};
 
 /// Rows shown per section on a terminal and in Markdown; the JSON has all.
 const MAX_ROWS: usize = 100;
@@ -354,8 +355,8 @@ fn headline(r: &DiffReport) -> Vec<String> {
     out
 }
 
-/// A diff on a terminal.
-pub fn diff_table(r: &DiffReport, tripped: &[String]) -> String {
+/// A diff on a terminal, fitted to `style`'s width.
+pub fn diff_table(r: &DiffReport, tripped: &[String], style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "old: {}", side(&r.old));
     let _ = writeln!(out, "new: {}", side(&r.new));
@@ -374,7 +375,7 @@ pub fn diff_table(r: &DiffReport, tripped: &[String]) -> String {
             "detail".into(),
         ]];
         rows.extend(s.rows.iter().take(MAX_ROWS).map(|r| r.to_vec()));
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         if s.rows.len() > MAX_ROWS {
             let _ = writeln!(
                 out,
@@ -503,8 +504,8 @@ tr.added td.new{background:#e6ffe6}tr.removed td.old{background:#ffe6e6}\
 tr.changed td.old{background:#fff4e0}tr.changed td.new{background:#fff4e0}\
 li.fail{color:#a00;font-weight:bold}li.note{color:#555}";
 
-/// An equivalence check on a terminal.
-pub fn equivalence_table(r: &EquivalenceReport) -> String {
+/// An equivalence check on a terminal, fitted to `style`'s width.
+pub fn equivalence_table(r: &EquivalenceReport, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "tested:   {}", side(&r.tested));
     let _ = writeln!(out, "deployed: {}", side(&r.deployed));
@@ -551,7 +552,7 @@ pub fn equivalence_table(r: &EquivalenceReport) -> String {
             ]
         }));
         out.push('\n');
-        out.push_str(&columns(&rows));
+        out.push_str(&style.columns(&rows));
         if r.differences.len() > MAX_ROWS {
             let _ = writeln!(
                 out,

@@ -551,6 +551,19 @@ impl<'a> Evaluator<'a> {
                             f.push_str(text);
                         }
                     }
+                    // "$@": each positional parameter is a field of its own.
+                    Part::Param { name, op, quoted } if *quoted && name == "@" && op.is_none() => {
+                        any = true;
+                        let mut params = self.positional.iter();
+                        if let Some(first) = params.next()
+                            && let Some(f) = fields.last_mut()
+                        {
+                            f.push_str(first);
+                        }
+                        for p in params {
+                            fields.push(p.clone());
+                        }
+                    }
                     Part::Param { name, op, quoted } => {
                         let value = self.param(name, op.as_deref());
                         match value {

@@ -278,3 +278,34 @@ fn fuzz_regressions_stay_bounded() {
         assert!(recorded <= limits.max_recorded, "{recorded}");
     }
 }
+
+#[test]
+fn quoted_at_gives_each_argument_its_own_field() {
+    let mut e = Evaluator::new(EvalLimits::default(), &|_| None);
+    let args: Vec<String> = ["-l", "/bin/sh", "-p", "2323", "two words"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    e.run_file(
+        "/usr/sbin/telnetd",
+        "#!/bin/sh\nexec busybox telnetd \"$@\"\necho $@\necho \"$*\"\n",
+        &args,
+    );
+    let argv: Vec<&Vec<String>> = e.invocations.iter().map(|i| &i.argv).collect();
+    assert_eq!(
+        argv[0],
+        &[
+            "exec",
+            "busybox",
+            "telnetd",
+            "-l",
+            "/bin/sh",
+            "-p",
+            "2323",
+            "two words"
+        ]
+    );
+    // Unquoted, the values are split again; "$*" is one field.
+    assert_eq!(argv[1].len(), 7);
+    assert_eq!(argv[2], &["echo", "-l /bin/sh -p 2323 two words"]);
+}

@@ -114,7 +114,11 @@ pub fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
         DiffFormat::Json => netvet_model::json::to_canonical_string(&report)?,
         DiffFormat::Markdown => netvet_report::diff::diff_markdown(&report, &tripped),
         DiffFormat::Html => netvet_report::diff::diff_html(&report, &tripped),
-        DiffFormat::Table => netvet_report::diff::diff_table(&report, &tripped),
+        DiffFormat::Table => netvet_report::diff::diff_table(
+            &report,
+            &tripped,
+            &output::style(args.output.as_deref()),
+        ),
     };
     if format == DiffFormat::Table {
         output::emit_table(&text, args.output.as_deref())?;
@@ -157,7 +161,9 @@ pub fn run_equivalence(args: EquivalenceArgs) -> anyhow::Result<u8> {
         EquivalenceFormat::Json => netvet_model::json::to_canonical_string(&report)?,
         EquivalenceFormat::Intoto => netvet_model::json::to_canonical_string(&statement)?,
         EquivalenceFormat::Markdown => netvet_report::diff::equivalence_markdown(&report),
-        EquivalenceFormat::Table => netvet_report::diff::equivalence_table(&report),
+        EquivalenceFormat::Table => {
+            netvet_report::diff::equivalence_table(&report, &output::style(args.output.as_deref()))
+        }
     };
     if format == EquivalenceFormat::Table {
         output::emit_table(&text, args.output.as_deref())?;
