@@ -15,6 +15,23 @@ pub fn money_in(x: f64, currency: &str) -> String {
     format!("{} {currency}", money(x))
 }
 
+/// What a plan is short of, for people: a budget shortfall with its sums in `currency`
+/// (the plan computes in the inventory's units and does not know their currency); other
+/// shortfalls as the plan words them.
+pub fn shortfall(s: &netvet_model::exposure::Shortfall, currency: &str) -> String {
+    if s.resource != "budget" {
+        return s.message.clone();
+    }
+    let by = s.by.map(|q| format!(" by {q}")).unwrap_or_default();
+    format!(
+        "{}: replacements due{by} cost at least {}, the budget allows {} (short by {})",
+        s.operator,
+        money_in(s.needed, currency),
+        money_in(s.available, currency),
+        money_in((s.needed - s.available).max(0.0), currency)
+    )
+}
+
 /// Conditional elements by what keeps them conditional.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConditionalSplit {
@@ -252,5 +269,26 @@ mod tests {
             plan_cost(&plan(false, 1, 0), "EUR"),
             "no cost: there is no feasible schedule"
         );
+    }
+
+    #[test]
+    fn budget_shortfalls_carry_the_currency() {
+        let s: netvet_model::exposure::Shortfall = serde_json::from_value(serde_json::json!({
+            "operator": "Op A", "resource": "budget", "by": "2027-Q4",
+            "needed": 1250000.4, "available": 1000000.0,
+            "message": "Op A: replacements due by 2027-Q4 cost at least 1,250,000"
+        }))
+        .unwrap();
+        assert_eq!(
+            shortfall(&s, "GBP"),
+            "Op A: replacements due by 2027-Q4 cost at least 1,250,000 GBP, the budget allows \
+             1,000,000 GBP (short by 250,000 GBP)"
+        );
+        let crews = netvet_model::exposure::Shortfall {
+            resource: "crews".into(),
+            message: "Op A: 40 elements a quarter".into(),
+            ..s
+        };
+        assert_eq!(shortfall(&crews, "GBP"), "Op A: 40 elements a quarter");
     }
 }

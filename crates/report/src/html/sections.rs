@@ -453,7 +453,7 @@ pub(super) fn plan(o: &mut String, r: &NetworkReport, p: &Plan, cx: &Context) ->
                         unit
                     ),
                     shown((s.needed - s.available).max(0.0)).text(),
-                    Esc(&s.message)
+                    Esc(&crate::network_summary::shortfall(s, &cx.currency))
                 )?;
             }
             o.push_str("</tbody></table>\n");

@@ -184,7 +184,13 @@ pub fn network(r: &NetworkReport, style: &Style, currency: &str) -> String {
         } else {
             let _ = writeln!(out, "  NOT FEASIBLE, what is short:");
             for s in &p.shortfalls {
-                put(&mut out, style, "  - ", 4, &s.message);
+                put(
+                    &mut out,
+                    style,
+                    "  - ",
+                    4,
+                    &crate::network_summary::shortfall(s, currency),
+                );
             }
         }
     }
