@@ -408,26 +408,8 @@ fn inetd(ctx: &mut Ctx<'_>) {
             offset: None,
             line: Some(n as u32),
         };
-        let mut s =
-            classify(&server, &name, &args, "inetd", location.clone()).unwrap_or_else(|| Started {
-                service: Service {
-                    // A program the table does not know serving the telnet port is telnet.
-                    name: if svc == "telnet" {
-                        "telnet".into()
-                    } else {
-                        base(&server).to_string()
-                    },
-                    binary: Some(server.clone()),
-                    ports: Vec::new(),
-                    started_by: "inetd".into(),
-                    schedule: None,
-                    start: None,
-                    authentication: "unknown".into(),
-                    location,
-                },
-                unauth_shell: false,
-                root_password_login: false,
-            });
+        let mut s = classify(&server, &name, &args, "inetd", location.clone())
+            .unwrap_or_else(|| unclassified(svc, &server, "inetd", location));
         if let Some((p, _)) = port {
             s.service.ports = vec![Port {
                 number: p,
@@ -446,6 +428,29 @@ fn inetd(ctx: &mut Ctx<'_>) {
         }
         let inv = line_invocation(&path, n, line);
         ctx.report(s, &inv, &start, identified);
+    }
+}
+
+/// A program an inetd-style table starts that the daemon table does not know: named by the
+/// program, except that whatever serves the telnet service is telnet.
+fn unclassified(service: &str, server: &str, started_by: &str, location: Location) -> Started {
+    Started {
+        service: Service {
+            name: if service == "telnet" {
+                "telnet".into()
+            } else {
+                base(server).to_string()
+            },
+            binary: Some(server.to_string()),
+            ports: Vec::new(),
+            started_by: started_by.into(),
+            schedule: None,
+            start: None,
+            authentication: "unknown".into(),
+            location,
+        },
+        unauth_shell: false,
+        root_password_login: false,
     }
 }
 
@@ -474,24 +479,7 @@ fn xinetd(ctx: &mut Ctx<'_>) {
                     line: Some(at as u32),
                 };
                 let mut s = classify(&server, base(&server), &args, "xinetd", location.clone())
-                    .unwrap_or_else(|| Started {
-                        service: Service {
-                            name: if name == "telnet" {
-                                "telnet".into()
-                            } else {
-                                base(&server).to_string()
-                            },
-                            binary: Some(server.clone()),
-                            ports: Vec::new(),
-                            started_by: "xinetd".into(),
-                            schedule: None,
-                            start: None,
-                            authentication: "unknown".into(),
-                            location,
-                        },
-                        unauth_shell: false,
-                        root_password_login: false,
-                    });
+                    .unwrap_or_else(|| unclassified(&name, &server, "xinetd", location));
                 let port = kv
                     .get("port")
                     .and_then(|p| p.parse().ok())
