@@ -416,8 +416,8 @@ impl Collector {
 
 /// The data of an unclaimed region without the fill (0x00 or 0xff runs) at its start and
 /// end: its offset, length and digest. `None` when it is all fill or cannot be read.
-/// Reads the strings of the old release's binaries that changed, from its tree, once the new
-/// release is known: `old` was collected without strings, and only binaries whose content
+/// Reads the strings of one release's binaries that changed, from its tree, once the other
+/// release is known: both were collected without strings, and only binaries whose content
 /// differs need them. Returns notes on what could not be read or was over the budget.
 pub fn fill_strings(
     old: &mut Fingerprints,
@@ -435,7 +435,7 @@ pub fn fill_strings(
         let (Some(oc), Some(nc)) = (oe.content.as_mut(), ne.content.as_ref()) else {
             continue;
         };
-        if oc.digest == nc.digest || nc.elf.as_ref().is_none_or(|e| e.strings.is_none()) {
+        if oc.digest == nc.digest || nc.elf.is_none() {
             continue;
         }
         let Some(elf) = oc.elf.as_mut() else {

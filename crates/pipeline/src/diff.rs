@@ -135,52 +135,39 @@ pub fn read_release(
     })
 }
 
-/// Compares two releases (images or stored analyses). The old release is read first without
-/// strings and its tree kept; the new one keeps strings only of binaries the old one does not
-/// have byte for byte; then the strings of the old binaries that changed are read again.
+/// Compares two releases (images or stored analyses). Both are read at once, each on its own
+/// thread (a pass has stretches that use one core; two overlap them), without strings; then
+/// the strings of the binaries that changed are read again from the kept trees.
 pub fn diff(
     analyser: &Analyser,
     old: &Path,
     new: &Path,
     progress: &ProgressRef,
 ) -> crate::Result<DiffReport> {
-    stage(progress, "reading the old release");
-    let mut o = read_release(
-        analyser,
-        old,
-        CollectOptions {
-            strings: false,
-            ..CollectOptions::default()
-        },
-        progress,
+    stage(progress, "reading both releases");
+    let opts = || CollectOptions {
+        strings: false,
+        ..CollectOptions::default()
+    };
+    let (o, n) = both(
+        || read_release(analyser, old, opts(), progress),
+        || read_release(analyser, new, opts(), progress),
     )?;
-    let known = o
-        .prints
-        .as_ref()
-        .map(|p| {
-            p.entries
-                .values()
-                .filter_map(|e| e.content.as_ref().map(|c| c.digest))
-                .collect()
-        })
-        .unwrap_or_default();
-    stage(progress, "reading the new release");
-    let n = read_release(
-        analyser,
-        new,
-        CollectOptions {
-            known,
-            ..CollectOptions::default()
-        },
-        progress,
-    )?;
+    let (mut o, mut n) = (o?, n?);
     stage(progress, "comparing");
+    let budget = CollectOptions::default().strings_budget / 2;
     if let (Some(op), Some(np), Some(tree)) =
         (o.prints.as_mut(), n.prints.as_ref(), o.tree.as_ref())
     {
-        netvet_diff::collect::fill_strings(op, np, tree, CollectOptions::default().strings_budget);
+        netvet_diff::collect::fill_strings(op, np, tree, budget);
+    }
+    if let (Some(np), Some(op), Some(tree)) =
+        (n.prints.as_mut(), o.prints.as_ref(), n.tree.as_ref())
+    {
+        netvet_diff::collect::fill_strings(np, op, tree, budget);
     }
     drop(o.tree.take());
+    drop(n.tree.take());
     Ok(netvet_diff::diff(
         &Release {
             side: o.side.clone(),
@@ -193,6 +180,23 @@ pub fn diff(
             prints: n.prints.as_ref(),
         },
     ))
+}
+
+/// Runs two jobs at once, the first on a thread of its own. A panic in either becomes an
+/// error rather than taking the caller down.
+fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> crate::Result<(A, B)> {
+    std::thread::scope(|s| {
+        let first = s.spawn(a);
+        let second = std::panic::catch_unwind(std::panic::AssertUnwindSafe(b));
+        let first = first.join();
+        match (first, second) {
+            (Ok(x), Ok(y)) => Ok((x, y)),
+            (Err(p), _) | (_, Err(p)) => Err(Error::Usage(format!(
+                "internal error while reading the images: {}",
+                netvet_unpack::contain::panic_message(p.as_ref())
+            ))),
+        }
+    })
 }
 
 /// Compares two stored analyses (`netvet.scan/1` reports): services, listeners, components,
@@ -259,10 +263,12 @@ pub fn equivalence(
             });
         }
     }
-    stage(progress, "reading the tested image");
-    let t = fingerprint(analyser, tested, progress)?;
-    stage(progress, "reading the deployed image");
-    let d = fingerprint(analyser, deployed, progress)?;
+    stage(progress, "reading both images");
+    let (t, d) = both(
+        || fingerprint(analyser, tested, progress),
+        || fingerprint(analyser, deployed, progress),
+    )?;
+    let (t, d) = (t?, d?);
     stage(progress, "comparing");
     Ok(netvet_diff::equivalence((&t.0, &t.1), (&d.0, &d.1)))
 }
