@@ -1102,7 +1102,12 @@ fn an_infeasible_plan_shows_its_shortfalls_first() {
     assert!(page.contains(
         "data-key=\"plan.shortfalls.1.available\" data-value=\"5000000.5\">5,000,001 EUR<"
     ));
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; budget short"));
+    // A budget shortfall is worded from its sums, in the report's currency; the operator's
+    // name in it is escaped.
+    assert!(page.contains(
+        "Evil&lt;script&gt;alert(1)&lt;/script&gt; Telecom &quot;onmouseover=alert(1) x=&quot;: \
+         replacements due by 2027-Q2 cost at least 9,250,000 EUR, the budget allows 5,000,001 EUR"
+    ));
     assert!(page.contains("No replacement is scheduled."));
     // Nothing to draw: the deadlines of the prohibited classes are listed instead.
     assert!(!page.contains("id=\"timeline-title\""));
