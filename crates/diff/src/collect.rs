@@ -6,7 +6,7 @@
 //! parallel); [`Collector::finish`] adds what only the whole tree gives. Memory is bounded:
 //! strings are kept up to a budget, and only digests of everything else.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
@@ -30,9 +30,6 @@ pub struct CollectOptions {
     /// Bytes of strings kept over the whole image; past it, strings are no longer kept and a
     /// note says so.
     pub strings_budget: u64,
-    /// Do not keep strings of files whose content digest is in this set (the other release
-    /// has the same file, so its strings cannot have changed).
-    pub known: HashSet<Hash>,
     /// Collect accounts, keys and certificates (for `diff`; `equivalence` compares contents).
     pub inventory: bool,
 }
@@ -42,7 +39,6 @@ impl Default for CollectOptions {
         CollectOptions {
             strings: true,
             strings_budget: 256 << 20,
-            known: HashSet::new(),
             inventory: true,
         }
     }
@@ -160,8 +156,11 @@ pub struct LayerPrint {
 
 /// Everything collected from one image.
 pub struct Fingerprints {
+    /// The image's layer report.
     pub image: ImageReport,
+    /// Every entry, by logical path.
     pub entries: BTreeMap<String, EntryPrint>,
+    /// Every layer, by logical path.
     pub layers: BTreeMap<String, LayerPrint>,
     pub accounts: Vec<Account>,
     pub keys: Vec<Material>,
@@ -190,6 +189,7 @@ pub struct Collector {
 }
 
 impl Collector {
+    /// A collector for one image.
     pub fn new(opts: CollectOptions) -> Collector {
         Collector {
             opts,
@@ -214,7 +214,6 @@ impl Collector {
         };
         if let Some(e) = &mut elf
             && self.opts.strings
-            && !self.opts.known.contains(&digest)
         {
             let strings = printable_strings(data);
             let bytes: u64 = strings.iter().map(|s| s.len() as u64 + 24).sum();
@@ -783,7 +782,8 @@ fn pyc_body(name: &str, data: &[u8]) -> Option<Hash> {
     Some(h.finalize().into())
 }
 
-fn short(h: &[u8]) -> String {
+/// The first 16 hex digits of the SHA-256 of `h`: a short fingerprint of key material.
+pub(crate) fn short(h: &[u8]) -> String {
     hex::encode(&Sha256::digest(h)[..8])
 }
 

@@ -19,8 +19,11 @@ const MAX_LISTED_STRINGS: usize = 200;
 
 /// One release: its analysis and, when it was read as an image, its fingerprints.
 pub struct Release<'a> {
+    /// What the release is, as the document names it.
     pub side: Side,
+    /// Its analysis (findings, services, components, vulnerabilities, hardening).
     pub scan: &'a ScanReport,
+    /// Its fingerprints; `None` for a stored analysis (no file contents).
     pub prints: Option<&'a Fingerprints>,
 }
 
@@ -483,14 +486,9 @@ fn finding_materials(r: &ScanReport, namer: &Namer, which: fn(&str) -> bool) -> 
         .map(|f| Material {
             path: namer.name(&f.location.path),
             kind: f.check.clone(),
-            fingerprint: short_of(&f.evidence),
+            fingerprint: crate::collect::short(f.evidence.as_bytes()),
         })
         .collect()
-}
-
-fn short_of(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(&sha2::Sha256::digest(s.as_bytes())[..8])
 }
 
 fn components(o: &ScanReport, n: &ScanReport) -> ComponentChanges {

@@ -169,19 +169,13 @@ pub fn equivalence(
     }
     acc.differences.sort();
     acc.differences.dedup();
-    counts.material = acc
-        .differences
-        .iter()
-        .filter(|d| d.class == DifferenceClass::Material && d.aspect != "unread")
-        .count() as u64;
-    counts.explained = acc.differences.len() as u64
-        - counts.material
-        - acc
-            .differences
-            .iter()
-            .filter(|d| d.aspect == "unread")
-            .count() as u64;
     let unread = acc.differences.iter().any(|d| d.aspect == "unread");
+    for d in acc.differences.iter().filter(|d| d.aspect != "unread") {
+        match d.class {
+            DifferenceClass::Material => counts.material += 1,
+            DifferenceClass::Explained => counts.explained += 1,
+        }
+    }
     let verdict = if counts.material > 0 {
         EquivalenceVerdict::NotEquivalent
     } else if unread {

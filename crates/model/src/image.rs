@@ -74,6 +74,17 @@ pub enum Coverage {
     Unreadable,
 }
 
+impl Coverage {
+    /// The name, as in the JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Complete => "complete",
+            Coverage::Partial => "partial",
+            Coverage::Unreadable => "unreadable",
+        }
+    }
+}
+
 impl ImageReport {
     /// The warnings that mean part of the input was not read.
     pub fn unread(&self) -> impl Iterator<Item = (Option<u32>, &Warning)> {

@@ -54,24 +54,13 @@ fn side(path: &Path, kind: &str, scan_image: &netvet_model::ImageReport, coverag
 /// space is `{`); `None` for anything else, which is then read as an image. JSON that is not
 /// a scan report is an error naming the file.
 pub fn stored_analysis(path: &Path) -> crate::Result<Option<ScanReport>> {
-    let mut head = [0u8; 512];
-    let n = {
-        let mut f = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
-        let mut n = 0;
-        loop {
-            match f.read(&mut head[n..]) {
-                Ok(0) => break n,
-                Ok(k) => {
-                    n += k;
-                    if n == head.len() {
-                        break n;
-                    }
-                }
-                Err(e) => return Err(Error::io("read", path, e)),
-            }
-        }
-    };
-    if head[..n].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .map_err(|e| Error::io("open", path, e))?
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io("read", path, e))?;
+    if head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Ok(None);
     }
     let len = std::fs::metadata(path)
@@ -117,7 +106,7 @@ pub fn read_release(
     if let Some(scan) = stored_analysis(path)? {
         let coverage = scan.coverage;
         return Ok(ReadRelease {
-            side: side(path, "analysis", &scan.image, coverage_name(coverage)),
+            side: side(path, "analysis", &scan.image, coverage.as_str().to_string()),
             scan,
             prints: None,
             tree: None,
@@ -128,7 +117,12 @@ pub fn read_release(
     let (scan, tree) = analyser.analyse_with(path, progress, &[&stage])?;
     let prints = collector.finish(&tree, path);
     Ok(ReadRelease {
-        side: side(path, "image", &scan.image, coverage_name(scan.coverage)),
+        side: side(
+            path,
+            "image",
+            &scan.image,
+            scan.coverage.as_str().to_string(),
+        ),
         scan,
         prints: Some(prints),
         tree: Some(tree),
@@ -208,7 +202,7 @@ pub fn diff_analyses(old: &ScanReport, new: &ScanReport) -> DiffReport {
         kind: "analysis".to_string(),
         sha256: r.image.sha256.clone(),
         size: r.image.size,
-        coverage: coverage_name(r.coverage),
+        coverage: r.coverage.as_str().to_string(),
     };
     netvet_diff::diff(
         &Release {
@@ -238,7 +232,7 @@ fn fingerprint(
     let stage = CollectStage(&collector);
     let pass = crate::pass::run(path, &analyser.pass_options(progress), &[&stage])?;
     let prints = collector.finish(&pass.tree, path);
-    let mut coverage = coverage_name(pass.tree.report().coverage());
+    let mut coverage = pass.tree.report().coverage().as_str().to_string();
     if !pass.errors.is_empty() && coverage == "complete" {
         coverage = "partial".into();
     }
@@ -271,13 +265,4 @@ pub fn equivalence(
     let (t, d) = (t?, d?);
     stage(progress, "comparing");
     Ok(netvet_diff::equivalence((&t.0, &t.1), (&d.0, &d.1)))
-}
-
-fn coverage_name(c: netvet_model::Coverage) -> String {
-    match c {
-        netvet_model::Coverage::Complete => "complete",
-        netvet_model::Coverage::Partial => "partial",
-        netvet_model::Coverage::Unreadable => "unreadable",
-    }
-    .to_string()
 }
