@@ -15,6 +15,7 @@ pub mod checks;
 pub mod content;
 pub mod credentials;
 pub mod error;
+#[cfg(feature = "yara")]
 pub mod rules;
 pub mod scan;
 

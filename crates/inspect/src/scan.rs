@@ -16,10 +16,9 @@ use netvet_unpack::contain::panic_message;
 use netvet_unpack::{Entry, Tree};
 
 use crate::check::{CheckInfo, Sink};
-use crate::checks::{Check, Extras, registry};
+use crate::checks::{Check, Extras, Rules, registry};
 use crate::content::{ContentKind, FileCtx};
 use crate::error::Error;
-use crate::rules::{self, RulePack};
 
 /// Which checks to run.
 #[derive(Clone)]
@@ -56,7 +55,7 @@ pub type CheckFactory = Arc<dyn Fn() -> Box<dyn Check> + Send + Sync>;
 /// A configured set of checks: rule packs compiled once, reusable for many images.
 pub struct CheckSet {
     opts: CheckOptions,
-    rules: Option<Arc<RulePack>>,
+    rules: Option<Rules>,
     extra: Vec<CheckFactory>,
 }
 
@@ -68,12 +67,12 @@ impl CheckSet {
             .as_ref()
             .is_none_or(|t| t.iter().any(|t| RULE_TAGS.contains(&t.as_str())))
             || !opts.rules.is_empty();
-        let rules: Option<Arc<RulePack>> =
-            if wants_rules && (opts.builtin_rules || !opts.rules.is_empty()) {
-                Some(rules::compile(opts.builtin_rules, &opts.rules)?)
-            } else {
-                None
-            };
+        let rules: Option<Rules> = if wants_rules && (opts.builtin_rules || !opts.rules.is_empty())
+        {
+            Some(compile_rules(&opts)?)
+        } else {
+            None
+        };
         if let Some(tags) = &opts.tags {
             let known = known_tags();
             if let Some(bad) = tags.iter().find(|t| !known.contains(t)) {
@@ -98,6 +97,7 @@ impl CheckSet {
     }
 
     /// Fresh instances of the selected checks.
+    #[cfg_attr(not(feature = "yara"), allow(clippy::clone_on_copy))]
     fn instances(&self) -> Vec<Box<dyn Check>> {
         registry(self.rules.clone(), self.opts.now)
             .into_iter()
@@ -122,6 +122,23 @@ impl CheckSet {
             sink: Sink::new(),
         }
     }
+}
+
+/// Compiles the built-in rule packs and the user's rules.
+#[cfg(feature = "yara")]
+fn compile_rules(opts: &CheckOptions) -> Result<Rules, Error> {
+    crate::rules::compile(opts.builtin_rules, &opts.rules)
+}
+
+/// Built without YARA support, rule packs cannot be used: say so rather than skip them.
+#[cfg(not(feature = "yara"))]
+fn compile_rules(_opts: &CheckOptions) -> Result<Rules, Error> {
+    Err(Error::Data {
+        file: "rules".into(),
+        message: "this build has no YARA support (netvet-inspect's `yara` feature); \
+                  rule packs cannot be used"
+            .into(),
+    })
 }
 
 /// Every tag that selects checks.

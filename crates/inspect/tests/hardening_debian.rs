@@ -4,6 +4,8 @@
 //! canary and FORTIFY from `netvet_inspect::checks::hardening::analyse` as from readelf's
 //! headers, program headers, dynamic section and symbol tables.
 //!
+//! The same files are the clean gate of the compiled-password check (`checks::authcmp`).
+//!
 //! The packages live in `target/debian-debs` (or `$NETVET_DEBIAN_DEBS`). Without them the test
 //! says so and passes, unless `NETVET_REQUIRE_DEBS` is set (as `.ci/run` sets it).
 
@@ -154,8 +156,9 @@ fn elf_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
+/// Every ELF file of the fetched packages, unpacked into a temporary directory; `None` (the
+/// test passes, saying so) without the packages unless `NETVET_REQUIRE_DEBS` is set.
+fn debian_elf_files() -> Option<(tempfile::TempDir, Vec<PathBuf>, usize)> {
     let dir = debs_dir();
     let mut debs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|r| {
@@ -171,7 +174,7 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
             dir.display()
         );
         eprintln!("skipped: no Debian packages in {}", dir.display());
-        return;
+        return None;
     }
     debs.sort();
     let root = tempfile::tempdir().unwrap();
@@ -187,6 +190,14 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
     let mut files = Vec::new();
     elf_files(root.path(), &mut files);
     files.sort();
+    Some((root, files, debs.len()))
+}
+
+#[test]
+fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
+    let Some((root, files, deb_count)) = debian_elf_files() else {
+        return;
+    };
     let mut disagreements = Vec::new();
     let mut kinds = std::collections::BTreeMap::<String, usize>::new();
     let mut with = [0usize; 5];
@@ -228,7 +239,7 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
     println!(
         "{} ELF files from {} packages: {kinds:?}; NX {}, PIE {}, full RELRO {}, canary {}, FORTIFY {}",
         files.len(),
-        debs.len(),
+        deb_count,
         with[0],
         with[1],
         with[2],
@@ -248,4 +259,26 @@ fn hardening_agrees_with_readelf_on_every_debian_elf_file() {
     for k in ["executable", "library", "relocatable"] {
         assert!(kinds.contains_key(k), "no {k} among {kinds:?}");
     }
+}
+
+/// The clean gate of the compiled-password check: no Debian program or library compares a
+/// literal that could be a password beside its login strings (Debian's `login`, `su`,
+/// `passwd`, `sshd`, PAM modules and OpenSSL are among them).
+#[test]
+fn no_compiled_password_in_debian_binaries() {
+    let Some((root, files, _)) = debian_elf_files() else {
+        return;
+    };
+    let mut found = Vec::new();
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        for c in netvet_inspect::checks::authcmp::compared_literals(&data) {
+            found.push(format!(
+                "{}: {c:?}",
+                f.strip_prefix(root.path()).unwrap().display()
+            ));
+        }
+    }
+    assert!(files.len() >= 200, "only {} ELF files", files.len());
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

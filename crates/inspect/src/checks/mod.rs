@@ -1,15 +1,18 @@
 //! The checks, one module each, and the explicit list of them.
 
 pub mod accounts;
+pub mod authcmp;
 pub mod crypto;
 pub mod hardening;
 pub mod network;
 pub mod secrets;
 pub mod services;
+#[cfg(feature = "yara")]
 pub mod signatures;
 pub mod updates;
 pub mod webroot;
 
+#[cfg(feature = "yara")]
 use std::sync::Arc;
 
 use netvet_model::Service;
@@ -42,8 +45,16 @@ pub trait Check: Send + Sync {
     fn finish(&self, _tree: &Tree, _sink: &Sink, _extras: &mut Extras) {}
 }
 
+/// A compiled rule pack, as the `signatures` check takes it.
+#[cfg(feature = "yara")]
+pub type Rules = Arc<crate::rules::RulePack>;
+/// Built without the `yara` feature there is no rule pack (and no `signatures` check).
+#[cfg(not(feature = "yara"))]
+pub type Rules = std::convert::Infallible;
+
 /// Every built-in check, in reporting order; `signatures` uses the compiled rule pack.
-pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box<dyn Check>> {
+pub fn registry(rules: Option<Rules>, now: i64) -> Vec<Box<dyn Check>> {
+    #[cfg_attr(not(feature = "yara"), allow(unused_mut))]
     let mut v: Vec<Box<dyn Check>> = vec![
         Box::new(accounts::Accounts::default()),
         Box::new(services::Services),
@@ -55,7 +66,10 @@ pub fn registry(rules: Option<Arc<crate::rules::RulePack>>, now: i64) -> Vec<Box
         Box::new(updates::Updates),
     ];
     if let Some(r) = rules {
+        #[cfg(feature = "yara")]
         v.push(Box::new(signatures::Signatures::new(r)));
+        #[cfg(not(feature = "yara"))]
+        match r {}
     }
     v
 }

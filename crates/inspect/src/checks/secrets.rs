@@ -1,11 +1,12 @@
 //! Secrets in configuration: cloud and API tokens, SNMP communities (write access above all),
-//! Wi-Fi keys and hard-coded passwords in the configuration formats network gear uses.
+//! Wi-Fi keys and hard-coded passwords in the configuration formats network gear uses, and
+//! passwords compiled into programs (`authcmp`).
 
 use netvet_model::{Category, Severity};
 use regex::Regex;
 
-use super::{Check, is_documentation};
-use crate::check::{CheckInfo, Hit, Sink, redact};
+use super::{Check, authcmp, is_documentation};
+use crate::check::{CheckInfo, Hit, Sink, printable, redact};
 use crate::content::{ContentKind, FileCtx, strings};
 
 const TAGS: &[&str] = &["secrets", "credentials"];
@@ -70,12 +71,25 @@ pub const CONFIG_PASSWORD: CheckInfo = CheckInfo {
     description: "A clear-text password in shipped configuration is shared by every device.",
 };
 
+pub const BINARY_PASSWORD: CheckInfo = CheckInfo {
+    id: "nv-secret-binary-password",
+    title: "Password compiled into a program",
+    tags: TAGS,
+    category: Category::Credential,
+    severity: Severity::High,
+    cwe: &[259, 798],
+    references: &["3gpp:33.117:4.2.3.4.2.3"],
+    remediation: "Remove the built-in password; authenticate against per-device credentials that the operator sets.",
+    description: "The program compares input with a string constant next to its login or password handling: a password that every copy of the firmware accepts. Found by decoding the comparison's call site (x86-64 and AArch64).",
+};
+
 const INFOS: &[&CheckInfo] = &[
     &CLOUD_KEY,
     &SNMP_WRITE,
     &SNMP_DEFAULT,
     &WIFI_KEY,
     &CONFIG_PASSWORD,
+    &BINARY_PASSWORD,
 ];
 
 struct Pattern {
@@ -265,6 +279,30 @@ impl Check for Secrets {
                 }
             }
             ContentKind::Elf | ContentKind::Binary => {
+                if ctx.kind == ContentKind::Elf && ctx.complete {
+                    for c in authcmp::compared_literals(ctx.data) {
+                        sink.hit(mark(
+                            Hit::new(
+                                &BINARY_PASSWORD,
+                                &ctx.entry.path,
+                                format!("compare:{}", c.literal),
+                                format!(
+                                    "{}(…, \"{}\") at 0x{:x}, near \"{}\"",
+                                    c.function,
+                                    redact(&c.literal),
+                                    c.call_at,
+                                    printable(c.context.as_bytes())
+                                ),
+                            )
+                            .offset(c.offset)
+                            .detail("function", c.function)
+                            .detail("call_address", format!("0x{:x}", c.call_at))
+                            .detail("architecture", c.arch)
+                            .detail("context", c.context.clone())
+                            .detail("confidence", "call site decoded"),
+                        ));
+                    }
+                }
                 for (off, s) in strings(ctx.data, 16).take(200_000) {
                     for p in self.patterns.iter().filter(|p| p.binary) {
                         if let Some(c) = p.re.captures(s)

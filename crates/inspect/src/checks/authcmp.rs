@@ -1,0 +1,665 @@
+//! Passwords compiled into programs: a string literal handed to a comparison function
+//! (`strcmp`, `strncmp`, `strcasecmp`, `strncasecmp`, `memcmp`, `bcmp`) at a call site whose
+//! neighbourhood also uses login or password strings — the shape of `if (!strcmp(input,
+//! "s3cr3t")) shell();`.
+//!
+//! The call sites are decoded, not guessed from string proximity: for x86-64, `call rel32`
+//! to a PLT stub (found by decoding the stubs' `jmp [rip+GOT]`) or `call [rip+GOT]`
+//! (`-fno-plt`), or to a comparison function's own symbol in a static binary, with the
+//! arguments' `lea reg, [rip+disp32]` / `mov reg, imm32` (or a register copy of one) before
+//! it; for AArch64, `bl` to a stub (`adrp x16; ldr x17, [x16, #off]`) or symbol, or `blr` of
+//! a register loaded from the GOT (`-fno-plt`), with `adrp`/`add` pairs into x0 and x1.
+//! A literal only counts when it resolves into a read-only loaded segment as a printable,
+//! NUL-terminated string. Other architectures (32-bit ARM, MIPS, PowerPC) are not decoded
+//! here; no finding is made for them rather than a guess.
+//!
+//! Bounded: at most `MAX_CODE` bytes of code are swept, `MAX_SITES` results kept.
+
+use std::collections::{BTreeMap, HashMap};
+
+use goblin::elf::Elf;
+use goblin::elf::header::{EM_AARCH64, EM_X86_64};
+use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
+
+/// Comparison functions whose literal argument is reported.
+const COMPARE: [&str; 6] = [
+    "strcmp",
+    "strncmp",
+    "strcasecmp",
+    "strncasecmp",
+    "memcmp",
+    "bcmp",
+];
+
+/// Code swept per file.
+const MAX_CODE: usize = 64 << 20;
+/// Results kept per file.
+const MAX_SITES: usize = 20;
+/// Bytes of code before and after a call searched for login or password strings.
+const CONTEXT: u64 = 768;
+/// Bytes of code within which two comparisons with literals make a chain.
+const CHAIN: u64 = 192;
+
+/// One literal compared at a call site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compared {
+    /// The literal, as in the binary.
+    pub literal: String,
+    /// The comparison function called.
+    pub function: &'static str,
+    /// Virtual address of the call instruction.
+    pub call_at: u64,
+    /// File offset of the call instruction.
+    pub offset: u64,
+    /// The login or password string used near the call.
+    pub context: String,
+    /// `x86-64` or `aarch64`.
+    pub arch: &'static str,
+}
+
+/// A loaded segment: virtual address range and where its bytes are in the file.
+struct Segment {
+    vaddr: u64,
+    file_off: u64,
+    file_len: u64,
+    exec: bool,
+    writable: bool,
+}
+
+struct Image<'a> {
+    data: &'a [u8],
+    segments: Vec<Segment>,
+}
+
+impl Image<'_> {
+    fn file_offset(&self, va: u64) -> Option<(usize, &Segment)> {
+        self.segments.iter().find_map(|s| {
+            let rel = va.checked_sub(s.vaddr)?;
+            (rel < s.file_len)
+                .then(|| usize::try_from(s.file_off + rel).ok())
+                .flatten()
+                .map(|o| (o, s))
+        })
+    }
+
+    /// The printable NUL-terminated string at `va` in a read-only segment.
+    fn string_at(&self, va: u64) -> Option<&str> {
+        let (off, seg) = self.file_offset(va)?;
+        if seg.writable {
+            return None;
+        }
+        let tail = self.data.get(off..)?;
+        let tail = &tail[..tail.len().min(129)];
+        let end = tail.iter().position(|&b| b == 0)?;
+        let s = &tail[..end];
+        if s.is_empty()
+            || !s
+                .iter()
+                .all(|b| (0x20..0x7f).contains(b) || b"\t\r\n".contains(b))
+        {
+            return None;
+        }
+        std::str::from_utf8(s).ok()
+    }
+
+    fn u32_at(&self, off: usize) -> Option<u32> {
+        let b = self.data.get(off..off.checked_add(4)?)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn i32_at(&self, off: usize) -> Option<i64> {
+        self.u32_at(off).map(|v| i64::from(v as i32))
+    }
+
+    /// Executable segments as (file offset range, vaddr of its start), capped in total.
+    fn code(&self) -> Vec<(usize, usize, u64)> {
+        let mut budget = MAX_CODE;
+        let mut out = Vec::new();
+        for s in self.segments.iter().filter(|s| s.exec) {
+            let (Ok(start), Ok(len)) = (usize::try_from(s.file_off), usize::try_from(s.file_len))
+            else {
+                continue;
+            };
+            let len = len.min(budget).min(self.data.len().saturating_sub(start));
+            if len == 0 {
+                continue;
+            }
+            budget -= len;
+            out.push((start, start + len, s.vaddr));
+        }
+        out
+    }
+}
+
+/// Import name without its symbol version (`strcmp@GLIBC_2.2.5`).
+fn base_name(n: &str) -> &str {
+    n.split('@').next().unwrap_or(n)
+}
+
+fn compare_fn(name: &str) -> Option<&'static str> {
+    let n = base_name(name);
+    COMPARE.iter().copied().find(|c| *c == n)
+}
+
+/// GOT slots (from dynamic relocations) and direct addresses (from symbols) of the
+/// comparison functions.
+fn targets(elf: &Elf<'_>) -> (HashMap<u64, &'static str>, HashMap<u64, &'static str>) {
+    let mut slots = HashMap::new();
+    for r in elf
+        .pltrelocs
+        .iter()
+        .chain(elf.dynrelas.iter())
+        .chain(elf.dynrels.iter())
+    {
+        let Some(sym) = elf.dynsyms.get(r.r_sym) else {
+            continue;
+        };
+        if let Some(f) = elf.dynstrtab.get_at(sym.st_name).and_then(compare_fn) {
+            slots.insert(r.r_offset, f);
+        }
+    }
+    let mut direct = HashMap::new();
+    for sym in elf.syms.iter() {
+        if sym.st_value != 0
+            && sym.is_function()
+            && let Some(f) = elf.strtab.get_at(sym.st_name).and_then(compare_fn)
+        {
+            direct.insert(sym.st_value, f);
+        }
+    }
+    (slots, direct)
+}
+
+/// What login or password code mentions: the words password, passwd, passphrase or login
+/// standing alone (not `authority`, `loginctl`, `SSH_AUTH_SOCK`), in a message rather than a
+/// path.
+fn is_context(s: &str) -> bool {
+    if s.contains('/') && !s.contains(' ') {
+        return false;
+    }
+    let l = s.to_ascii_lowercase();
+    let b = l.as_bytes();
+    ["password", "passwd", "passphrase", "login"]
+        .iter()
+        .any(|w| {
+            l.match_indices(w).any(|(at, _)| {
+                let before = at.checked_sub(1).map(|i| b[i]);
+                let after = b.get(at + w.len()).copied();
+                // "logins", "passwords" and "login:" count; "loginctl" and "xpassword" do not.
+                before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                    && after.is_none_or(|c| !c.is_ascii_alphanumeric() || c == b's')
+            })
+        })
+}
+
+/// Words compared in every program (answers, switches, account and method names) rather
+/// than passwords.
+const COMMON: &[&str] = &[
+    "true", "false", "none", "null", "enable", "enabled", "disable", "disabled", "root", "admin",
+    "user", "guest", "nobody", "daemon", "default", "local", "remote", "yes", "help",
+];
+
+/// Whether a compared literal can be a password: no whitespace, not a switch, format, path,
+/// assignment or URL; not a lowercase word or identifier (method, option and protocol names
+/// are compared everywhere); not itself a login word.
+fn credential_like(s: &str) -> bool {
+    let n = s.len();
+    if !(4..=48).contains(&n)
+        || s.bytes().any(|b| b.is_ascii_whitespace())
+        || s.starts_with(['-', '/', '.', '+', '$'])
+        || s.ends_with(':')
+        || s.contains(['%', '=', '/', '<', '>', '@', ','])
+        || s.contains("://")
+        || is_context(s)
+        || COMMON.contains(&s.to_ascii_lowercase().as_str())
+    {
+        return false;
+    }
+    // All digits: a PIN-like password from six digits on (shorter ones are codes and
+    // counts); digits and dots are versions and OIDs.
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return n >= 6;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return false;
+    }
+    // What is left once punctuation around it goes (`*NP*`).
+    let core = s.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let ident = |extra: &[u8]| {
+        core.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    };
+    let has_digit = core.bytes().any(|b| b.is_ascii_digit());
+    let lower = core.bytes().all(|b| !b.is_ascii_uppercase());
+    let upper = core.bytes().all(|b| !b.is_ascii_lowercase());
+    // Dotted names (`C.UTF-8`, `org.freedesktop.systemd1.NoSuchUnit`).
+    let dotted = core.contains('.') && core.bytes().any(|b| b.is_ascii_alphabetic());
+    if !ident(b"-_.") {
+        // Punctuation inside: `Xr7!backd00r`.
+        return !dotted;
+    }
+    if !has_digit || dotted || (upper && ident(b"_-")) {
+        // Letters alone are words and names (`PermitRootLogin`, `userSetAuthPass`, samba's
+        // `zWrLeh`); capitals with digits are algorithm and constant names (`SHA256`).
+        return false;
+    }
+    // Lowercase identifiers count only as one run with two digits or more (`xc3511`; not
+    // `keyboard-interactive`, `scram-sha-256`, `tpm2`, `eth0`); mixed case does (`Zte521`,
+    // `7ujMko0admin`).
+    !lower || (ident(b"") && core.bytes().filter(u8::is_ascii_digit).count() >= 2)
+}
+
+/// Literals compared at call sites near login or password strings, in a 64-bit x86 or ARM
+/// ELF file (other files and architectures give none).
+pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
+    let Ok(elf) = Elf::parse(data) else {
+        return Vec::new();
+    };
+    if !elf.is_64 || !elf.little_endian {
+        return Vec::new();
+    }
+    let segments = elf
+        .program_headers
+        .iter()
+        .filter(|p| p.p_type == PT_LOAD)
+        .map(|p| Segment {
+            vaddr: p.p_vaddr,
+            file_off: p.p_offset,
+            file_len: p.p_filesz,
+            exec: p.p_flags & PF_X != 0,
+            writable: p.p_flags & PF_W != 0,
+        })
+        .collect();
+    let img = Image { data, segments };
+    let (slots, direct) = targets(&elf);
+    if slots.is_empty() && direct.is_empty() {
+        return Vec::new();
+    }
+    let (sites, refs) = match elf.header.e_machine {
+        EM_X86_64 => x86_64(&img, &slots, &direct),
+        EM_AARCH64 => aarch64(&img, &slots, &direct),
+        _ => return Vec::new(),
+    };
+    let arch = if elf.header.e_machine == EM_X86_64 {
+        "x86-64"
+    } else {
+        "aarch64"
+    };
+    // A literal compared in a chain of comparisons with other literals is a keyword being
+    // dispatched on (`if (!strcmp(m, "fido2")) … else if (!strcmp(m, "tpm2"))`), not a
+    // password: a back door compares its secret on its own.
+    let literal_calls: Vec<u64> = sites
+        .iter()
+        .filter(|s| s.args.iter().any(|&va| img.string_at(va).is_some()))
+        .map(|s| s.call_at)
+        .collect();
+    let chained = |at: u64| {
+        literal_calls
+            .iter()
+            .any(|&other| other != at && other.abs_diff(at) <= CHAIN)
+    };
+    let mut out: Vec<Compared> = Vec::new();
+    for site in sites {
+        if chained(site.call_at) {
+            continue;
+        }
+        let Some(context) = refs
+            .range(site.call_at.saturating_sub(CONTEXT)..site.call_at.saturating_add(CONTEXT))
+            .find_map(|(_, va)| img.string_at(*va).filter(|s| is_context(s)))
+        else {
+            continue;
+        };
+        for va in site.args {
+            let Some(lit) = img.string_at(va).filter(|s| credential_like(s)) else {
+                continue;
+            };
+            if out.iter().any(|c| c.literal == lit) {
+                continue;
+            }
+            out.push(Compared {
+                literal: lit.to_string(),
+                function: site.function,
+                call_at: site.call_at,
+                offset: site.offset,
+                context: context.to_string(),
+                arch,
+            });
+        }
+        if out.len() >= MAX_SITES {
+            break;
+        }
+    }
+    out
+}
+
+/// A call to a comparison function with the addresses loaded into its first two arguments.
+struct Site {
+    function: &'static str,
+    call_at: u64,
+    offset: u64,
+    args: Vec<u64>,
+}
+
+/// Call sites, and every address loaded by a string-referencing instruction (by the
+/// instruction's address) for the context search.
+type Decoded = (Vec<Site>, BTreeMap<u64, u64>);
+
+/// An x86-64 instruction that sets a register: an address, or another register's value.
+#[derive(Clone, Copy)]
+enum Load {
+    Addr(u8, u64),
+    Copy(u8, u8),
+}
+
+/// The address `reg` holds just before `before`, from the nearest instruction setting it
+/// at or after `floor` (following up to `depth` register copies).
+fn resolve(
+    loads: &BTreeMap<u64, Load>,
+    reg: u8,
+    before: u64,
+    floor: u64,
+    depth: u8,
+) -> Option<u64> {
+    let (&at, load) = loads.range(floor..before).rev().find(|(_, l)| match l {
+        Load::Addr(r, _) | Load::Copy(r, _) => *r == reg,
+    })?;
+    match *load {
+        Load::Addr(_, t) => Some(t),
+        Load::Copy(_, src) if depth > 0 => resolve(loads, src, at, floor, depth - 1),
+        Load::Copy(..) => None,
+    }
+}
+
+fn x86_64(
+    img: &Image<'_>,
+    slots: &HashMap<u64, &'static str>,
+    direct: &HashMap<u64, &'static str>,
+) -> Decoded {
+    let code = img.code();
+    let d = img.data;
+    // PLT stubs: `jmp [rip+disp32]` (ff 25) whose slot is a comparison function's, entered
+    // at the jmp or at an `endbr64` / `bnd` prefix before it.
+    let mut entry: HashMap<u64, &'static str> = direct.clone();
+    for &(start, end, va0) in &code {
+        for i in start..end.saturating_sub(6) {
+            if d[i] != 0xff || d[i + 1] != 0x25 {
+                continue;
+            }
+            let Some(disp) = img.i32_at(i + 2) else {
+                continue;
+            };
+            let va = va0 + (i - start) as u64;
+            let slot = (va as i64 + 6 + disp) as u64;
+            if let Some(&f) = slots.get(&slot) {
+                entry.insert(va, f);
+                if i > start && d[i - 1] == 0xf2 {
+                    entry.insert(va - 1, f);
+                    if i >= start + 5 && d[i - 5..i - 1] == [0xf3, 0x0f, 0x1e, 0xfa] {
+                        entry.insert(va - 5, f);
+                    }
+                }
+                if i >= start + 4 && d[i - 4..i] == [0xf3, 0x0f, 0x1e, 0xfa] {
+                    entry.insert(va - 4, f);
+                }
+            }
+        }
+    }
+    let mut refs = BTreeMap::new();
+    let mut sites = Vec::new();
+    for &(start, end, va0) in &code {
+        // Loads of addresses: `lea r64, [rip+disp32]` (REX.W 8d /r, mod 00 r/m 101) and
+        // `mov r32, imm32` (b8+r) into the argument registers, and register copies
+        // (`mov r64, r64`, as -O0 code passes a literal through another register), by
+        // instruction address.
+        let mut loads: BTreeMap<u64, Load> = BTreeMap::new();
+        for i in start..end.saturating_sub(7) {
+            let va = va0 + (i - start) as u64;
+            let rex = d[i];
+            if (rex == 0x48 || rex == 0x4c) && d[i + 1] == 0x8d && d[i + 2] & 0xc7 == 0x05 {
+                let Some(disp) = img.i32_at(i + 3) else {
+                    continue;
+                };
+                let target = (va as i64 + 7 + disp) as u64;
+                let reg = ((d[i + 2] >> 3) & 7) + if rex == 0x4c { 8 } else { 0 };
+                loads.insert(va, Load::Addr(reg, target));
+                refs.insert(va, target);
+            } else if rex & 0xf8 == 0x48
+                && (d[i + 1] == 0x89 || d[i + 1] == 0x8b)
+                && d[i + 2] >= 0xc0
+            {
+                let m = d[i + 2];
+                let reg = ((m >> 3) & 7) + if rex & 4 != 0 { 8 } else { 0 };
+                let rm = (m & 7) + if rex & 1 != 0 { 8 } else { 0 };
+                let (dst, src) = if d[i + 1] == 0x89 {
+                    (rm, reg)
+                } else {
+                    (reg, rm)
+                };
+                loads.insert(va, Load::Copy(dst, src));
+            } else if rex == 0xbe || rex == 0xbf {
+                let Some(imm) = img.u32_at(i + 1) else {
+                    continue;
+                };
+                loads.insert(va, Load::Addr(rex - 0xb8, u64::from(imm)));
+                refs.insert(va, u64::from(imm));
+            }
+        }
+        for i in start..end.saturating_sub(6) {
+            let va = va0 + (i - start) as u64;
+            let f = match d[i] {
+                0xe8 => img
+                    .i32_at(i + 1)
+                    .and_then(|rel| entry.get(&((va as i64 + 5 + rel) as u64)).copied()),
+                0xff if d[i + 1] == 0x15 => img
+                    .i32_at(i + 2)
+                    .and_then(|disp| slots.get(&((va as i64 + 6 + disp) as u64)).copied()),
+                _ => None,
+            };
+            let Some(function) = f else { continue };
+            // What rdi (7) and rsi (6) hold at the call, from the 48 bytes before it.
+            let args = [7u8, 6]
+                .iter()
+                .filter_map(|&r| resolve(&loads, r, va, va.saturating_sub(48), 3))
+                .collect();
+            sites.push(Site {
+                function,
+                call_at: va,
+                offset: i as u64,
+                args,
+            });
+        }
+    }
+    (sites, refs)
+}
+
+fn aarch64(
+    img: &Image<'_>,
+    slots: &HashMap<u64, &'static str>,
+    direct: &HashMap<u64, &'static str>,
+) -> Decoded {
+    let code = img.code();
+    let word = |off: usize| img.u32_at(off);
+    let adrp = |w: u32, pc: u64| -> Option<(u32, u64)> {
+        (w & 0x9f00_0000 == 0x9000_0000).then(|| {
+            let immlo = u64::from((w >> 29) & 3);
+            let immhi = u64::from((w >> 5) & 0x7_ffff);
+            let imm = ((immhi << 2) | immlo) << 12;
+            // Sign-extend the 33-bit offset.
+            let imm = ((imm << 31) as i64 >> 31) as u64;
+            (w & 31, (pc & !0xfff).wrapping_add(imm))
+        })
+    };
+    // PLT stubs: `adrp x16, page` then `ldr x17, [x16, #imm]` naming a comparison
+    // function's GOT slot; entered there or at a `bti c` before it.
+    let mut entry: HashMap<u64, &'static str> = direct.clone();
+    for &(start, end, va0) in &code {
+        let mut i = start + (4 - (start % 4)) % 4;
+        while i + 8 <= end {
+            let pc = va0 + (i - start) as u64;
+            if let (Some(w), Some(next)) = (word(i), word(i + 4))
+                && let Some((16, page)) = adrp(w, pc)
+                && next & 0xffc0_03ff == 0xf940_0211
+            {
+                let slot = page + u64::from((next >> 10) & 0xfff) * 8;
+                if let Some(&f) = slots.get(&slot) {
+                    entry.insert(pc, f);
+                    if i >= start + 4 && word(i - 4) == Some(0xd503_245f) {
+                        entry.insert(pc - 4, f);
+                    }
+                }
+            }
+            i += 4;
+        }
+    }
+    let mut refs = BTreeMap::new();
+    let mut sites = Vec::new();
+    for &(start, end, va0) in &code {
+        let mut i = start + (4 - (start % 4)) % 4;
+        // Register values known from the last adrp (and add) in straight-line order.
+        let mut page: [Option<(u64, u64)>; 32] = [None; 32];
+        let mut value: [Option<(u64, u64)>; 32] = [None; 32];
+        // GOT slots loaded into a register (`adrp; ldr xN, [xN, #off]`), for `-fno-plt`
+        // calls (`blr xN`).
+        let mut slot_of: [Option<u64>; 32] = [None; 32];
+        while i + 4 <= end {
+            let pc = va0 + (i - start) as u64;
+            let Some(w) = word(i) else { break };
+            if let Some((rd, p)) = adrp(w, pc) {
+                page[rd as usize] = Some((pc, p));
+                value[rd as usize] = Some((pc, p));
+            } else if w & 0xff80_0000 == 0x9100_0000 {
+                // add xd, xn, #imm12 (optionally << 12)
+                let rd = (w & 31) as usize;
+                let rn = ((w >> 5) & 31) as usize;
+                let shift = if w & (1 << 22) != 0 { 12 } else { 0 };
+                let imm = u64::from((w >> 10) & 0xfff) << shift;
+                if let Some((_, p)) = page[rn] {
+                    let t = p.wrapping_add(imm);
+                    value[rd] = Some((pc, t));
+                    refs.insert(pc, t);
+                } else {
+                    value[rd] = None;
+                }
+            } else if w & 0xffc0_0000 == 0xf940_0000 {
+                // ldr xt, [xn, #imm12 * 8]
+                let rt = (w & 31) as usize;
+                let rn = ((w >> 5) & 31) as usize;
+                slot_of[rt] = page[rn].map(|(_, p)| p + u64::from((w >> 10) & 0xfff) * 8);
+                value[rt] = None;
+                page[rt] = None;
+            } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
+                // bl imm26, or blr xn
+                let function = if w & 0xfc00_0000 == 0x9400_0000 {
+                    let off = (((w & 0x03ff_ffff) << 6) as i32 >> 4) as i64;
+                    entry.get(&((pc as i64 + off) as u64)).copied()
+                } else {
+                    slot_of[((w >> 5) & 31) as usize].and_then(|s| slots.get(&s).copied())
+                };
+                if let Some(function) = function {
+                    let args = [0usize, 1]
+                        .iter()
+                        .filter_map(|&r| value[r].filter(|(at, _)| pc - at <= 64).map(|v| v.1))
+                        .collect();
+                    sites.push(Site {
+                        function,
+                        call_at: pc,
+                        offset: i as u64,
+                        args,
+                    });
+                }
+                // The call clobbers the argument registers.
+                page = [None; 32];
+                value = [None; 32];
+                slot_of = [None; 32];
+            }
+            i += 4;
+        }
+    }
+    (sites, refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_that_can_be_passwords() {
+        for yes in [
+            "xc3511",
+            "7ujMko0admin",
+            "Zte521",
+            "s3cr3t!",
+            "Xr7!backd00r",
+            "1234abcd",
+            "888888",
+        ] {
+            assert!(credential_like(yes), "{yes}");
+        }
+        for no in [
+            "keyboard-interactive",
+            "password",
+            "PermitRootLogin",
+            "root",
+            "admin",
+            "--help",
+            "/bin/sh",
+            "%s:%d",
+            "yes",
+            "SHELL",
+            "a=b",
+            "http://x",
+            "two words",
+            "123",
+            "1000",
+            "abc",
+            "pass:",
+            "1.2.840.113549.1.9.5",
+            "7.88.1",
+            "sk-ecdsa-sha2-nistp256@openssh.com",
+            "SHA256",
+            "LUKS2",
+            "scram-sha-256",
+            "luks2-keyring",
+            "tpm2",
+            "eth0",
+            "userSetAuthPass",
+            "zWrLeh",
+            "4,ENCRYPTED",
+            "*NP*",
+            "$SIGNKEYID",
+            "C.UTF-8",
+            "org.freedesktop.systemd1.NoSuchUnit",
+        ] {
+            assert!(!credential_like(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn login_words_stand_alone() {
+        for yes in [
+            "Password: ",
+            "Login incorrect",
+            "bad passwd",
+            "Enter passphrase",
+            "logins",
+        ] {
+            assert!(is_context(yes), "{yes}");
+        }
+        for no in [
+            "src/login/loginctl.c",
+            "SSH_AUTH_SOCK",
+            "authority file",
+            "AuthenticAMD",
+            "credentials",
+            "loginctl",
+        ] {
+            assert!(!is_context(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn not_elf_or_other_arch_gives_nothing() {
+        assert!(compared_literals(b"not an elf").is_empty());
+        assert!(compared_literals(&[0x7f, b'E', b'L', b'F', 2, 1, 1]).is_empty());
+    }
+}

@@ -1,0 +1,140 @@
+//! Passwords compiled into programs, found by decoding the comparison's call site: C programs
+//! with a back-door password are built by the system's C compiler in several forms (PIE and
+//! not, `-O0` and `-O2`, through the PLT and without it, each comparison function), and each
+//! must give its literal with the login string beside it; programs that compare only switches
+//! and method names next to the same login strings must give nothing. AArch64 forms are
+//! built when Debian's cross compiler (`aarch64-linux-gnu-gcc`) is installed, and must be
+//! when `NETVET_REQUIRE_CROSS` is set (as `.ci/run` sets it).
+//!
+//! Without a C compiler the test says so and passes (this machine and CI have gcc).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use netvet_inspect::checks::authcmp::compared_literals;
+
+const BACKDOOR: &str = r#"
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <strings.h>
+/* The input arrives through a pointer, as from a network buffer: with a local array of
+   known size gcc -O2 inlines the comparison as 64-bit immediates (not decoded here). */
+__attribute__((noinline)) static int check(const char *buf) { return CMP == 0; }
+int main(void) {
+    char buf[64];
+    fputs("Password: ", stdout);
+    if (!fgets(buf, sizeof buf, stdin)) return 1;
+    buf[strcspn(buf, "\n")] = 0;
+    if (check(buf)) { return system("/bin/sh"); }
+    puts("Login incorrect");
+    return 1;
+}
+"#;
+
+const CLEAN: &str = r#"
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    fputs("Password: ", stdout);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--verbose") == 0) puts("verbose");
+        else if (strcmp(argv[i], "keyboard-interactive") == 0) puts("login method");
+        else if (strcmp(argv[i], "PermitRootLogin") == 0) puts("option");
+        else if (strcmp(argv[i], "root") == 0) puts("user");
+    }
+    return 0;
+}
+"#;
+
+fn build(cc: &str, dir: &Path, name: &str, src: &str, flags: &[&str]) -> Option<Vec<u8>> {
+    let c = dir.join(format!("{name}.c"));
+    let out = dir.join(name);
+    std::fs::write(&c, src).unwrap();
+    let st = Command::new(cc)
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(&c)
+        .status()
+        .ok()?;
+    assert!(st.success(), "{cc} {flags:?} {name}");
+    Some(std::fs::read(&out).unwrap())
+}
+
+fn has(cc: &str) -> bool {
+    Command::new(cc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The back door in its forms, for one compiler; returns how many were built.
+fn variants(cc: &str, extra: &[&str]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let forms: [(&str, &str, &[&str]); 6] = [
+        ("strcmp-O0", "strcmp(buf, \"Xr7!backd00r\")", &["-O0"]),
+        ("strcmp-O2", "strcmp(buf, \"Xr7!backd00r\")", &["-O2"]),
+        ("strncmp", "strncmp(buf, \"Xr7!backd00r\", 12)", &["-O2"]),
+        ("strcasecmp", "strcasecmp(\"Xr7!backd00r\", buf)", &["-O2"]),
+        (
+            "no-pie",
+            "strcmp(buf, \"Xr7!backd00r\")",
+            &["-O2", "-no-pie", "-fno-pie"],
+        ),
+        (
+            "no-plt",
+            "strcmp(buf, \"Xr7!backd00r\")",
+            &["-O2", "-fno-plt"],
+        ),
+    ];
+    let mut built = 0;
+    for (name, cmp, flags) in forms {
+        let flags: Vec<&str> = flags.iter().chain(extra).copied().collect();
+        let src = BACKDOOR.replace("CMP", cmp);
+        let Some(bin) = build(cc, dir.path(), name, &src, &flags) else {
+            continue;
+        };
+        built += 1;
+        let found = compared_literals(&bin);
+        assert_eq!(found.len(), 1, "{cc} {name}: {found:?}");
+        assert_eq!(found[0].literal, "Xr7!backd00r", "{cc} {name}");
+        assert!(
+            found[0].context == "Password: " || found[0].context == "Login incorrect",
+            "{cc} {name}: context {:?}",
+            found[0].context
+        );
+        let want = cmp.split('(').next().unwrap();
+        assert_eq!(found[0].function, want, "{cc} {name}");
+    }
+    for flags in [&["-O0"][..], &["-O2"], &["-O2", "-fno-plt"]] {
+        let flags: Vec<&str> = flags.iter().chain(extra).copied().collect();
+        let Some(bin) = build(cc, dir.path(), "clean", CLEAN, &flags) else {
+            continue;
+        };
+        assert_eq!(compared_literals(&bin), vec![], "{cc} clean {flags:?}");
+    }
+    built
+}
+
+#[test]
+fn backdoor_passwords_are_found_in_every_form_and_switches_are_not() {
+    if !has("cc") {
+        eprintln!("skipped: no C compiler (cc)");
+        return;
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(variants("cc", &[]), 6);
+    }
+    if has("aarch64-linux-gnu-gcc") {
+        assert_eq!(variants("aarch64-linux-gnu-gcc", &[]), 6);
+    } else {
+        assert!(
+            std::env::var_os("NETVET_REQUIRE_CROSS").is_none(),
+            "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
+        );
+        eprintln!("AArch64 forms skipped: aarch64-linux-gnu-gcc not installed");
+    }
+}
