@@ -40,5 +40,6 @@ pub mod vulns;
 pub use analyse::{AnalyseOptions, Analyser, Baseline, write_evidence};
 pub use error::{Error, Result};
 pub use inputs::{DataSources, Inventory, PolicyData, today};
+pub use netvet_network::InventoryFormat;
 pub use progress::{Progress, ProgressRef};
 pub use suppress::Suppressions;

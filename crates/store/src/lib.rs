@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, operator inventories and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -17,6 +17,7 @@ mod analyses;
 mod auth;
 mod directory;
 mod error;
+mod inventories;
 pub mod jobs;
 mod migrate;
 mod products;
@@ -35,6 +36,9 @@ pub use analyses::{Analysis, AnalysisStatus, NewAnalysis};
 pub use auth::{ApiToken, NewSession, NewToken, SessionInfo, TokenScope};
 pub use directory::{NewUser, Organisation, User};
 pub use error::{Error, Result};
+pub use inventories::{
+    Inventory, MAX_INVENTORY_BYTES, MAX_NETWORK_PRODUCTS, NetworkInputs, NewInventory,
+};
 pub use jobs::{Claim, Outcome};
 pub use products::{NewProduct, Product};
 pub use roles::{Actor, OrgKind, Role};

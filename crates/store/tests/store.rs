@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, Error, NewAnalysis, NewProduct, NewUser, OrgKind, Outcome, Page, Role,
-    Store, TokenScope,
+    Actor, AnalysisStatus, Error, NewAnalysis, NewInventory, NewProduct, NewUser, OrgKind, Outcome,
+    Page, Role, Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -57,6 +57,8 @@ both_backends!(
     stale_fencing_token_is_rejected,
     finished_job_stores_report_and_partial_warning,
     release_requeues_without_counting_the_attempt,
+    inventories_belong_to_their_operator,
+    network_inputs_follow_inventory_visibility,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -138,7 +140,7 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 }
 
 async fn migrations_are_applied(store: Store) {
-    assert_eq!(store.applied_migrations().await.unwrap(), vec![1]);
+    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2]);
     store.ping().await.unwrap();
     // The schema is there and empty.
     assert!(matches!(
@@ -623,4 +625,167 @@ async fn release_requeues_without_counting_the_attempt(store: Store) {
         .unwrap();
     assert_eq!((again.job_id, again.attempt), (c.job_id, 1));
     assert!(again.fencing_token > c.fencing_token);
+}
+
+fn new_inventory(org_id: Option<i64>, name: &str) -> NewInventory {
+    NewInventory {
+        org_id,
+        name: name.into(),
+        format: "csv".into(),
+        content: "operator,element_id\nA,gnb-1\n".into(),
+        elements: 1,
+    }
+}
+
+async fn inventories_belong_to_their_operator(store: Store) {
+    let w = world(&store).await;
+    // An operator uploads its own; naming another operator's organisation is NotFound.
+    let a = store
+        .create_inventory(&w.op_a, new_inventory(None, "network A"))
+        .await
+        .unwrap();
+    assert_eq!(a.org_id, w.op_a.org);
+    assert_eq!(a.user_id, w.op_a.user);
+    assert_eq!(a.format, "csv");
+    assert_eq!(a.elements, 1);
+    assert_eq!(a.size, 28);
+    assert_eq!(a.sha256.len(), 64);
+    assert!(matches!(
+        store
+            .create_inventory(&w.op_a, new_inventory(Some(w.op_b.org), "into B"))
+            .await,
+        Err(Error::NotFound)
+    ));
+    // The admin names the operator; a vendor organisation cannot own an inventory.
+    let b = store
+        .create_inventory(&w.admin, new_inventory(Some(w.op_b.org), "network B"))
+        .await
+        .unwrap();
+    assert_eq!(b.org_id, w.op_b.org);
+    assert!(matches!(
+        store
+            .create_inventory(&w.admin, new_inventory(None, "nobody's"))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .create_inventory(&w.admin, new_inventory(Some(w.vendor_org), "vendor's"))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    // Vendors and auditors may not upload.
+    for actor in [&w.vendor, &w.auditor] {
+        assert!(matches!(
+            store
+                .create_inventory(actor, new_inventory(None, "x"))
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+    let mut bad = new_inventory(None, "yaml");
+    bad.format = "yaml".into();
+    assert!(matches!(
+        store.create_inventory(&w.op_a, bad).await,
+        Err(Error::Invalid(_))
+    ));
+    // Each operator sees its own; the regulator all; the vendor none.
+    let ids = |list: Vec<netvet_store::Inventory>| list.iter().map(|i| i.id).collect::<Vec<_>>();
+    let page = Page::default();
+    assert_eq!(
+        ids(store.list_inventories(&w.op_a, page).await.unwrap()),
+        [a.id]
+    );
+    assert_eq!(
+        ids(store.list_inventories(&w.op_b, page).await.unwrap()),
+        [b.id]
+    );
+    assert_eq!(
+        ids(store.list_inventories(&w.auditor, page).await.unwrap()),
+        [a.id, b.id]
+    );
+    assert!(
+        store
+            .list_inventories(&w.vendor, page)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.inventory(&w.op_a, a.id).await.unwrap(), a);
+    for (actor, id) in [(&w.op_a, b.id), (&w.op_b, a.id), (&w.vendor, a.id)] {
+        assert!(matches!(
+            store.inventory(actor, id).await,
+            Err(Error::NotFound)
+        ));
+    }
+}
+
+async fn network_inputs_follow_inventory_visibility(store: Store) {
+    let w = world(&store).await;
+    let product = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "vendor-gnb".into(),
+                name: "gNB".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let inv = store
+        .create_inventory(&w.op_a, new_inventory(None, "network A"))
+        .await
+        .unwrap();
+    // The operator's report reads every product record (it cannot list them itself).
+    let inputs = store.network_inputs(&w.op_a, inv.id).await.unwrap();
+    assert_eq!(inputs.inventory, inv);
+    assert_eq!(inputs.content, "operator,element_id\nA,gnb-1\n");
+    assert_eq!(
+        inputs.products.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [product.id]
+    );
+    assert!(
+        store
+            .list_products(&w.op_a, Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A stored report of the vendor's upload is read for the report, by digest.
+    let analysis = upload(&store, &w.vendor, 7).await;
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.analysis_id, analysis);
+    store
+        .finish_job(
+            &claim,
+            Outcome::Done {
+                report: "{\"report\":7}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .network_reports(&w.op_a, inv.id, &[sha(7), sha(8)])
+            .await
+            .unwrap(),
+        ["{\"report\":7}"]
+    );
+    // Not for another operator or a vendor.
+    for actor in [&w.op_b, &w.vendor] {
+        assert!(matches!(
+            store.network_inputs(actor, inv.id).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            store.network_reports(actor, inv.id, &[sha(7)]).await,
+            Err(Error::NotFound)
+        ));
+    }
 }
