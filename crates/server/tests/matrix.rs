@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{App, Auth, PASSWORD, acme_record};
+use common::{App, Auth, PASSWORD, acme_record, inventory_csv, upload_inventory};
 use serde_json::{Value, json};
 
 /// The callers: the regulator's four roles, the operator that owns the analysis, another
@@ -20,8 +20,8 @@ const CALLERS: [&str; 8] = [
 ];
 
 /// What the rules say each caller gets from each operation, in `CALLERS` order. The objects
-/// named in paths are operator A's (analysis, organisation, user, token) and the vendor's
-/// product. Auditor tokens only read, so every write is 403 for the auditor.
+/// named in paths are operator A's (analysis, organisation, user, token, inventory) and the
+/// vendor's product. Auditor tokens only read, so every write is 403 for the auditor.
 fn expected() -> BTreeMap<&'static str, [u16; 8]> {
     BTreeMap::from([
         //                      admin analyst decider auditor op_a op_b vendor lab
@@ -55,6 +55,12 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("get_findings", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("get_sbom", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("diff_analyses", [409, 409, 409, 409, 409, 404, 404, 404]),
+        // Inventories: operator A's own; the regulator's roles see all, vendors and labs
+        // none. The upload names operator A's organisation.
+        ("list_inventories", [200; 8]),
+        ("upload_inventory", [201, 201, 403, 403, 201, 404, 403, 403]),
+        ("get_inventory", [200, 200, 200, 200, 200, 404, 404, 404]),
+        ("network_report", [200, 200, 200, 200, 200, 404, 404, 404]),
     ])
 }
 
@@ -109,6 +115,15 @@ async fn world(app: &App) -> World {
         .upload(&auth["op_a"], "", b"operator A's image".to_vec())
         .await;
     ids.insert("analysis", up.body["id"].as_i64().unwrap());
+    let inv = upload_inventory(
+        app,
+        &auth["op_a"],
+        "",
+        "text/csv",
+        inventory_csv("Operator A"),
+    )
+    .await;
+    ids.insert("inventory", inv.body["id"].as_i64().unwrap());
     World {
         auth,
         ids,
@@ -122,6 +137,8 @@ async fn world(app: &App) -> World {
 fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
     let object = if path.starts_with("/api/v1/analyses") {
         "analysis"
+    } else if path.starts_with("/api/v1/inventories") {
+        "inventory"
     } else if path.starts_with("/api/v1/products") {
         "product"
     } else if path.starts_with("/api/v1/organisations") {
@@ -165,10 +182,15 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
             Body::from(format!("image uploaded by {caller}")),
             String::new(),
         ),
-        "assess_product" => (
+        "assess_product" | "network_report" => (
             None,
             Body::empty(),
             "?catalogue=de-2024&as_of=2026-06-01".into(),
+        ),
+        "upload_inventory" => (
+            Some("text/csv"),
+            Body::from(inventory_csv("Operator A")),
+            format!("?org_id={}", w.ids["organisation"]),
         ),
         _ => (None, Body::empty(), String::new()),
     }

@@ -92,20 +92,8 @@ pub async fn assess_product(
 ) -> ApiResult<Json<serde_json::Value>> {
     let Path(id) = id?;
     let Query(q) = q?;
-    let as_of = match &q.as_of {
-        Some(d) => d
-            .parse::<Date>()
-            .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}")))?,
-        None => today(),
-    };
-    // Only built-in ids: a catalogue spec may also be a directory, which the API must not
-    // let callers name.
-    if !Catalogue::builtin_ids().contains(&q.catalogue) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no built-in catalogue {:?}", q.catalogue),
-        ));
-    }
+    let as_of = as_of(q.as_of.as_deref())?;
+    builtin_catalogue(&q.catalogue)?;
     let stored = state.store.product(&caller.actor, id).await?;
     let product: netvet_model::Product =
         serde_json::from_str(&stored.record).map_err(ApiError::internal)?;
@@ -113,16 +101,10 @@ pub async fn assess_product(
     let reports = state.store.reports_for(&caller.actor, &shas).await?;
     let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
         let limits = Limits::default();
-        let mut evidence = Evidence::default();
-        for (i, text) in reports.iter().enumerate() {
-            let name = format!("store:analysis-report-{i}");
-            let report = Evidence::parse(&name, text).map_err(ApiError::internal)?;
-            evidence.add(LoadedScan { report, file: name });
-        }
         let data = PolicyData {
             dossiers: dossiers()?.clone(),
             products: product_set(std::slice::from_ref(&product))?,
-            evidence,
+            evidence: evidence(&reports)?,
             as_of,
         };
         let catalogue =
@@ -141,4 +123,38 @@ pub async fn assess_product(
     .await
     .map_err(ApiError::internal)??;
     Ok(Json(report))
+}
+
+/// The day asked for (YYYY-MM-DD), or today (UTC).
+pub(crate) fn as_of(asked: Option<&str>) -> ApiResult<Date> {
+    match asked {
+        Some(d) => d
+            .parse::<Date>()
+            .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}"))),
+        None => Ok(today()),
+    }
+}
+
+/// Fails with 404 unless `id` is a built-in catalogue: a catalogue spec may also be a
+/// directory, which the API must not let callers name.
+pub(crate) fn builtin_catalogue(id: &str) -> ApiResult<()> {
+    if Catalogue::builtin_ids().iter().any(|b| b == id) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no built-in catalogue {id:?}"),
+        ))
+    }
+}
+
+/// Stored scan reports as the evidence an assessment reads.
+pub(crate) fn evidence(reports: &[String]) -> ApiResult<Evidence> {
+    let mut evidence = Evidence::default();
+    for (i, text) in reports.iter().enumerate() {
+        let name = format!("store:analysis-report-{i}");
+        let report = Evidence::parse(&name, text).map_err(ApiError::internal)?;
+        evidence.add(LoadedScan { report, file: name });
+    }
+    Ok(evidence)
 }

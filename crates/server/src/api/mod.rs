@@ -4,6 +4,7 @@ pub mod analyses;
 pub mod assessments;
 pub mod directory;
 pub mod health;
+pub mod inventories;
 pub mod products;
 pub mod session;
 
@@ -43,6 +44,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::get_findings))
         .routes(routes!(analyses::get_sbom))
         .routes(routes!(analyses::diff_analyses))
+        .routes(routes!(
+            inventories::list_inventories,
+            inventories::upload_inventory
+        ))
+        .routes(routes!(inventories::get_inventory))
+        .routes(routes!(inventories::network_report))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.

@@ -318,3 +318,53 @@ pub fn many_files(n: usize) -> Vec<u8> {
     }
     netvet_forge::tar::write(&t)
 }
+
+/// A CSV inventory of `operator` with two gNBs of the sample Acme record (`acme_record`)
+/// and one AMF of a product no record describes.
+pub fn inventory_csv(operator: &str) -> String {
+    let mut csv = String::from(
+        "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,replacement_cost\n",
+    );
+    for (id, function, domain, vendor, product, version) in [
+        (
+            "gnb-001",
+            "gNB",
+            "RAN",
+            "Acme",
+            "Acme AR-5000 gNB (fictional)",
+            "4.2",
+        ),
+        (
+            "gnb-002",
+            "gNB",
+            "RAN",
+            "Acme",
+            "Acme AR-5000 gNB (fictional)",
+            "4.2",
+        ),
+        ("amf-001", "AMF", "core", "Nobody", "Nobody AMF", "1.0"),
+    ] {
+        csv.push_str(&format!(
+            "{operator},{id},site-1,North,{domain},{function},{vendor},{product},{version},2022-03-01,40000\n"
+        ));
+    }
+    csv
+}
+
+/// Uploads an inventory with `content_type`; `query` starts with `?` or is empty.
+pub async fn upload_inventory(
+    app: &App,
+    auth: &Auth,
+    query: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/inventories{query}"),
+        auth,
+        Some(content_type),
+        body.into(),
+    )
+    .await
+}
