@@ -11,6 +11,7 @@ use netvet_model::{
     CatalogueCheck, CatalogueList, CatalogueSummary, CatalogueTests, DossierCheck, LayerTests,
     RequirementSummary, TestResult, VendorSummary,
 };
+use netvet_policy::files::FileSet;
 use netvet_policy::{Catalogue, DossierSet, Limits, run_tests};
 
 /// A catalogue and its requirements.
@@ -95,8 +96,19 @@ pub fn test(spec: &str, limits: &Limits) -> crate::Result<CatalogueTests> {
 /// Validates the dossiers in `dir` (default: the built-in ones) and summarises how well each
 /// vendor's facts are sourced.
 pub fn check_dossiers(dir: Option<&Path>, limits: &Limits) -> crate::Result<DossierCheck> {
-    let set = DossierSet::load(dir, limits)?;
-    Ok(DossierCheck {
+    Ok(summarise_dossiers(&DossierSet::load(dir, limits)?))
+}
+
+/// Validates a set of dossier files held in memory (the service's stored dossiers) exactly as
+/// [`check_dossiers`] validates a directory, and summarises them.
+pub fn check_dossier_files(files: &FileSet) -> crate::Result<(DossierSet, DossierCheck)> {
+    let set = DossierSet::from_files(files)?;
+    let summary = summarise_dossiers(&set);
+    Ok((set, summary))
+}
+
+fn summarise_dossiers(set: &DossierSet) -> DossierCheck {
+    DossierCheck {
         schema: DOSSIER_CHECK_SCHEMA.to_string(),
         root: set.root.clone(),
         vendors: set
@@ -120,5 +132,5 @@ pub fn check_dossiers(dir: Option<&Path>, limits: &Limits) -> crate::Result<Doss
             })
             .collect(),
         jurisdictions: set.jurisdictions.keys().cloned().collect(),
-    })
+    }
 }

@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses, operator inventories and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, operator inventories, dossier revisions and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -16,6 +16,7 @@
 mod analyses;
 mod auth;
 mod directory;
+mod dossiers;
 mod error;
 mod inventories;
 pub mod jobs;
@@ -35,6 +36,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use analyses::{Analysis, AnalysisStatus, NewAnalysis};
 pub use auth::{ApiToken, NewSession, NewToken, SessionInfo, TokenScope};
 pub use directory::{NewUser, Organisation, User};
+pub use dossiers::{DossierChange, DossierEdit, DossierRevision, MAX_STORED_DOSSIERS};
 pub use error::{Error, Result};
 pub use inventories::{
     Inventory, MAX_INVENTORY_BYTES, MAX_NETWORK_PRODUCTS, NetworkInputs, NewInventory,

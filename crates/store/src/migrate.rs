@@ -18,6 +18,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "inventories",
         include_str!("../migrations/sqlite/0002_inventories.sql"),
     ),
+    (
+        3,
+        "dossiers",
+        include_str!("../migrations/sqlite/0003_dossiers.sql"),
+    ),
 ];
 
 /// The same for PostgreSQL: one schema, two dialects.
@@ -31,6 +36,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "inventories",
         include_str!("../migrations/postgres/0002_inventories.sql"),
+    ),
+    (
+        3,
+        "dossiers",
+        include_str!("../migrations/postgres/0003_dossiers.sql"),
     ),
 ];
 

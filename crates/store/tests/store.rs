@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, Error, NewAnalysis, NewInventory, NewProduct, NewUser, OrgKind, Outcome,
-    Page, Role, Store, TokenScope,
+    Actor, AnalysisStatus, DossierChange, DossierEdit, Error, NewAnalysis, NewInventory,
+    NewProduct, NewUser, OrgKind, Outcome, Page, Role, Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -59,6 +59,7 @@ both_backends!(
     release_requeues_without_counting_the_attempt,
     inventories_belong_to_their_operator,
     network_inputs_follow_inventory_visibility,
+    dossier_edits_are_kept_as_revisions,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -140,7 +141,7 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 }
 
 async fn migrations_are_applied(store: Store) {
-    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2]);
+    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3]);
     store.ping().await.unwrap();
     // The schema is there and empty.
     assert!(matches!(
@@ -786,6 +787,81 @@ async fn network_inputs_follow_inventory_visibility(store: Store) {
         assert!(matches!(
             store.network_reports(actor, inv.id, &[sha(7)]).await,
             Err(Error::NotFound)
+        ));
+    }
+}
+
+fn edit(vendor: &str, dossier: &str, expected: Option<i64>) -> DossierEdit {
+    DossierEdit {
+        vendor_id: vendor.into(),
+        dossier: dossier.into(),
+        change: DossierChange::Fact,
+        fact_id: Some("F1".into()),
+        previous: Some(format!("before {dossier}")),
+        expected_revision: expected,
+    }
+}
+
+async fn dossier_edits_are_kept_as_revisions(store: Store) {
+    let w = world(&store).await;
+    let analyst = user(&store, &w.admin, w.admin.org, "ann", Role::Analyst).await;
+    assert_eq!(store.stored_dossier(&w.vendor, "acme").await.unwrap(), None);
+    // The first edit of a built-in dossier expects revision 0.
+    let r1 = store
+        .save_dossier(&analyst, edit("acme", "{\"v\":1}", Some(0)))
+        .await
+        .unwrap();
+    assert_eq!(r1.revision, 1);
+    assert_eq!(r1.user_id, analyst.user);
+    assert_eq!(r1.change, DossierChange::Fact);
+    let r2 = store
+        .save_dossier(&w.admin, edit("acme", "{\"v\":2}", None))
+        .await
+        .unwrap();
+    assert_eq!(r2.revision, 2);
+    // A stale revision is a conflict and stores nothing.
+    assert!(matches!(
+        store
+            .save_dossier(&analyst, edit("acme", "{\"v\":3}", Some(1)))
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    store
+        .save_dossier(&w.admin, edit("borealis", "{\"b\":1}", Some(0)))
+        .await
+        .unwrap();
+    // Everyone reads the newest revision of each vendor.
+    for actor in [&w.vendor, &w.op_a, &w.auditor] {
+        let all = store.stored_dossiers(actor).await.unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|r| (r.vendor_id.as_str(), r.revision, r.dossier.as_str()))
+                .collect::<Vec<_>>(),
+            [("acme", 2, "{\"v\":2}"), ("borealis", 1, "{\"b\":1}")]
+        );
+        assert_eq!(
+            store.stored_dossier(actor, "acme").await.unwrap(),
+            Some(r2.clone())
+        );
+    }
+    // Only admin and analyst edit.
+    for actor in [&w.auditor, &w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.save_dossier(actor, edit("acme", "{}", None)).await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+    // The regulator's roles read the history, newest first, with the previous values.
+    let history = store
+        .dossier_history(&w.auditor, "acme", Page::default())
+        .await
+        .unwrap();
+    assert_eq!(history, [r2.clone(), r1.clone()]);
+    assert_eq!(history[1].previous.as_deref(), Some("before {\"v\":1}"));
+    for actor in [&w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.dossier_history(actor, "acme", Page::default()).await,
+            Err(Error::Forbidden(_))
         ));
     }
 }
