@@ -61,6 +61,12 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("upload_inventory", [201, 201, 403, 403, 201, 404, 403, 403]),
         ("get_inventory", [200, 200, 200, 200, 200, 404, 404, 404]),
         ("network_report", [200, 200, 200, 200, 200, 404, 404, 404]),
+        // Dossiers: everyone reads; admin and analyst edit; the regulator reads the history.
+        ("list_dossiers", [200; 8]),
+        ("get_dossier", [200; 8]),
+        ("put_dossier", [200, 200, 403, 403, 403, 403, 403, 403]),
+        ("put_fact", [200, 200, 403, 403, 403, 403, 403, 403]),
+        ("dossier_history", [200, 200, 200, 200, 403, 403, 403, 403]),
     ])
 }
 
@@ -70,6 +76,8 @@ struct World {
     vendor_org: i64,
     lab_org: i64,
     record: Value,
+    /// The sample vendor's dossier as served.
+    dossier: Value,
 }
 
 async fn world(app: &App) -> World {
@@ -124,12 +132,14 @@ async fn world(app: &App) -> World {
     )
     .await;
     ids.insert("inventory", inv.body["id"].as_i64().unwrap());
+    let dossier = app.get("/api/v1/dossiers/acme", &auth["admin"]).await.body["dossier"].clone();
     World {
         auth,
         ids,
         vendor_org: v,
         lab_org: l,
         record,
+        dossier,
     }
 }
 
@@ -148,9 +158,11 @@ fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
     } else {
         "token"
     };
-    // A diff compares the analysis with itself.
+    // A diff compares the analysis with itself; dossiers are the sample vendor's.
     path.replace("{id}", &ids[object].to_string())
         .replace("{other}", &ids[object].to_string())
+        .replace("{vendor}", "acme")
+        .replace("{fact}", "AC1")
 }
 
 /// A request the operation accepts when the caller may perform it (unique per caller where
@@ -177,6 +189,8 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
             "record": acme_record(&format!("acme-gnb-{}", caller.replace('_', "-")), None)
         })),
         "update_product" => json_body(json!({"record": w.record})),
+        "put_dossier" => json_body(json!({"dossier": w.dossier})),
+        "put_fact" => json_body(json!({"fact": w.dossier["fact"][0]})),
         "upload" => (
             Some("application/octet-stream"),
             Body::from(format!("image uploaded by {caller}")),

@@ -1,6 +1,6 @@
 //! Assessments of a product under a built-in catalogue, computed by
 //! `netvet_pipeline::assess::assess` — the function `netvet assess` calls — from the stored
-//! record, the built-in dossiers and the scan reports of the record's firmware that the
+//! record, the vendor dossiers in effect and the scan reports of the record's firmware that the
 //! caller may see.
 
 use std::sync::OnceLock;
@@ -17,7 +17,7 @@ use netvet_policy::{Catalogue, Evidence, Limits};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::products::{dossiers, product_set};
+use super::products::product_set;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -99,11 +99,12 @@ pub async fn assess_product(
         serde_json::from_str(&stored.record).map_err(ApiError::internal)?;
     let shas: Vec<String> = product.firmware.iter().map(|f| f.sha256.clone()).collect();
     let reports = state.store.reports_for(&caller.actor, &shas).await?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
     let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
         let limits = Limits::default();
         let data = PolicyData {
-            dossiers: dossiers()?.clone(),
-            products: product_set(std::slice::from_ref(&product))?,
+            products: product_set(std::slice::from_ref(&product), &dossiers.set)?,
+            dossiers: (*dossiers.set).clone(),
             evidence: evidence(&reports)?,
             as_of,
         };

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assessments::{as_of, builtin_catalogue, evidence};
-use super::products::{dossiers, product_set};
+use super::products::product_set;
 use super::{PageQuery, Paged, json_with_etag};
 use crate::AppState;
 use crate::auth::Caller;
@@ -202,10 +202,11 @@ pub async fn upload_inventory(
             format!("{name}: not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         )
     })?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
     let (content, elements) = {
         let name = name.clone();
         tokio::task::spawn_blocking(move || -> ApiResult<(String, u64)> {
-            let inventory = read_strict(&name, format, &content, dossiers()?)?;
+            let inventory = read_strict(&name, format, &content, &dossiers.set)?;
             Ok((content, inventory.accepted))
         })
         .await
@@ -319,13 +320,18 @@ pub async fn network_report(
         .await?;
     let format = InventoryFormat::from_extension(&inputs.inventory.format)
         .ok_or_else(|| ApiError::internal(format!("stored format {}", inputs.inventory.format)))?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
     let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
         let limits = Limits::default();
-        let dossiers = dossiers()?;
-        let inventory = read_strict(&inputs.inventory.name, format, &inputs.content, dossiers)?;
+        let inventory = read_strict(
+            &inputs.inventory.name,
+            format,
+            &inputs.content,
+            &dossiers.set,
+        )?;
         let data = PolicyData {
-            dossiers: dossiers.clone(),
-            products: product_set(&products)?,
+            products: product_set(&products, &dossiers.set)?,
+            dossiers: (*dossiers.set).clone(),
             evidence: evidence(&reports)?,
             as_of,
         };

@@ -3,6 +3,7 @@
 pub mod analyses;
 pub mod assessments;
 pub mod directory;
+pub mod dossiers;
 pub mod health;
 pub mod inventories;
 pub mod products;
@@ -50,6 +51,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(inventories::get_inventory))
         .routes(routes!(inventories::network_report))
+        .routes(routes!(dossiers::list_dossiers))
+        .routes(routes!(dossiers::get_dossier, dossiers::put_dossier))
+        .routes(routes!(dossiers::put_fact))
+        .routes(routes!(dossiers::dossier_history))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.
