@@ -56,7 +56,16 @@ pub fn list(limits: &Limits) -> crate::Result<CatalogueList> {
 /// Loads and validates a catalogue (and the ones it extends); compiling runs every rule
 /// once, so runtime errors surface here too.
 pub fn check(spec: &str, limits: &Limits) -> crate::Result<CatalogueCheck> {
-    let c = Catalogue::load(spec, limits)?;
+    checked(Catalogue::load(spec, limits)?, limits)
+}
+
+/// [`check`] of a catalogue held in memory (an overlay uploaded to the service; it extends
+/// built-in catalogues only).
+pub fn check_files(files: FileSet, limits: &Limits) -> crate::Result<CatalogueCheck> {
+    checked(Catalogue::load_files(files, limits)?, limits)
+}
+
+fn checked(c: Catalogue, limits: &Limits) -> crate::Result<CatalogueCheck> {
     netvet_policy::Evaluator::new(&c, limits)?;
     Ok(CatalogueCheck {
         schema: CATALOGUE_CHECK_SCHEMA.to_string(),
@@ -66,12 +75,21 @@ pub fn check(spec: &str, limits: &Limits) -> crate::Result<CatalogueCheck> {
 
 /// Runs the Rego tests of a catalogue and of each catalogue it extends.
 pub fn test(spec: &str, limits: &Limits) -> crate::Result<CatalogueTests> {
+    tested(Catalogue::load_layers(spec, limits)?, limits)
+}
+
+/// [`test`] of a catalogue held in memory.
+pub fn test_files(files: FileSet, limits: &Limits) -> crate::Result<CatalogueTests> {
+    tested(Catalogue::load_layers_files(files, limits)?, limits)
+}
+
+fn tested(layers: Vec<Catalogue>, limits: &Limits) -> crate::Result<CatalogueTests> {
     let mut doc = CatalogueTests {
         schema: CATALOGUE_TESTS_SCHEMA.to_string(),
         catalogues: Vec::new(),
         passed: true,
     };
-    for layer in Catalogue::load_layers(spec, limits)? {
+    for layer in layers {
         let report = run_tests(&layer, limits)?;
         doc.passed &= report.passed();
         doc.catalogues.push(LayerTests {

@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses, operator inventories, dossier revisions and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, operator inventories, dossier revisions, catalogue overlays and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -21,6 +21,7 @@ mod error;
 mod inventories;
 pub mod jobs;
 mod migrate;
+mod overlays;
 mod products;
 mod roles;
 mod secret;
@@ -42,6 +43,7 @@ pub use inventories::{
     Inventory, MAX_INVENTORY_BYTES, MAX_NETWORK_PRODUCTS, NetworkInputs, NewInventory,
 };
 pub use jobs::{Claim, Outcome};
+pub use overlays::{NewOverlay, Overlay};
 pub use products::{NewProduct, Product};
 pub use roles::{Actor, OrgKind, Role};
 pub use secret::random_secret;

@@ -23,6 +23,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "dossiers",
         include_str!("../migrations/sqlite/0003_dossiers.sql"),
     ),
+    (
+        4,
+        "catalogue overlays",
+        include_str!("../migrations/sqlite/0004_catalogue_overlays.sql"),
+    ),
 ];
 
 /// The same for PostgreSQL: one schema, two dialects.
@@ -41,6 +46,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "dossiers",
         include_str!("../migrations/postgres/0003_dossiers.sql"),
+    ),
+    (
+        4,
+        "catalogue overlays",
+        include_str!("../migrations/postgres/0004_catalogue_overlays.sql"),
     ),
 ];
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use netvet_store::testing::PgCluster;
 use netvet_store::{
     Actor, AnalysisStatus, DossierChange, DossierEdit, Error, NewAnalysis, NewInventory,
-    NewProduct, NewUser, OrgKind, Outcome, Page, Role, Store, TokenScope,
+    NewOverlay, NewProduct, NewUser, OrgKind, Outcome, Page, Role, Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -60,6 +60,7 @@ both_backends!(
     inventories_belong_to_their_operator,
     network_inputs_follow_inventory_visibility,
     dossier_edits_are_kept_as_revisions,
+    overlays_are_stored_once_by_digest,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -141,7 +142,7 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 }
 
 async fn migrations_are_applied(store: Store) {
-    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3]);
+    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3, 4]);
     store.ping().await.unwrap();
     // The schema is there and empty.
     assert!(matches!(
@@ -864,4 +865,66 @@ async fn dossier_edits_are_kept_as_revisions(store: Store) {
             Err(Error::Forbidden(_))
         ));
     }
+}
+
+fn overlay(n: u8) -> NewOverlay {
+    NewOverlay {
+        digest: sha(n),
+        catalogue_id: format!("draft-{n}"),
+        extends: "de-2024".into(),
+        files: "{}".into(),
+        summary: "{}".into(),
+    }
+}
+
+async fn overlays_are_stored_once_by_digest(store: Store) {
+    let w = world(&store).await;
+    let analyst = user(&store, &w.admin, w.admin.org, "ann", Role::Analyst).await;
+    let (first, created) = store.create_overlay(&analyst, overlay(1)).await.unwrap();
+    assert!(created);
+    assert_eq!(first.user_id, analyst.user);
+    assert_eq!(first.catalogue_id, "draft-1");
+    // The same digest again: the stored one, not a second row.
+    let (again, created) = store.create_overlay(&w.admin, overlay(1)).await.unwrap();
+    assert!(!created);
+    assert_eq!(again, first);
+    store.create_overlay(&w.admin, overlay(2)).await.unwrap();
+    for actor in [&w.auditor, &w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.create_overlay(actor, overlay(3)).await,
+            Err(Error::Forbidden(_))
+        ));
+        let list = store.list_overlays(actor, Page::default()).await.unwrap();
+        assert_eq!(
+            list.iter().map(|o| o.digest.clone()).collect::<Vec<_>>(),
+            [sha(1), sha(2)]
+        );
+        assert_eq!(store.overlay(actor, &sha(1)).await.unwrap(), first);
+    }
+    assert!(matches!(
+        store.overlay(&w.admin, &sha(9)).await,
+        Err(Error::NotFound)
+    ));
+    let mut bad = overlay(4);
+    bad.digest = "../etc".into();
+    assert!(matches!(
+        store.create_overlay(&w.admin, bad).await,
+        Err(Error::Invalid(_))
+    ));
+    // Products for an impact follow tenancy.
+    store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "p1".into(),
+                name: "P1".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.visible_products(&w.vendor).await.unwrap().len(), 1);
+    assert_eq!(store.visible_products(&w.auditor).await.unwrap().len(), 1);
+    assert!(store.visible_products(&w.op_a).await.unwrap().is_empty());
 }
