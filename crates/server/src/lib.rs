@@ -93,7 +93,7 @@ pub const MAX_JSON_BODY: usize = 1 << 20;
 #[openapi(
     info(
         title = "netvet",
-        description = "Firmware analysis and 5G vendor vetting: organisations, users, API tokens, product records, firmware uploads and their analyses, assessments under the built-in catalogues, operator inventories and their network reports. Errors are RFC 9457 problem documents.",
+        description = "Firmware analysis and 5G vendor vetting: organisations, users, API tokens, product records, firmware uploads and their analyses, assessments under the built-in catalogues and uploaded overlays, the impact of a catalogue change, vendor dossiers with their history, operator inventories and their network reports. Errors are RFC 9457 problem documents.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(Problem)),

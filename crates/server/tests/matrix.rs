@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{App, Auth, PASSWORD, acme_record, inventory_csv, upload_inventory};
+use common::{App, Auth, PASSWORD, acme_record, inventory_csv, overlay_files, upload_inventory};
 use serde_json::{Value, json};
 
 /// The callers: the regulator's four roles, the operator that owns the analysis, another
@@ -67,6 +67,12 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("put_dossier", [200, 200, 403, 403, 403, 403, 403, 403]),
         ("put_fact", [200, 200, 403, 403, 403, 403, 403, 403]),
         ("dossier_history", [200, 200, 200, 200, 403, 403, 403, 403]),
+        // Catalogue overlays: everyone reads; admin and analyst upload. Impact: everyone, over
+        // the product records they see.
+        ("list_overlays", [200; 8]),
+        ("upload_overlay", [201, 201, 403, 403, 403, 403, 403, 403]),
+        ("get_overlay", [200; 8]),
+        ("impact", [200; 8]),
     ])
 }
 
@@ -78,6 +84,8 @@ struct World {
     record: Value,
     /// The sample vendor's dossier as served.
     dossier: Value,
+    /// The digest of an overlay the admin uploaded.
+    overlay: String,
 }
 
 async fn world(app: &App) -> World {
@@ -133,6 +141,18 @@ async fn world(app: &App) -> World {
     .await;
     ids.insert("inventory", inv.body["id"].as_i64().unwrap());
     let dossier = app.get("/api/v1/dossiers/acme", &auth["admin"]).await.body["dossier"].clone();
+    let overlay = app
+        .json(
+            Method::POST,
+            "/api/v1/catalogues/overlays",
+            &auth["admin"],
+            Some(json!({"files": overlay_files("world")})),
+        )
+        .await
+        .body["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     World {
         auth,
         ids,
@@ -140,11 +160,13 @@ async fn world(app: &App) -> World {
         lab_org: l,
         record,
         dossier,
+        overlay,
     }
 }
 
 /// The concrete path of an operation's path template.
-fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
+fn concrete(path: &str, w: &World) -> String {
+    let ids = &w.ids;
     let object = if path.starts_with("/api/v1/analyses") {
         "analysis"
     } else if path.starts_with("/api/v1/inventories") {
@@ -163,6 +185,7 @@ fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
         .replace("{other}", &ids[object].to_string())
         .replace("{vendor}", "acme")
         .replace("{fact}", "AC1")
+        .replace("{digest}", &w.overlay)
 }
 
 /// A request the operation accepts when the caller may perform it (unique per caller where
@@ -191,6 +214,12 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
         "update_product" => json_body(json!({"record": w.record})),
         "put_dossier" => json_body(json!({"dossier": w.dossier})),
         "put_fact" => json_body(json!({"fact": w.dossier["fact"][0]})),
+        "upload_overlay" => json_body(json!({"files": overlay_files(caller)})),
+        "impact" => (
+            None,
+            Body::empty(),
+            "?from=de-2024&to=de-2025&as_of=2026-06-01".into(),
+        ),
         "upload" => (
             Some("application/octet-stream"),
             Body::from(format!("image uploaded by {caller}")),
@@ -247,7 +276,7 @@ async fn every_operation_as_every_role(app: &App) {
             }
             for (caller, want) in CALLERS.iter().zip(statuses) {
                 let (ct, body, query) = request(id, caller, &w);
-                let uri = concrete(path, &w.ids) + &query;
+                let uri = concrete(path, &w) + &query;
                 let r = app
                     .send(method.clone(), &uri, &w.auth[caller], ct, body)
                     .await;
@@ -284,7 +313,7 @@ async fn every_operation_as_every_role(app: &App) {
             let r = app
                 .send(
                     method,
-                    &concrete(path, &w.ids),
+                    &concrete(path, &w),
                     &Auth::None,
                     None,
                     Body::empty(),

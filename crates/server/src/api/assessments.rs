@@ -8,12 +8,11 @@ use std::sync::OnceLock;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use netvet_model::Date;
 use netvet_pipeline::assess::Selection;
 use netvet_pipeline::{PolicyData, today};
 use netvet_policy::evidence::LoadedScan;
-use netvet_policy::{Catalogue, Evidence, Limits};
+use netvet_policy::{Evidence, Limits};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +26,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AssessQuery {
-    /// A built-in catalogue id (see `GET /catalogues`).
+    /// A built-in catalogue id (see `GET /catalogues`) or a stored overlay's digest.
     pub catalogue: String,
     /// Judge on this day (YYYY-MM-DD); default today (UTC).
     pub as_of: Option<String>,
@@ -93,7 +92,7 @@ pub async fn assess_product(
     let Path(id) = id?;
     let Query(q) = q?;
     let as_of = as_of(q.as_of.as_deref())?;
-    builtin_catalogue(&q.catalogue)?;
+    let source = super::catalogues::resolve(&state, &caller.actor, &q.catalogue).await?;
     let stored = state.store.product(&caller.actor, id).await?;
     let product: netvet_model::Product =
         serde_json::from_str(&stored.record).map_err(ApiError::internal)?;
@@ -108,9 +107,7 @@ pub async fn assess_product(
             evidence: evidence(&reports)?,
             as_of,
         };
-        let catalogue =
-            netvet_pipeline::assess::catalogue(Some(&q.catalogue), None, as_of, &limits)
-                .map_err(ApiError::internal)?;
+        let catalogue = source.load(&limits)?;
         let report = netvet_pipeline::assess::assess(
             &catalogue,
             &data,
@@ -133,19 +130,6 @@ pub(crate) fn as_of(asked: Option<&str>) -> ApiResult<Date> {
             .parse::<Date>()
             .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}"))),
         None => Ok(today()),
-    }
-}
-
-/// Fails with 404 unless `id` is a built-in catalogue: a catalogue spec may also be a
-/// directory, which the API must not let callers name.
-pub(crate) fn builtin_catalogue(id: &str) -> ApiResult<()> {
-    if Catalogue::builtin_ids().iter().any(|b| b == id) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no built-in catalogue {id:?}"),
-        ))
     }
 }
 

@@ -20,7 +20,7 @@ use netvet_store::{MAX_INVENTORY_BYTES, NewInventory};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::assessments::{as_of, builtin_catalogue, evidence};
+use super::assessments::{as_of, evidence};
 use super::products::product_set;
 use super::{PageQuery, Paged, json_with_etag};
 use crate::AppState;
@@ -79,7 +79,7 @@ pub struct InventoryUploadQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkQuery {
-    /// A built-in catalogue id (see `GET /catalogues`).
+    /// A built-in catalogue id (see `GET /catalogues`) or a stored overlay's digest.
     pub catalogue: String,
     /// Judge on this day (YYYY-MM-DD); default today (UTC).
     pub as_of: Option<String>,
@@ -119,7 +119,7 @@ fn format_of(headers: &HeaderMap) -> ApiResult<InventoryFormat> {
 }
 
 /// Reads an inventory strictly: the first bad row refuses it (422 with file, line, field).
-fn read_strict(
+pub(crate) fn read_strict(
     name: &str,
     format: InventoryFormat,
     content: &str,
@@ -302,7 +302,7 @@ pub async fn network_report(
             "near_days {near_days}: at most {MAX_NEAR_DAYS}"
         )));
     }
-    builtin_catalogue(&q.catalogue)?;
+    let source = super::catalogues::resolve(&state, &caller.actor, &q.catalogue).await?;
     let inputs = state.store.network_inputs(&caller.actor, id).await?;
     let products = inputs
         .products
@@ -335,9 +335,7 @@ pub async fn network_report(
             evidence: evidence(&reports)?,
             as_of,
         };
-        let catalogue =
-            netvet_pipeline::assess::catalogue(Some(&q.catalogue), None, as_of, &limits)
-                .map_err(ApiError::internal)?;
+        let catalogue = source.load(&limits)?;
         let plan = q.plan.unwrap_or(true).then(PlanConfig::default);
         let report = netvet_pipeline::assess::network(
             &catalogue, &data, &inventory, plan, near_days, &limits,

@@ -2,6 +2,7 @@
 
 pub mod analyses;
 pub mod assessments;
+pub mod catalogues;
 pub mod directory;
 pub mod dossiers;
 pub mod health;
@@ -55,6 +56,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::get_dossier, dossiers::put_dossier))
         .routes(routes!(dossiers::put_fact))
         .routes(routes!(dossiers::dossier_history))
+        .routes(routes!(
+            catalogues::list_overlays,
+            catalogues::upload_overlay
+        ))
+        .routes(routes!(catalogues::get_overlay))
+        .routes(routes!(catalogues::impact))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.

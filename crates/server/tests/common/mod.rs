@@ -368,3 +368,21 @@ pub async fn upload_inventory(
     )
     .await
 }
+
+/// A catalogue overlay extending de-2024 without its guarantee-declaration requirement, with
+/// one passing Rego test; `tag` makes its id and digest its own.
+pub fn overlay_files(tag: &str) -> Value {
+    json!({
+        "catalogue.toml": format!(r#"id = "draft-{tag}"
+version = "2026-01-01"
+title = "Draft {tag}: de-2024 without the guarantee declaration"
+jurisdiction = "DE"
+effective = 2026-01-01
+binding = false
+extends = "de-2024"
+remove = ["DE.BSIG.9b.3"]
+legal_basis = ["A draft for testing"]
+"#),
+        "tests/draft_test.rego": "package netvet.tests.draft\n\ntest_catalogue_is_loaded if {\n\tcount(data.netvet.catalogue.requirements) > 0\n}\n",
+    })
+}
