@@ -32,6 +32,7 @@ pub mod index;
 pub mod inputs;
 pub mod pass;
 pub mod progress;
+pub mod rematch;
 pub mod sbom;
 pub mod software;
 pub mod suppress;

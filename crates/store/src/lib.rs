@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses, operator inventories, dossier revisions, catalogue overlays and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, operator inventories, dossier revisions, catalogue overlays, verdict changes and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -23,6 +23,7 @@ pub mod jobs;
 mod migrate;
 mod overlays;
 mod products;
+mod rematch;
 mod roles;
 mod secret;
 pub mod testing;
@@ -45,6 +46,7 @@ pub use inventories::{
 pub use jobs::{Claim, Outcome};
 pub use overlays::{NewOverlay, Overlay};
 pub use products::{NewProduct, Product};
+pub use rematch::{NewVerdictChange, REMATCH, VerdictChange};
 pub use roles::{Actor, OrgKind, Role};
 pub use secret::random_secret;
 

@@ -28,6 +28,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "catalogue overlays",
         include_str!("../migrations/sqlite/0004_catalogue_overlays.sql"),
     ),
+    (
+        5,
+        "rematch",
+        include_str!("../migrations/sqlite/0005_rematch.sql"),
+    ),
 ];
 
 /// The same for PostgreSQL: one schema, two dialects.
@@ -51,6 +56,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "catalogue overlays",
         include_str!("../migrations/postgres/0004_catalogue_overlays.sql"),
+    ),
+    (
+        5,
+        "rematch",
+        include_str!("../migrations/postgres/0005_rematch.sql"),
     ),
 ];
 

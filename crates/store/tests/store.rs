@@ -8,7 +8,8 @@ use std::time::Duration;
 use netvet_store::testing::PgCluster;
 use netvet_store::{
     Actor, AnalysisStatus, DossierChange, DossierEdit, Error, NewAnalysis, NewInventory,
-    NewOverlay, NewProduct, NewUser, OrgKind, Outcome, Page, Role, Store, TokenScope,
+    NewOverlay, NewProduct, NewUser, NewVerdictChange, OrgKind, Outcome, Page, Role, Store,
+    TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -61,6 +62,7 @@ both_backends!(
     network_inputs_follow_inventory_visibility,
     dossier_edits_are_kept_as_revisions,
     overlays_are_stored_once_by_digest,
+    rematch_jobs_replace_reports_and_record_verdict_changes,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -142,7 +144,10 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 }
 
 async fn migrations_are_applied(store: Store) {
-    assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        store.applied_migrations().await.unwrap(),
+        vec![1, 2, 3, 4, 5]
+    );
     store.ping().await.unwrap();
     // The schema is there and empty.
     assert!(matches!(
@@ -927,4 +932,135 @@ async fn overlays_are_stored_once_by_digest(store: Store) {
     assert_eq!(store.visible_products(&w.vendor).await.unwrap().len(), 1);
     assert_eq!(store.visible_products(&w.auditor).await.unwrap().len(), 1);
     assert!(store.visible_products(&w.op_a).await.unwrap().is_empty());
+}
+
+async fn rematch_jobs_replace_reports_and_record_verdict_changes(store: Store) {
+    let w = world(&store).await;
+    let product = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "gnb".into(),
+                name: "gNB".into(),
+                record: format!("{{\"firmware\":[{{\"sha256\":\"{}\"}}]}}", sha(1)),
+            },
+        )
+        .await
+        .unwrap();
+    let analysis = upload(&store, &w.vendor, 1).await;
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.kind, "analyse");
+    assert_eq!(claim.index_digest, None);
+    store
+        .finish_job(
+            &claim,
+            Outcome::Done {
+                report: "r1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // Only the admin imports; one job per analysis with a report, once per digest.
+    assert!(matches!(
+        store.enqueue_rematch(&w.auditor, "d1").await,
+        Err(Error::Forbidden(_))
+    ));
+    assert_eq!(store.enqueue_rematch(&w.admin, "d1").await.unwrap(), 1);
+    assert_eq!(store.enqueue_rematch(&w.admin, "d1").await.unwrap(), 0);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.kind, netvet_store::REMATCH);
+    assert_eq!(claim.index_digest.as_deref(), Some("d1"));
+    assert_eq!(claim.analysis_id, analysis);
+    // The analysis stays done while its report is re-matched.
+    let status =
+        |store: Store| async move { store.analysis(&w.admin, analysis).await.unwrap().status };
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    assert_eq!(
+        store.claimed_report(&claim).await.unwrap().as_deref(),
+        Some("r1")
+    );
+    let named = store.products_naming(&sha(1)).await.unwrap();
+    assert_eq!(named.iter().map(|p| p.id).collect::<Vec<_>>(), [product.id]);
+    assert!(store.products_naming(&sha(2)).await.unwrap().is_empty());
+    assert!(store.products_naming("%").await.unwrap().is_empty());
+    let change = NewVerdictChange {
+        product_id: product.id,
+        org_id: product.org_id,
+        catalogue_id: "de-2024".into(),
+        role: "ran:gNB".into(),
+        decision_before: "allow".into(),
+        decision_after: "prohibit".into(),
+    };
+    store
+        .finish_rematch(&claim, Some("r2".into()), std::slice::from_ref(&change))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.finish_rematch(&claim, Some("r3".into()), &[]).await,
+        Err(Error::StaleLease { .. })
+    ));
+    assert_eq!(
+        store
+            .analysis_report(&w.admin, analysis)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("r2")
+    );
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    // The vendor and the regulator see the change; an operator does not.
+    for actor in [&w.vendor, &w.auditor] {
+        let list = store
+            .list_verdict_changes(actor, Page::default())
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].index_digest, "d1");
+        assert_eq!(list[0].analysis_id, analysis);
+        assert_eq!(list[0].decision_after, "prohibit");
+    }
+    assert!(
+        store
+            .list_verdict_changes(&w.op_a, Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A re-match given back or failed leaves the analysis and its report alone.
+    assert_eq!(store.enqueue_rematch(&w.admin, "d2").await.unwrap(), 1);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store.release_job(&claim).await.unwrap();
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .fail_rematch(&claim, "index unreadable")
+        .await
+        .unwrap();
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    assert_eq!(store.job(claim.job_id).await.unwrap().state, "failed");
+    assert_eq!(
+        store
+            .analysis_report(&w.admin, analysis)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("r2")
+    );
 }
