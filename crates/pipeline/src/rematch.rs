@@ -8,10 +8,12 @@ use std::path::Path;
 
 use netvet_model::{Date, ScanReport};
 
-/// What a re-match changed.
+/// What a re-match changed. A vulnerability is told by its id, component, severity and
+/// whether it is known exploited (`CVE-… openssl@1.1.1 high exploited`), so a severity
+/// rescored or a KEV listing counts as one removed and one added.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rematched {
-    /// Vulnerabilities (`id component@version`) the new index adds.
+    /// Vulnerabilities the new index adds.
     pub added: Vec<String>,
     /// Vulnerabilities the new index no longer gives.
     pub removed: Vec<String>,
@@ -28,7 +30,15 @@ fn keys(report: &ScanReport) -> BTreeSet<String> {
     report
         .vulnerabilities
         .iter()
-        .map(|v| format!("{} {}", v.id, v.component))
+        .map(|v| {
+            format!(
+                "{} {} {}{}",
+                v.id,
+                v.component,
+                v.severity.as_str(),
+                if v.known_exploited { " exploited" } else { "" }
+            )
+        })
         .collect()
 }
 

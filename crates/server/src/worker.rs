@@ -80,6 +80,7 @@ fn options(state: &AppState) -> AnalyseOptions {
     }
     AnalyseOptions {
         unpack,
+        index: crate::rematch::index_in_use(state),
         ..AnalyseOptions::new(as_of)
     }
 }
@@ -108,8 +109,12 @@ pub async fn run(state: AppState, name: String, mut stop: watch::Receiver<bool>)
     while !*stop.borrow() {
         match state.store.claim_job(&name, LEASE).await {
             Ok(Some(claim)) => {
-                tracing::info!(worker = %name, job = claim.job_id, analysis = claim.analysis_id, "job claimed");
-                run_job(&state, &analyser, claim, &mut stop).await;
+                tracing::info!(worker = %name, job = claim.job_id, kind = %claim.kind, analysis = claim.analysis_id, "job claimed");
+                if claim.kind == netvet_store::REMATCH {
+                    crate::rematch::run_job(&state, claim).await;
+                } else {
+                    run_job(&state, &analyser, claim, &mut stop).await;
+                }
             }
             Ok(None) => {
                 tokio::select! {

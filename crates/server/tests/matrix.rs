@@ -73,6 +73,13 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("upload_overlay", [201, 201, 403, 403, 403, 403, 403, 403]),
         ("get_overlay", [200; 8]),
         ("impact", [200; 8]),
+        // Advisories: only the admin imports; verdict changes are read by everyone, each
+        // seeing its own (none exist here).
+        (
+            "import_advisories",
+            [202, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        ("list_verdict_changes", [200; 8]),
     ])
 }
 
@@ -215,6 +222,11 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
         "put_dossier" => json_body(json!({"dossier": w.dossier})),
         "put_fact" => json_body(json!({"fact": w.dossier["fact"][0]})),
         "upload_overlay" => json_body(json!({"files": overlay_files(caller)})),
+        "import_advisories" => json_body(json!({
+            "id": format!("NV-MATRIX-{caller}"), "modified": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": "x"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]
+        })),
         "impact" => (
             None,
             Body::empty(),

@@ -73,8 +73,16 @@ fn parse_stored(stored: &[DossierRevision]) -> ApiResult<BTreeMap<String, (i64, 
 /// The dossiers in effect. The validated set is cached by the digest of the stored revisions,
 /// so requests between edits do not parse the files again.
 pub(crate) async fn current(state: &AppState, actor: &Actor) -> ApiResult<Current> {
+    built(state.store.stored_dossiers(actor).await?).await
+}
+
+/// [`current`] for the workers, which act for no user.
+pub(crate) async fn current_in_effect(state: &AppState) -> ApiResult<Current> {
+    built(state.store.dossiers_in_effect().await?).await
+}
+
+async fn built(stored: Vec<DossierRevision>) -> ApiResult<Current> {
     static CACHE: OnceLock<Mutex<Option<Cached>>> = OnceLock::new();
-    let stored = state.store.stored_dossiers(actor).await?;
     let mut digest = Sha256::new();
     for r in &stored {
         digest.update(r.vendor_id.as_bytes());

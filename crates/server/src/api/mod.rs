@@ -1,5 +1,6 @@
 //! The `/api/v1` operations, one module per kind of object.
 
+pub mod advisories;
 pub mod analyses;
 pub mod assessments;
 pub mod catalogues;
@@ -62,6 +63,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(catalogues::get_overlay))
         .routes(routes!(catalogues::impact))
+        .routes(routes!(advisories::import_advisories))
+        .routes(routes!(advisories::list_verdict_changes))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.
