@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// A Debian 12 root with one installed package of a made-up name.
-fn debian_image() -> Vec<u8> {
+fn debian_image(motd: &str) -> Vec<u8> {
     let mut t = netvet_forge::FsTree::new();
+    t.file("/etc/motd", 0o644, motd);
     t.file(
         "/etc/os-release",
         0o644,
@@ -74,7 +75,7 @@ async fn imports_rematch_stored_reports_and_record_changed_verdicts() {
     let o = app.org(&admin, "Operator A", "operator").await;
     let (vendor, _) = app.user(&admin, v, "vendor", "vendor").await;
     let (operator, _) = app.user(&admin, o, "operator", "operator").await;
-    let image = debian_image();
+    let image = debian_image("first\n");
     let sha = hex::encode(Sha256::digest(&image));
     let p = app
         .json(
@@ -167,6 +168,14 @@ async fn imports_rematch_stored_reports_and_record_changed_verdicts() {
     assert!(prohibited.iter().all(|c| c["analysis_id"] == json!(id)
         && c["product_id"] == p.body["id"]
         && c["decision_before"] != json!("prohibit")));
+    // An image analysed after the imports matches against the imported index.
+    let up = app
+        .upload(&vendor, "?file_name=second.img", debian_image("second\n"))
+        .await;
+    let second = up.body["id"].as_i64().unwrap();
+    app.wait_done(&vendor, second, Duration::from_secs(120))
+        .await;
+    report_until(&app, &vendor, second, |r| has_vuln(r, "NV-TEST-1", true)).await;
     // The regulator sees them too; an operator none.
     let all = app.get("/api/v1/verdict-changes", &admin).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), changes.len());
