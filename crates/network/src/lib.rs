@@ -15,7 +15,7 @@ pub mod sample;
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 pub use error::{Error, RowError};
@@ -64,16 +64,58 @@ pub fn read_inventory(
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
+    let Some(format) = InventoryFormat::from_extension(&ext) else {
+        return Err(Error::UnknownFormat { file: name });
+    };
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let reader = BufReader::with_capacity(1 << 16, file);
-    let mut sink = Sink::new(&name, options, on_element);
-    match ext.as_str() {
-        "csv" => row::read_csv(&name, reader, &mut sink)?,
-        "json" | "jsonl" | "ndjson" => json::read_json(&name, reader, &mut sink)?,
-        _ => return Err(Error::UnknownFormat { file: name }),
+    read_inventory_from(&name, format, reader, options, on_element)
+}
+
+/// The encodings of an inventory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InventoryFormat {
+    /// Comma-, semicolon- or tab-separated values with a header row.
+    Csv,
+    /// A JSON array of objects, or one object per line (JSON Lines).
+    Json,
+}
+
+impl InventoryFormat {
+    /// The format a file extension names (lowercase, without the dot).
+    pub fn from_extension(ext: &str) -> Option<InventoryFormat> {
+        match ext {
+            "csv" => Some(InventoryFormat::Csv),
+            "json" | "jsonl" | "ndjson" => Some(InventoryFormat::Json),
+            _ => None,
+        }
+    }
+
+    /// The format's name (`csv`, `json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InventoryFormat::Csv => "csv",
+            InventoryFormat::Json => "json",
+        }
+    }
+}
+
+/// Reads an inventory in `format` from `reader` (the service's uploads), naming it `name` in
+/// errors; otherwise exactly as [`read_inventory`].
+pub fn read_inventory_from(
+    name: &str,
+    format: InventoryFormat,
+    reader: impl Read + Seek,
+    options: &ReadOptions,
+    on_element: impl FnMut(InventoryElement),
+) -> Result<ReadSummary, Error> {
+    let mut sink = Sink::new(name, options, on_element);
+    match format {
+        InventoryFormat::Csv => row::read_csv(name, reader, &mut sink)?,
+        InventoryFormat::Json => json::read_json(name, reader, &mut sink)?,
     }
     Ok(sink.summary)
 }

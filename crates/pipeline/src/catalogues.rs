@@ -11,6 +11,7 @@ use netvet_model::{
     CatalogueCheck, CatalogueList, CatalogueSummary, CatalogueTests, DossierCheck, LayerTests,
     RequirementSummary, TestResult, VendorSummary,
 };
+use netvet_policy::files::FileSet;
 use netvet_policy::{Catalogue, DossierSet, Limits, run_tests};
 
 /// A catalogue and its requirements.
@@ -55,7 +56,16 @@ pub fn list(limits: &Limits) -> crate::Result<CatalogueList> {
 /// Loads and validates a catalogue (and the ones it extends); compiling runs every rule
 /// once, so runtime errors surface here too.
 pub fn check(spec: &str, limits: &Limits) -> crate::Result<CatalogueCheck> {
-    let c = Catalogue::load(spec, limits)?;
+    checked(Catalogue::load(spec, limits)?, limits)
+}
+
+/// [`check`] of a catalogue held in memory (an overlay uploaded to the service; it extends
+/// built-in catalogues only).
+pub fn check_files(files: FileSet, limits: &Limits) -> crate::Result<CatalogueCheck> {
+    checked(Catalogue::load_files(files, limits)?, limits)
+}
+
+fn checked(c: Catalogue, limits: &Limits) -> crate::Result<CatalogueCheck> {
     netvet_policy::Evaluator::new(&c, limits)?;
     Ok(CatalogueCheck {
         schema: CATALOGUE_CHECK_SCHEMA.to_string(),
@@ -65,12 +75,21 @@ pub fn check(spec: &str, limits: &Limits) -> crate::Result<CatalogueCheck> {
 
 /// Runs the Rego tests of a catalogue and of each catalogue it extends.
 pub fn test(spec: &str, limits: &Limits) -> crate::Result<CatalogueTests> {
+    tested(Catalogue::load_layers(spec, limits)?, limits)
+}
+
+/// [`test`] of a catalogue held in memory.
+pub fn test_files(files: FileSet, limits: &Limits) -> crate::Result<CatalogueTests> {
+    tested(Catalogue::load_layers_files(files, limits)?, limits)
+}
+
+fn tested(layers: Vec<Catalogue>, limits: &Limits) -> crate::Result<CatalogueTests> {
     let mut doc = CatalogueTests {
         schema: CATALOGUE_TESTS_SCHEMA.to_string(),
         catalogues: Vec::new(),
         passed: true,
     };
-    for layer in Catalogue::load_layers(spec, limits)? {
+    for layer in layers {
         let report = run_tests(&layer, limits)?;
         doc.passed &= report.passed();
         doc.catalogues.push(LayerTests {
@@ -95,8 +114,19 @@ pub fn test(spec: &str, limits: &Limits) -> crate::Result<CatalogueTests> {
 /// Validates the dossiers in `dir` (default: the built-in ones) and summarises how well each
 /// vendor's facts are sourced.
 pub fn check_dossiers(dir: Option<&Path>, limits: &Limits) -> crate::Result<DossierCheck> {
-    let set = DossierSet::load(dir, limits)?;
-    Ok(DossierCheck {
+    Ok(summarise_dossiers(&DossierSet::load(dir, limits)?))
+}
+
+/// Validates a set of dossier files held in memory (the service's stored dossiers) exactly as
+/// [`check_dossiers`] validates a directory, and summarises them.
+pub fn check_dossier_files(files: &FileSet) -> crate::Result<(DossierSet, DossierCheck)> {
+    let set = DossierSet::from_files(files)?;
+    let summary = summarise_dossiers(&set);
+    Ok((set, summary))
+}
+
+fn summarise_dossiers(set: &DossierSet) -> DossierCheck {
+    DossierCheck {
         schema: DOSSIER_CHECK_SCHEMA.to_string(),
         root: set.root.clone(),
         vendors: set
@@ -120,5 +150,5 @@ pub fn check_dossiers(dir: Option<&Path>, limits: &Limits) -> crate::Result<Doss
             })
             .collect(),
         jurisdictions: set.jurisdictions.keys().cloned().collect(),
-    })
+    }
 }

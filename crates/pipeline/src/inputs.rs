@@ -1,11 +1,14 @@
 //! The inputs of an assessment — product records, vendor dossiers, scan evidence, the date —
 //! and an operator inventory folded into deployment classes.
 
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use netvet_model::Date;
 use netvet_network::exposure::Groups;
-use netvet_network::{ReadOptions, read_inventory};
+use netvet_network::{
+    InventoryFormat, ReadOptions, ReadSummary, read_inventory, read_inventory_from,
+};
 use netvet_policy::shares::ClassCount;
 use netvet_policy::{DossierSet, Evidence, Inputs, Limits, ProductSet, Shares};
 
@@ -95,6 +98,44 @@ impl Inventory {
             ..ReadOptions::default()
         };
         let summary = read_inventory(path, &options, |e| groups.add(e))?;
+        Ok(Inventory::fold(
+            path.display().to_string(),
+            groups,
+            &summary,
+            dossiers,
+        ))
+    }
+
+    /// Reads an inventory in `format` from `reader` (an upload to the service), naming it
+    /// `name` in messages; otherwise as [`Inventory::load`].
+    pub fn read(
+        name: &str,
+        format: InventoryFormat,
+        reader: impl Read + Seek,
+        strict: bool,
+        dossiers: &DossierSet,
+    ) -> crate::Result<Inventory> {
+        let mut groups = Groups::default();
+        let options = ReadOptions {
+            strict,
+            ..ReadOptions::default()
+        };
+        let summary = read_inventory_from(name, format, reader, &options, |e| groups.add(e))?;
+        Ok(Inventory::fold(
+            name.to_string(),
+            groups,
+            &summary,
+            dossiers,
+        ))
+    }
+
+    /// Folds the elements read into deployment classes and vendor shares.
+    fn fold(
+        file: String,
+        groups: Groups,
+        summary: &ReadSummary,
+        dossiers: &DossierSet,
+    ) -> Inventory {
         let mut shares = Shares::default();
         for (k, c) in groups.sorted() {
             let class = k.class.clone();
@@ -115,18 +156,18 @@ impl Inventory {
             row_errors.push(format!(
                 "{} more bad rows in {} (not shown)",
                 summary.rejected - ROW_ERRORS_KEPT as u64,
-                path.display()
+                file
             ));
         }
-        Ok(Inventory {
-            file: path.display().to_string(),
+        Inventory {
+            file,
             groups,
             shares,
             rows: summary.rows,
             accepted: summary.accepted,
             rejected: summary.rejected,
             row_errors,
-        })
+        }
     }
 }
 

@@ -100,6 +100,8 @@ pub struct Catalogue {
 enum Origin {
     Builtin(String),
     Dir(PathBuf),
+    /// Files held in memory; what they extend resolves to built-ins only.
+    Memory(FileSet),
 }
 
 impl Catalogue {
@@ -118,6 +120,20 @@ impl Catalogue {
     /// (for running every layer's tests against its own composition).
     pub fn load_layers(spec: &str, limits: &Limits) -> Result<Vec<Catalogue>> {
         let chain = load_chain(spec, limits)?;
+        (1..=chain.len()).map(|n| compose(&chain[..n])).collect()
+    }
+
+    /// Loads a catalogue held in memory (an overlay uploaded to the service). What it extends
+    /// must be a built-in catalogue: a file set has no directory to resolve a path against,
+    /// and must not name the server's directories.
+    pub fn load_files(files: FileSet, limits: &Limits) -> Result<Catalogue> {
+        let chain = load_chain_from(Origin::Memory(files), limits)?;
+        compose(&chain)
+    }
+
+    /// [`Catalogue::load_layers`] of a catalogue held in memory.
+    pub fn load_layers_files(files: FileSet, limits: &Limits) -> Result<Vec<Catalogue>> {
+        let chain = load_chain_from(Origin::Memory(files), limits)?;
         (1..=chain.len()).map(|n| compose(&chain[..n])).collect()
     }
 
@@ -193,15 +209,19 @@ fn file_stem(name: &str) -> &str {
 }
 
 fn resolve(spec: &str, relative_to: Option<&Origin>) -> Result<Origin> {
-    if let Some(Origin::Dir(base)) = relative_to {
-        let candidate = base.join(spec);
-        if candidate.is_dir() {
-            return Ok(Origin::Dir(candidate));
+    match relative_to {
+        Some(Origin::Dir(base)) => {
+            let candidate = base.join(spec);
+            if candidate.is_dir() {
+                return Ok(Origin::Dir(candidate));
+            }
         }
-    } else {
-        let path = Path::new(spec);
-        if path.is_dir() {
-            return Ok(Origin::Dir(path.to_path_buf()));
+        Some(Origin::Memory(_)) => {}
+        _ => {
+            let path = Path::new(spec);
+            if path.is_dir() {
+                return Ok(Origin::Dir(path.to_path_buf()));
+            }
         }
     }
     let ids = Catalogue::builtin_ids();
@@ -224,13 +244,17 @@ fn files_of(origin: &Origin, limits: &Limits) -> Result<FileSet> {
             })
         }
         Origin::Dir(dir) => FileSet::read_dir(dir, &["toml", "rego"], limits),
+        Origin::Memory(files) => Ok(files.clone()),
     }
 }
 
 const MAX_EXTENDS: usize = 8;
 
 fn load_chain(spec: &str, limits: &Limits) -> Result<Vec<(Layer, String)>> {
-    let mut origin = resolve(spec, None)?;
+    load_chain_from(resolve(spec, None)?, limits)
+}
+
+fn load_chain_from(mut origin: Origin, limits: &Limits) -> Result<Vec<(Layer, String)>> {
     let mut chain: Vec<(Layer, String)> = Vec::new();
     loop {
         let files = files_of(&origin, limits)?;

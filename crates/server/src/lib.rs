@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod problem;
+mod rematch;
 mod worker;
 
 use std::net::SocketAddr;
@@ -42,6 +43,11 @@ pub struct Config {
     pub workers: usize,
     /// Unpacking limits for analyses (the `scan` command's flags).
     pub unpack: netvet_unpack::Options,
+    /// The advisory index admins import into and analyses match against once it exists;
+    /// `None`: `DATA_DIR/advisories.db`.
+    pub advisory_index: Option<PathBuf>,
+    /// Largest advisory import, bytes.
+    pub max_advisory_upload: u64,
 }
 
 impl Config {
@@ -55,7 +61,16 @@ impl Config {
             max_upload: 4 << 30,
             workers: 1,
             unpack: netvet_unpack::Options::default(),
+            advisory_index: None,
+            max_advisory_upload: 256 << 20,
         }
+    }
+
+    /// The advisory index file in effect (it may not exist yet).
+    pub fn advisory_index_path(&self) -> PathBuf {
+        self.advisory_index
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("advisories.db"))
     }
 
     /// The database URL or path in effect.
@@ -93,7 +108,7 @@ pub const MAX_JSON_BODY: usize = 1 << 20;
 #[openapi(
     info(
         title = "netvet",
-        description = "Firmware analysis and 5G vendor vetting: organisations, users, API tokens, product records, firmware uploads and their analyses, assessments under the built-in catalogues. Errors are RFC 9457 problem documents.",
+        description = "Firmware analysis and 5G vendor vetting: organisations, users, API tokens, product records, firmware uploads and their analyses, assessments under the built-in catalogues and uploaded overlays, the impact of a catalogue change, vendor dossiers with their history, advisory imports that re-match stored reports and the verdicts that changed, operator inventories and their network reports. Errors are RFC 9457 problem documents.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(Problem)),

@@ -80,35 +80,80 @@ fn options(state: &AppState) -> AnalyseOptions {
     }
     AnalyseOptions {
         unpack,
+        index: crate::rematch::index_in_use(state),
         ..AnalyseOptions::new(as_of)
+    }
+}
+
+/// The advisory index as a worker last opened it: its path, size and modification time
+/// (an import replaces the file, so any of them changes).
+fn index_stamp(
+    state: &AppState,
+) -> Option<(std::path::PathBuf, u64, Option<std::time::SystemTime>)> {
+    let path = crate::rematch::index_in_use(state)?;
+    let meta = std::fs::metadata(&path).ok()?;
+    Some((path, meta.len(), meta.modified().ok()))
+}
+
+/// An analyser with the options in effect (compiling the rule packs takes a while: once per
+/// worker, and again only when the advisory index was replaced).
+async fn analyser(state: &AppState) -> Option<Arc<Analyser>> {
+    let opts = options(state);
+    match tokio::task::spawn_blocking(move || Analyser::new(opts)).await {
+        Ok(Ok(a)) => Some(Arc::new(a)),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "worker cannot set up the analyser");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "worker set-up panicked");
+            None
+        }
     }
 }
 
 /// Runs one worker until `stop` turns true.
 pub async fn run(state: AppState, name: String, mut stop: watch::Receiver<bool>) {
-    let opts = options(&state);
     let work = state.config.data_dir.join("work");
     if let Err(e) = tokio::fs::create_dir_all(&work).await {
         tracing::error!(dir = %work.display(), error = %e, "worker cannot create its work directory");
         return;
     }
-    // Compiling the rule packs takes a while: once per worker, not per job.
-    let analyser = match tokio::task::spawn_blocking(move || Analyser::new(opts)).await {
-        Ok(Ok(a)) => Arc::new(a),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "worker cannot set up the analyser");
-            return;
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "worker set-up panicked");
-            return;
-        }
+    let mut stamp = index_stamp(&state);
+    let Some(mut analyser) = analyser(&state).await else {
+        return;
     };
     tracing::info!(worker = %name, "worker ready");
     while !*stop.borrow() {
         match state.store.claim_job(&name, LEASE).await {
             Ok(Some(claim)) => {
-                tracing::info!(worker = %name, job = claim.job_id, analysis = claim.analysis_id, "job claimed");
+                tracing::info!(worker = %name, job = claim.job_id, kind = %claim.kind, analysis = claim.analysis_id, "job claimed");
+                if claim.kind == netvet_store::REMATCH {
+                    crate::rematch::run_job(&state, claim).await;
+                    continue;
+                }
+                // The analyser holds the index it opened: after an import, open the new one.
+                let now = index_stamp(&state);
+                if now != stamp {
+                    match self::analyser(&state).await {
+                        Some(a) => {
+                            analyser = a;
+                            stamp = now;
+                        }
+                        None => {
+                            finish(
+                                &state,
+                                &claim,
+                                Outcome::Failed {
+                                    error: "the analyser could not open the new advisory index"
+                                        .into(),
+                                },
+                            )
+                            .await;
+                            continue;
+                        }
+                    }
+                }
                 run_job(&state, &analyser, claim, &mut stop).await;
             }
             Ok(None) => {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{App, Auth, PASSWORD, acme_record};
+use common::{App, Auth, PASSWORD, acme_record, inventory_csv, overlay_files, upload_inventory};
 use serde_json::{Value, json};
 
 /// The callers: the regulator's four roles, the operator that owns the analysis, another
@@ -20,8 +20,8 @@ const CALLERS: [&str; 8] = [
 ];
 
 /// What the rules say each caller gets from each operation, in `CALLERS` order. The objects
-/// named in paths are operator A's (analysis, organisation, user, token) and the vendor's
-/// product. Auditor tokens only read, so every write is 403 for the auditor.
+/// named in paths are operator A's (analysis, organisation, user, token, inventory) and the
+/// vendor's product. Auditor tokens only read, so every write is 403 for the auditor.
 fn expected() -> BTreeMap<&'static str, [u16; 8]> {
     BTreeMap::from([
         //                      admin analyst decider auditor op_a op_b vendor lab
@@ -55,6 +55,31 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("get_findings", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("get_sbom", [409, 409, 409, 409, 409, 404, 404, 404]),
         ("diff_analyses", [409, 409, 409, 409, 409, 404, 404, 404]),
+        // Inventories: operator A's own; the regulator's roles see all, vendors and labs
+        // none. The upload names operator A's organisation.
+        ("list_inventories", [200; 8]),
+        ("upload_inventory", [201, 201, 403, 403, 201, 404, 403, 403]),
+        ("get_inventory", [200, 200, 200, 200, 200, 404, 404, 404]),
+        ("network_report", [200, 200, 200, 200, 200, 404, 404, 404]),
+        // Dossiers: everyone reads; admin and analyst edit; the regulator reads the history.
+        ("list_dossiers", [200; 8]),
+        ("get_dossier", [200; 8]),
+        ("put_dossier", [200, 200, 403, 403, 403, 403, 403, 403]),
+        ("put_fact", [200, 200, 403, 403, 403, 403, 403, 403]),
+        ("dossier_history", [200, 200, 200, 200, 403, 403, 403, 403]),
+        // Catalogue overlays: everyone reads; admin and analyst upload. Impact: everyone, over
+        // the product records they see.
+        ("list_overlays", [200; 8]),
+        ("upload_overlay", [201, 201, 403, 403, 403, 403, 403, 403]),
+        ("get_overlay", [200; 8]),
+        ("impact", [200; 8]),
+        // Advisories: only the admin imports; verdict changes are read by everyone, each
+        // seeing its own (none exist here).
+        (
+            "import_advisories",
+            [202, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        ("list_verdict_changes", [200; 8]),
     ])
 }
 
@@ -64,6 +89,10 @@ struct World {
     vendor_org: i64,
     lab_org: i64,
     record: Value,
+    /// The sample vendor's dossier as served.
+    dossier: Value,
+    /// The digest of an overlay the admin uploaded.
+    overlay: String,
 }
 
 async fn world(app: &App) -> World {
@@ -109,19 +138,46 @@ async fn world(app: &App) -> World {
         .upload(&auth["op_a"], "", b"operator A's image".to_vec())
         .await;
     ids.insert("analysis", up.body["id"].as_i64().unwrap());
+    let inv = upload_inventory(
+        app,
+        &auth["op_a"],
+        "",
+        "text/csv",
+        inventory_csv("Operator A"),
+    )
+    .await;
+    ids.insert("inventory", inv.body["id"].as_i64().unwrap());
+    let dossier = app.get("/api/v1/dossiers/acme", &auth["admin"]).await.body["dossier"].clone();
+    let overlay = app
+        .json(
+            Method::POST,
+            "/api/v1/catalogues/overlays",
+            &auth["admin"],
+            Some(json!({"files": overlay_files("world")})),
+        )
+        .await
+        .body["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     World {
         auth,
         ids,
         vendor_org: v,
         lab_org: l,
         record,
+        dossier,
+        overlay,
     }
 }
 
 /// The concrete path of an operation's path template.
-fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
+fn concrete(path: &str, w: &World) -> String {
+    let ids = &w.ids;
     let object = if path.starts_with("/api/v1/analyses") {
         "analysis"
+    } else if path.starts_with("/api/v1/inventories") {
+        "inventory"
     } else if path.starts_with("/api/v1/products") {
         "product"
     } else if path.starts_with("/api/v1/organisations") {
@@ -131,9 +187,12 @@ fn concrete(path: &str, ids: &BTreeMap<&str, i64>) -> String {
     } else {
         "token"
     };
-    // A diff compares the analysis with itself.
+    // A diff compares the analysis with itself; dossiers are the sample vendor's.
     path.replace("{id}", &ids[object].to_string())
         .replace("{other}", &ids[object].to_string())
+        .replace("{vendor}", "acme")
+        .replace("{fact}", "AC1")
+        .replace("{digest}", &w.overlay)
 }
 
 /// A request the operation accepts when the caller may perform it (unique per caller where
@@ -160,15 +219,33 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
             "record": acme_record(&format!("acme-gnb-{}", caller.replace('_', "-")), None)
         })),
         "update_product" => json_body(json!({"record": w.record})),
+        "put_dossier" => json_body(json!({"dossier": w.dossier})),
+        "put_fact" => json_body(json!({"fact": w.dossier["fact"][0]})),
+        "upload_overlay" => json_body(json!({"files": overlay_files(caller)})),
+        "import_advisories" => json_body(json!({
+            "id": format!("NV-MATRIX-{caller}"), "modified": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": "x"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]
+        })),
+        "impact" => (
+            None,
+            Body::empty(),
+            "?from=de-2024&to=de-2025&as_of=2026-06-01".into(),
+        ),
         "upload" => (
             Some("application/octet-stream"),
             Body::from(format!("image uploaded by {caller}")),
             String::new(),
         ),
-        "assess_product" => (
+        "assess_product" | "network_report" => (
             None,
             Body::empty(),
             "?catalogue=de-2024&as_of=2026-06-01".into(),
+        ),
+        "upload_inventory" => (
+            Some("text/csv"),
+            Body::from(inventory_csv("Operator A")),
+            format!("?org_id={}", w.ids["organisation"]),
         ),
         _ => (None, Body::empty(), String::new()),
     }
@@ -211,7 +288,7 @@ async fn every_operation_as_every_role(app: &App) {
             }
             for (caller, want) in CALLERS.iter().zip(statuses) {
                 let (ct, body, query) = request(id, caller, &w);
-                let uri = concrete(path, &w.ids) + &query;
+                let uri = concrete(path, &w) + &query;
                 let r = app
                     .send(method.clone(), &uri, &w.auth[caller], ct, body)
                     .await;
@@ -248,7 +325,7 @@ async fn every_operation_as_every_role(app: &App) {
             let r = app
                 .send(
                     method,
-                    &concrete(path, &w.ids),
+                    &concrete(path, &w),
                     &Auth::None,
                     None,
                     Body::empty(),

@@ -32,6 +32,8 @@ pub const MAX_ATTEMPTS: i64 = 3;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claim {
     pub job_id: i64,
+    /// What the job does: [`ANALYSE`] or [`crate::REMATCH`].
+    pub kind: String,
     pub analysis_id: i64,
     /// The image to analyse.
     pub artifact_sha256: String,
@@ -39,6 +41,8 @@ pub struct Claim {
     pub fencing_token: i64,
     /// Which claim this is (1 for the first).
     pub attempt: i64,
+    /// For a re-match, the digest of the advisory index to match against.
+    pub index_digest: Option<String>,
 }
 
 /// How a job ended.
@@ -75,13 +79,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let pick = match self.backend {
             Backend::Postgres => {
-                "SELECT j.id, j.analysis_id, a.artifact_sha256 FROM jobs j
+                "SELECT j.id, j.kind, j.analysis_id, j.index_digest, a.artifact_sha256 FROM jobs j
                  JOIN analyses a ON a.id = j.analysis_id
                  WHERE j.state = 'queued' ORDER BY j.id LIMIT 1
                  FOR UPDATE OF j SKIP LOCKED"
             }
             Backend::Sqlite => {
-                "SELECT j.id, j.analysis_id, a.artifact_sha256 FROM jobs j
+                "SELECT j.id, j.kind, j.analysis_id, j.index_digest, a.artifact_sha256 FROM jobs j
                  JOIN analyses a ON a.id = j.analysis_id
                  WHERE j.state = 'queued' ORDER BY j.id LIMIT 1"
             }
@@ -90,6 +94,8 @@ impl Store {
             return Ok(None);
         };
         let job_id: i64 = row.try_get("id")?;
+        let kind: String = row.try_get("kind")?;
+        let index_digest: Option<String> = row.try_get("index_digest")?;
         let analysis_id: i64 = row.try_get("analysis_id")?;
         let artifact_sha256: String = row.try_get("artifact_sha256")?;
         let claimed = sqlx::query(
@@ -102,17 +108,22 @@ impl Store {
         .bind(job_id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE analyses SET status = 'running', started_at = COALESCE(started_at, $1)
-             WHERE id = $2",
-        )
-        .bind(now())
-        .bind(analysis_id)
-        .execute(&mut *tx)
-        .await?;
+        // A re-match replaces the report of a finished analysis: its status stays.
+        if kind == ANALYSE {
+            sqlx::query(
+                "UPDATE analyses SET status = 'running', started_at = COALESCE(started_at, $1)
+                 WHERE id = $2",
+            )
+            .bind(now())
+            .bind(analysis_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Some(Claim {
             job_id,
+            kind,
+            index_digest,
             analysis_id,
             artifact_sha256,
             fencing_token: claimed.try_get("fencing_token")?,
@@ -187,10 +198,12 @@ impl Store {
         .bind(claim.job_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE analyses SET status = 'queued', progress = '{}' WHERE id = $1")
-            .bind(claim.analysis_id)
-            .execute(&mut *tx)
-            .await?;
+        if claim.kind == ANALYSE {
+            sqlx::query("UPDATE analyses SET status = 'queued', progress = '{}' WHERE id = $1")
+                .bind(claim.analysis_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -201,18 +214,21 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let pick = match self.backend {
             Backend::Postgres => {
-                "SELECT id, analysis_id, attempts, max_attempts FROM jobs
+                "SELECT id, kind, analysis_id, attempts, max_attempts FROM jobs
                  WHERE state = 'running' AND lease_expires_at < $1 FOR UPDATE SKIP LOCKED"
             }
             Backend::Sqlite => {
-                "SELECT id, analysis_id, attempts, max_attempts FROM jobs
+                "SELECT id, kind, analysis_id, attempts, max_attempts FROM jobs
                  WHERE state = 'running' AND lease_expires_at < $1"
             }
         };
         let rows = sqlx::query(pick).bind(now_ms()).fetch_all(&mut *tx).await?;
         for row in &rows {
             let id: i64 = row.try_get("id")?;
+            // Only an analysis job's analysis follows its job; a re-match leaves it be.
+            let kind: String = row.try_get("kind")?;
             let analysis: i64 = row.try_get("analysis_id")?;
+            let follows = kind == ANALYSE;
             let attempts: i64 = row.try_get("attempts")?;
             let max: i64 = row.try_get("max_attempts")?;
             if attempts >= max {
@@ -226,14 +242,16 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE analyses SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3",
-                )
-                .bind(&error)
-                .bind(now())
-                .bind(analysis)
-                .execute(&mut *tx)
-                .await?;
+                if follows {
+                    sqlx::query(
+                        "UPDATE analyses SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3",
+                    )
+                    .bind(&error)
+                    .bind(now())
+                    .bind(analysis)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             } else {
                 sqlx::query(
                     "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
@@ -242,10 +260,12 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE analyses SET status = 'queued' WHERE id = $1")
-                    .bind(analysis)
-                    .execute(&mut *tx)
-                    .await?;
+                if follows {
+                    sqlx::query("UPDATE analyses SET status = 'queued' WHERE id = $1")
+                        .bind(analysis)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -273,7 +293,7 @@ impl Store {
 
     /// Fails with [`Error::StaleLease`] unless `claim` still holds its job; optionally extends
     /// the lease.
-    async fn fence(
+    pub(crate) async fn fence(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         claim: &Claim,

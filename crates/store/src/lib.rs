@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, operator inventories, dossier revisions, catalogue overlays, verdict changes and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -16,10 +16,14 @@
 mod analyses;
 mod auth;
 mod directory;
+mod dossiers;
 mod error;
+mod inventories;
 pub mod jobs;
 mod migrate;
+mod overlays;
 mod products;
+mod rematch;
 mod roles;
 mod secret;
 pub mod testing;
@@ -34,9 +38,15 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use analyses::{Analysis, AnalysisStatus, NewAnalysis};
 pub use auth::{ApiToken, NewSession, NewToken, SessionInfo, TokenScope};
 pub use directory::{NewUser, Organisation, User};
+pub use dossiers::{DossierChange, DossierEdit, DossierRevision, MAX_STORED_DOSSIERS};
 pub use error::{Error, Result};
+pub use inventories::{
+    Inventory, MAX_INVENTORY_BYTES, MAX_NETWORK_PRODUCTS, NetworkInputs, NewInventory,
+};
 pub use jobs::{Claim, Outcome};
+pub use overlays::{NewOverlay, Overlay};
 pub use products::{NewProduct, Product};
+pub use rematch::{NewVerdictChange, REMATCH, VerdictChange};
 pub use roles::{Actor, OrgKind, Role};
 pub use secret::random_secret;
 

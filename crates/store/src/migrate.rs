@@ -7,18 +7,62 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::{Backend, Result, Store};
 
 /// `(version, description, sql)` of each SQLite migration, in order.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "inventories",
+        include_str!("../migrations/sqlite/0002_inventories.sql"),
+    ),
+    (
+        3,
+        "dossiers",
+        include_str!("../migrations/sqlite/0003_dossiers.sql"),
+    ),
+    (
+        4,
+        "catalogue overlays",
+        include_str!("../migrations/sqlite/0004_catalogue_overlays.sql"),
+    ),
+    (
+        5,
+        "rematch",
+        include_str!("../migrations/sqlite/0005_rematch.sql"),
+    ),
+];
 
 /// The same for PostgreSQL: one schema, two dialects.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "inventories",
+        include_str!("../migrations/postgres/0002_inventories.sql"),
+    ),
+    (
+        3,
+        "dossiers",
+        include_str!("../migrations/postgres/0003_dossiers.sql"),
+    ),
+    (
+        4,
+        "catalogue overlays",
+        include_str!("../migrations/postgres/0004_catalogue_overlays.sql"),
+    ),
+    (
+        5,
+        "rematch",
+        include_str!("../migrations/postgres/0005_rematch.sql"),
+    ),
+];
 
 /// The migrator for `backend`.
 pub(crate) fn migrator(backend: Backend) -> Migrator {

@@ -36,9 +36,10 @@ pub struct NewProduct {
     pub record: String,
 }
 
-const COLUMNS: &str = "id, org_id, record_id, name, record, revision, created_at, updated_at";
+pub(crate) const COLUMNS: &str =
+    "id, org_id, record_id, name, record, revision, created_at, updated_at";
 
-fn product_from(row: &AnyRow) -> Result<Product> {
+pub(crate) fn product_from(row: &AnyRow) -> Result<Product> {
     Ok(Product {
         id: row.try_get("id")?,
         org_id: row.try_get("org_id")?,

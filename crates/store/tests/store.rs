@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, Error, NewAnalysis, NewProduct, NewUser, OrgKind, Outcome, Page, Role,
-    Store, TokenScope,
+    Actor, AnalysisStatus, DossierChange, DossierEdit, Error, NewAnalysis, NewInventory,
+    NewOverlay, NewProduct, NewUser, NewVerdictChange, OrgKind, Outcome, Page, Role, Store,
+    TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -57,6 +58,11 @@ both_backends!(
     stale_fencing_token_is_rejected,
     finished_job_stores_report_and_partial_warning,
     release_requeues_without_counting_the_attempt,
+    inventories_belong_to_their_operator,
+    network_inputs_follow_inventory_visibility,
+    dossier_edits_are_kept_as_revisions,
+    overlays_are_stored_once_by_digest,
+    rematch_jobs_replace_reports_and_record_verdict_changes,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -138,7 +144,10 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 }
 
 async fn migrations_are_applied(store: Store) {
-    assert_eq!(store.applied_migrations().await.unwrap(), vec![1]);
+    assert_eq!(
+        store.applied_migrations().await.unwrap(),
+        vec![1, 2, 3, 4, 5]
+    );
     store.ping().await.unwrap();
     // The schema is there and empty.
     assert!(matches!(
@@ -623,4 +632,435 @@ async fn release_requeues_without_counting_the_attempt(store: Store) {
         .unwrap();
     assert_eq!((again.job_id, again.attempt), (c.job_id, 1));
     assert!(again.fencing_token > c.fencing_token);
+}
+
+fn new_inventory(org_id: Option<i64>, name: &str) -> NewInventory {
+    NewInventory {
+        org_id,
+        name: name.into(),
+        format: "csv".into(),
+        content: "operator,element_id\nA,gnb-1\n".into(),
+        elements: 1,
+    }
+}
+
+async fn inventories_belong_to_their_operator(store: Store) {
+    let w = world(&store).await;
+    // An operator uploads its own; naming another operator's organisation is NotFound.
+    let a = store
+        .create_inventory(&w.op_a, new_inventory(None, "network A"))
+        .await
+        .unwrap();
+    assert_eq!(a.org_id, w.op_a.org);
+    assert_eq!(a.user_id, w.op_a.user);
+    assert_eq!(a.format, "csv");
+    assert_eq!(a.elements, 1);
+    assert_eq!(a.size, 28);
+    assert_eq!(a.sha256.len(), 64);
+    assert!(matches!(
+        store
+            .create_inventory(&w.op_a, new_inventory(Some(w.op_b.org), "into B"))
+            .await,
+        Err(Error::NotFound)
+    ));
+    // The admin names the operator; a vendor organisation cannot own an inventory.
+    let b = store
+        .create_inventory(&w.admin, new_inventory(Some(w.op_b.org), "network B"))
+        .await
+        .unwrap();
+    assert_eq!(b.org_id, w.op_b.org);
+    assert!(matches!(
+        store
+            .create_inventory(&w.admin, new_inventory(None, "nobody's"))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .create_inventory(&w.admin, new_inventory(Some(w.vendor_org), "vendor's"))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    // Vendors and auditors may not upload.
+    for actor in [&w.vendor, &w.auditor] {
+        assert!(matches!(
+            store
+                .create_inventory(actor, new_inventory(None, "x"))
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+    let mut bad = new_inventory(None, "yaml");
+    bad.format = "yaml".into();
+    assert!(matches!(
+        store.create_inventory(&w.op_a, bad).await,
+        Err(Error::Invalid(_))
+    ));
+    // Each operator sees its own; the regulator all; the vendor none.
+    let ids = |list: Vec<netvet_store::Inventory>| list.iter().map(|i| i.id).collect::<Vec<_>>();
+    let page = Page::default();
+    assert_eq!(
+        ids(store.list_inventories(&w.op_a, page).await.unwrap()),
+        [a.id]
+    );
+    assert_eq!(
+        ids(store.list_inventories(&w.op_b, page).await.unwrap()),
+        [b.id]
+    );
+    assert_eq!(
+        ids(store.list_inventories(&w.auditor, page).await.unwrap()),
+        [a.id, b.id]
+    );
+    assert!(
+        store
+            .list_inventories(&w.vendor, page)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.inventory(&w.op_a, a.id).await.unwrap(), a);
+    for (actor, id) in [(&w.op_a, b.id), (&w.op_b, a.id), (&w.vendor, a.id)] {
+        assert!(matches!(
+            store.inventory(actor, id).await,
+            Err(Error::NotFound)
+        ));
+    }
+}
+
+async fn network_inputs_follow_inventory_visibility(store: Store) {
+    let w = world(&store).await;
+    let product = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "vendor-gnb".into(),
+                name: "gNB".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let inv = store
+        .create_inventory(&w.op_a, new_inventory(None, "network A"))
+        .await
+        .unwrap();
+    // The operator's report reads every product record (it cannot list them itself).
+    let inputs = store.network_inputs(&w.op_a, inv.id).await.unwrap();
+    assert_eq!(inputs.inventory, inv);
+    assert_eq!(inputs.content, "operator,element_id\nA,gnb-1\n");
+    assert_eq!(
+        inputs.products.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [product.id]
+    );
+    assert!(
+        store
+            .list_products(&w.op_a, Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A stored report of the vendor's upload is read for the report, by digest.
+    let analysis = upload(&store, &w.vendor, 7).await;
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.analysis_id, analysis);
+    store
+        .finish_job(
+            &claim,
+            Outcome::Done {
+                report: "{\"report\":7}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .network_reports(&w.op_a, inv.id, &[sha(7), sha(8)])
+            .await
+            .unwrap(),
+        ["{\"report\":7}"]
+    );
+    // Not for another operator or a vendor.
+    for actor in [&w.op_b, &w.vendor] {
+        assert!(matches!(
+            store.network_inputs(actor, inv.id).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            store.network_reports(actor, inv.id, &[sha(7)]).await,
+            Err(Error::NotFound)
+        ));
+    }
+}
+
+fn edit(vendor: &str, dossier: &str, expected: Option<i64>) -> DossierEdit {
+    DossierEdit {
+        vendor_id: vendor.into(),
+        dossier: dossier.into(),
+        change: DossierChange::Fact,
+        fact_id: Some("F1".into()),
+        previous: Some(format!("before {dossier}")),
+        expected_revision: expected,
+    }
+}
+
+async fn dossier_edits_are_kept_as_revisions(store: Store) {
+    let w = world(&store).await;
+    let analyst = user(&store, &w.admin, w.admin.org, "ann", Role::Analyst).await;
+    assert_eq!(store.stored_dossier(&w.vendor, "acme").await.unwrap(), None);
+    // The first edit of a built-in dossier expects revision 0.
+    let r1 = store
+        .save_dossier(&analyst, edit("acme", "{\"v\":1}", Some(0)))
+        .await
+        .unwrap();
+    assert_eq!(r1.revision, 1);
+    assert_eq!(r1.user_id, analyst.user);
+    assert_eq!(r1.change, DossierChange::Fact);
+    let r2 = store
+        .save_dossier(&w.admin, edit("acme", "{\"v\":2}", None))
+        .await
+        .unwrap();
+    assert_eq!(r2.revision, 2);
+    // A stale revision is a conflict and stores nothing.
+    assert!(matches!(
+        store
+            .save_dossier(&analyst, edit("acme", "{\"v\":3}", Some(1)))
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    store
+        .save_dossier(&w.admin, edit("borealis", "{\"b\":1}", Some(0)))
+        .await
+        .unwrap();
+    // Everyone reads the newest revision of each vendor.
+    for actor in [&w.vendor, &w.op_a, &w.auditor] {
+        let all = store.stored_dossiers(actor).await.unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|r| (r.vendor_id.as_str(), r.revision, r.dossier.as_str()))
+                .collect::<Vec<_>>(),
+            [("acme", 2, "{\"v\":2}"), ("borealis", 1, "{\"b\":1}")]
+        );
+        assert_eq!(
+            store.stored_dossier(actor, "acme").await.unwrap(),
+            Some(r2.clone())
+        );
+    }
+    // Only admin and analyst edit.
+    for actor in [&w.auditor, &w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.save_dossier(actor, edit("acme", "{}", None)).await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+    // The regulator's roles read the history, newest first, with the previous values.
+    let history = store
+        .dossier_history(&w.auditor, "acme", Page::default())
+        .await
+        .unwrap();
+    assert_eq!(history, [r2.clone(), r1.clone()]);
+    assert_eq!(history[1].previous.as_deref(), Some("before {\"v\":1}"));
+    for actor in [&w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.dossier_history(actor, "acme", Page::default()).await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+}
+
+fn overlay(n: u8) -> NewOverlay {
+    NewOverlay {
+        digest: sha(n),
+        catalogue_id: format!("draft-{n}"),
+        extends: "de-2024".into(),
+        files: "{}".into(),
+        summary: "{}".into(),
+    }
+}
+
+async fn overlays_are_stored_once_by_digest(store: Store) {
+    let w = world(&store).await;
+    let analyst = user(&store, &w.admin, w.admin.org, "ann", Role::Analyst).await;
+    let (first, created) = store.create_overlay(&analyst, overlay(1)).await.unwrap();
+    assert!(created);
+    assert_eq!(first.user_id, analyst.user);
+    assert_eq!(first.catalogue_id, "draft-1");
+    // The same digest again: the stored one, not a second row.
+    let (again, created) = store.create_overlay(&w.admin, overlay(1)).await.unwrap();
+    assert!(!created);
+    assert_eq!(again, first);
+    store.create_overlay(&w.admin, overlay(2)).await.unwrap();
+    for actor in [&w.auditor, &w.vendor, &w.op_a] {
+        assert!(matches!(
+            store.create_overlay(actor, overlay(3)).await,
+            Err(Error::Forbidden(_))
+        ));
+        let list = store.list_overlays(actor, Page::default()).await.unwrap();
+        assert_eq!(
+            list.iter().map(|o| o.digest.clone()).collect::<Vec<_>>(),
+            [sha(1), sha(2)]
+        );
+        assert_eq!(store.overlay(actor, &sha(1)).await.unwrap(), first);
+    }
+    assert!(matches!(
+        store.overlay(&w.admin, &sha(9)).await,
+        Err(Error::NotFound)
+    ));
+    let mut bad = overlay(4);
+    bad.digest = "../etc".into();
+    assert!(matches!(
+        store.create_overlay(&w.admin, bad).await,
+        Err(Error::Invalid(_))
+    ));
+    // Products for an impact follow tenancy.
+    store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "p1".into(),
+                name: "P1".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.visible_products(&w.vendor).await.unwrap().len(), 1);
+    assert_eq!(store.visible_products(&w.auditor).await.unwrap().len(), 1);
+    assert!(store.visible_products(&w.op_a).await.unwrap().is_empty());
+}
+
+async fn rematch_jobs_replace_reports_and_record_verdict_changes(store: Store) {
+    let w = world(&store).await;
+    let product = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "gnb".into(),
+                name: "gNB".into(),
+                record: format!("{{\"firmware\":[{{\"sha256\":\"{}\"}}]}}", sha(1)),
+            },
+        )
+        .await
+        .unwrap();
+    let analysis = upload(&store, &w.vendor, 1).await;
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.kind, "analyse");
+    assert_eq!(claim.index_digest, None);
+    store
+        .finish_job(
+            &claim,
+            Outcome::Done {
+                report: "r1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // Only the admin imports; one job per analysis with a report, once per digest.
+    assert!(matches!(
+        store.enqueue_rematch(&w.auditor, "d1").await,
+        Err(Error::Forbidden(_))
+    ));
+    assert_eq!(store.enqueue_rematch(&w.admin, "d1").await.unwrap(), 1);
+    assert_eq!(store.enqueue_rematch(&w.admin, "d1").await.unwrap(), 0);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.kind, netvet_store::REMATCH);
+    assert_eq!(claim.index_digest.as_deref(), Some("d1"));
+    assert_eq!(claim.analysis_id, analysis);
+    // The analysis stays done while its report is re-matched.
+    let status =
+        |store: Store| async move { store.analysis(&w.admin, analysis).await.unwrap().status };
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    assert_eq!(
+        store.claimed_report(&claim).await.unwrap().as_deref(),
+        Some("r1")
+    );
+    let named = store.products_naming(&sha(1)).await.unwrap();
+    assert_eq!(named.iter().map(|p| p.id).collect::<Vec<_>>(), [product.id]);
+    assert!(store.products_naming(&sha(2)).await.unwrap().is_empty());
+    assert!(store.products_naming("%").await.unwrap().is_empty());
+    let change = NewVerdictChange {
+        product_id: product.id,
+        org_id: product.org_id,
+        catalogue_id: "de-2024".into(),
+        role: "ran:gNB".into(),
+        decision_before: "allow".into(),
+        decision_after: "prohibit".into(),
+    };
+    store
+        .finish_rematch(&claim, Some("r2".into()), std::slice::from_ref(&change))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.finish_rematch(&claim, Some("r3".into()), &[]).await,
+        Err(Error::StaleLease { .. })
+    ));
+    assert_eq!(
+        store
+            .analysis_report(&w.admin, analysis)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("r2")
+    );
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    // The vendor and the regulator see the change; an operator does not.
+    for actor in [&w.vendor, &w.auditor] {
+        let list = store
+            .list_verdict_changes(actor, Page::default())
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].index_digest, "d1");
+        assert_eq!(list[0].analysis_id, analysis);
+        assert_eq!(list[0].decision_after, "prohibit");
+    }
+    assert!(
+        store
+            .list_verdict_changes(&w.op_a, Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A re-match given back or failed leaves the analysis and its report alone.
+    assert_eq!(store.enqueue_rematch(&w.admin, "d2").await.unwrap(), 1);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store.release_job(&claim).await.unwrap();
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .fail_rematch(&claim, "index unreadable")
+        .await
+        .unwrap();
+    assert_eq!(status(store.clone()).await, AnalysisStatus::Done);
+    assert_eq!(store.job(claim.job_id).await.unwrap().state, "failed");
+    assert_eq!(
+        store
+            .analysis_report(&w.admin, analysis)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("r2")
+    );
 }

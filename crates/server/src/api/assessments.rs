@@ -1,6 +1,6 @@
 //! Assessments of a product under a built-in catalogue, computed by
 //! `netvet_pipeline::assess::assess` — the function `netvet assess` calls — from the stored
-//! record, the built-in dossiers and the scan reports of the record's firmware that the
+//! record, the vendor dossiers in effect and the scan reports of the record's firmware that the
 //! caller may see.
 
 use std::sync::OnceLock;
@@ -8,16 +8,15 @@ use std::sync::OnceLock;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use netvet_model::Date;
 use netvet_pipeline::assess::Selection;
 use netvet_pipeline::{PolicyData, today};
 use netvet_policy::evidence::LoadedScan;
-use netvet_policy::{Catalogue, Evidence, Limits};
+use netvet_policy::{Evidence, Limits};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::products::{dossiers, product_set};
+use super::products::product_set;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -27,7 +26,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AssessQuery {
-    /// A built-in catalogue id (see `GET /catalogues`).
+    /// A built-in catalogue id (see `GET /catalogues`) or a stored overlay's digest.
     pub catalogue: String,
     /// Judge on this day (YYYY-MM-DD); default today (UTC).
     pub as_of: Option<String>,
@@ -92,42 +91,23 @@ pub async fn assess_product(
 ) -> ApiResult<Json<serde_json::Value>> {
     let Path(id) = id?;
     let Query(q) = q?;
-    let as_of = match &q.as_of {
-        Some(d) => d
-            .parse::<Date>()
-            .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}")))?,
-        None => today(),
-    };
-    // Only built-in ids: a catalogue spec may also be a directory, which the API must not
-    // let callers name.
-    if !Catalogue::builtin_ids().contains(&q.catalogue) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no built-in catalogue {:?}", q.catalogue),
-        ));
-    }
+    let as_of = as_of(q.as_of.as_deref())?;
+    let source = super::catalogues::resolve(&state, &caller.actor, &q.catalogue).await?;
     let stored = state.store.product(&caller.actor, id).await?;
     let product: netvet_model::Product =
         serde_json::from_str(&stored.record).map_err(ApiError::internal)?;
     let shas: Vec<String> = product.firmware.iter().map(|f| f.sha256.clone()).collect();
     let reports = state.store.reports_for(&caller.actor, &shas).await?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
     let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
         let limits = Limits::default();
-        let mut evidence = Evidence::default();
-        for (i, text) in reports.iter().enumerate() {
-            let name = format!("store:analysis-report-{i}");
-            let report = Evidence::parse(&name, text).map_err(ApiError::internal)?;
-            evidence.add(LoadedScan { report, file: name });
-        }
         let data = PolicyData {
-            dossiers: dossiers()?.clone(),
-            products: product_set(std::slice::from_ref(&product))?,
-            evidence,
+            products: product_set(std::slice::from_ref(&product), &dossiers.set)?,
+            dossiers: (*dossiers.set).clone(),
+            evidence: evidence(&reports)?,
             as_of,
         };
-        let catalogue =
-            netvet_pipeline::assess::catalogue(Some(&q.catalogue), None, as_of, &limits)
-                .map_err(ApiError::internal)?;
+        let catalogue = source.load(&limits)?;
         let report = netvet_pipeline::assess::assess(
             &catalogue,
             &data,
@@ -141,4 +121,25 @@ pub async fn assess_product(
     .await
     .map_err(ApiError::internal)??;
     Ok(Json(report))
+}
+
+/// The day asked for (YYYY-MM-DD), or today (UTC).
+pub(crate) fn as_of(asked: Option<&str>) -> ApiResult<Date> {
+    match asked {
+        Some(d) => d
+            .parse::<Date>()
+            .map_err(|e| ApiError::bad_request(format!("as_of {d:?}: {e}"))),
+        None => Ok(today()),
+    }
+}
+
+/// Stored scan reports as the evidence an assessment reads.
+pub(crate) fn evidence(reports: &[String]) -> ApiResult<Evidence> {
+    let mut evidence = Evidence::default();
+    for (i, text) in reports.iter().enumerate() {
+        let name = format!("store:analysis-report-{i}");
+        let report = Evidence::parse(&name, text).map_err(ApiError::internal)?;
+        evidence.add(LoadedScan { report, file: name });
+    }
+    Ok(evidence)
 }

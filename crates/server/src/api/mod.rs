@@ -1,9 +1,13 @@
 //! The `/api/v1` operations, one module per kind of object.
 
+pub mod advisories;
 pub mod analyses;
 pub mod assessments;
+pub mod catalogues;
 pub mod directory;
+pub mod dossiers;
 pub mod health;
+pub mod inventories;
 pub mod products;
 pub mod session;
 
@@ -43,6 +47,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::get_findings))
         .routes(routes!(analyses::get_sbom))
         .routes(routes!(analyses::diff_analyses))
+        .routes(routes!(
+            inventories::list_inventories,
+            inventories::upload_inventory
+        ))
+        .routes(routes!(inventories::get_inventory))
+        .routes(routes!(inventories::network_report))
+        .routes(routes!(dossiers::list_dossiers))
+        .routes(routes!(dossiers::get_dossier, dossiers::put_dossier))
+        .routes(routes!(dossiers::put_fact))
+        .routes(routes!(dossiers::dossier_history))
+        .routes(routes!(
+            catalogues::list_overlays,
+            catalogues::upload_overlay
+        ))
+        .routes(routes!(catalogues::get_overlay))
+        .routes(routes!(catalogues::impact))
+        .routes(routes!(advisories::import_advisories))
+        .routes(routes!(advisories::list_verdict_changes))
 }
 
 /// Pagination of a list: `limit` (1 to 500, default 50) and `offset`. No other keys.

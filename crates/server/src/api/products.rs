@@ -1,8 +1,6 @@
 //! Product records: the JSON form of the records `netvet assess` reads, validated the same
-//! way (`netvet_policy::ProductSet`, against the built-in vendor dossiers) before they are
+//! way (`netvet_policy::ProductSet`, against the vendor dossiers in effect) before they are
 //! stored.
-
-use std::sync::OnceLock;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -10,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use netvet_policy::files::{FileSet, SourceFile};
-use netvet_policy::{DossierSet, Limits, ProductSet};
+use netvet_policy::{DossierSet, ProductSet};
 use netvet_store::{NewProduct, Product};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,26 +71,23 @@ pub struct ProductUpdate {
     pub record: serde_json::Value,
 }
 
-/// The built-in vendor dossiers, loaded once.
-pub(crate) fn dossiers() -> ApiResult<&'static DossierSet> {
-    static DOSSIERS: OnceLock<Result<DossierSet, String>> = OnceLock::new();
-    DOSSIERS
-        .get_or_init(|| DossierSet::load(None, &Limits::default()).map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(ApiError::internal)
-}
-
 /// A product record from JSON, validated as `netvet assess` validates record files.
-pub(crate) fn validate(record: serde_json::Value) -> ApiResult<netvet_model::Product> {
+pub(crate) fn validate(
+    record: serde_json::Value,
+    dossiers: &DossierSet,
+) -> ApiResult<netvet_model::Product> {
     let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
     let product: netvet_model::Product =
         serde_json::from_value(record).map_err(|e| invalid(format!("product record: {e}")))?;
-    product_set(std::slice::from_ref(&product)).map_err(|e| invalid(e.detail))?;
+    product_set(std::slice::from_ref(&product), dossiers).map_err(|e| invalid(e.detail))?;
     Ok(product)
 }
 
 /// Product records as the set the policy engine reads.
-pub(crate) fn product_set(products: &[netvet_model::Product]) -> ApiResult<ProductSet> {
+pub(crate) fn product_set(
+    products: &[netvet_model::Product],
+    dossiers: &DossierSet,
+) -> ApiResult<ProductSet> {
     let mut files = Vec::new();
     for p in products {
         let text = toml::to_string(p).map_err(ApiError::internal)?;
@@ -106,7 +101,7 @@ pub(crate) fn product_set(products: &[netvet_model::Product]) -> ApiResult<Produ
         root: "store:products".into(),
         files,
     };
-    ProductSet::from_files(&set, dossiers()?)
+    ProductSet::from_files(&set, dossiers)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }
 
@@ -149,7 +144,8 @@ pub async fn create_product(
     body: Result<Json<ProductRequest>, JsonRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Json(req) = body?;
-    let product = validate(req.record)?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
+    let product = validate(req.record, &dossiers.set)?;
     let stored = state
         .store
         .create_product(
@@ -207,7 +203,8 @@ pub async fn update_product(
     let Path(id) = id?;
     let Json(req) = body?;
     let current = state.store.product(&caller.actor, id).await?;
-    let product = validate(req.record)?;
+    let dossiers = super::dossiers::current(&state, &caller.actor).await?;
+    let product = validate(req.record, &dossiers.set)?;
     if product.id != current.record_id {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -318,3 +318,71 @@ pub fn many_files(n: usize) -> Vec<u8> {
     }
     netvet_forge::tar::write(&t)
 }
+
+/// A CSV inventory of `operator` with two gNBs of the sample Acme record (`acme_record`)
+/// and one AMF of a product no record describes.
+pub fn inventory_csv(operator: &str) -> String {
+    let mut csv = String::from(
+        "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,replacement_cost\n",
+    );
+    for (id, function, domain, vendor, product, version) in [
+        (
+            "gnb-001",
+            "gNB",
+            "RAN",
+            "Acme",
+            "Acme AR-5000 gNB (fictional)",
+            "4.2",
+        ),
+        (
+            "gnb-002",
+            "gNB",
+            "RAN",
+            "Acme",
+            "Acme AR-5000 gNB (fictional)",
+            "4.2",
+        ),
+        ("amf-001", "AMF", "core", "Nobody", "Nobody AMF", "1.0"),
+    ] {
+        csv.push_str(&format!(
+            "{operator},{id},site-1,North,{domain},{function},{vendor},{product},{version},2022-03-01,40000\n"
+        ));
+    }
+    csv
+}
+
+/// Uploads an inventory with `content_type`; `query` starts with `?` or is empty.
+pub async fn upload_inventory(
+    app: &App,
+    auth: &Auth,
+    query: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/inventories{query}"),
+        auth,
+        Some(content_type),
+        body.into(),
+    )
+    .await
+}
+
+/// A catalogue overlay extending de-2024 without its guarantee-declaration requirement, with
+/// one passing Rego test; `tag` makes its id and digest its own.
+pub fn overlay_files(tag: &str) -> Value {
+    json!({
+        "catalogue.toml": format!(r#"id = "draft-{tag}"
+version = "2026-01-01"
+title = "Draft {tag}: de-2024 without the guarantee declaration"
+jurisdiction = "DE"
+effective = 2026-01-01
+binding = false
+extends = "de-2024"
+remove = ["DE.BSIG.9b.3"]
+legal_basis = ["A draft for testing"]
+"#),
+        "tests/draft_test.rego": "package netvet.tests.draft\n\ntest_catalogue_is_loaded if {\n\tcount(data.netvet.catalogue.requirements) > 0\n}\n",
+    })
+}
