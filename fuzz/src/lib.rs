@@ -94,3 +94,203 @@ pub fn shell(data: &[u8]) {
         }
     }
 }
+
+/// Splits an input into up to `max` files: pieces separated by `FILE_BREAK`, each piece's
+/// first byte choosing its path from `paths` and the rest its content. One input can so
+/// describe an image of several files that refer to each other (an inittab and the script
+/// it starts; a dpkg database and an os-release).
+pub const FILE_BREAK: &[u8] = b"\xffNV\xff";
+
+fn pieces<'d>(data: &'d [u8], paths: &[&'static str], max: usize) -> Vec<(&'static str, &'d [u8])> {
+    let mut out: Vec<(&'static str, &'d [u8])> = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() && out.len() < max {
+        let (piece, next) = match memfind(rest, FILE_BREAK) {
+            Some(at) => (&rest[..at], &rest[at + FILE_BREAK.len()..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        let Some((&pick, content)) = piece.split_first() else {
+            continue;
+        };
+        let path = paths[usize::from(pick) % paths.len()];
+        if !out.iter().any(|(p, _)| *p == path) {
+            out.push((path, content));
+        }
+    }
+    out
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A ustar archive of `files` (regular files, mode 0755 so scripts count as executable), the
+/// way a root filesystem reaches the checks: read by netvet-unpack's tar reader.
+fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    fn octal(field: &mut [u8], v: u64) {
+        let s = format!("{v:0w$o}\0", w = field.len() - 1);
+        field.copy_from_slice(s.as_bytes());
+    }
+    let mut out = Vec::new();
+    for (path, content) in files {
+        let mut h = [0u8; 512];
+        h[..path.len()].copy_from_slice(path.as_bytes());
+        octal(&mut h[100..108], 0o755);
+        octal(&mut h[108..116], 0);
+        octal(&mut h[116..124], 0);
+        octal(&mut h[124..136], content.len() as u64);
+        octal(&mut h[136..148], 1_700_000_000);
+        h[156] = b'0';
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        let s = format!("{sum:06o}\0 ");
+        h[148..156].copy_from_slice(s.as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(content);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// Opens `files` as a tree, as a scanned image would be.
+fn tree_of(files: &[(&str, &[u8])]) -> Tree {
+    let src = Arc::new(MemSource::new(tar(files)));
+    netvet_unpack::open_forced("fuzz.tar", src, &options(), "tar")
+}
+
+/// Where the `checks` target puts its pieces: the files the checks read by path (accounts,
+/// start-up, keys, certificates, configuration, web roots, update scripts) and two
+/// program paths for ELF content.
+const CHECK_PATHS: &[&str] = &[
+    "etc/passwd",
+    "etc/shadow",
+    "etc/init.d/rcS",
+    "etc/inittab",
+    "etc/ssh/ssh_host_rsa_key",
+    "etc/dropbear/dropbear_rsa_host_key",
+    "usr/sbin/httpd",
+    "etc/ssl/certs/ca-certificates.crt",
+    "etc/config/system.json",
+    "etc/crontabs/root",
+    "lib/systemd/system/remote.service",
+    "etc/ssh/sshd_config",
+    "root/.ssh/authorized_keys",
+    "www/cgi-bin/login.cgi",
+    "etc/inetd.conf",
+    "etc/rc.local",
+    "usr/lib/libauth.so.1",
+    "etc/config/uhttpd",
+    "usr/bin/upgrade.sh",
+    "etc/lighttpd/lighttpd.conf",
+    "etc/app.ini",
+    "etc/key.der",
+];
+
+/// Runs every built-in check (rule packs aside: this build has no YARA) over an image made
+/// of the input's pieces: each file through the per-file step, then the whole-tree step
+/// (start graph, accounts, hardening), as a scan does.
+pub fn checks(data: &[u8]) {
+    use std::sync::OnceLock;
+    static SET: OnceLock<Option<netvet_inspect::CheckSet>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        netvet_inspect::CheckSet::new(netvet_inspect::CheckOptions {
+            tags: None,
+            rules: Vec::new(),
+            builtin_rules: false,
+            now: 1_790_000_000,
+        })
+        .ok()
+    });
+    let Some(set) = set else { return };
+    let tree = tree_of(&pieces(data, CHECK_PATHS, 6));
+    let run = set.start();
+    for e in tree.entries() {
+        if e.is_file()
+            && let Ok(bytes) = tree.read(e)
+        {
+            run.file(e, &bytes);
+        }
+    }
+    let _ = run.finish(&tree);
+}
+
+/// Where the `package_dbs` target puts its pieces: the package databases the catalogers
+/// read (dpkg, opkg, apk), the files that name the distribution, and paths of binaries the
+/// classifiers identify by content (busybox, libraries, kernels, modules).
+const PACKAGE_PATHS: &[&str] = &[
+    "var/lib/dpkg/status",
+    "usr/lib/opkg/status",
+    "lib/apk/db/installed",
+    "etc/os-release",
+    "var/lib/dpkg/status.d/base",
+    "bin/busybox",
+    "usr/lib/libssl.so.3",
+    "boot/vmlinuz",
+    "usr/lib/os-release",
+    "etc/openwrt_release",
+    "var/lib/opkg/status",
+    "lib/modules/6.1.0/kernel/net/x.ko",
+    "etc/debian_version",
+    "var/lib/dpkg/info/base.list",
+];
+
+/// Catalogs an image made of the input's pieces with every cataloger, as `netvet sbom`
+/// does.
+pub fn package_dbs(data: &[u8]) {
+    use std::sync::OnceLock;
+    static CATALOGER: OnceLock<Option<netvet_sbom::Cataloger>> = OnceLock::new();
+    let Some(cataloger) = CATALOGER.get_or_init(|| netvet_sbom::Cataloger::new().ok()) else {
+        return;
+    };
+    let tree = tree_of(&pieces(data, PACKAGE_PATHS, 6));
+    let _ = cataloger.catalog(&tree);
+}
+
+/// Reads `data` as a declared SBOM (CycloneDX or SPDX JSON, by content) and as a VEX
+/// document (CycloneDX or OpenVEX), as `netvet sbom --compare` and `netvet vulns --vex` do.
+pub fn sbom_docs(data: &[u8]) {
+    let _ = netvet_sbom::compare::read_sbom(
+        "fuzz.json",
+        data,
+        &netvet_sbom::cyclonedx::ReadLimits::default(),
+    );
+    let _ = netvet_vuln::vex::parse("fuzz.json", data);
+}
+
+/// Reads `data` as an advisory file (OSV record or list, NVD 2.0 response or feed, CISA KEV
+/// catalogue; detected by content), as `netvet db import` does.
+pub fn advisories(data: &[u8]) {
+    let _ = netvet_vuln::advisory::parse(
+        "fuzz.json",
+        data,
+        &netvet_vuln::advisory::Bounds::default(),
+    );
+}
+
+/// Reads `data` as an operator inventory, the first byte choosing CSV or JSON (array or
+/// lines), as `netvet network` does.
+pub fn inventory(data: &[u8]) {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let format = if pick & 1 == 0 {
+        netvet_network::InventoryFormat::Csv
+    } else {
+        netvet_network::InventoryFormat::Json
+    };
+    let options = netvet_network::ReadOptions {
+        strict: pick & 2 != 0,
+        max_errors_kept: 100,
+    };
+    let _ = netvet_network::read_inventory_from(
+        "fuzz",
+        format,
+        std::io::Cursor::new(body),
+        &options,
+        |_| {},
+    );
+}
