@@ -5,6 +5,10 @@
 
 mod api;
 mod auth;
+mod login_guard;
+pub mod logs;
+mod metrics;
+mod observe;
 mod problem;
 mod worker;
 
@@ -22,7 +26,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::SecuritySchemes;
 
+pub use login_guard::LoginGuard;
+pub use metrics::Metrics;
 pub use netvet_artifacts::Artifacts as Objects;
+pub use observe::REQUEST_ID_HEADER;
 pub use problem::Problem;
 
 /// How the service runs.
@@ -42,6 +49,8 @@ pub struct Config {
     pub workers: usize,
     /// Unpacking limits for analyses (the `scan` command's flags).
     pub unpack: netvet_unpack::Options,
+    /// How often expired sessions and tokens are swept.
+    pub housekeeping_every: Duration,
 }
 
 impl Config {
@@ -55,6 +64,7 @@ impl Config {
             max_upload: 4 << 30,
             workers: 1,
             unpack: netvet_unpack::Options::default(),
+            housekeeping_every: Duration::from_secs(600),
         }
     }
 
@@ -67,6 +77,36 @@ impl Config {
                 .into_owned()
         })
     }
+}
+
+/// `url` with any password replaced by `***` (the user-info password of a `scheme://` URL
+/// and `password=` query parameters), for logs and error messages.
+pub fn redact_database_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            let userinfo = &out[rest..rest + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest + colon + 1..rest + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
 }
 
 /// Session cookies carry `Secure` unless the service listens on a loopback address: plain
@@ -84,6 +124,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Woken when a job is enqueued, so idle workers claim it at once.
     pub jobs: Arc<Notify>,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// The back-off after failed logins.
+    pub logins: Arc<LoginGuard>,
 }
 
 /// Largest JSON request body.
@@ -117,7 +161,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The whole application: API, probes, OpenAPI document, problem-document fallbacks.
+/// The whole application: API, probes, metrics, OpenAPI document, problem-document
+/// fallbacks; every request gets an id, a span and a line in the metrics.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = api();
     let doc = Arc::new(openapi());
@@ -131,8 +176,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", axum::routing::get(api::health::healthz))
         .route("/readyz", axum::routing::get(api::health::readyz))
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .fallback(problem::no_route)
         .method_not_allowed_fallback(problem::no_method)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::request_context,
+        ))
         .with_state(state)
 }
 
@@ -142,9 +192,13 @@ pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeErr
     tokio::fs::create_dir_all(&config.data_dir)
         .await
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let store = Store::open(&config.database_url())
-        .await
-        .map_err(|e| format!("database {}: {e}", config.database_url()))?;
+    let store = Store::open(&config.database_url()).await.map_err(|e| {
+        format!(
+            "database {}: {}",
+            redact_database_url(&config.database_url()),
+            redact_database_url(&e.to_string())
+        )
+    })?;
     let objects = Objects::open(&netvet_artifacts::ArtifactsConfig::Local {
         root: config.data_dir.join("objects"),
     })
@@ -165,6 +219,8 @@ pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeErr
             objects: Arc::new(objects),
             config: Arc::new(config),
             jobs: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
+            logins: Arc::new(LoginGuard::default()),
         },
         generated,
     ))
@@ -197,6 +253,44 @@ pub fn start_workers(
         .collect()
 }
 
+/// Sweeps expired sessions and tokens and the login back-off's quiet entries now and every
+/// `config.housekeeping_every`, until `stop` turns true.
+pub fn start_housekeeping(
+    state: &AppState,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(
+            state
+                .config
+                .housekeeping_every
+                .max(Duration::from_millis(10)),
+        );
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !*stop.borrow() {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.changed() => continue,
+            }
+            match state.store.prune_credentials().await {
+                Ok(pruned) => {
+                    state.metrics.record_pruned(pruned);
+                    if pruned != netvet_store::Pruned::default() {
+                        tracing::info!(
+                            sessions = pruned.sessions,
+                            tokens = pruned.tokens,
+                            "expired credentials pruned"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "pruning expired credentials failed"),
+            }
+            state.logins.prune(std::time::Instant::now());
+        }
+    })
+}
+
 /// Serves on `listener` until `shutdown` resolves, then stops accepting, lets requests in
 /// flight finish, and gives running jobs back to the queue.
 pub async fn serve(
@@ -205,15 +299,17 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = start_workers(&state, stop_rx);
+    let workers = start_workers(&state, stop_rx.clone());
+    let housekeeping = start_housekeeping(&state, stop_rx);
     let store = state.store.clone();
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServeError(format!("serving: {e}")));
     tracing::info!("shutting down: giving running jobs back to the queue");
     let _ = stop_tx.send(true);
+    let _ = housekeeping.await;
     for w in workers {
         if tokio::time::timeout(Duration::from_secs(30), w)
             .await
@@ -291,9 +387,13 @@ pub fn migrate(database: &str) -> Result<Vec<i64>, ServeError> {
         .build()
         .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let store = Store::open(database)
-            .await
-            .map_err(|e| ServeError(format!("database {database}: {e}")))?;
+        let store = Store::open(database).await.map_err(|e| {
+            ServeError(format!(
+                "database {}: {}",
+                redact_database_url(database),
+                redact_database_url(&e.to_string())
+            ))
+        })?;
         let applied = store
             .applied_migrations()
             .await
@@ -301,4 +401,30 @@ pub fn migrate(database: &str) -> Result<Vec<i64>, ServeError> {
         store.close().await;
         Ok(applied)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_database_url;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_database_url("postgres://netvet:s3cr:et@db.example:5432/nv?sslmode=disable"),
+            "postgres://netvet:***@db.example:5432/nv?sslmode=disable"
+        );
+        assert_eq!(
+            redact_database_url("postgresql://db/nv?user=a&password=hunter2&x=1"),
+            "postgresql://db/nv?user=a&password=***&x=1"
+        );
+        // Nothing to hide: unchanged (a user name alone, an SQLite path with an @).
+        assert_eq!(
+            redact_database_url("postgres://netvet@db/nv"),
+            "postgres://netvet@db/nv"
+        );
+        assert_eq!(
+            redact_database_url("/srv/a@b/netvet.sqlite"),
+            "/srv/a@b/netvet.sqlite"
+        );
+    }
 }

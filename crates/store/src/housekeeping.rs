@@ -53,14 +53,13 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let tokens = sqlx::query(
-            "DELETE FROM api_tokens WHERE expires_at <= $1 OR revoked_at <= $2",
-        )
-        .bind(t)
-        .bind(t.saturating_sub(REVOKED_TOKEN_RETENTION))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let tokens =
+            sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1 OR revoked_at <= $2")
+                .bind(t)
+                .bind(t.saturating_sub(REVOKED_TOKEN_RETENTION))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         tx.commit().await?;
         Ok(Pruned { sessions, tokens })
     }
