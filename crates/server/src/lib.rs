@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+pub mod demo;
 mod login_guard;
 pub mod logs;
 mod metrics;
@@ -51,6 +52,8 @@ pub struct Config {
     pub unpack: netvet_unpack::Options,
     /// How often expired sessions and tokens are swept.
     pub housekeeping_every: Duration,
+    /// The demo data set to load when the database is created (`netvet serve --demo`).
+    pub demo: Option<Arc<demo::DemoData>>,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             workers: 1,
             unpack: netvet_unpack::Options::default(),
             housekeeping_every: Duration::from_secs(600),
+            demo: None,
         }
     }
 
@@ -189,6 +193,23 @@ pub fn router(state: AppState) -> Router {
 /// Opens the store and the objects, creates the first admin if needed (returning its
 /// generated password, to be shown once).
 pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeError> {
+    let opened = open_full(config).await?;
+    Ok((opened.state, opened.admin_password))
+}
+
+/// What [`open_full`] did.
+pub struct Opened {
+    pub state: AppState,
+    /// The first admin's generated password, when one was generated.
+    pub admin_password: Option<String>,
+    /// The demo data set loaded (only into a database created by this start).
+    pub demo: Option<demo::DemoLoaded>,
+    /// `--demo` was asked for but the database already held users: nothing was loaded.
+    pub demo_skipped: bool,
+}
+
+/// [`open`], and on the start that creates the database, loads `config.demo`.
+pub async fn open_full(config: Config) -> Result<Opened, ServeError> {
     tokio::fs::create_dir_all(&config.data_dir)
         .await
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
@@ -209,21 +230,41 @@ pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeErr
         .sweep_incoming(std::time::Duration::from_secs(24 * 3600))
         .await
         .map_err(|e| ServeError(e.to_string()))?;
+    let fresh = !store
+        .has_users()
+        .await
+        .map_err(|e| format!("reading the users: {e}"))?;
     let generated = store
         .bootstrap_admin(config.admin_password.clone())
         .await
         .map_err(|e| format!("creating the first admin: {e}"))?;
-    Ok((
-        AppState {
-            store,
-            objects: Arc::new(objects),
-            config: Arc::new(config),
-            jobs: Arc::new(Notify::new()),
-            metrics: Arc::new(Metrics::default()),
-            logins: Arc::new(LoginGuard::default()),
-        },
-        generated,
-    ))
+    let state = AppState {
+        store,
+        objects: Arc::new(objects),
+        config: Arc::new(config),
+        jobs: Arc::new(Notify::new()),
+        metrics: Arc::new(Metrics::default()),
+        logins: Arc::new(LoginGuard::default()),
+    };
+    let mut opened = Opened {
+        admin_password: generated,
+        demo: None,
+        demo_skipped: false,
+        state,
+    };
+    if let Some(data) = opened.state.config.demo.clone() {
+        let password = opened
+            .admin_password
+            .clone()
+            .or_else(|| opened.state.config.admin_password.clone());
+        match password {
+            Some(pw) if fresh => {
+                opened.demo = Some(demo::load(&opened.state, &pw, &data).await?);
+            }
+            _ => opened.demo_skipped = true,
+        }
+    }
+    Ok(opened)
 }
 
 /// Starting or running the service failed; the message says what, for the operator.
@@ -345,6 +386,10 @@ pub struct Started {
     pub address: SocketAddr,
     /// The first admin's generated one-time password, when one was generated.
     pub admin_password: Option<String>,
+    /// The demo data set loaded by this start.
+    pub demo: Option<demo::DemoLoaded>,
+    /// `--demo` was asked for but the database already held users: nothing was loaded.
+    pub demo_skipped: bool,
 }
 
 /// Runs the service on its own tokio runtime until SIGINT or SIGTERM (`netvet serve`);
@@ -359,7 +404,7 @@ pub fn run(
         .build()
         .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
     let result = runtime.block_on(async move {
-        let (state, admin_password) = open(config).await?;
+        let opened = open_full(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| ServeError(format!("cannot listen on {listen}: {e}")))?;
@@ -369,9 +414,11 @@ pub fn run(
         let shutdown = shutdown_signal()?;
         started(&Started {
             address,
-            admin_password,
+            admin_password: opened.admin_password,
+            demo: opened.demo,
+            demo_skipped: opened.demo_skipped,
         });
-        serve(state, listener, shutdown).await
+        serve(opened.state, listener, shutdown).await
     });
     // An analysis abandoned at shutdown (its job is back in the queue) still runs on a
     // blocking thread: do not wait for it.

@@ -25,6 +25,16 @@ pub struct Pruned {
 pub const REVOKED_TOKEN_RETENTION: i64 = 30 * 24 * 3600;
 
 impl Store {
+    /// True once any user exists (false on a database this start created: the first admin
+    /// and `--demo`'s data set are made only then).
+    pub async fn has_users(&self) -> Result<bool> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(n > 0)
+    }
+
     /// Jobs and analyses counted by state (across all tenants: for operators' metrics).
     pub async fn queue_counts(&self) -> Result<QueueCounts> {
         let count = |sql: &'static str| async move {

@@ -37,6 +37,11 @@ pub struct Args {
     /// Analyses run at once [env: NETVET_WORKERS; default: 1].
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
+    /// On the first start (a new database), load the demo data set: organisations of every
+    /// kind, a user per role (passwords printed once), the fictional product records and their
+    /// firmware, analysed through the job queue.
+    #[arg(long)]
+    demo: bool,
     /// Largest firmware upload [env: NETVET_MAX_UPLOAD; default: 4G].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_upload: Option<u64>,
@@ -157,7 +162,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         None => None,
     };
     let unpack = args.limits.options();
+    let demo = if args.demo {
+        Some(std::sync::Arc::new(super::demo::service_data()?))
+    } else {
+        None
+    };
     let config = netvet_server::Config {
+        demo,
         database: settings.database.clone(),
         admin_password,
         secure_cookies: netvet_server::secure_cookies_for(&settings.listen),
@@ -178,6 +189,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         if let Some(pw) = &started.admin_password {
             eprintln!(
                 "netvet: created user \"admin\" with the one-time password {pw}\n        (shown only now; log in and create your own users)"
+            );
+        }
+        if let Some(demo) = &started.demo {
+            eprintln!(
+                "netvet: loaded the demo data set: {} product records, {} firmware images queued for analysis; its users (passwords shown only now):",
+                demo.products.len(),
+                demo.analyses.len()
+            );
+            for u in &demo.users {
+                eprintln!(
+                    "        {:<10} {:<9} {:<36} {}",
+                    u.name, u.role, u.organisation, u.password
+                );
+            }
+        }
+        if started.demo_skipped {
+            eprintln!(
+                "netvet: --demo: the database already holds users; the demo data set is loaded only into a new one"
             );
         }
         eprintln!(
