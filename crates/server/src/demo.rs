@@ -223,7 +223,7 @@ pub async fn load(
             .find(|p| p["id"] == image.product.as_str())
             .and_then(|p| p["vendor"].as_str())
             .and_then(|v| vendors.get(v))
-            .map(|v| v.1.clone())
+            .map(|v| v.1)
             .ok_or_else(|| failed(&image.file_name, "no vendor"))?;
         let chunk = bytes_of(&image.bytes);
         let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(chunk)]);
