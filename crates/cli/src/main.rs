@@ -108,6 +108,8 @@ enum Command {
     Diff(cmd::diff::DiffArgs),
     Equivalence(cmd::diff::EquivalenceArgs),
     Serve(cmd::serve::Args),
+    #[command(name = "__analyse", hide = true)]
+    AnalyseChild(cmd::analyse_child::Args),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -174,6 +176,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run_diff(a),
         Command::Equivalence(a) => cmd::diff::run_equivalence(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::AnalyseChild(a) => cmd::analyse_child::run(a),
         c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };
     match result {

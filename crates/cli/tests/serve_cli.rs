@@ -192,3 +192,56 @@ fn serve_takes_its_settings_from_file_and_environment_and_logs_json() {
     assert!(err.contains("netvet:***@127.0.0.1:1"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn the_analysis_child_writes_a_report_and_keeps_its_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = netvet_forge::FsTree::new();
+    t.file("/etc/passwd", 0o644, "root::0:0:root:/root:/bin/sh\n");
+    t.file("/etc/shadow", 0o600, "root::19000:0:99999:7:::\n");
+    t.file(
+        "/etc/inittab",
+        0o644,
+        "::respawn:/usr/sbin/telnetd -l /bin/sh -p 2323\n",
+    );
+    let image = dir.path().join("image.sqfs");
+    std::fs::write(
+        &image,
+        netvet_forge::squashfs::write(&t, netvet_forge::squashfs::Options::default()),
+    )
+    .unwrap();
+    let child = |memory: &str, out: &std::path::Path| {
+        netvet()
+            .args(["__analyse", "--as-of", "2026-06-01", "--max-cpu", "120"])
+            .args(["--max-memory", memory, "--image"])
+            .arg(&image)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    // Within its limits: the report of the image.
+    let out = dir.path().join("report.json");
+    let run = child("8589934592", &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["schema"], "netvet.scan/1");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["location"]["path"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("/etc/inittab")),
+        "{report}"
+    );
+    // 16 MiB of address space cannot hold the analyser: the process ends, without a report.
+    let small = dir.path().join("small.json");
+    let run = child("16777216", &small);
+    assert!(!run.status.success());
+    assert!(!small.exists());
+}

@@ -11,6 +11,7 @@ pub mod logs;
 mod metrics;
 mod observe;
 mod problem;
+mod sandbox;
 mod worker;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ pub use metrics::Metrics;
 pub use netvet_artifacts::Artifacts as Objects;
 pub use observe::REQUEST_ID_HEADER;
 pub use problem::Problem;
+pub use sandbox::ChildAnalysis;
 
 /// How the service runs.
 #[derive(Clone)]
@@ -54,6 +56,9 @@ pub struct Config {
     pub housekeeping_every: Duration,
     /// The demo data set to load when the database is created (`netvet serve --demo`).
     pub demo: Option<Arc<demo::DemoData>>,
+    /// Run each analysis's unpack-and-scan step in a child process with these limits;
+    /// `None`: in this process.
+    pub child_analysis: Option<ChildAnalysis>,
 }
 
 impl Config {
@@ -69,6 +74,7 @@ impl Config {
             unpack: netvet_unpack::Options::default(),
             housekeeping_every: Duration::from_secs(600),
             demo: None,
+            child_analysis: None,
         }
     }
 

@@ -42,6 +42,20 @@ pub struct Args {
     /// firmware, analysed through the job queue.
     #[arg(long)]
     demo: bool,
+    /// Run each analysis's unpack-and-scan step in a child process (this binary) with the
+    /// limits below, so a crash or runaway on a hostile image fails that analysis only.
+    #[arg(long)]
+    analyse_in_child: bool,
+    /// Address space of an analysis child process (RLIMIT_AS).
+    #[arg(long, value_name = "SIZE", default_value = "8G", value_parser = parse_size)]
+    child_max_memory: u64,
+    /// CPU seconds of an analysis child process (RLIMIT_CPU).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    child_max_cpu: u64,
+    /// Wall-clock seconds before an analysis child process is killed (default: twice the
+    /// unpacking --timeout, plus a minute).
+    #[arg(long, value_name = "SECONDS")]
+    child_timeout: Option<u64>,
     /// Largest firmware upload [env: NETVET_MAX_UPLOAD; default: 4G].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_upload: Option<u64>,
@@ -162,6 +176,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         None => None,
     };
     let unpack = args.limits.options();
+    let child_analysis = if args.analyse_in_child {
+        let wall = args.child_timeout.unwrap_or_else(|| {
+            unpack
+                .limits
+                .max_time
+                .as_secs()
+                .saturating_mul(2)
+                .saturating_add(60)
+        });
+        Some(netvet_server::ChildAnalysis {
+            program: std::env::current_exe().context("cannot find this program to re-run")?,
+            max_memory: args.child_max_memory,
+            max_cpu: std::time::Duration::from_secs(args.child_max_cpu),
+            wall: std::time::Duration::from_secs(wall),
+        })
+    } else {
+        None
+    };
     let demo = if args.demo {
         Some(std::sync::Arc::new(super::demo::service_data()?))
     } else {
@@ -169,6 +201,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let config = netvet_server::Config {
         demo,
+        child_analysis,
         database: settings.database.clone(),
         admin_password,
         secure_cookies: netvet_server::secure_cookies_for(&settings.listen),
