@@ -436,6 +436,7 @@ async fn bench(args: &Args, backend: &str) -> Result<(), Error> {
     );
     let f = load(&addr, &analyst, &analysis_paths, args.clients, args.seconds).await;
     report("analyses", &f);
+    let rss_analyses = server.peak_rss_mib();
     let f = load(
         &addr,
         &analyst,
@@ -452,7 +453,7 @@ async fn bench(args: &Args, backend: &str) -> Result<(), Error> {
         args.upload_mib
     );
     println!(
-        "  server peak RSS {rss_reads:.0} MiB after the reads, {:.0} MiB after the upload",
+        "  server peak RSS {rss_analyses:.0} MiB after the analysis reads, {rss_reads:.0} MiB after the assessments, {:.0} MiB after the upload",
         server.peak_rss_mib()
     );
     server.stop();
