@@ -8,10 +8,20 @@
 //! db = "/srv/netvet/advisories.db"   # the advisory index (NETVET_DB and --db win)
 //! currency = "EUR"            # money in network reports
 //!
+//! log_format = "text"        # text | json (NETVET_LOG_FORMAT and --log-format win)
+//!
 //! [scan]
 //! fail_on = "high"
 //! min_severity = "low"
 //! suppress = ["netvet-suppress.toml"]   # relative to this file
+//!
+//! [serve]                     # `netvet serve`: flag > NETVET_* variable > this > default
+//! listen = "127.0.0.1:8080"   # NETVET_LISTEN
+//! data_dir = "/srv/netvet"    # NETVET_DATA_DIR; relative to this file
+//! database = "postgres://netvet@localhost/netvet"   # NETVET_DATABASE
+//! admin_password_file = "admin.pw"                  # NETVET_ADMIN_PASSWORD_FILE
+//! workers = 2                 # NETVET_WORKERS
+//! max_upload = "4G"           # NETVET_MAX_UPLOAD
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -36,9 +46,46 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// `--currency` of network reports (ISO 4217 code).
     pub currency: Option<String>,
+    /// `--log-format` (after `NETVET_LOG_FORMAT`).
+    pub log_format: Option<LogFormat>,
     /// Defaults of `netvet scan`.
     #[serde(default)]
     pub scan: ScanConfig,
+    /// Settings of `netvet serve`.
+    #[serde(default)]
+    pub serve: ServeConfig,
+    /// The file read, for messages (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// How logs are written on stderr.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object per line (time, level, target, message, fields, request id).
+    Json,
+}
+
+/// Settings of `netvet serve` (`[serve]`); each has a flag and a `NETVET_*` variable that win.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// `--listen`, `NETVET_LISTEN`.
+    pub listen: Option<String>,
+    /// `--data-dir`, `NETVET_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--database`, `NETVET_DATABASE`.
+    pub database: Option<String>,
+    /// `--admin-password-file`, `NETVET_ADMIN_PASSWORD_FILE`.
+    pub admin_password_file: Option<PathBuf>,
+    /// `--workers`, `NETVET_WORKERS`.
+    pub workers: Option<usize>,
+    /// `--max-upload`, `NETVET_MAX_UPLOAD` (a size: 4096, 512M, 4G).
+    pub max_upload: Option<String>,
 }
 
 /// Defaults of `netvet scan`.
@@ -107,6 +154,13 @@ pub fn read(path: &Path) -> anyhow::Result<Config> {
     for s in &mut config.scan.suppress {
         *s = dir.join(&*s);
     }
+    if let Some(d) = &config.serve.data_dir {
+        config.serve.data_dir = Some(dir.join(d));
+    }
+    if let Some(f) = &config.serve.admin_password_file {
+        config.serve.admin_password_file = Some(dir.join(f));
+    }
+    config.path = Some(path.to_path_buf());
     if let Some(c) = &config.currency
         && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
     {
@@ -165,6 +219,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("c.toml:2: ") && e.contains("fail-on"), "{e}");
+        let e = parse("c.toml", "[serve]\nlisten = \"127.0.0.1:1\"\nport = 8080\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml:3: ") && e.contains("port"), "{e}");
+        let c = parse(
+            "c.toml",
+            "log_format = \"json\"\n[serve]\nworkers = 3\nmax_upload = \"1G\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.log_format, Some(LogFormat::Json));
+        assert_eq!(c.serve.workers, Some(3));
+        assert_eq!(c.serve.max_upload.as_deref(), Some("1G"));
         let e = parse("c.toml", "[scan]\nfail_on = \"severe\"\n")
             .unwrap_err()
             .to_string();

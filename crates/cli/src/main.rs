@@ -21,6 +21,10 @@ struct Cli {
     /// trace); default: warn, or what RUST_LOG says.
     #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_level)]
     log_level: Option<tracing_subscriber::filter::LevelFilter>,
+    /// Log lines as text for people, or one JSON object per line (time, level, target,
+    /// message, fields, request id) for collectors [env: NETVET_LOG_FORMAT; default: text].
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    log_format: Option<config::LogFormat>,
     /// Colour severities in tables: auto (on a terminal, unless NO_COLOR is set), always or
     /// never.
     #[arg(long, global = true, value_enum, value_name = "WHEN")]
@@ -38,18 +42,51 @@ fn parse_level(s: &str) -> Result<tracing_subscriber::filter::LevelFilter, Strin
         .map_err(|_| format!("{s:?} is not a log level (error, warn, info, debug, trace)"))
 }
 
-/// Logs go to stderr: the level given, else `RUST_LOG`, else warnings only.
-fn init_logs(level: Option<tracing_subscriber::filter::LevelFilter>) {
+/// Logs go to stderr: the level given, else `RUST_LOG`, else warnings only (for `serve`,
+/// also the service's information: starts, requests, jobs). The format: the flag, else
+/// `NETVET_LOG_FORMAT`, else the configuration file's `log_format`, else text.
+fn init_logs(
+    level: Option<tracing_subscriber::filter::LevelFilter>,
+    format: Option<config::LogFormat>,
+    serving: bool,
+) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let fallback = if serving {
+        "warn,netvet_server=info,netvet_store=info,netvet=info"
+    } else {
+        "warn"
+    };
     let filter = match level {
         Some(l) => EnvFilter::new(l.to_string()),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(fallback)),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(output::stderr_is_tty())
-        .try_init();
+    let format = match (
+        format,
+        std::env::var("NETVET_LOG_FORMAT")
+            .ok()
+            .filter(|v| !v.is_empty()),
+    ) {
+        (Some(f), _) => f,
+        (None, Some(v)) => <config::LogFormat as clap::ValueEnum>::from_str(&v, true)
+            .map_err(|_| anyhow::anyhow!("NETVET_LOG_FORMAT={v:?}: text or json"))?,
+        (None, None) => config::get().log_format.unwrap_or_default(),
+    };
+    let _ = match format {
+        config::LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(output::stderr_is_tty())
+            .try_init()
+            .is_ok(),
+        config::LogFormat::Json => tracing_subscriber::registry()
+            .with(filter)
+            .with(netvet_server::logs::JsonLines::new(std::io::stderr))
+            .try_init()
+            .is_ok(),
+    };
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -71,6 +108,8 @@ enum Command {
     Diff(cmd::diff::DiffArgs),
     Equivalence(cmd::diff::EquivalenceArgs),
     Serve(cmd::serve::Args),
+    #[command(name = "__analyse", hide = true)]
+    AnalyseChild(cmd::analyse_child::Args),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -112,8 +151,10 @@ pub const EXIT_UNREADABLE: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.log_level);
-    if let Err(e) = config::load(cli.config.as_deref()) {
+    let serving = matches!(cli.command, Command::Serve(_));
+    if let Err(e) = config::load(cli.config.as_deref())
+        .and_then(|()| init_logs(cli.log_level, cli.log_format, serving))
+    {
         eprintln!("netvet: error: {e:#}");
         return ExitCode::from(EXIT_ERROR);
     }
@@ -135,6 +176,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run_diff(a),
         Command::Equivalence(a) => cmd::diff::run_equivalence(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::AnalyseChild(a) => cmd::analyse_child::run(a),
         c @ (Command::Completions(_) | Command::Man(_)) => generate(&c),
     };
     match result {

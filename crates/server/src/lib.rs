@@ -5,8 +5,14 @@
 
 mod api;
 mod auth;
+pub mod demo;
+mod login_guard;
+pub mod logs;
+mod metrics;
+mod observe;
 mod problem;
 mod rematch;
+mod sandbox;
 mod worker;
 
 use std::net::SocketAddr;
@@ -23,8 +29,12 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::SecuritySchemes;
 
+pub use login_guard::LoginGuard;
+pub use metrics::Metrics;
 pub use netvet_artifacts::Artifacts as Objects;
+pub use observe::REQUEST_ID_HEADER;
 pub use problem::Problem;
+pub use sandbox::ChildAnalysis;
 
 /// How the service runs.
 #[derive(Clone)]
@@ -48,6 +58,13 @@ pub struct Config {
     pub advisory_index: Option<PathBuf>,
     /// Largest advisory import, bytes.
     pub max_advisory_upload: u64,
+    /// How often expired sessions and tokens are swept.
+    pub housekeeping_every: Duration,
+    /// The demo data set to load when the database is created (`netvet serve --demo`).
+    pub demo: Option<Arc<demo::DemoData>>,
+    /// Run each analysis's unpack-and-scan step in a child process with these limits;
+    /// `None`: in this process.
+    pub child_analysis: Option<ChildAnalysis>,
 }
 
 impl Config {
@@ -63,6 +80,9 @@ impl Config {
             unpack: netvet_unpack::Options::default(),
             advisory_index: None,
             max_advisory_upload: 256 << 20,
+            housekeeping_every: Duration::from_secs(600),
+            demo: None,
+            child_analysis: None,
         }
     }
 
@@ -84,6 +104,36 @@ impl Config {
     }
 }
 
+/// `url` with any password replaced by `***` (the user-info password of a `scheme://` URL
+/// and `password=` query parameters), for logs and error messages.
+pub fn redact_database_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            let userinfo = &out[rest..rest + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest + colon + 1..rest + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
+}
+
 /// Session cookies carry `Secure` unless the service listens on a loopback address: plain
 /// HTTP on 127.0.0.1 is a single user's machine (and browsers drop `Secure` cookies over
 /// plain HTTP), while any other address is expected to sit behind TLS.
@@ -99,6 +149,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Woken when a job is enqueued, so idle workers claim it at once.
     pub jobs: Arc<Notify>,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// The back-off after failed logins.
+    pub logins: Arc<LoginGuard>,
 }
 
 /// Largest JSON request body.
@@ -132,7 +186,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The whole application: API, probes, OpenAPI document, problem-document fallbacks.
+/// The whole application: API, probes, metrics, OpenAPI document, problem-document
+/// fallbacks; every request gets an id, a span and a line in the metrics.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = api();
     let doc = Arc::new(openapi());
@@ -146,20 +201,46 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", axum::routing::get(api::health::healthz))
         .route("/readyz", axum::routing::get(api::health::readyz))
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .fallback(problem::no_route)
         .method_not_allowed_fallback(problem::no_method)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::request_context,
+        ))
         .with_state(state)
 }
 
 /// Opens the store and the objects, creates the first admin if needed (returning its
 /// generated password, to be shown once).
 pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeError> {
+    let opened = open_full(config).await?;
+    Ok((opened.state, opened.admin_password))
+}
+
+/// What [`open_full`] did.
+pub struct Opened {
+    pub state: AppState,
+    /// The first admin's generated password, when one was generated.
+    pub admin_password: Option<String>,
+    /// The demo data set loaded (only into a database created by this start).
+    pub demo: Option<demo::DemoLoaded>,
+    /// `--demo` was asked for but the database already held users: nothing was loaded.
+    pub demo_skipped: bool,
+}
+
+/// [`open`], and on the start that creates the database, loads `config.demo`.
+pub async fn open_full(config: Config) -> Result<Opened, ServeError> {
     tokio::fs::create_dir_all(&config.data_dir)
         .await
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let store = Store::open(&config.database_url())
-        .await
-        .map_err(|e| format!("database {}: {e}", config.database_url()))?;
+    let store = Store::open(&config.database_url()).await.map_err(|e| {
+        format!(
+            "database {}: {}",
+            redact_database_url(&config.database_url()),
+            redact_database_url(&e.to_string())
+        )
+    })?;
     let objects = Objects::open(&netvet_artifacts::ArtifactsConfig::Local {
         root: config.data_dir.join("objects"),
     })
@@ -170,19 +251,41 @@ pub async fn open(config: Config) -> Result<(AppState, Option<String>), ServeErr
         .sweep_incoming(std::time::Duration::from_secs(24 * 3600))
         .await
         .map_err(|e| ServeError(e.to_string()))?;
+    let fresh = !store
+        .has_users()
+        .await
+        .map_err(|e| format!("reading the users: {e}"))?;
     let generated = store
         .bootstrap_admin(config.admin_password.clone())
         .await
         .map_err(|e| format!("creating the first admin: {e}"))?;
-    Ok((
-        AppState {
-            store,
-            objects: Arc::new(objects),
-            config: Arc::new(config),
-            jobs: Arc::new(Notify::new()),
-        },
-        generated,
-    ))
+    let state = AppState {
+        store,
+        objects: Arc::new(objects),
+        config: Arc::new(config),
+        jobs: Arc::new(Notify::new()),
+        metrics: Arc::new(Metrics::default()),
+        logins: Arc::new(LoginGuard::default()),
+    };
+    let mut opened = Opened {
+        admin_password: generated,
+        demo: None,
+        demo_skipped: false,
+        state,
+    };
+    if let Some(data) = opened.state.config.demo.clone() {
+        let password = opened
+            .admin_password
+            .clone()
+            .or_else(|| opened.state.config.admin_password.clone());
+        match password {
+            Some(pw) if fresh => {
+                opened.demo = Some(demo::load(&opened.state, &pw, &data).await?);
+            }
+            _ => opened.demo_skipped = true,
+        }
+    }
+    Ok(opened)
 }
 
 /// Starting or running the service failed; the message says what, for the operator.
@@ -212,6 +315,44 @@ pub fn start_workers(
         .collect()
 }
 
+/// Sweeps expired sessions and tokens and the login back-off's quiet entries now and every
+/// `config.housekeeping_every`, until `stop` turns true.
+pub fn start_housekeeping(
+    state: &AppState,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(
+            state
+                .config
+                .housekeeping_every
+                .max(Duration::from_millis(10)),
+        );
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !*stop.borrow() {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.changed() => continue,
+            }
+            match state.store.prune_credentials().await {
+                Ok(pruned) => {
+                    state.metrics.record_pruned(pruned);
+                    if pruned != netvet_store::Pruned::default() {
+                        tracing::info!(
+                            sessions = pruned.sessions,
+                            tokens = pruned.tokens,
+                            "expired credentials pruned"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "pruning expired credentials failed"),
+            }
+            state.logins.prune(std::time::Instant::now());
+        }
+    })
+}
+
 /// Serves on `listener` until `shutdown` resolves, then stops accepting, lets requests in
 /// flight finish, and gives running jobs back to the queue.
 pub async fn serve(
@@ -220,15 +361,17 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = start_workers(&state, stop_rx);
+    let workers = start_workers(&state, stop_rx.clone());
+    let housekeeping = start_housekeeping(&state, stop_rx);
     let store = state.store.clone();
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServeError(format!("serving: {e}")));
     tracing::info!("shutting down: giving running jobs back to the queue");
     let _ = stop_tx.send(true);
+    let _ = housekeeping.await;
     for w in workers {
         if tokio::time::timeout(Duration::from_secs(30), w)
             .await
@@ -264,6 +407,10 @@ pub struct Started {
     pub address: SocketAddr,
     /// The first admin's generated one-time password, when one was generated.
     pub admin_password: Option<String>,
+    /// The demo data set loaded by this start.
+    pub demo: Option<demo::DemoLoaded>,
+    /// `--demo` was asked for but the database already held users: nothing was loaded.
+    pub demo_skipped: bool,
 }
 
 /// Runs the service on its own tokio runtime until SIGINT or SIGTERM (`netvet serve`);
@@ -278,7 +425,7 @@ pub fn run(
         .build()
         .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
     let result = runtime.block_on(async move {
-        let (state, admin_password) = open(config).await?;
+        let opened = open_full(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| ServeError(format!("cannot listen on {listen}: {e}")))?;
@@ -288,9 +435,11 @@ pub fn run(
         let shutdown = shutdown_signal()?;
         started(&Started {
             address,
-            admin_password,
+            admin_password: opened.admin_password,
+            demo: opened.demo,
+            demo_skipped: opened.demo_skipped,
         });
-        serve(state, listener, shutdown).await
+        serve(opened.state, listener, shutdown).await
     });
     // An analysis abandoned at shutdown (its job is back in the queue) still runs on a
     // blocking thread: do not wait for it.
@@ -306,9 +455,13 @@ pub fn migrate(database: &str) -> Result<Vec<i64>, ServeError> {
         .build()
         .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let store = Store::open(database)
-            .await
-            .map_err(|e| ServeError(format!("database {database}: {e}")))?;
+        let store = Store::open(database).await.map_err(|e| {
+            ServeError(format!(
+                "database {}: {}",
+                redact_database_url(database),
+                redact_database_url(&e.to_string())
+            ))
+        })?;
         let applied = store
             .applied_migrations()
             .await
@@ -316,4 +469,30 @@ pub fn migrate(database: &str) -> Result<Vec<i64>, ServeError> {
         store.close().await;
         Ok(applied)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_database_url;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_database_url("postgres://netvet:s3cr:et@db.example:5432/nv?sslmode=disable"),
+            "postgres://netvet:***@db.example:5432/nv?sslmode=disable"
+        );
+        assert_eq!(
+            redact_database_url("postgresql://db/nv?user=a&password=hunter2&x=1"),
+            "postgresql://db/nv?user=a&password=***&x=1"
+        );
+        // Nothing to hide: unchanged (a user name alone, an SQLite path with an @).
+        assert_eq!(
+            redact_database_url("postgres://netvet@db/nv"),
+            "postgres://netvet@db/nv"
+        );
+        assert_eq!(
+            redact_database_url("/srv/a@b/netvet.sqlite"),
+            "/srv/a@b/netvet.sqlite"
+        );
+    }
 }

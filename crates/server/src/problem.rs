@@ -1,5 +1,6 @@
 //! Every error is one RFC 9457 `application/problem+json` document: `type` (`about:blank`,
-//! so `title` is the status's phrase), `title`, `status` and a `detail` for people.
+//! so `title` is the status's phrase), `title`, `status`, a `detail` for people and the
+//! `request_id` to quote when asking the operator.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,6 +20,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong, for people.
     pub detail: String,
+    /// The request's id (also in the `X-Request-Id` response header and the server's log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An error a handler returns; rendered as a [`Problem`].
@@ -71,6 +75,7 @@ impl IntoResponse for ApiError {
                 .to_string(),
             status: self.status.as_u16(),
             detail: self.detail,
+            request_id: crate::observe::current_request_id(),
         };
         let mut resp = (self.status, axum::Json(body)).into_response();
         resp.headers_mut().insert(

@@ -2,7 +2,8 @@
 //! the object store (verifying its hash), runs `netvet_pipeline::Analyser::analyse` — what
 //! `netvet scan` runs — on a blocking thread, reports progress into the analysis (once a
 //! second at most, which also extends its lease), and stores the outcome with its fencing
-//! token. Shutdown gives the running job back to the queue.
+//! token. Shutdown gives the running job back to the queue. With a [`crate::ChildAnalysis`]
+//! configured, the unpack-and-scan step runs in a child process instead ([`crate::sandbox`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -120,8 +121,15 @@ pub async fn run(state: AppState, name: String, mut stop: watch::Receiver<bool>)
         return;
     }
     let mut stamp = index_stamp(&state);
-    let Some(mut analyser) = analyser(&state).await else {
-        return;
+    // Compiling the rule packs takes a while: once per worker, not per job (and not at all
+    // when a child process analyses).
+    let mut analyser = if state.config.child_analysis.is_some() {
+        None
+    } else {
+        match analyser(&state).await {
+            Some(a) => Some(a),
+            None => return,
+        }
     };
     tracing::info!(worker = %name, "worker ready");
     while !*stop.borrow() {
@@ -132,12 +140,13 @@ pub async fn run(state: AppState, name: String, mut stop: watch::Receiver<bool>)
                     crate::rematch::run_job(&state, claim).await;
                     continue;
                 }
-                // The analyser holds the index it opened: after an import, open the new one.
+                // The analyser holds the index it opened: after an import, open the new one
+                // (a child process opens the index in use each time).
                 let now = index_stamp(&state);
-                if now != stamp {
+                if now != stamp && analyser.is_some() {
                     match self::analyser(&state).await {
                         Some(a) => {
-                            analyser = a;
+                            analyser = Some(a);
                             stamp = now;
                         }
                         None => {
@@ -201,7 +210,7 @@ fn limit_warning(report: &ScanReport) -> Option<String> {
 
 async fn run_job(
     state: &AppState,
-    analyser: &Arc<Analyser>,
+    analyser: &Option<Arc<Analyser>>,
     claim: Claim,
     stop: &mut watch::Receiver<bool>,
 ) {
@@ -238,12 +247,46 @@ async fn run_job(
     }
     let counters = Arc::new(Counters::default());
     let progress: ProgressRef = Some(counters.clone() as Arc<dyn Progress>);
-    let job = {
-        let analyser = analyser.clone();
-        let image = image.clone();
-        tokio::task::spawn_blocking(move || analyser.analyse(&image, &progress))
+    let job: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ScanReport, String>> + Send>,
+    > = match (&state.config.child_analysis, analyser) {
+        (Some(spec), _) => {
+            counters.stage("analysing in a child process");
+            let spec = spec.clone();
+            let image = image.clone();
+            let work = dir.path().to_path_buf();
+            let AnalyseOptions { unpack, index, .. } = options(state);
+            Box::pin(async move {
+                crate::sandbox::analyse(
+                    &spec,
+                    &image,
+                    &work,
+                    &unpack,
+                    index.as_deref(),
+                    netvet_pipeline::today(),
+                )
+                .await
+            })
+        }
+        (None, Some(analyser)) => {
+            let analyser = analyser.clone();
+            let image = image.clone();
+            let blocking = tokio::task::spawn_blocking(move || analyser.analyse(&image, &progress));
+            Box::pin(async move {
+                match blocking.await {
+                    Ok(Ok(report)) => Ok(report),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(join) if join.is_panic() => Err(format!(
+                        "the analysis failed (internal error: {})",
+                        netvet_unpack::contain::panic_message(join.into_panic().as_ref())
+                    )),
+                    Err(join) => Err(format!("the analysis was cancelled: {join}")),
+                }
+            })
+        }
+        (None, None) => Box::pin(async { Err("no analyser".to_string()) }),
     };
-    tokio::pin!(job);
+    let mut job = job;
     let mut ticker = tokio::time::interval(PROGRESS_EVERY);
     let result = loop {
         tokio::select! {
@@ -272,7 +315,7 @@ async fn run_job(
         tracing::warn!(job = claim.job_id, error = %e, "progress not recorded");
     }
     let outcome = match result {
-        Ok(Ok(report)) => match netvet_model::json::to_canonical_string(&report) {
+        Ok(report) => match netvet_model::json::to_canonical_string(&report) {
             Ok(text) => match limit_warning(&report) {
                 Some(warning) => Outcome::Partial {
                     report: text,
@@ -284,19 +327,7 @@ async fn run_job(
                 error: format!("report not serialisable: {e}"),
             },
         },
-        Ok(Err(e)) => Outcome::Failed {
-            error: e.to_string(),
-        },
-        Err(join) => Outcome::Failed {
-            error: if join.is_panic() {
-                format!(
-                    "the analysis failed (internal error: {})",
-                    netvet_unpack::contain::panic_message(join.into_panic().as_ref())
-                )
-            } else {
-                format!("the analysis was cancelled: {join}")
-            },
-        },
+        Err(error) => Outcome::Failed { error },
     };
     finish(state, &claim, outcome).await;
 }

@@ -206,7 +206,10 @@ fn request(op: &str, caller: &str, w: &World) -> (Option<&'static str>, Body, St
         )
     };
     match op {
-        "login" => json_body(json!({"name": "nobody", "password": "wrong password"})),
+        // A name per caller: eight failures under one name would start the login back-off.
+        "login" => {
+            json_body(json!({"name": format!("nobody-{caller}"), "password": "wrong password"}))
+        }
         "create_token" => json_body(json!({"name": "matrix", "scopes": ["read"]})),
         "create_organisation" => {
             json_body(json!({"name": format!("Lab of {caller}"), "kind": "lab"}))

@@ -18,6 +18,7 @@ mod auth;
 mod directory;
 mod dossiers;
 mod error;
+mod housekeeping;
 mod inventories;
 pub mod jobs;
 mod migrate;
@@ -40,6 +41,7 @@ pub use auth::{ApiToken, NewSession, NewToken, SessionInfo, TokenScope};
 pub use directory::{NewUser, Organisation, User};
 pub use dossiers::{DossierChange, DossierEdit, DossierRevision, MAX_STORED_DOSSIERS};
 pub use error::{Error, Result};
+pub use housekeeping::{Pruned, QueueCounts, REVOKED_TOKEN_RETENTION};
 pub use inventories::{
     Inventory, MAX_INVENTORY_BYTES, MAX_NETWORK_PRODUCTS, NetworkInputs, NewInventory,
 };

@@ -63,6 +63,8 @@ both_backends!(
     dossier_edits_are_kept_as_revisions,
     overlays_are_stored_once_by_digest,
     rematch_jobs_replace_reports_and_record_verdict_changes,
+    expired_credentials_are_pruned,
+    queue_counts_by_state,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -1062,5 +1064,97 @@ async fn rematch_jobs_replace_reports_and_record_verdict_changes(store: Store) {
             .unwrap()
             .as_deref(),
         Some("r2")
+    );
+}
+
+async fn expired_credentials_are_pruned(store: Store) {
+    let w = world(&store).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let live = store.create_session(&w.vendor, 3600).await.unwrap();
+    store.create_session(&w.vendor, 0).await.unwrap();
+    store.create_session(&w.op_a, 0).await.unwrap();
+    let kept = store
+        .create_token(&w.op_a, "kept", &[TokenScope::Read], None)
+        .await
+        .unwrap();
+    let revoked = store
+        .create_token(&w.op_a, "revoked", &[TokenScope::Read], None)
+        .await
+        .unwrap();
+    store.revoke_token(&w.op_a, revoked.token.id).await.unwrap();
+    store
+        .create_token(&w.op_a, "short", &[TokenScope::Read], Some(now + 1))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let pruned = store.prune_credentials().await.unwrap();
+    assert_eq!(
+        pruned,
+        netvet_store::Pruned {
+            sessions: 2,
+            tokens: 1
+        }
+    );
+    // What is live stays; a recently revoked token stays listed for its owner.
+    assert!(store.session(&live.secret).await.is_ok());
+    assert!(store.token(&kept.secret).await.is_ok());
+    let names: Vec<String> = store
+        .list_tokens(&w.op_a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"kept".to_string()) && names.contains(&"revoked".to_string()));
+    // A second sweep finds nothing.
+    assert_eq!(
+        store.prune_credentials().await.unwrap(),
+        netvet_store::Pruned::default()
+    );
+}
+
+async fn queue_counts_by_state(store: Store) {
+    let w = world(&store).await;
+    assert_eq!(
+        store.queue_counts().await.unwrap(),
+        netvet_store::QueueCounts::default()
+    );
+    upload(&store, &w.op_a, 1).await;
+    upload(&store, &w.op_b, 2).await;
+    upload(&store, &w.op_b, 3).await;
+    let claim = store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .finish_job(
+            &claim,
+            Outcome::Failed {
+                error: "broken".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .claim_job("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let counts = store.queue_counts().await.unwrap();
+    let pairs = |v: &[(&str, i64)]| -> Vec<(String, i64)> {
+        v.iter().map(|(s, n)| (s.to_string(), *n)).collect()
+    };
+    assert_eq!(
+        counts.jobs,
+        pairs(&[("failed", 1), ("queued", 1), ("running", 1)])
+    );
+    assert_eq!(
+        counts.analyses,
+        pairs(&[("failed", 1), ("queued", 1), ("running", 1)])
     );
 }

@@ -281,3 +281,50 @@ fn networks(
     say!("  sample inventory: {}", inventory_path.display());
     Ok(written)
 }
+
+/// The fictional product records whose firmware the recipes build (`examples/products/`),
+/// embedded like the recipes; each recipe's file name is its product's id.
+const PRODUCTS: &[(&str, &str)] = &[
+    (
+        "acme-gnb-4.2.toml",
+        include_str!("../../../../examples/products/acme-gnb-4.2.toml"),
+    ),
+    (
+        "acme-upf-2.0.toml",
+        include_str!("../../../../examples/products/acme-upf-2.0.toml"),
+    ),
+    (
+        "borealis-amf-5.1.toml",
+        include_str!("../../../../examples/products/borealis-amf-5.1.toml"),
+    ),
+    (
+        "borealis-upf-3.2.toml",
+        include_str!("../../../../examples/products/borealis-upf-3.2.toml"),
+    ),
+    (
+        "cobalt-gnb-7.0.toml",
+        include_str!("../../../../examples/products/cobalt-gnb-7.0.toml"),
+    ),
+];
+
+/// The demo data set of `netvet serve --demo`: the fictional product records and their
+/// firmware, built by the recipes this command builds.
+pub fn service_data() -> anyhow::Result<netvet_server::demo::DemoData> {
+    let mut data = netvet_server::demo::DemoData::default();
+    for (name, text) in PRODUCTS {
+        let product: netvet_model::Product =
+            toml::from_str(text).with_context(|| format!("examples/products/{name}"))?;
+        data.products.push(serde_json::to_value(&product)?);
+        let Some((_, recipe_text)) = RECIPES.iter().find(|(r, _)| r == name) else {
+            anyhow::bail!("examples/firmware/{name}: no recipe for the product");
+        };
+        let recipe = Recipe::parse(name, recipe_text)?;
+        let (file_name, bytes) = recipe.build(name)?;
+        data.images.push(netvet_server::demo::DemoImage {
+            file_name,
+            product: product.id.clone(),
+            bytes,
+        });
+    }
+    Ok(data)
+}

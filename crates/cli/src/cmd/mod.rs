@@ -1,5 +1,6 @@
 //! One module per subcommand: parse the arguments, call the pipeline, render, exit code.
 
+pub mod analyse_child;
 pub mod assess;
 pub mod catalogue;
 pub mod db;

@@ -3,15 +3,15 @@
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use netvet_store::{ApiToken, Role, TokenScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{Caller, SESSION_TTL, Via, session_cookie};
-use crate::problem::{ApiResult, Problem};
+use crate::auth::{Caller, ClientAddr, SESSION_TTL, Via, session_cookie};
+use crate::problem::{ApiError, ApiResult, Problem};
 
 /// A user's role (the regulator's: admin, analyst, decider, auditor).
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
@@ -81,16 +81,45 @@ pub struct LoginResponse {
         (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
         (status = 400, description = "Malformed request", body = Problem),
         (status = 401, description = "Wrong name or password", body = Problem),
+        (status = 429, description = "Too many failed logins for this name or address; `Retry-After` says how many seconds to wait", body = Problem),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     let Json(req) = body?;
-    if req.name.len() > 200 || req.password.len() > 1024 {
-        return Err(netvet_store::Error::Unauthenticated.into());
+    let now = std::time::Instant::now();
+    // An absurdly long name is counted under a bounded key.
+    let key: String = req.name.chars().take(200).collect();
+    if let Err(wait) = state.logins.check(&key, address, now) {
+        state.metrics.record_login_failure("rate_limited");
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed logins: try again in {secs} s"),
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(resp);
     }
-    let actor = state.store.login(&req.name, &req.password).await?;
+    let actor = if req.name.len() > 200 || req.password.len() > 1024 {
+        Err(netvet_store::Error::Unauthenticated)
+    } else {
+        state.store.login(&req.name, &req.password).await
+    };
+    let actor = match actor {
+        Ok(a) => a,
+        Err(netvet_store::Error::Unauthenticated) => {
+            state.logins.failed(&key, address, now);
+            state.metrics.record_login_failure("password");
+            tracing::info!(user = %key, address = ?address, "login failed");
+            return Err(netvet_store::Error::Unauthenticated.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.logins.succeeded(&key, address);
     let session = state.store.create_session(&actor, SESSION_TTL).await?;
     let cookie = session_cookie(&session.secret, SESSION_TTL, state.config.secure_cookies);
     Ok((
@@ -102,7 +131,8 @@ pub async fn login(
             csrf_token: session.csrf_token,
             expires_at: session.expires_at,
         }),
-    ))
+    )
+        .into_response())
 }
 
 /// Ends the session (with a token: nothing to end).

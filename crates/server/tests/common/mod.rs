@@ -84,6 +84,25 @@ impl App {
         }
     }
 
+    /// An instance over a state the test opened itself (e.g. with `open_full`).
+    pub fn from_state(state: AppState, admin_password: String, dir: tempfile::TempDir) -> App {
+        App {
+            router: netvet_server::router(state.clone()),
+            state,
+            admin_password,
+            dir,
+            stop: None,
+            cluster: None,
+        }
+    }
+
+    /// Stops the worker pool started by [`App::start_workers`].
+    pub fn stop_workers(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+    }
+
     /// Starts the worker pool (analyses run from now on).
     pub fn start_workers(&mut self) {
         let (tx, rx) = watch::channel(false);
