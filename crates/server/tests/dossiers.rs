@@ -203,6 +203,30 @@ async fn dossiers_are_read_by_all_and_edited_with_sources_and_history() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.to_string().contains("newco"));
+    // Assessments are kept by the digest of their inputs: the same request gives the same
+    // document, and after a dossier edit the request is computed again, not served stale.
+    let url = format!("/api/v1/products/{product}/assessment?catalogue=de-2024&as_of=2026-06-01");
+    let again = app.get(&url, &admin).await;
+    assert_eq!(again.body, r.body);
+    assert!(r.body.to_string().contains("Newco Networks (fictional)"));
+    let mut renamed = newco();
+    renamed["vendor"]["name"] = json!("Newco Radio (fictional)");
+    let edit = put(
+        "/api/v1/dossiers/newco",
+        &admin,
+        json!({"revision": 1, "dossier": renamed}),
+    )
+    .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    let after = app.get(&url, &admin).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+    assert!(after.body.to_string().contains("Newco Radio (fictional)"));
+    assert!(
+        !after
+            .body
+            .to_string()
+            .contains("Newco Networks (fictional)")
+    );
     let list = app.get("/api/v1/dossiers?limit=500", &vendor).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), builtin + 1);
 

@@ -3,7 +3,8 @@
 //! record, the vendor dossiers in effect and the scan reports of the record's firmware that the
 //! caller may see.
 
-use std::sync::OnceLock;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -14,6 +15,7 @@ use netvet_pipeline::{PolicyData, today};
 use netvet_policy::evidence::LoadedScan;
 use netvet_policy::{Evidence, Limits};
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
 
 use super::products::product_set;
@@ -99,6 +101,22 @@ pub async fn assess_product(
     let shas: Vec<String> = product.firmware.iter().map(|f| f.sha256.clone()).collect();
     let reports = state.store.reports_for(&caller.actor, &shas).await?;
     let dossiers = super::dossiers::current(&state, &caller.actor).await?;
+    let key = cache_key(
+        &q.catalogue,
+        as_of,
+        &stored.record,
+        &reports,
+        &dossiers.revisions,
+    );
+    if let Some(hit) = cached(&key) {
+        return Ok(Json(hit.as_ref().clone()));
+    }
+    // Evaluations are CPU-bound: at most one per core at once, so a burst of requests queues
+    // here instead of holding a policy engine each.
+    let _permit = evaluations().acquire().await.map_err(ApiError::internal)?;
+    if let Some(hit) = cached(&key) {
+        return Ok(Json(hit.as_ref().clone()));
+    }
     let report = tokio::task::spawn_blocking(move || -> ApiResult<serde_json::Value> {
         let limits = Limits::default();
         let data = PolicyData {
@@ -120,7 +138,80 @@ pub async fn assess_product(
     })
     .await
     .map_err(ApiError::internal)??;
+    remember(key, Arc::new(report.clone()));
     Ok(Json(report))
+}
+
+/// Assessments kept, by the digest of everything they were computed from.
+const CACHED: usize = 256;
+
+type Key = [u8; 32];
+
+/// The digest of an assessment's inputs: the catalogue asked for (a built-in id, fixed for the
+/// life of the process, or an overlay's content digest), the date, the product record, every
+/// scan report it reads (re-matching rewrites a report, so its digest changes) and the dossier
+/// revisions in effect. Equal keys give equal assessments; nothing else enters one.
+fn cache_key(
+    catalogue: &str,
+    as_of: Date,
+    record: &str,
+    reports: &[String],
+    dossiers: &std::collections::BTreeMap<String, i64>,
+) -> Key {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        catalogue.as_bytes(),
+        as_of.to_string().as_bytes(),
+        record.as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update((reports.len() as u64).to_be_bytes());
+    for r in reports {
+        h.update(Sha256::digest(r.as_bytes()));
+    }
+    for (vendor, revision) in dossiers {
+        h.update((vendor.len() as u64).to_be_bytes());
+        h.update(vendor.as_bytes());
+        h.update(revision.to_be_bytes());
+    }
+    h.finalize().into()
+}
+
+type Cache = Mutex<(HashMap<Key, Arc<serde_json::Value>>, VecDeque<Key>)>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new((HashMap::new(), VecDeque::new())))
+}
+
+fn cached(key: &Key) -> Option<Arc<serde_json::Value>> {
+    let guard = cache().lock().unwrap_or_else(|p| p.into_inner());
+    guard.0.get(key).cloned()
+}
+
+/// Keeps an assessment, forgetting the oldest beyond `CACHED`.
+fn remember(key: Key, report: Arc<serde_json::Value>) {
+    let mut guard = cache().lock().unwrap_or_else(|p| p.into_inner());
+    let (map, order) = &mut *guard;
+    if map.insert(key, report).is_none() {
+        order.push_back(key);
+    }
+    while order.len() > CACHED {
+        if let Some(old) = order.pop_front() {
+            map.remove(&old);
+        }
+    }
+}
+
+/// The bound on assessments evaluated at once: the cores available.
+fn evaluations() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    })
 }
 
 /// The day asked for (YYYY-MM-DD), or today (UTC).
