@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use futures_util::StreamExt;
 use netvet_store::VerdictChange;
 use serde::Serialize;
@@ -94,11 +94,7 @@ pub async fn import_advisories(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     state.store.check_advisory_import(&caller.actor)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if content_type.split(';').next().map(str::trim) != Some("application/json") {
+    if super::media_type(&headers) != "application/json" {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the advisory file as the body, with Content-Type: application/json",
@@ -111,13 +107,7 @@ pub async fn import_advisories(
             format!("an advisory import holds at most {limit} bytes"),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
+    super::declared_within(&headers, limit, too_large)?;
     let work = state.config.data_dir.join("work");
     tokio::fs::create_dir_all(&work)
         .await

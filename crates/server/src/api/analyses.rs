@@ -154,10 +154,7 @@ pub async fn upload(
         .store
         .check_upload(&caller.actor, q.product_id)
         .await?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = super::media_type(&headers);
     if content_type != "application/octet-stream" {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -171,13 +168,7 @@ pub async fn upload(
             format!("the upload limit is {limit} bytes"),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
+    super::declared_within(&headers, limit, too_large)?;
     let stored = match state
         .objects
         .put_stream(body.into_data_stream(), limit)
@@ -195,7 +186,7 @@ pub async fn upload(
             NewAnalysis {
                 sha256: stored.sha256,
                 size: stored.size,
-                media_type: content_type.to_string(),
+                media_type: content_type,
                 file_name: q.file_name.unwrap_or_else(|| "upload.bin".into()),
                 product_id: q.product_id,
             },

@@ -95,16 +95,7 @@ const MAX_NEAR_DAYS: u32 = 3650;
 
 /// The inventory format a request's `Content-Type` names.
 fn format_of(headers: &HeaderMap) -> ApiResult<InventoryFormat> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = super::media_type(headers);
     match essence.as_str() {
         "text/csv" => Ok(InventoryFormat::Csv),
         "application/json" | "application/x-ndjson" | "application/jsonl" => {
@@ -177,13 +168,7 @@ pub async fn upload_inventory(
             format!("an inventory holds at most {MAX_INVENTORY_BYTES} bytes"),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_INVENTORY_BYTES as u64) {
-        return Err(too_large());
-    }
+    super::declared_within(&headers, MAX_INVENTORY_BYTES as u64, too_large)?;
     let mut bytes = Vec::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {

@@ -147,3 +147,34 @@ pub fn json_with_etag<T: Serialize>(request: &HeaderMap, value: &T) -> ApiResult
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
     Ok(with_etag(request, body, "application/json"))
 }
+
+/// A request's media type without its parameters, lowercase (`Application/JSON; charset=utf-8`
+/// → `application/json`); empty when absent or not text.
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Refuses a body whose declared `Content-Length` is over `limit` before any of it is read
+/// (a body without one is counted as it streams).
+pub(crate) fn declared_within(
+    headers: &HeaderMap,
+    limit: u64,
+    too_large: impl FnOnce() -> ApiError,
+) -> ApiResult<()> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit => Err(too_large()),
+        _ => Ok(()),
+    }
+}
