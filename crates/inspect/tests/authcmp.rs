@@ -119,6 +119,63 @@ fn variants(cc: &str, extra: &[&str]) -> usize {
     built
 }
 
+/// The input in a local array of known size: gcc -O2 compares it with the literal's bytes as
+/// immediates instead of calling `strcmp`.
+const INLINED: &str = r#"
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+int main(void) {
+    char buf[64];
+    fputs("Password: ", stdout);
+    if (!fgets(buf, sizeof buf, stdin)) return 1;
+    buf[strcspn(buf, "\n")] = 0;
+    if (strcmp(buf, "PW") == 0) { return system("/bin/sh"); }
+    puts("Login incorrect");
+    return 1;
+}
+"#;
+
+#[test]
+fn comparisons_inlined_as_immediates_are_read_on_x86_64() {
+    if !cfg!(target_arch = "x86_64") || !has("cc") {
+        eprintln!("skipped: needs an x86-64 C compiler");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // 6 to 16 characters: 4-byte compares, 8-byte movabs/cmp, movabs/xor, byte tails.
+    for pw in [
+        "xc3511",
+        "Zte521!x",
+        "Xr7!backd00r",
+        "ab12cd34ef",
+        "S3cr3t-Passw0rd!",
+    ] {
+        let bin = build(
+            "cc",
+            dir.path(),
+            "inlined",
+            &INLINED.replace("PW", pw),
+            &["-O2"],
+        )
+        .unwrap();
+        let found = compared_literals(&bin);
+        assert_eq!(found.len(), 1, "{pw}: {found:?}");
+        assert_eq!(found[0].literal, pw);
+        assert_eq!(found[0].function, netvet_inspect::checks::authcmp::INLINE);
+    }
+    // Switches compared inline next to the same prompt are not passwords.
+    let bin = build(
+        "cc",
+        dir.path(),
+        "inlined-word",
+        &INLINED.replace("PW", "--verbose"),
+        &["-O2"],
+    )
+    .unwrap();
+    assert_eq!(compared_literals(&bin), vec![]);
+}
+
 #[test]
 fn backdoor_passwords_are_found_in_every_form_and_switches_are_not() {
     if !has("cc") {

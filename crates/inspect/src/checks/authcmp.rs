@@ -10,7 +10,9 @@
 //! it; for AArch64, `bl` to a stub (`adrp x16; ldr x17, [x16, #off]`) or symbol, or `blr` of
 //! a register loaded from the GOT (`-fno-plt`), with `adrp`/`add` pairs into x0 and x1.
 //! A literal only counts when it resolves into a read-only loaded segment as a printable,
-//! NUL-terminated string. Other architectures (32-bit ARM, MIPS, PowerPC) are not decoded
+//! NUL-terminated string. Comparisons gcc inlines as immediates (a local array of known size
+//! compared with a short literal: `movabs reg, imm64; cmp [rsp], reg`, `cmp dword [rsp+3],
+//! imm32`) are read on x86-64 by putting the immediates together by displacement. Other architectures (32-bit ARM, MIPS, PowerPC) are not decoded
 //! here; no finding is made for them rather than a guess.
 //!
 //! Bounded: at most `MAX_CODE` bytes of code are swept, `MAX_SITES` results kept.
@@ -238,7 +240,8 @@ fn credential_like(s: &str) -> bool {
         // Punctuation inside: `Xr7!backd00r`.
         return !dotted;
     }
-    if !has_digit || dotted || (upper && ident(b"_-")) {
+    // Names of three parts or more (`WFA-SimpleConfig-Registrar-1-0`) are identifiers.
+    if !has_digit || dotted || (upper && ident(b"_-")) || core.split(['-', '_']).count() >= 3 {
         // Letters alone are words and names (`PermitRootLogin`, `userSetAuthPass`, samba's
         // `zWrLeh`); capitals with digits are algorithm and constant names (`SHA256`).
         return false;
@@ -272,7 +275,8 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
         .collect();
     let img = Image { data, segments };
     let (slots, direct) = targets(&elf);
-    if slots.is_empty() && direct.is_empty() {
+    // Without a comparison function to call, only inlined comparisons (x86-64) remain.
+    if slots.is_empty() && direct.is_empty() && elf.header.e_machine != EM_X86_64 {
         return Vec::new();
     }
     let (sites, refs) = match elf.header.e_machine {
@@ -290,7 +294,7 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
     // password: a back door compares its secret on its own.
     let literal_calls: Vec<u64> = sites
         .iter()
-        .filter(|s| s.args.iter().any(|&va| img.string_at(va).is_some()))
+        .filter(|s| s.inline.is_some() || s.args.iter().any(|&va| img.string_at(va).is_some()))
         .map(|s| s.call_at)
         .collect();
     let chained = |at: u64| {
@@ -309,10 +313,15 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
         else {
             continue;
         };
-        for va in site.args {
-            let Some(lit) = img.string_at(va).filter(|s| credential_like(s)) else {
+        let literals = site
+            .args
+            .iter()
+            .filter_map(|&va| img.string_at(va))
+            .chain(site.inline.as_deref());
+        for lit in literals {
+            if !credential_like(lit) {
                 continue;
-            };
+            }
             if out.iter().any(|c| c.literal == lit) {
                 continue;
             }
@@ -338,7 +347,12 @@ struct Site {
     call_at: u64,
     offset: u64,
     args: Vec<u64>,
+    /// The literal itself, for a comparison the compiler inlined as immediates.
+    inline: Option<String>,
 }
+
+/// What an inlined comparison is reported as calling.
+pub const INLINE: &str = "inlined comparison";
 
 /// Call sites, and every address loaded by a string-referencing instruction (by the
 /// instruction's address) for the context search.
@@ -466,10 +480,150 @@ fn x86_64(
                 call_at: va,
                 offset: i as u64,
                 args,
+                inline: None,
             });
         }
     }
+    for &(start, end, va0) in &code {
+        sites.extend(inline_comparisons(d, start, end, va0));
+    }
     (sites, refs)
+}
+
+/// A memory operand `[base + disp]` after an opcode: its base register, displacement and
+/// length (ModRM, SIB, displacement). Register operands, RIP-relative and indexed forms give
+/// `None`.
+fn memory_operand(d: &[u8], at: usize, rex: u8) -> Option<(u8, i64, usize)> {
+    let m = *d.get(at)?;
+    let (mode, rm) = (m >> 6, m & 7);
+    if mode == 3 || (mode == 0 && rm == 5) {
+        return None;
+    }
+    let mut len = 1;
+    let base = if rm == 4 {
+        let sib = *d.get(at + 1)?;
+        len += 1;
+        let (index, base) = ((sib >> 3) & 7, sib & 7);
+        if index != 4 || (base == 5 && mode == 0) {
+            return None;
+        }
+        base
+    } else {
+        rm
+    };
+    let disp = match mode {
+        0 => 0,
+        1 => i64::from(*d.get(at + len)? as i8),
+        _ => {
+            let b = d.get(at + len..at + len + 4)?;
+            i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        }
+    };
+    len += [0, 1, 4][usize::from(mode)];
+    Some((base + if rex & 1 != 0 { 8 } else { 0 }, disp, len))
+}
+
+/// Comparisons gcc inlined as immediates (`strcmp(buf, "…")` against a local array of known
+/// size): `movabs reg, imm64` then `cmp`/`xor` of that register with `[base+disp]`, and
+/// `cmp dword/word/byte [base+disp], imm`. Pieces on one base within 64 bytes of code are put
+/// together by displacement; a literal is what they spell up to its NUL, when they agree where
+/// they overlap and leave no gap.
+fn inline_comparisons(d: &[u8], start: usize, end: usize, va0: u64) -> Vec<Site> {
+    // (code offset, base register, displacement, bytes)
+    let mut pieces: Vec<(usize, u8, i64, Vec<u8>)> = Vec::new();
+    let mut movabs: [Option<(usize, [u8; 8])>; 16] = [None; 16];
+    let mut i = start;
+    while i + 3 < end {
+        let b = &d[i..end.min(i + 16)];
+        let rex = if b[0] & 0xf0 == 0x40 { b[0] } else { 0 };
+        let op = if rex != 0 { &b[1..] } else { b };
+        if rex & 0x08 != 0 && op.len() >= 9 && op[0] & 0xf8 == 0xb8 {
+            let reg = (op[0] & 7) + if rex & 1 != 0 { 8 } else { 0 };
+            let mut imm = [0u8; 8];
+            imm.copy_from_slice(&op[1..9]);
+            movabs[usize::from(reg)] = Some((i, imm));
+        } else if rex & 0x08 != 0 && op.len() >= 2 && matches!(op[0], 0x39 | 0x3b | 0x31 | 0x33) {
+            let reg = ((op[1] >> 3) & 7) + if rex & 4 != 0 { 8 } else { 0 };
+            if let Some((base, disp, _)) = memory_operand(d, i + 2, rex)
+                && let Some((at, imm)) = movabs[usize::from(reg)]
+                && i - at <= 24
+            {
+                pieces.push((i, base, disp, imm.to_vec()));
+            }
+        } else if rex & 0x08 == 0
+            && op.len() >= 2
+            && matches!(op[0], 0x80 | 0x81)
+            && (op[1] >> 3) & 7 == 7
+        {
+            // An operand-size prefix before (and before the REX) makes it a word.
+            let wide = i > start && d[i - 1] == 0x66;
+            let at = i + if rex != 0 { 2 } else { 1 };
+            if let Some((base, disp, len)) = memory_operand(d, at, rex) {
+                let n = match (op[0], wide) {
+                    (0x80, _) => 1,
+                    (_, true) => 2,
+                    _ => 4,
+                };
+                if let Some(imm) = d.get(at + len..at + len + n) {
+                    pieces.push((i, base, disp, imm.to_vec()));
+                }
+            }
+        }
+        i += 1;
+    }
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < pieces.len() {
+        let (first, base, ..) = pieces[k];
+        let group: Vec<&(usize, u8, i64, Vec<u8>)> = pieces[k..]
+            .iter()
+            .take_while(|p| p.0 - first <= 64)
+            .filter(|p| p.1 == base)
+            .collect();
+        let taken = pieces[k..].iter().take_while(|p| p.0 - first <= 64).count();
+        k += taken.max(1);
+        if let Some(literal) = spelled(&group) {
+            out.push(Site {
+                function: INLINE,
+                call_at: va0 + (first - start) as u64,
+                offset: first as u64,
+                args: Vec::new(),
+                inline: Some(literal),
+            });
+        }
+    }
+    out
+}
+
+/// The string pieces at displacements spell, up to its NUL (printable, no gap, overlaps
+/// agreeing, at least six characters).
+fn spelled(group: &[&(usize, u8, i64, Vec<u8>)]) -> Option<String> {
+    let lo = group.iter().map(|p| p.2).min()?;
+    let hi = group.iter().map(|p| p.2 + p.3.len() as i64).max()?;
+    if hi - lo > 64 {
+        return None;
+    }
+    let mut buf: Vec<Option<u8>> = vec![None; usize::try_from(hi - lo).ok()?];
+    for (_, _, disp, bytes) in group {
+        for (j, &byte) in bytes.iter().enumerate() {
+            let slot = buf.get_mut(usize::try_from(disp - lo).ok()? + j)?;
+            match slot {
+                Some(old) if *old != byte => return None,
+                _ => *slot = Some(byte),
+            }
+        }
+    }
+    let mut text = Vec::new();
+    for b in buf {
+        match b? {
+            0 => break,
+            c if (0x21..0x7f).contains(&c) => text.push(c),
+            _ => return None,
+        }
+    }
+    (text.len() >= 6)
+        .then(|| String::from_utf8(text).ok())
+        .flatten()
 }
 
 fn aarch64(
@@ -565,6 +719,7 @@ fn aarch64(
                         call_at: pc,
                         offset: i as u64,
                         args,
+                        inline: None,
                     });
                 }
                 // The call clobbers the argument registers.
@@ -625,6 +780,7 @@ mod tests {
             "userSetAuthPass",
             "zWrLeh",
             "4,ENCRYPTED",
+            "WFA-SimpleConfig-Registrar-1-0",
             "*NP*",
             "$SIGNKEYID",
             "C.UTF-8",
