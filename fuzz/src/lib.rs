@@ -125,40 +125,14 @@ fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// A ustar archive of `files` (regular files, mode 0755 so scripts count as executable), the
-/// way a root filesystem reaches the checks: read by netvet-unpack's tar reader.
-fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
-    fn octal(field: &mut [u8], v: u64) {
-        let s = format!("{v:0w$o}\0", w = field.len() - 1);
-        field.copy_from_slice(s.as_bytes());
-    }
-    let mut out = Vec::new();
-    for (path, content) in files {
-        let mut h = [0u8; 512];
-        h[..path.len()].copy_from_slice(path.as_bytes());
-        octal(&mut h[100..108], 0o755);
-        octal(&mut h[108..116], 0);
-        octal(&mut h[116..124], 0);
-        octal(&mut h[124..136], content.len() as u64);
-        octal(&mut h[136..148], 1_700_000_000);
-        h[156] = b'0';
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        h[148..156].fill(b' ');
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        let s = format!("{sum:06o}\0 ");
-        h[148..156].copy_from_slice(s.as_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(content);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
-}
-
 /// Opens `files` as a tree, as a scanned image would be.
 fn tree_of(files: &[(&str, &[u8])]) -> Tree {
-    let src = Arc::new(MemSource::new(tar(files)));
+    // Mode 0755 so that scripts count as executable; written by netvet-forge's tar writer.
+    let mut fs = netvet_forge::tree::FsTree::new();
+    for (path, content) in files {
+        fs.file(path, 0o755, *content);
+    }
+    let src = Arc::new(MemSource::new(netvet_forge::tar::write(&fs)));
     netvet_unpack::open_forced("fuzz.tar", src, &options(), "tar")
 }
 
