@@ -64,17 +64,20 @@ struct Row<'a> {
     verdict: u32,
 }
 
-/// Distinct values in order of first use, and where each one is.
+/// Distinct values in order of first use, and where each one is. Values are hashed whole (a
+/// result with its reasons and evidence), so with a fast hasher (std's SipHash took a fifth
+/// of writing the document); it is seeded per process, and the report it indexes was already
+/// built within the evaluation's bounds.
 struct Table<'a, T> {
     items: Vec<&'a T>,
-    at: HashMap<&'a T, u32>,
+    at: HashMap<&'a T, u32, foldhash::fast::RandomState>,
 }
 
 impl<'a, T: Eq + std::hash::Hash> Table<'a, T> {
     fn new() -> Self {
         Table {
             items: Vec::new(),
-            at: HashMap::new(),
+            at: HashMap::default(),
         }
     }
 
@@ -101,6 +104,9 @@ impl<'a> Document<'a> {
         // A product's roles share one list of results (an `Arc`): its positions are looked up
         // once per list, not once per role.
         let mut lists: HashMap<*const RequirementResult, Vec<u32>> = HashMap::new();
+        // Likewise a verdict is shared (an `Arc`) by every product and role it was composed
+        // for: hashed once per allocation, not once per role.
+        let mut verdict_at: HashMap<*const Verdict, u32> = HashMap::new();
         let mut rows = Vec::with_capacity(report.assessments.len());
         for a in &report.assessments {
             let p: &ProductRef = &a.product;
@@ -133,7 +139,10 @@ impl<'a> Document<'a> {
                 product: &p.id,
                 requirements,
                 role: a.role,
-                verdict: verdicts.position(&*a.verdict)?,
+                verdict: match verdict_at.entry(Arc::as_ptr(&a.verdict)) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => *e.insert(verdicts.position(&*a.verdict)?),
+                },
             });
         }
         Ok(Document {
