@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use netvet_model::catalogue::requirement_package;
 use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Date, Requirement, Role};
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic, toml_diagnostic};
 use crate::files::{FileSet, SourceFile};
@@ -75,6 +76,8 @@ struct Layer {
     requirements: Vec<CatalogueRequirement>,
     policies: Vec<PolicyModule>,
     tests: Vec<PolicyModule>,
+    /// SHA-256 of the layer's files.
+    digest: [u8; 32],
 }
 
 /// A catalogue composed with the catalogues it extends, validated and ready to evaluate.
@@ -93,6 +96,10 @@ pub struct Catalogue {
     pub tests: Vec<PolicyModule>,
     /// Where the catalogue was loaded from (`builtin:catalogue/de-2024` or a directory).
     pub root: String,
+    /// SHA-256 (hex) of everything an evaluation under the catalogue reads from it: netvet's
+    /// own policy modules and the files of every layer, base first. Equal digests evaluate
+    /// alike; a stored assessment records it.
+    pub digest: String,
 }
 
 /// Where a catalogue comes from.
@@ -516,7 +523,38 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
         requirements,
         policies,
         tests,
+        digest: files_digest(files),
     })
+}
+
+/// SHA-256 over each file's path and text (each length-prefixed), in path order.
+fn files_digest(files: &FileSet) -> [u8; 32] {
+    let mut sorted: Vec<&SourceFile> = files.files.iter().collect();
+    sorted.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let mut h = Sha256::new();
+    for f in sorted {
+        for part in [f.rel.as_bytes(), f.text.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+    }
+    h.finalize().into()
+}
+
+/// The digest of a composed catalogue: netvet's built-in modules, then each layer's files.
+fn catalogue_digest(chain: &[(Layer, String)]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"netvet-catalogue/1");
+    for (file, text) in BUILTIN_MODULES {
+        for part in [file.as_bytes(), text.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+    }
+    for (layer, _) in chain {
+        h.update(layer.digest);
+    }
+    hex::encode(h.finalize())
 }
 
 /// Parses each module with regorus (for syntax errors with their lines) and scans it.
@@ -684,5 +722,6 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
         policies: modules,
         tests: top.tests.clone(),
         root: root.clone(),
+        digest: catalogue_digest(chain),
     })
 }

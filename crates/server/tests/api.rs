@@ -805,3 +805,145 @@ async fn a_corrupt_stored_image_fails_the_analysis_with_the_reason() {
         StatusCode::CONFLICT,
     );
 }
+
+#[tokio::test]
+async fn assessments_are_kept_with_their_digests() {
+    let app = App::start(|_| {}).await;
+    let admin = app.admin().await;
+    let v = app.org(&admin, "Acme", "vendor").await;
+    let o = app.org(&admin, "Operator O", "operator").await;
+    let (vendor, _) = app.user(&admin, v, "vera", "vendor").await;
+    let (operator, _) = app.user(&admin, o, "otto", "operator").await;
+    let p = app
+        .json(
+            Method::POST,
+            "/api/v1/products",
+            &vendor,
+            Some(json!({"record": acme_record("acme-gnb-kept", None)})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let pid = p.body["id"].as_i64().unwrap();
+    let url = format!("/api/v1/products/{pid}/assessment?catalogue=de-2024&as_of=2026-06-01");
+    let location = |r: &common::Reply| {
+        r.headers
+            .get(header::CONTENT_LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap()
+            .to_string()
+    };
+    // The vendor's assessment is kept; asking again reads the same one.
+    let first = app.get(&url, &vendor).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let kept = location(&first);
+    assert!(kept.starts_with("/api/v1/assessments/"), "{kept}");
+    let again = app.get(&url, &vendor).await;
+    assert_eq!((location(&again), &again.body), (kept.clone(), &first.body));
+    let detail = app.get(&kept, &vendor).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    assert_eq!(detail.body["report"], first.body);
+    let a = &detail.body["assessment"];
+    assert_eq!(a["product_id"], json!(pid));
+    assert_eq!(a["product_revision"], json!(1));
+    assert_eq!(a["catalogue"], json!("de-2024"));
+    assert_eq!(a["as_of"], json!("2026-06-01"));
+    for digest in ["catalogue_digest", "input_digest"] {
+        let d = a[digest].as_str().unwrap();
+        assert!(
+            d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{digest}: {d}"
+        );
+    }
+    let roles = a["roles"].as_array().unwrap();
+    assert_eq!(
+        roles.len(),
+        first.body["assessments"].as_array().unwrap().len()
+    );
+    let count = |d: &str| roles.iter().filter(|r| r["decision"] == json!(d)).count() as i64;
+    assert_eq!(a["prohibit"], json!(count("prohibit")));
+    assert_eq!(a["allow"], json!(count("allow")));
+    // The regulator computes from its own view of the analyses: a separate record, under the
+    // same catalogue digest, that the vendor cannot read; operators read neither.
+    let by_admin = app.get(&url, &admin).await;
+    assert_eq!(by_admin.status, StatusCode::OK, "{}", by_admin.body);
+    let admins = location(&by_admin);
+    assert_ne!(admins, kept);
+    assert_eq!(
+        app.get(&admins, &admin).await.body["assessment"]["catalogue_digest"],
+        a["catalogue_digest"]
+    );
+    assert_problem(&app.get(&admins, &vendor).await, StatusCode::NOT_FOUND);
+    assert_problem(&app.get(&kept, &operator).await, StatusCode::NOT_FOUND);
+    let ids = |r: common::Reply| -> Vec<String> {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| format!("/api/v1/assessments/{}", i["id"]))
+            .collect()
+    };
+    assert_eq!(
+        ids(app.get("/api/v1/assessments", &admin).await),
+        vec![admins.clone(), kept.clone()]
+    );
+    assert_eq!(
+        ids(app.get("/api/v1/assessments", &vendor).await),
+        vec![kept.clone()]
+    );
+    assert!(ids(app.get("/api/v1/assessments", &operator).await).is_empty());
+    // Filters: product, catalogue, decision (of any role); bad values are 400.
+    let decision = roles[0]["decision"].as_str().unwrap();
+    assert_eq!(
+        ids(app
+            .get(
+                &format!(
+                    "/api/v1/assessments?product_id={pid}&catalogue=de-2024&decision={decision}"
+                ),
+                &vendor
+            )
+            .await),
+        vec![kept.clone()]
+    );
+    assert!(
+        ids(app
+            .get("/api/v1/assessments?catalogue=uk-2022", &admin)
+            .await)
+        .is_empty()
+    );
+    for bad in [
+        "decision=maybe",
+        "decision=prohibit'%20OR%201=1",
+        "product_id=abc",
+        "limit=0",
+        "sort=id",
+    ] {
+        assert_problem(
+            &app.get(&format!("/api/v1/assessments?{bad}"), &admin).await,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    // A new revision of the record is assessed and kept anew; the earlier one stays.
+    let mut record = acme_record("acme-gnb-kept", None);
+    record["version"] = json!("4.3");
+    let r = app
+        .json(
+            Method::PUT,
+            &format!("/api/v1/products/{pid}"),
+            &vendor,
+            Some(json!({"record": record})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = app.get(&url, &vendor).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    let newer = location(&second);
+    assert_ne!(newer, kept);
+    let d = app.get(&newer, &vendor).await;
+    assert_eq!(d.body["assessment"]["product_revision"], json!(2));
+    assert_ne!(d.body["assessment"]["input_digest"], a["input_digest"]);
+    assert_eq!(
+        ids(app.get("/api/v1/assessments", &vendor).await),
+        vec![newer, kept]
+    );
+}

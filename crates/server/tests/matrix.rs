@@ -46,6 +46,10 @@ fn expected() -> BTreeMap<&'static str, [u16; 8]> {
         ("get_product", [200, 200, 200, 200, 404, 404, 200, 404]),
         ("update_product", [200, 200, 403, 403, 404, 404, 200, 404]),
         ("assess_product", [200, 200, 200, 200, 404, 404, 200, 404]),
+        // Kept assessments: the regulator's roles read all; others those computed from their
+        // own view (the one in the path is the vendor's).
+        ("list_assessments", [200; 8]),
+        ("get_assessment", [200, 200, 200, 200, 404, 404, 200, 404]),
         ("list_catalogues", [200; 8]),
         ("list_analyses", [200; 8]),
         ("upload", [202, 202, 403, 403, 202, 202, 202, 202]),
@@ -134,6 +138,20 @@ async fn world(app: &App) -> World {
         )
         .await;
     ids.insert("product", p.body["id"].as_i64().unwrap());
+    let kept = app
+        .get(
+            &format!(
+                "/api/v1/products/{}/assessment?catalogue=de-2024&as_of=2026-06-01",
+                ids["product"]
+            ),
+            &auth["vendor"],
+        )
+        .await;
+    let kept = kept.headers["content-location"].to_str().unwrap();
+    ids.insert(
+        "assessment",
+        kept.rsplit('/').next().unwrap().parse().unwrap(),
+    );
     let up = app
         .upload(&auth["op_a"], "", b"operator A's image".to_vec())
         .await;
@@ -176,6 +194,8 @@ fn concrete(path: &str, w: &World) -> String {
     let ids = &w.ids;
     let object = if path.starts_with("/api/v1/analyses") {
         "analysis"
+    } else if path.starts_with("/api/v1/assessments") {
+        "assessment"
     } else if path.starts_with("/api/v1/inventories") {
         "inventory"
     } else if path.starts_with("/api/v1/products") {

@@ -1,5 +1,5 @@
 //! netvet's record: organisations, users, API tokens, sessions, product records, artifacts,
-//! analyses, operator inventories, dossier revisions, catalogue overlays, verdict changes and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
+//! analyses, kept assessments, operator inventories, dossier revisions, catalogue overlays, verdict changes and the job queue, on SQLite (the default: one file, no server) or PostgreSQL
 //! (for teams).
 //!
 //! Queries are written once with `$N` placeholders, which both SQLite and PostgreSQL accept,
@@ -14,6 +14,7 @@
 //! that does not exist, so existence never leaks.
 
 mod analyses;
+mod assessments;
 mod auth;
 mod directory;
 mod dossiers;
@@ -37,6 +38,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use analyses::{Analysis, AnalysisStatus, NewAnalysis};
+pub use assessments::{
+    AssessmentFilter, DECISIONS, DecisionCounts, NewAssessment, RoleDecision, StoredAssessment,
+};
 pub use auth::{ApiToken, NewSession, NewToken, SessionInfo, TokenScope};
 pub use directory::{NewUser, Organisation, User};
 pub use dossiers::{DossierChange, DossierEdit, DossierRevision, MAX_STORED_DOSSIERS};

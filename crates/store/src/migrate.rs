@@ -33,6 +33,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "rematch",
         include_str!("../migrations/sqlite/0005_rematch.sql"),
     ),
+    (
+        6,
+        "assessments",
+        include_str!("../migrations/sqlite/0006_assessments.sql"),
+    ),
 ];
 
 /// The same for PostgreSQL: one schema, two dialects.
@@ -61,6 +66,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "rematch",
         include_str!("../migrations/postgres/0005_rematch.sql"),
+    ),
+    (
+        6,
+        "assessments",
+        include_str!("../migrations/postgres/0006_assessments.sql"),
     ),
 ];
 

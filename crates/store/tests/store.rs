@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, DossierChange, DossierEdit, Error, NewAnalysis, NewInventory,
-    NewOverlay, NewProduct, NewUser, NewVerdictChange, OrgKind, Outcome, Page, Role, Store,
-    TokenScope,
+    Actor, AnalysisStatus, AssessmentFilter, DecisionCounts, DossierChange, DossierEdit, Error,
+    NewAnalysis, NewAssessment, NewInventory, NewOverlay, NewProduct, NewUser, NewVerdictChange,
+    OrgKind, Outcome, Page, Role, RoleDecision, Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -65,6 +65,7 @@ both_backends!(
     rematch_jobs_replace_reports_and_record_verdict_changes,
     expired_credentials_are_pruned,
     queue_counts_by_state,
+    assessments_are_kept_per_scope,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -148,7 +149,7 @@ async fn upload(store: &Store, actor: &Actor, n: u8) -> i64 {
 async fn migrations_are_applied(store: Store) {
     assert_eq!(
         store.applied_migrations().await.unwrap(),
-        vec![1, 2, 3, 4, 5]
+        vec![1, 2, 3, 4, 5, 6]
     );
     store.ping().await.unwrap();
     // The schema is there and empty.
@@ -1156,5 +1157,216 @@ async fn queue_counts_by_state(store: Store) {
     assert_eq!(
         counts.analyses,
         pairs(&[("failed", 1), ("queued", 1), ("running", 1)])
+    );
+}
+
+fn assessment(product_id: i64, revision: i64, input: u8, decisions: &[&str]) -> NewAssessment {
+    let roles: Vec<RoleDecision> = decisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| RoleDecision {
+            role: format!("RAN:role-{i}"),
+            critical: i == 0,
+            decision: (*d).to_string(),
+        })
+        .collect();
+    let mut counts = DecisionCounts::default();
+    for d in decisions {
+        match *d {
+            "allow" => counts.allow += 1,
+            "allow-with-conditions" => counts.allow_with_conditions += 1,
+            _ => counts.prohibit += 1,
+        }
+    }
+    NewAssessment {
+        product_id,
+        product_revision: revision,
+        catalogue_id: "de-2024".into(),
+        catalogue_digest: sha(200),
+        input_digest: sha(input),
+        as_of: "2026-06-01".into(),
+        counts,
+        roles,
+        report: format!("{{\"input\":{input}}}"),
+    }
+}
+
+async fn assessments_are_kept_per_scope(store: Store) {
+    let w = world(&store).await;
+    let p = store
+        .create_product(
+            &w.vendor,
+            NewProduct {
+                org_id: None,
+                record_id: "v-gnb-1".into(),
+                name: "V gNB".into(),
+                record: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // The regulator's view and the vendor's own are kept apart, each once per input.
+    let by_admin = store
+        .keep_assessment(&w.admin, &assessment(p.id, 1, 1, &["prohibit", "allow"]))
+        .await
+        .unwrap();
+    let again = store
+        .keep_assessment(&w.auditor, &assessment(p.id, 1, 1, &["prohibit", "allow"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_admin, again,
+        "the same inputs in the same scope are kept once"
+    );
+    let by_vendor = store
+        .keep_assessment(&w.vendor, &assessment(p.id, 1, 1, &["allow"]))
+        .await
+        .unwrap();
+    assert_ne!(by_admin, by_vendor);
+    assert_eq!(
+        store
+            .assessment_by_input(&w.vendor, p.id, &sha(1))
+            .await
+            .unwrap(),
+        Some((by_vendor, "{\"input\":1}".to_string()))
+    );
+    assert_eq!(
+        store
+            .assessment_by_input(&w.admin, p.id, &sha(1))
+            .await
+            .unwrap()
+            .map(|(id, _)| id),
+        Some(by_admin)
+    );
+    assert_eq!(
+        store
+            .assessment_by_input(&w.admin, p.id, &sha(2))
+            .await
+            .unwrap(),
+        None
+    );
+    // Listing: the regulator sees both, the vendor its own scope, operators none; another
+    // tenant's product is not found.
+    let all = store
+        .list_assessments(&w.admin, &AssessmentFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![by_vendor, by_admin]
+    );
+    assert_eq!(all[1].roles.len(), 2);
+    assert_eq!(all[1].counts.prohibit, 1);
+    assert_eq!(all[1].catalogue_digest, sha(200));
+    let own = store
+        .list_assessments(&w.vendor, &AssessmentFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        own.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![by_vendor]
+    );
+    assert!(
+        store
+            .list_assessments(&w.op_a, &AssessmentFilter::default(), Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store.assessment(&w.vendor, by_admin).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store.assessment(&w.op_a, by_vendor).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store.assessment_by_input(&w.op_a, p.id, &sha(1)).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .keep_assessment(&w.op_b, &assessment(p.id, 1, 3, &["allow"]))
+            .await,
+        Err(Error::NotFound)
+    ));
+    let (got, report) = store.assessment(&w.vendor, by_vendor).await.unwrap();
+    assert_eq!((got.product_id, report.as_str()), (p.id, "{\"input\":1}"));
+    // Filters: by decision (any role), product and catalogue; bad values are refused.
+    let prohibited = |f: AssessmentFilter| {
+        let store = store.clone();
+        let admin = w.admin;
+        async move {
+            store
+                .list_assessments(&admin, &f, Page::default())
+                .await
+                .map(|l| l.iter().map(|a| a.id).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(
+        prohibited(AssessmentFilter {
+            decision: Some("prohibit".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+        vec![by_admin]
+    );
+    assert_eq!(
+        prohibited(AssessmentFilter {
+            product_id: Some(p.id),
+            catalogue_id: Some("de-2024".into()),
+            decision: Some("allow".into()),
+        })
+        .await
+        .unwrap(),
+        vec![by_vendor, by_admin]
+    );
+    assert!(
+        prohibited(AssessmentFilter {
+            catalogue_id: Some("uk-2022".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    assert!(matches!(
+        prohibited(AssessmentFilter {
+            decision: Some("maybe' OR 1=1 --".into()),
+            ..Default::default()
+        })
+        .await,
+        Err(Error::Invalid(_))
+    ));
+    // An assessment of a revision that is no longer current is refused; bad digests and
+    // decisions too, and nothing is kept of them.
+    store
+        .update_product(&w.vendor, p.id, "V gNB", "{\"b\":1}", Some(1))
+        .await
+        .unwrap();
+    let stale = store
+        .keep_assessment(&w.vendor, &assessment(p.id, 1, 4, &["allow"]))
+        .await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    let mut bad = assessment(p.id, 2, 5, &["allow"]);
+    bad.input_digest = "not hex".into();
+    assert!(matches!(
+        store.keep_assessment(&w.vendor, &bad).await,
+        Err(Error::Invalid(_))
+    ));
+    let bad = assessment(p.id, 2, 6, &["perhaps"]);
+    assert!(matches!(
+        store.keep_assessment(&w.vendor, &bad).await,
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(
+        store
+            .list_assessments(&w.admin, &AssessmentFilter::default(), Page::default())
+            .await
+            .unwrap()
+            .len(),
+        2
     );
 }

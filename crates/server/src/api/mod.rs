@@ -40,6 +40,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(products::list_products, products::create_product))
         .routes(routes!(products::get_product, products::update_product))
         .routes(routes!(assessments::assess_product))
+        .routes(routes!(assessments::list_assessments))
+        .routes(routes!(assessments::get_assessment))
         .routes(routes!(assessments::list_catalogues))
         .routes(routes!(analyses::list_analyses, analyses::upload))
         .routes(routes!(analyses::get_analysis))
