@@ -180,22 +180,14 @@ impl Store {
         }
         let scope = actor.assessment_scope();
         let mut tx = self.begin_write().await?;
-        let existing = sqlx::query(
-            "SELECT id FROM assessments WHERE product_id = $1 AND scope_org = $2 AND input_digest = $3",
-        )
-        .bind(product.id)
-        .bind(scope)
-        .bind(&new.input_digest)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            return Ok(row.try_get("id")?);
-        }
-        let row = sqlx::query(
+        // Two requests with the same inputs may finish evaluating at once: the second insert
+        // does nothing, and both get the kept one.
+        let inserted = sqlx::query(
             "INSERT INTO assessments (product_id, org_id, product_revision, scope_org, catalogue_id,
                  catalogue_digest, input_digest, as_of, allow, allow_with_conditions, prohibit,
                  report, user_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (product_id, scope_org, input_digest) DO NOTHING RETURNING id",
         )
         .bind(product.id)
         .bind(product.org_id)
@@ -211,8 +203,21 @@ impl Store {
         .bind(&new.report)
         .bind(actor.user)
         .bind(now())
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(row) = inserted else {
+            let row = sqlx::query(
+                "SELECT id FROM assessments
+                 WHERE product_id = $1 AND scope_org = $2 AND input_digest = $3",
+            )
+            .bind(product.id)
+            .bind(scope)
+            .bind(&new.input_digest)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(row.try_get("id")?);
+        };
         let id: i64 = row.try_get("id")?;
         for r in &new.roles {
             sqlx::query(

@@ -1369,4 +1369,18 @@ async fn assessments_are_kept_per_scope(store: Store) {
             .len(),
         2
     );
+    // Requests that finish evaluating the same inputs at once keep one assessment.
+    let racing: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            let vendor = w.vendor;
+            let new = assessment(p.id, 2, 7, &["allow"]);
+            tokio::spawn(async move { store.keep_assessment(&vendor, &new).await })
+        })
+        .collect();
+    let mut raced = BTreeSet::new();
+    for r in racing {
+        raced.insert(r.await.unwrap().unwrap());
+    }
+    assert_eq!(raced.len(), 1, "{raced:?}");
 }
