@@ -2,9 +2,10 @@
 //! with a back-door password are built by the system's C compiler in several forms (PIE and
 //! not, `-O0` and `-O2`, through the PLT and without it, each comparison function), and each
 //! must give its literal with the login string beside it; programs that compare only switches
-//! and method names next to the same login strings must give nothing. AArch64 forms are
-//! built when Debian's cross compiler (`aarch64-linux-gnu-gcc`) is installed, and must be
-//! when `NETVET_REQUIRE_CROSS` is set (as `.ci/run` sets it).
+//! and method names next to the same login strings must give nothing. AArch64 and 32-bit
+//! MIPS (little- and big-endian) forms are built when Debian's cross compilers
+//! (`aarch64-linux-gnu-gcc`, `mipsel-linux-gnu-gcc`, `mips-linux-gnu-gcc`) are installed, and
+//! must be when `NETVET_REQUIRE_CROSS` is set (as `.ci/run` sets it).
 //!
 //! Without a C compiler the test says so and passes (this machine and CI have gcc).
 
@@ -185,13 +186,20 @@ fn backdoor_passwords_are_found_in_every_form_and_switches_are_not() {
     if cfg!(target_arch = "x86_64") {
         assert_eq!(variants("cc", &[]), 6);
     }
-    if has("aarch64-linux-gnu-gcc") {
-        assert_eq!(variants("aarch64-linux-gnu-gcc", &[]), 6);
-    } else {
-        assert!(
-            std::env::var_os("NETVET_REQUIRE_CROSS").is_none(),
-            "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
-        );
-        eprintln!("AArch64 forms skipped: aarch64-linux-gnu-gcc not installed");
+    // AArch64, and 32-bit MIPS in both byte orders (routers' most common processor).
+    for (cc, package) in [
+        ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+        ("mipsel-linux-gnu-gcc", "gcc-mipsel-linux-gnu"),
+        ("mips-linux-gnu-gcc", "gcc-mips-linux-gnu"),
+    ] {
+        if has(cc) {
+            assert_eq!(variants(cc, &[]), 6, "{cc}");
+        } else {
+            assert!(
+                std::env::var_os("NETVET_REQUIRE_CROSS").is_none(),
+                "{cc} missing (apt-get install {package})"
+            );
+            eprintln!("{cc} forms skipped: not installed");
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! canary and FORTIFY from `netvet_inspect::checks::hardening::analyse` as from readelf's
 //! headers, program headers, dynamic section and symbol tables.
 //!
-//! The same files are the clean gate of the compiled-password check (`checks::authcmp`).
+//! The same files are the clean gate of the compiled-password check (`checks::authcmp`), and
+//! so are Debian's 32-bit MIPS (mipsel) builds of network daemons and libraries (`mipsel/`).
 //!
 //! The packages live in `target/debian-debs` (or `$NETVET_DEBIAN_DEBS`). Without them the test
 //! says so and passes, unless `NETVET_REQUIRE_DEBS` is set (as `.ci/run` sets it).
@@ -159,8 +160,12 @@ fn elf_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every ELF file of the fetched packages, unpacked into a temporary directory; `None` (the
 /// test passes, saying so) without the packages unless `NETVET_REQUIRE_DEBS` is set.
 fn debian_elf_files() -> Option<(tempfile::TempDir, Vec<PathBuf>, usize)> {
-    let dir = debs_dir();
-    let mut debs: Vec<PathBuf> = std::fs::read_dir(&dir)
+    elf_files_of(&debs_dir())
+}
+
+/// Every ELF file of the packages in `dir`, unpacked into a temporary directory.
+fn elf_files_of(dir: &Path) -> Option<(tempfile::TempDir, Vec<PathBuf>, usize)> {
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|r| {
             r.filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "deb"))
@@ -269,8 +274,22 @@ fn no_compiled_password_in_debian_binaries() {
     let Some((root, files, _)) = debian_elf_files() else {
         return;
     };
+    no_compiled_password_in(&root, &files, 200);
+}
+
+/// The same gate for 32-bit MIPS code: Debian's mipsel packages that `fetch.sh` downloads
+/// into `mipsel/` (busybox, dropbear, OpenSSH, lighttpd, hostapd, `login`, `passwd`, libc…).
+#[test]
+fn no_compiled_password_in_debian_mipsel_binaries() {
+    let Some((root, files, _)) = elf_files_of(&debs_dir().join("mipsel")) else {
+        return;
+    };
+    no_compiled_password_in(&root, &files, 100);
+}
+
+fn no_compiled_password_in(root: &tempfile::TempDir, files: &[PathBuf], at_least: usize) {
     let mut found = Vec::new();
-    for f in &files {
+    for f in files {
         let data = std::fs::read(f).unwrap();
         for c in netvet_inspect::checks::authcmp::compared_literals(&data) {
             found.push(format!(
@@ -279,6 +298,6 @@ fn no_compiled_password_in_debian_binaries() {
             ));
         }
     }
-    assert!(files.len() >= 200, "only {} ELF files", files.len());
+    assert!(files.len() >= at_least, "only {} ELF files", files.len());
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

@@ -12,15 +12,20 @@
 //! A literal only counts when it resolves into a read-only loaded segment as a printable,
 //! NUL-terminated string. Comparisons gcc inlines as immediates (a local array of known size
 //! compared with a short literal: `movabs reg, imm64; cmp [rsp], reg`, `cmp dword [rsp+3],
-//! imm32`) are read on x86-64 by putting the immediates together by displacement. Other architectures (32-bit ARM, MIPS, PowerPC) are not decoded
-//! here; no finding is made for them rather than a guess.
+//! imm32`) are read on x86-64 by putting the immediates together by displacement. For 32-bit
+//! MIPS (either byte order), `jalr $t9` with `$t9` loaded from the comparison function's
+//! global GOT entry (`lw $t9, %call16(strcmp)($gp)`, `$gp` being the GOT plus 0x7ff0), or
+//! `jal` to its symbol, with the literal built in `$a0`/`$a1` from a local GOT page entry or a
+//! `lui` and an `addiu` — the instruction in the call's delay slot included, as it runs first.
+//! Other architectures (32-bit ARM, PowerPC) are not decoded here; no finding is made for them
+//! rather than a guess.
 //!
 //! Bounded: at most `MAX_CODE` bytes of code are swept, `MAX_SITES` results kept.
 
 use std::collections::{BTreeMap, HashMap};
 
 use goblin::elf::Elf;
-use goblin::elf::header::{EM_AARCH64, EM_X86_64};
+use goblin::elf::header::{EM_AARCH64, EM_MIPS, EM_X86_64};
 use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
 
 /// Comparison functions whose literal argument is reported.
@@ -55,7 +60,7 @@ pub struct Compared {
     pub offset: u64,
     /// The login or password string used near the call.
     pub context: String,
-    /// `x86-64` or `aarch64`.
+    /// `x86-64`, `aarch64` or `mips`.
     pub arch: &'static str,
 }
 
@@ -71,6 +76,7 @@ struct Segment {
 struct Image<'a> {
     data: &'a [u8],
     segments: Vec<Segment>,
+    big_endian: bool,
 }
 
 impl Image<'_> {
@@ -106,7 +112,12 @@ impl Image<'_> {
 
     fn u32_at(&self, off: usize) -> Option<u32> {
         let b = self.data.get(off..off.checked_add(4)?)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let b = [b[0], b[1], b[2], b[3]];
+        Some(if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     }
 
     fn i32_at(&self, off: usize) -> Option<i64> {
@@ -252,15 +263,18 @@ fn credential_like(s: &str) -> bool {
     !lower || (ident(b"") && core.bytes().filter(u8::is_ascii_digit).count() >= 2)
 }
 
-/// Literals compared at call sites near login or password strings, in a 64-bit x86 or ARM
-/// ELF file (other files and architectures give none).
+/// Literals compared at call sites near login or password strings, in an x86-64, AArch64
+/// or 32-bit MIPS ELF file (other files and architectures give none).
 pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
     let Ok(elf) = Elf::parse(data) else {
         return Vec::new();
     };
-    if !elf.is_64 || !elf.little_endian {
-        return Vec::new();
-    }
+    let arch = match (elf.header.e_machine, elf.is_64, elf.little_endian) {
+        (EM_X86_64, true, true) => "x86-64",
+        (EM_AARCH64, true, true) => "aarch64",
+        (EM_MIPS, false, _) => "mips",
+        _ => return Vec::new(),
+    };
     let segments = elf
         .program_headers
         .iter()
@@ -273,21 +287,23 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
             writable: p.p_flags & PF_W != 0,
         })
         .collect();
-    let img = Image { data, segments };
-    let (slots, direct) = targets(&elf);
+    let img = Image {
+        data,
+        segments,
+        big_endian: !elf.little_endian,
+    };
+    let (mut slots, direct) = targets(&elf);
+    if arch == "mips" {
+        slots.extend(mips_got_slots(&elf));
+    }
     // Without a comparison function to call, only inlined comparisons (x86-64) remain.
-    if slots.is_empty() && direct.is_empty() && elf.header.e_machine != EM_X86_64 {
+    if slots.is_empty() && direct.is_empty() && arch != "x86-64" {
         return Vec::new();
     }
-    let (sites, refs) = match elf.header.e_machine {
-        EM_X86_64 => x86_64(&img, &slots, &direct),
-        EM_AARCH64 => aarch64(&img, &slots, &direct),
-        _ => return Vec::new(),
-    };
-    let arch = if elf.header.e_machine == EM_X86_64 {
-        "x86-64"
-    } else {
-        "aarch64"
+    let (sites, refs) = match arch {
+        "x86-64" => x86_64(&img, &slots, &direct),
+        "aarch64" => aarch64(&img, &slots, &direct),
+        _ => mips(&img, mips_gp(&elf), &slots, &direct),
     };
     // A literal compared in a chain of comparisons with other literals is a keyword being
     // dispatched on (`if (!strcmp(m, "fido2")) … else if (!strcmp(m, "tpm2"))`), not a
@@ -727,6 +743,215 @@ fn aarch64(
                 value = [None; 32];
                 slot_of = [None; 32];
             }
+            i += 4;
+        }
+    }
+    (sites, refs)
+}
+
+/// `DT_MIPS_LOCAL_GOTNO` and `DT_MIPS_GOTSYM`: the GOT's local entries come first, then one
+/// entry per dynamic symbol from `GOTSYM` on.
+const DT_MIPS_LOCAL_GOTNO: u64 = 0x7000_000a;
+const DT_MIPS_GOTSYM: u64 = 0x7000_0013;
+
+fn dynamic_value(elf: &Elf<'_>, tag: u64) -> Option<u64> {
+    elf.dynamic
+        .as_ref()?
+        .dyns
+        .iter()
+        .find(|d| d.d_tag == tag)
+        .map(|d| d.d_val)
+}
+
+/// The GOT of a MIPS object: its address and how many local entries it has.
+fn mips_got(elf: &Elf<'_>) -> Option<(u64, u64)> {
+    Some((
+        dynamic_value(elf, goblin::elf::dynamic::DT_PLTGOT)?,
+        dynamic_value(elf, DT_MIPS_LOCAL_GOTNO)?,
+    ))
+}
+
+/// `$gp` in a MIPS object with one GOT: the GOT's address plus 0x7ff0 (what every function's
+/// prologue computes), with the number of local GOT entries.
+fn mips_gp(elf: &Elf<'_>) -> Option<(u64, u64, u64)> {
+    let (got, local) = mips_got(elf)?;
+    Some((got.wrapping_add(0x7ff0), got, local))
+}
+
+/// The global GOT entries of comparison functions (by the entry's address).
+fn mips_got_slots(elf: &Elf<'_>) -> HashMap<u64, &'static str> {
+    let mut out = HashMap::new();
+    let (Some((got, local)), Some(gotsym)) = (mips_got(elf), dynamic_value(elf, DT_MIPS_GOTSYM))
+    else {
+        return out;
+    };
+    let Ok(first) = usize::try_from(gotsym) else {
+        return out;
+    };
+    for (i, sym) in elf.dynsyms.iter().enumerate().skip(first) {
+        if let Some(f) = elf.dynstrtab.get_at(sym.st_name).and_then(compare_fn) {
+            let index = local + (i - first) as u64;
+            out.insert(got.wrapping_add(index * 4), f);
+        }
+    }
+    out
+}
+
+/// MIPS registers by number.
+const MIPS_A0: usize = 4;
+const MIPS_A1: usize = 5;
+const MIPS_GP: u32 = 28;
+const MIPS_RA: u32 = 31;
+
+/// What one MIPS register is known to hold.
+#[derive(Clone, Copy, Default)]
+struct MipsReg {
+    /// An address, and where it was set.
+    value: Option<(u64, u64)>,
+    /// A comparison function (its GOT entry was loaded).
+    function: Option<&'static str>,
+}
+
+/// Applies the effect of MIPS instruction `w` at `pc` on the registers: the address loads
+/// followed, every other register write forgets what the register held.
+fn mips_step(
+    img: &Image<'_>,
+    gp: Option<(u64, u64, u64)>,
+    slots: &HashMap<u64, &'static str>,
+    regs: &mut [MipsReg; 32],
+    refs: &mut BTreeMap<u64, u64>,
+    w: u32,
+    pc: u64,
+) {
+    let op = w >> 26;
+    let rs = ((w >> 21) & 31) as usize;
+    let rt = ((w >> 16) & 31) as usize;
+    let rd = ((w >> 11) & 31) as usize;
+    let simm = i64::from((w & 0xffff) as u16 as i16);
+    let written = match op {
+        // lui rt, imm
+        0x0f => Some((
+            rt,
+            MipsReg {
+                value: Some((pc, u64::from(w & 0xffff) << 16)),
+                function: None,
+            },
+        )),
+        // addiu rt, rs, simm
+        0x09 => {
+            let value = regs[rs].value.map(|(_, v)| {
+                let t = (v as i64).wrapping_add(simm) as u64 & 0xffff_ffff;
+                refs.insert(pc, t);
+                (pc, t)
+            });
+            Some((
+                rt,
+                MipsReg {
+                    value,
+                    function: None,
+                },
+            ))
+        }
+        // lw rt, off(rs): from the GOT through $gp, a local page address or a global entry.
+        0x23 => {
+            let mut reg = MipsReg::default();
+            if let Some((gpv, got, local)) = gp
+                && rs as u32 == MIPS_GP
+            {
+                let at = (gpv as i64).wrapping_add(simm) as u64 & 0xffff_ffff;
+                if let Some(&f) = slots.get(&at) {
+                    reg.function = Some(f);
+                } else if at >= got
+                    && (at - got) / 4 < local
+                    && let Some((off, _)) = img.file_offset(at)
+                    && let Some(v) = img.u32_at(off)
+                {
+                    reg.value = Some((pc, u64::from(v)));
+                }
+            }
+            Some((rt, reg))
+        }
+        // Other immediate arithmetic and loads write rt.
+        0x08 | 0x0a..=0x0e | 0x20..=0x22 | 0x24..=0x27 => Some((rt, MipsReg::default())),
+        // SPECIAL: `move` (or/addu with $zero) copies; other ALU results forget rd.
+        0x00 => {
+            let funct = w & 0x3f;
+            if matches!(funct, 0x21 | 0x25) && (rt == 0 || rs == 0) {
+                let src = if rt == 0 { rs } else { rt };
+                Some((rd, regs[src]))
+            } else if !matches!(funct, 0x08 | 0x09 | 0x0c | 0x0d | 0x18..=0x1b) {
+                // Not jr/jalr/syscall/break/mult/div: an ALU op writing rd.
+                Some((rd, MipsReg::default()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    // $zero stays zero.
+    if let Some((r, v)) = written
+        && r != 0
+    {
+        regs[r] = v;
+    }
+}
+
+fn mips(
+    img: &Image<'_>,
+    gp: Option<(u64, u64, u64)>,
+    slots: &HashMap<u64, &'static str>,
+    direct: &HashMap<u64, &'static str>,
+) -> Decoded {
+    let code = img.code();
+    let mut refs = BTreeMap::new();
+    let mut sites = Vec::new();
+    for &(start, end, va0) in &code {
+        let mut regs = [MipsReg::default(); 32];
+        let mut i = start + (4 - (start % 4)) % 4;
+        while i + 4 <= end {
+            let pc = va0 + (i - start) as u64;
+            let Some(w) = img.u32_at(i) else { break };
+            let op = w >> 26;
+            let jalr = op == 0 && w & 0x3f == 0x09 && (w >> 11) & 31 == MIPS_RA;
+            let jal = op == 0x03;
+            let bal = op == 0x01 && (w >> 16) & 31 == 0x11;
+            if jalr || jal || bal {
+                // The delay slot runs before the callee: apply it first.
+                if let Some(next) = img.u32_at(i + 4) {
+                    mips_step(img, gp, slots, &mut regs, &mut refs, next, pc + 4);
+                }
+                let function = if jalr {
+                    regs[((w >> 21) & 31) as usize].function
+                } else if jal {
+                    let target = ((pc + 4) & 0xf000_0000) | (u64::from(w & 0x03ff_ffff) << 2);
+                    direct.get(&target).copied()
+                } else {
+                    None
+                };
+                if let Some(function) = function {
+                    let args = [MIPS_A0, MIPS_A1]
+                        .iter()
+                        .filter_map(|&r| {
+                            regs[r]
+                                .value
+                                .filter(|(at, _)| pc + 4 - at <= 96)
+                                .map(|v| v.1)
+                        })
+                        .collect();
+                    sites.push(Site {
+                        function,
+                        call_at: pc,
+                        offset: i as u64,
+                        args,
+                        inline: None,
+                    });
+                }
+                // The call clobbers the registers; the delay slot was consumed.
+                regs = [MipsReg::default(); 32];
+                i += 8;
+                continue;
+            }
+            mips_step(img, gp, slots, &mut regs, &mut refs, w, pc);
             i += 4;
         }
     }
