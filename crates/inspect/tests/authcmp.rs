@@ -187,13 +187,20 @@ fn backdoor_passwords_are_found_in_every_form_and_switches_are_not() {
         assert_eq!(variants("cc", &[]), 6);
     }
     // AArch64, and 32-bit MIPS in both byte orders (routers' most common processor).
-    for (cc, package) in [
-        ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
-        ("mipsel-linux-gnu-gcc", "gcc-mipsel-linux-gnu"),
-        ("mips-linux-gnu-gcc", "gcc-mips-linux-gnu"),
+    // 32-bit ARM as Debian's armhf compiler builds it (Thumb-2) and in ARM code (`-marm`).
+    for (cc, package, extra) in [
+        ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", &[][..]),
+        ("mipsel-linux-gnu-gcc", "gcc-mipsel-linux-gnu", &[]),
+        ("mips-linux-gnu-gcc", "gcc-mips-linux-gnu", &[]),
+        ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf", &[]),
+        (
+            "arm-linux-gnueabihf-gcc",
+            "gcc-arm-linux-gnueabihf",
+            &["-marm"],
+        ),
     ] {
         if has(cc) {
-            assert_eq!(variants(cc, &[]), 6, "{cc}");
+            assert_eq!(variants(cc, extra), 6, "{cc} {extra:?}");
         } else {
             assert!(
                 std::env::var_os("NETVET_REQUIRE_CROSS").is_none(),

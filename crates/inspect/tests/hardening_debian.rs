@@ -5,7 +5,8 @@
 //! headers, program headers, dynamic section and symbol tables.
 //!
 //! The same files are the clean gate of the compiled-password check (`checks::authcmp`), and
-//! so are Debian's 32-bit MIPS (mipsel) builds of network daemons and libraries (`mipsel/`).
+//! so are Debian's 32-bit MIPS (mipsel) and ARM (armhf) builds of network daemons and libraries
+//! (`mipsel/`, `armhf/`).
 //!
 //! The packages live in `target/debian-debs` (or `$NETVET_DEBIAN_DEBS`). Without them the test
 //! says so and passes, unless `NETVET_REQUIRE_DEBS` is set (as `.ci/run` sets it).
@@ -282,6 +283,15 @@ fn no_compiled_password_in_debian_binaries() {
 #[test]
 fn no_compiled_password_in_debian_mipsel_binaries() {
     let Some((root, files, _)) = elf_files_of(&debs_dir().join("mipsel")) else {
+        return;
+    };
+    no_compiled_password_in(&root, &files, 100);
+}
+
+/// And for 32-bit ARM code: Debian's armhf packages (Thumb-2) in `armhf/`.
+#[test]
+fn no_compiled_password_in_debian_armhf_binaries() {
+    let Some((root, files, _)) = elf_files_of(&debs_dir().join("armhf")) else {
         return;
     };
     no_compiled_password_in(&root, &files, 100);

@@ -17,15 +17,18 @@
 //! global GOT entry (`lw $t9, %call16(strcmp)($gp)`, `$gp` being the GOT plus 0x7ff0), or
 //! `jal` to its symbol, with the literal built in `$a0`/`$a1` from a local GOT page entry or a
 //! `lui` and an `addiu` — the instruction in the call's delay slot included, as it runs first.
-//! Other architectures (32-bit ARM, PowerPC) are not decoded here; no finding is made for them
-//! rather than a guess.
+//! For 32-bit ARM (little-endian), in Thumb-2 and in ARM code alike (without mapping symbols
+//! the code is read both ways): `bl`/`blx` to a PLT stub (`add ip, pc; add ip, ip; ldr pc,
+//! [ip, #off]!`) or symbol, with `r0`/`r1` from a PC-relative literal (`ldr rN, [pc, #off]`,
+//! plus `add rN, pc` in position-independent code) or `movw`/`movt`. PowerPC is not decoded;
+//! no finding is made for it rather than a guess.
 //!
 //! Bounded: at most `MAX_CODE` bytes of code are swept, `MAX_SITES` results kept.
 
 use std::collections::{BTreeMap, HashMap};
 
 use goblin::elf::Elf;
-use goblin::elf::header::{EM_AARCH64, EM_MIPS, EM_X86_64};
+use goblin::elf::header::{EM_AARCH64, EM_ARM, EM_MIPS, EM_X86_64};
 use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
 
 /// Comparison functions whose literal argument is reported.
@@ -60,7 +63,7 @@ pub struct Compared {
     pub offset: u64,
     /// The login or password string used near the call.
     pub context: String,
-    /// `x86-64`, `aarch64` or `mips`.
+    /// `x86-64`, `aarch64`, `mips` or `arm`.
     pub arch: &'static str,
 }
 
@@ -273,6 +276,7 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
         (EM_X86_64, true, true) => "x86-64",
         (EM_AARCH64, true, true) => "aarch64",
         (EM_MIPS, false, _) => "mips",
+        (EM_ARM, false, true) => "arm",
         _ => return Vec::new(),
     };
     let segments = elf
@@ -303,6 +307,7 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
     let (sites, refs) = match arch {
         "x86-64" => x86_64(&img, &slots, &direct),
         "aarch64" => aarch64(&img, &slots, &direct),
+        "arm" => arm32(&img, &slots, &direct),
         _ => mips(&img, mips_gp(&elf), &slots, &direct),
     };
     // A literal compared in a chain of comparisons with other literals is a keyword being
@@ -952,6 +957,199 @@ fn mips(
                 continue;
             }
             mips_step(img, gp, slots, &mut regs, &mut refs, w, pc);
+            i += 4;
+        }
+    }
+    (sites, refs)
+}
+
+/// What one 32-bit ARM register is known to hold: a value, where it was set, and whether it is
+/// a literal still to be made PC-relative (`ldr rN, [pc, #off]` in position-independent code
+/// loads an offset that `add rN, pc` turns into the address).
+type ArmReg = Option<(u64, u64)>;
+
+/// An ARM-mode modified immediate (`imm8` rotated right by twice `rot`).
+fn arm_imm(w: u32) -> u64 {
+    u64::from((w & 0xff).rotate_right(((w >> 8) & 0xf) * 2))
+}
+
+fn arm32(
+    img: &Image<'_>,
+    slots: &HashMap<u64, &'static str>,
+    direct: &HashMap<u64, &'static str>,
+) -> Decoded {
+    let code = img.code();
+    let word = |va: u64| -> Option<u32> { img.file_offset(va).and_then(|(o, _)| img.u32_at(o)) };
+    let half = |off: usize| -> Option<u32> {
+        let b = img.data.get(off..off.checked_add(2)?)?;
+        Some(u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    // PLT stubs (ARM code): `add ip, pc, #a; add ip, ip, #b; ldr pc, [ip, #c]!`, whose slot
+    // pc + 8 + a + b + c is a comparison function's.
+    let mut entry: HashMap<u64, &'static str> = direct.iter().map(|(&a, &f)| (a & !1, f)).collect();
+    for &(start, end, va0) in &code {
+        let mut i = start + (4 - (start % 4)) % 4;
+        while i + 12 <= end {
+            let pc = va0 + (i - start) as u64;
+            if let (Some(a), Some(b), Some(c)) =
+                (img.u32_at(i), img.u32_at(i + 4), img.u32_at(i + 8))
+                && a & 0x0fff_f000 == 0x028f_c000
+                && b & 0x0fff_f000 == 0x028c_c000
+                && c & 0x0fff_f000 == 0x05bc_f000
+            {
+                let slot = pc + 8 + arm_imm(a) + arm_imm(b) + u64::from(c & 0xfff);
+                if let Some(&f) = slots.get(&(slot & 0xffff_ffff)) {
+                    entry.insert(pc, f);
+                }
+            }
+            i += 4;
+        }
+    }
+    let mut refs = BTreeMap::new();
+    let mut sites = Vec::new();
+    let call = |sites: &mut Vec<Site>, regs: &[ArmReg; 16], target: u64, pc: u64, off: usize| {
+        if let Some(&function) = entry.get(&target) {
+            let args = regs[..2]
+                .iter()
+                .filter_map(|r| r.filter(|(at, _)| pc - at <= 64).map(|v| v.1))
+                .collect();
+            sites.push(Site {
+                function,
+                call_at: pc,
+                offset: off as u64,
+                args,
+                inline: None,
+            });
+        }
+    };
+    for &(start, end, va0) in &code {
+        // Thumb-2: halfword by halfword.
+        let mut regs: [ArmReg; 16] = [None; 16];
+        let mut i = start + (start % 2);
+        while i + 2 <= end {
+            let pc = va0 + (i - start) as u64;
+            let Some(h) = half(i) else { break };
+            let wide = h >> 11 >= 0x1d;
+            let h2 = if wide { half(i + 2) } else { None };
+            if h & 0xf800 == 0x4800 {
+                // ldr rt, [pc, #imm8 * 4]
+                let at = ((pc + 4) & !3) + u64::from(h & 0xff) * 4;
+                regs[((h >> 8) & 7) as usize] = word(at).map(|v| (pc, u64::from(v)));
+            } else if h & 0xff78 == 0x4478 {
+                // add rdn, pc
+                let rd = ((h & 7) | ((h >> 4) & 8)) as usize;
+                regs[rd] = regs[rd].map(|(_, v)| {
+                    let t = (v + pc + 4) & 0xffff_ffff;
+                    refs.insert(pc, t);
+                    (pc, t)
+                });
+            } else if h & 0xff00 == 0x4600 {
+                // mov rd, rm
+                let rd = ((h & 7) | ((h >> 4) & 8)) as usize;
+                regs[rd] = regs[((h >> 3) & 15) as usize];
+            } else if let Some(h2) = h2 {
+                if h & 0xfbf0 == 0xf240 || h & 0xfbf0 == 0xf2c0 {
+                    // movw / movt rd, #imm16
+                    let imm = u64::from(
+                        ((h & 0xf) << 12) | ((h & 0x400) << 1) | ((h2 >> 4) & 0x700) | (h2 & 0xff),
+                    );
+                    let rd = ((h2 >> 8) & 15) as usize;
+                    regs[rd] = if h & 0xfbf0 == 0xf240 {
+                        Some((pc, imm))
+                    } else {
+                        regs[rd].map(|(_, v)| {
+                            let t = (v & 0xffff) | (imm << 16);
+                            refs.insert(pc, t);
+                            (pc, t)
+                        })
+                    };
+                } else if h & 0xff7f == 0xf85f {
+                    // ldr.w rt, [pc, #±imm12]
+                    let base = (pc + 4) & !3;
+                    let imm = u64::from(h2 & 0xfff);
+                    let at = if h & 0x80 != 0 {
+                        base + imm
+                    } else {
+                        base.wrapping_sub(imm)
+                    };
+                    regs[((h2 >> 12) & 15) as usize] = word(at).map(|v| (pc, u64::from(v)));
+                } else if h & 0xf800 == 0xf000 && h2 & 0xc000 == 0xc000 {
+                    // bl / blx imm
+                    let s = (h >> 10) & 1;
+                    let i1 = !((h2 >> 13) & 1 ^ s) & 1;
+                    let i2 = !((h2 >> 11) & 1 ^ s) & 1;
+                    let imm = (s << 24)
+                        | (i1 << 23)
+                        | (i2 << 22)
+                        | ((h & 0x3ff) << 12)
+                        | ((h2 & 0x7ff) << 1);
+                    let imm = ((imm << 7) as i32 >> 7) as i64;
+                    let target = if h2 & 0x1000 != 0 {
+                        (pc as i64 + 4 + imm) as u64
+                    } else {
+                        ((((pc + 4) & !3) as i64) + (imm & !3)) as u64
+                    };
+                    call(&mut sites, &regs, target & 0xffff_ffff, pc, i);
+                    regs = [None; 16];
+                }
+            }
+            i += if wide { 4 } else { 2 };
+        }
+        // ARM code: word by word.
+        let mut regs: [ArmReg; 16] = [None; 16];
+        let mut i = start + (4 - (start % 4)) % 4;
+        while i + 4 <= end {
+            let pc = va0 + (i - start) as u64;
+            let Some(w) = img.u32_at(i) else { break };
+            if w >> 28 == 0xf {
+                i += 4;
+                continue;
+            }
+            if w & 0x0f7f_0000 == 0x051f_0000 {
+                // ldr rt, [pc, #±imm12]
+                let imm = u64::from(w & 0xfff);
+                let at = if w & (1 << 23) != 0 {
+                    pc + 8 + imm
+                } else {
+                    (pc + 8).wrapping_sub(imm)
+                };
+                regs[((w >> 12) & 15) as usize] = word(at).map(|v| (pc, u64::from(v)));
+            } else if w & 0x0fff_0ff0 == 0x008f_0000 {
+                // add rd, pc, rm
+                let rm = (w & 15) as usize;
+                regs[((w >> 12) & 15) as usize] = regs[rm].map(|(_, v)| {
+                    let t = (v + pc + 8) & 0xffff_ffff;
+                    refs.insert(pc, t);
+                    (pc, t)
+                });
+            } else if w & 0x0fef_0ff0 == 0x01a0_0000 {
+                // mov rd, rm
+                regs[((w >> 12) & 15) as usize] = regs[(w & 15) as usize];
+            } else if w & 0x0ff0_0000 == 0x0300_0000 || w & 0x0ff0_0000 == 0x0340_0000 {
+                // movw / movt rd, #imm16
+                let imm = u64::from(((w >> 4) & 0xf000) | (w & 0xfff));
+                let rd = ((w >> 12) & 15) as usize;
+                regs[rd] = if w & 0x0040_0000 == 0 {
+                    Some((pc, imm))
+                } else {
+                    regs[rd].map(|(_, v)| {
+                        let t = (v & 0xffff) | (imm << 16);
+                        refs.insert(pc, t);
+                        (pc, t)
+                    })
+                };
+            } else if w & 0x0f00_0000 == 0x0b00_0000 {
+                // bl imm24
+                let off = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64;
+                call(
+                    &mut sites,
+                    &regs,
+                    ((pc as i64 + 8 + off) as u64) & 0xffff_ffff,
+                    pc,
+                    i,
+                );
+                regs = [None; 16];
+            }
             i += 4;
         }
     }

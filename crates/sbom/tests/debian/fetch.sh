@@ -27,28 +27,29 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get download "${missing[@]}" >/dev/null
   }
 fi
-# Debian's 32-bit MIPS (mipsel) builds of network daemons and libraries, into mipsel/: the
-# clean gate of the compiled-password check's MIPS decoder. apt needs the architecture added
-# (dpkg --add-architecture; nothing of it is installed).
-MIPSEL=(
+# Debian's 32-bit MIPS (mipsel) and ARM (armhf) builds of network daemons and libraries, into
+# mipsel/ and armhf/: the clean gates of the compiled-password check's MIPS and ARM decoders.
+# apt needs each architecture added (dpkg --add-architecture; nothing of it is installed).
+FOREIGN=(
   busybox dropbear-bin openssh-server openssh-client lighttpd nginx mini-httpd dnsmasq-base
   hostapd wpasupplicant curl libcurl4 libssl3 openssl iptables libsnmp40 openvpn frr vsftpd
   proftpd-core sudo bash ppp unbound isc-dhcp-server libc6 login passwd
 )
-mkdir -p mipsel
-missing=()
-for p in "${MIPSEL[@]}"; do
-  ls mipsel/"${p}"_*.deb >/dev/null 2>&1 || missing+=("$p:mipsel")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
-  if ! dpkg --print-foreign-architectures | grep -qx mipsel; then
-    $SUDO dpkg --add-architecture mipsel
+SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
+for arch in mipsel armhf; do
+  mkdir -p "$arch"
+  missing=()
+  for p in "${FOREIGN[@]}"; do
+    ls "$arch/${p}"_*.deb >/dev/null 2>&1 || missing+=("$p:$arch")
+  done
+  [ ${#missing[@]} -gt 0 ] || continue
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    $SUDO dpkg --add-architecture "$arch"
     $SUDO apt-get update -qq
   fi
-  (cd mipsel && { apt-get download "${missing[@]}" >/dev/null 2>&1 || {
+  (cd "$arch" && { apt-get download "${missing[@]}" >/dev/null 2>&1 || {
     $SUDO apt-get update -qq
     apt-get download "${missing[@]}" >/dev/null
   }; })
-fi
-ls ./*.deb mipsel/*.deb | wc -l
+done
+ls ./*.deb mipsel/*.deb armhf/*.deb | wc -l
