@@ -973,6 +973,43 @@ fn arm_imm(w: u32) -> u64 {
     u64::from((w & 0xff).rotate_right(((w >> 8) & 0xf) * 2))
 }
 
+/// `movw rd, #imm` (`top` false) or `movt rd, #imm` (`top` true) at `pc`.
+fn arm_mov16(
+    regs: &mut [ArmReg; 16],
+    refs: &mut BTreeMap<u64, u64>,
+    rd: usize,
+    top: bool,
+    imm: u64,
+    pc: u64,
+) {
+    regs[rd] = if top {
+        regs[rd].map(|(_, v)| {
+            let t = (v & 0xffff) | (imm << 16);
+            refs.insert(pc, t);
+            (pc, t)
+        })
+    } else {
+        Some((pc, imm))
+    };
+}
+
+/// `rd` set to `rm` plus the value of PC (`pc_value`: the instruction's address plus 4 in
+/// Thumb, 8 in ARM code), for a PC-relative literal.
+fn arm_add_pc(
+    regs: &mut [ArmReg; 16],
+    refs: &mut BTreeMap<u64, u64>,
+    rd: usize,
+    rm: usize,
+    pc_value: u64,
+    pc: u64,
+) {
+    regs[rd] = regs[rm].map(|(_, v)| {
+        let t = (v + pc_value) & 0xffff_ffff;
+        refs.insert(pc, t);
+        (pc, t)
+    });
+}
+
 fn arm32(
     img: &Image<'_>,
     slots: &HashMap<u64, &'static str>,
@@ -1038,11 +1075,7 @@ fn arm32(
             } else if h & 0xff78 == 0x4478 {
                 // add rdn, pc
                 let rd = ((h & 7) | ((h >> 4) & 8)) as usize;
-                regs[rd] = regs[rd].map(|(_, v)| {
-                    let t = (v + pc + 4) & 0xffff_ffff;
-                    refs.insert(pc, t);
-                    (pc, t)
-                });
+                arm_add_pc(&mut regs, &mut refs, rd, rd, pc + 4, pc);
             } else if h & 0xff00 == 0x4600 {
                 // mov rd, rm
                 let rd = ((h & 7) | ((h >> 4) & 8)) as usize;
@@ -1054,15 +1087,7 @@ fn arm32(
                         ((h & 0xf) << 12) | ((h & 0x400) << 1) | ((h2 >> 4) & 0x700) | (h2 & 0xff),
                     );
                     let rd = ((h2 >> 8) & 15) as usize;
-                    regs[rd] = if h & 0xfbf0 == 0xf240 {
-                        Some((pc, imm))
-                    } else {
-                        regs[rd].map(|(_, v)| {
-                            let t = (v & 0xffff) | (imm << 16);
-                            refs.insert(pc, t);
-                            (pc, t)
-                        })
-                    };
+                    arm_mov16(&mut regs, &mut refs, rd, h & 0xfbf0 == 0xf2c0, imm, pc);
                 } else if h & 0xff7f == 0xf85f {
                     // ldr.w rt, [pc, #±imm12]
                     let base = (pc + 4) & !3;
@@ -1116,12 +1141,8 @@ fn arm32(
                 regs[((w >> 12) & 15) as usize] = word(at).map(|v| (pc, u64::from(v)));
             } else if w & 0x0fff_0ff0 == 0x008f_0000 {
                 // add rd, pc, rm
-                let rm = (w & 15) as usize;
-                regs[((w >> 12) & 15) as usize] = regs[rm].map(|(_, v)| {
-                    let t = (v + pc + 8) & 0xffff_ffff;
-                    refs.insert(pc, t);
-                    (pc, t)
-                });
+                let rd = ((w >> 12) & 15) as usize;
+                arm_add_pc(&mut regs, &mut refs, rd, (w & 15) as usize, pc + 8, pc);
             } else if w & 0x0fef_0ff0 == 0x01a0_0000 {
                 // mov rd, rm
                 regs[((w >> 12) & 15) as usize] = regs[(w & 15) as usize];
@@ -1129,15 +1150,7 @@ fn arm32(
                 // movw / movt rd, #imm16
                 let imm = u64::from(((w >> 4) & 0xf000) | (w & 0xfff));
                 let rd = ((w >> 12) & 15) as usize;
-                regs[rd] = if w & 0x0040_0000 == 0 {
-                    Some((pc, imm))
-                } else {
-                    regs[rd].map(|(_, v)| {
-                        let t = (v & 0xffff) | (imm << 16);
-                        refs.insert(pc, t);
-                        (pc, t)
-                    })
-                };
+                arm_mov16(&mut regs, &mut refs, rd, w & 0x0040_0000 != 0, imm, pc);
             } else if w & 0x0f00_0000 == 0x0b00_0000 {
                 // bl imm24
                 let off = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64;
