@@ -8,6 +8,8 @@
 //! regulator's roles read all), of products it may see: no stored assessment shows a party
 //! evidence it could not read itself. Within a scope, equal inputs are kept once.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -28,8 +30,7 @@ pub struct NewAssessment {
     pub input_digest: String,
     /// `YYYY-MM-DD`.
     pub as_of: String,
-    pub counts: DecisionCounts,
-    /// Each role the product was assessed in.
+    /// Each role the product was assessed in (the decision counts are counted from them).
     pub roles: Vec<RoleDecision>,
     /// The `netvet.assessment/2` document.
     pub report: String,
@@ -114,6 +115,21 @@ fn assessment_from(row: &AnyRow) -> Result<StoredAssessment> {
     })
 }
 
+impl DecisionCounts {
+    /// How many of `roles` got each decision.
+    fn of(roles: &[RoleDecision]) -> DecisionCounts {
+        let mut c = DecisionCounts::default();
+        for r in roles {
+            match r.decision.as_str() {
+                "allow" => c.allow += 1,
+                "allow-with-conditions" => c.allow_with_conditions += 1,
+                _ => c.prohibit += 1,
+            }
+        }
+        c
+    }
+}
+
 impl Actor {
     /// The scope an assessment computed for this actor is kept in: 0 for the regulator's
     /// roles, else the actor's organisation.
@@ -179,6 +195,7 @@ impl Store {
             )));
         }
         let scope = actor.assessment_scope();
+        let counts = DecisionCounts::of(&new.roles);
         let mut tx = self.begin_write().await?;
         // Two requests with the same inputs may finish evaluating at once: the second insert
         // does nothing, and both get the kept one.
@@ -197,9 +214,9 @@ impl Store {
         .bind(&new.catalogue_digest)
         .bind(&new.input_digest)
         .bind(&new.as_of)
-        .bind(new.counts.allow)
-        .bind(new.counts.allow_with_conditions)
-        .bind(new.counts.prohibit)
+        .bind(counts.allow)
+        .bind(counts.allow_with_conditions)
+        .bind(counts.prohibit)
         .bind(&new.report)
         .bind(actor.user)
         .bind(now())
@@ -275,8 +292,16 @@ impl Store {
             .iter()
             .map(assessment_from)
             .collect::<Result<Vec<_>>>()?;
-        for a in &mut out {
-            a.roles = self.assessment_roles(a.id).await?;
+        // The page's roles in one query: every role row in the page's id range, kept for the
+        // page's assessments.
+        if let (Some(lo), Some(hi)) = (
+            out.iter().map(|a| a.id).min(),
+            out.iter().map(|a| a.id).max(),
+        ) {
+            let mut roles = self.roles_between(lo, hi).await?;
+            for a in &mut out {
+                a.roles = roles.remove(&a.id).unwrap_or_default();
+            }
         }
         Ok(out)
     }
@@ -294,26 +319,34 @@ impl Store {
         .await?
         .ok_or(Error::NotFound)?;
         let mut a = assessment_from(&row)?;
-        a.roles = self.assessment_roles(id).await?;
+        a.roles = self
+            .roles_between(id, id)
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         Ok((a, row.try_get("report")?))
     }
 
-    async fn assessment_roles(&self, id: i64) -> Result<Vec<RoleDecision>> {
+    /// The role rows of the assessments with ids `lo..=hi`, by assessment, each in role order.
+    async fn roles_between(&self, lo: i64, hi: i64) -> Result<HashMap<i64, Vec<RoleDecision>>> {
         let rows = sqlx::query(
-            "SELECT role, critical, decision FROM assessment_roles WHERE assessment_id = $1
-             ORDER BY role",
+            "SELECT assessment_id, role, critical, decision FROM assessment_roles
+             WHERE assessment_id BETWEEN $1 AND $2 ORDER BY assessment_id, role",
         )
-        .bind(id)
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleDecision {
+        let mut out: HashMap<i64, Vec<RoleDecision>> = HashMap::new();
+        for r in &rows {
+            out.entry(r.try_get("assessment_id")?)
+                .or_default()
+                .push(RoleDecision {
                     role: r.try_get("role")?,
                     critical: r.try_get::<i64, _>("critical")? != 0,
                     decision: r.try_get("decision")?,
-                })
-            })
-            .collect()
+                });
+        }
+        Ok(out)
     }
 }

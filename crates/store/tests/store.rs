@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use netvet_store::testing::PgCluster;
 use netvet_store::{
-    Actor, AnalysisStatus, AssessmentFilter, DecisionCounts, DossierChange, DossierEdit, Error,
-    NewAnalysis, NewAssessment, NewInventory, NewOverlay, NewProduct, NewUser, NewVerdictChange,
-    OrgKind, Outcome, Page, Role, RoleDecision, Store, TokenScope,
+    Actor, AnalysisStatus, AssessmentFilter, DossierChange, DossierEdit, Error, NewAnalysis,
+    NewAssessment, NewInventory, NewOverlay, NewProduct, NewUser, NewVerdictChange, OrgKind,
+    Outcome, Page, Role, RoleDecision, Store, TokenScope,
 };
 
 /// Runs each scenario on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -1170,14 +1170,6 @@ fn assessment(product_id: i64, revision: i64, input: u8, decisions: &[&str]) -> 
             decision: (*d).to_string(),
         })
         .collect();
-    let mut counts = DecisionCounts::default();
-    for d in decisions {
-        match *d {
-            "allow" => counts.allow += 1,
-            "allow-with-conditions" => counts.allow_with_conditions += 1,
-            _ => counts.prohibit += 1,
-        }
-    }
     NewAssessment {
         product_id,
         product_revision: revision,
@@ -1185,7 +1177,6 @@ fn assessment(product_id: i64, revision: i64, input: u8, decisions: &[&str]) -> 
         catalogue_digest: sha(200),
         input_digest: sha(input),
         as_of: "2026-06-01".into(),
-        counts,
         roles,
         report: format!("{{\"input\":{input}}}"),
     }

@@ -21,9 +21,7 @@ use netvet_pipeline::assess::Selection;
 use netvet_pipeline::{PolicyData, today};
 use netvet_policy::evidence::LoadedScan;
 use netvet_policy::{Evidence, Limits};
-use netvet_store::{
-    AssessmentFilter, DecisionCounts, NewAssessment, RoleDecision, StoredAssessment,
-};
+use netvet_store::{AssessmentFilter, NewAssessment, RoleDecision, StoredAssessment};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
@@ -170,7 +168,6 @@ pub async fn assess_product(
                 catalogue_digest: catalogue.digest.clone(),
                 input_digest: input_hex,
                 as_of: as_of.to_string(),
-                counts: counts(&report),
                 roles: roles(&report),
                 report: value.to_string(),
             };
@@ -189,16 +186,6 @@ fn kept(hit: Arc<(i64, serde_json::Value)>) -> Response {
     let location = HeaderValue::from_str(&format!("/api/v1/assessments/{}", hit.0))
         .unwrap_or(HeaderValue::from_static("/api/v1/assessments"));
     ([(header::CONTENT_LOCATION, location)], Json(hit.1.clone())).into_response()
-}
-
-fn counts(report: &AssessmentReport) -> DecisionCounts {
-    let c = &report.summary;
-    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    DecisionCounts {
-        allow: n(c.allow),
-        allow_with_conditions: n(c.allow_with_conditions),
-        prohibit: n(c.prohibit),
-    }
 }
 
 fn roles(report: &AssessmentReport) -> Vec<RoleDecision> {
