@@ -347,3 +347,120 @@ fn markdown_report_opens_with_the_overview() {
     assert!(md.contains("3,700,000 EUR"), "{md}");
     assert!(!md.contains("every deadline met"), "{md}");
 }
+
+/// Licence conditions bind only the elements used under the licence: the same Huawei gNBs are
+/// prohibited under a PTS 3.5 GHz licence and untouched without one; the verdict row names
+/// the licence and the grounds say whose conditions are breached.
+#[test]
+fn licence_conditions_bind_the_elements_used_under_the_licence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("se.csv");
+    let mut rows = String::from(
+        "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,licences\n",
+    );
+    for i in 0..3 {
+        rows.push_str(&format!(
+            "Nordnetz (fictional),gnb-l{i},S{i},North,RAN,gNB,Huawei,Huawei 5G gNodeB,V100R021,2020-06-01,SE-PTS-3.5GHZ-2021\n"
+        ));
+    }
+    for i in 0..2 {
+        rows.push_str(&format!(
+            "Nordnetz (fictional),gnb-u{i},S{i},North,RAN,gNB,Huawei,Huawei 5G gNodeB,V100R021,2020-06-01,\n"
+        ));
+    }
+    rows.push_str(
+        "Nordnetz (fictional),gnb-x,S9,North,RAN,gNB,Huawei,Huawei 5G gNodeB,V100R021,2020-06-01,de-bnetza-2019\n",
+    );
+    std::fs::write(&inv, rows).expect("write inventory");
+    let o = network(
+        &inv.display().to_string(),
+        "se-2020",
+        &["--format", "json", "--no-plan"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r = json(&o);
+    let verdicts = r["verdicts"].as_array().expect("verdicts");
+    let under = |licences: &[&str]| {
+        verdicts
+            .iter()
+            .find(|v| {
+                let got: Vec<&str> = v["licences"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+                    .unwrap_or_default();
+                got == licences
+            })
+            .unwrap_or_else(|| panic!("a verdict under {licences:?}: {verdicts:?}"))
+    };
+    let licensed = under(&["se-pts-3.5ghz-2021"]);
+    assert_eq!(licensed["decision"], "prohibit", "{licensed}");
+    assert_eq!(licensed["elements"], 3);
+    assert_eq!(licensed["deadline"], "2021-01-19");
+    let grounds = licensed["grounds"].as_array().expect("grounds");
+    assert!(
+        grounds
+            .iter()
+            .any(|g| g["requirement"] == "SE.PTS.NEW" && g["licences"][1] == "se-pts-3.5ghz-2021"),
+        "{grounds:?}"
+    );
+    // Without a licence (and under one the catalogue does not declare) the conditions do not
+    // bind: nothing in se-2020 applies.
+    let plain = under(&[]);
+    assert_eq!(plain["decision"], "allow", "{plain}");
+    assert_eq!(plain["elements"], 2);
+    assert_eq!(under(&["de-bnetza-2019"])["decision"], "allow");
+    let warnings: Vec<&str> = r["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("licence \"de-bnetza-2019\"") && w.contains("does not declare")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("no element names licence \"se-pts-2.3ghz-2021\"")),
+        "{warnings:?}"
+    );
+}
+
+/// `assess --licence` picks the licences products are judged as used under; one the catalogue
+/// does not declare is a usage error.
+#[test]
+fn assess_under_a_named_licence() {
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "se-2020",
+        "--as-of",
+        AS_OF,
+        "--product",
+        "huawei-5g-ran",
+        "--licence",
+        "se-pts-2.3ghz-2021",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r["assessments"][0]["licences"][0], "se-pts-2.3ghz-2021");
+    assert_eq!(r["summary"]["prohibit"], 1);
+    let o = netvet(&[
+        "assess",
+        "--catalogue",
+        "se-2020",
+        "--licence",
+        "fr-arcep-2020",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("declares no licence \"fr-arcep-2020\""),
+        "{}",
+        text(&o.stderr)
+    );
+}

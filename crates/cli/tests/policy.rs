@@ -424,7 +424,7 @@ fn catalogue_commands() {
         .iter()
         .map(|c| c["reference"]["id"].as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(ids, ["de-2019", "de-2024", "de-2025", "uk-2022"]);
+    assert_eq!(ids, ["de-2019", "de-2024", "de-2025", "se-2020", "uk-2022"]);
 
     // The catalogue in force: §9b BSIG (de-2024) until §41 BSIG (de-2025) replaced it.
     let in_force = |day: &str| {

@@ -109,6 +109,10 @@ pub struct Ground {
     pub legal_basis: String,
     /// When it bites (the requirement's deadline, else the catalogue's effective date).
     pub effective: Date,
+    /// The licences whose conditions the requirement is (a requirement scoped to licences):
+    /// a failed one is a breach of those licences' conditions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<String>,
 }
 
 /// Something that must hold for the product to be used in the role.
@@ -167,6 +171,11 @@ pub struct ProductRef {
 pub struct Assessment {
     pub product: Arc<ProductRef>,
     pub role: Role,
+    /// The licences the product was assessed as used under (sorted; see
+    /// [`crate::catalogue::Licence`]): requirements scoped to a licence apply only under it.
+    /// Empty when the catalogue declares none or the deployment is under none of them.
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    pub licences: Arc<[String]>,
     /// Whether the catalogue counts the role as critical.
     pub critical: bool,
     pub verdict: Arc<Verdict>,

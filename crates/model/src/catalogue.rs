@@ -54,6 +54,10 @@ pub struct CatalogueInfo {
     /// Catalogue-wide parameters for the policies (merged over the extended catalogue's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, serde_json::Value>,
+    /// Licences whose conditions the catalogue's requirements encode (merged over the extended
+    /// catalogue's, by id).
+    #[serde(default, rename = "licence", skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<Licence>,
 }
 
 fn binding_default() -> bool {
@@ -266,6 +270,11 @@ pub struct Scope {
     pub functions: Vec<NetworkFunction>,
     #[serde(default)]
     pub criticality: CriticalityScope,
+    /// The licences (ids declared in the catalogue's `[[licence]]` tables) whose conditions
+    /// the requirement is: it applies only where the product is used under one of them.
+    /// Empty: it applies whatever the licence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<String>,
 }
 
 impl Scope {
@@ -275,6 +284,38 @@ impl Scope {
             && (self.functions.is_empty() || self.functions.contains(&role.function))
             && (self.criticality == CriticalityScope::Any || critical)
     }
+
+    /// True when the requirement applies to a use under `licences` (sorted ids): it names no
+    /// licence, or one of them.
+    pub fn under(&self, licences: &[String]) -> bool {
+        self.licences.is_empty()
+            || self
+                .licences
+                .iter()
+                .any(|l| licences.binary_search(l).is_ok())
+    }
+}
+
+/// A licence whose conditions a catalogue encodes (`[[licence]]` in `catalogue.toml`): a
+/// spectrum licence whose award terms bind the licensee to security conditions. Inventory
+/// rows name the licences an element is used under (column `licences`) by these ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Licence {
+    /// Short id, lower case (`se-pts-3.5ghz-2021`).
+    pub id: String,
+    pub title: String,
+    /// Who granted it (`PTS`).
+    pub authority: String,
+    /// Frequency bands it covers (`3.5 GHz`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<String>,
+    /// When the licences were awarded, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awarded: Option<Date>,
+    /// Who holds such licences, as published.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<String>,
 }
 
 /// The evidence a requirement reads. Listed so users see what to supply and so a policy that
@@ -400,10 +441,20 @@ mod tests {
             domains: vec![Domain::Core],
             functions: vec![],
             criticality: CriticalityScope::Critical,
+            licences: vec![],
         };
         let amf: Role = "core:AMF".parse().expect("valid");
         assert!(scope.covers(amf, true));
         assert!(!scope.covers(amf, false));
         assert!(!scope.covers("RAN:gNB".parse().expect("valid"), true));
+        // No licences named: it applies under any, or none.
+        assert!(scope.under(&[]) && scope.under(&["se-pts-3.5ghz".to_string()]));
+        let licensed = Scope {
+            licences: vec!["se-pts-2.3ghz".into(), "se-pts-3.5ghz".into()],
+            ..Scope::default()
+        };
+        assert!(!licensed.under(&[]));
+        assert!(!licensed.under(&["de-bnetza-2019".to_string()]));
+        assert!(licensed.under(&["de-bnetza-2019".to_string(), "se-pts-3.5ghz".to_string()]));
     }
 }

@@ -137,6 +137,9 @@ pub struct VendorShare {
 pub struct ClassVerdict {
     pub product: ProductRef,
     pub role: Role,
+    /// The licences the class's elements are used under (their conditions bind them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<String>,
     pub decision: Decision,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Date>,

@@ -1,6 +1,6 @@
 //! Operator inventories: the network elements an operator runs, one row each. The documented
 //! columns are `operator, element_id, site, region, domain, function, vendor, product, version,
-//! installation_date` and an optional `replacement_cost`.
+//! installation_date` and the optional `replacement_cost` and `licences`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,10 @@ pub struct InventoryElement {
     /// Cost of replacing the element, in the operator's currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement_cost: Option<f64>,
+    /// The spectrum licences the element is used under (ids a catalogue's `[[licence]]`
+    /// tables declare), lower case and sorted; the conditions of those licences bind it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<String>,
 }
 
 /// A deployment class: the elements of one vendor, product and version (as the inventory
@@ -36,6 +40,8 @@ pub struct DeploymentClass {
     pub product: String,
     pub version: String,
     pub role: Role,
+    /// The licences its elements are used under (sorted; empty for none).
+    pub licences: Vec<String>,
 }
 
 impl InventoryElement {
@@ -46,6 +52,7 @@ impl InventoryElement {
             product: self.product.clone(),
             version: self.version.clone(),
             role: self.role(),
+            licences: self.licences.clone(),
         }
     }
 

@@ -60,7 +60,7 @@ pub use assessment::{
     RequirementResult, Status, Verdict, VerdictCounts,
 };
 pub use catalogue::{
-    CatalogueInfo, Consequence, Criticality, CriticalityScope, EvidenceKind, Requirement,
+    CatalogueInfo, Consequence, Criticality, CriticalityScope, EvidenceKind, Licence, Requirement,
     RolePattern, Scope, SourceRef,
 };
 pub use date::{Date, FactDate};

@@ -53,6 +53,7 @@ impl Groups {
                     product: e.product,
                     version: e.version,
                     role,
+                    licences: e.licences,
                 },
             })
             .or_default();
@@ -352,6 +353,7 @@ mod tests {
             version: "1".into(),
             installation_date: Date::new(2020, 1, 1).expect("date"),
             replacement_cost: Some(10.0),
+            licences: vec![],
         }
     }
 

@@ -134,6 +134,19 @@ fn parse_row(bytes: &[u8]) -> Result<InventoryElement, (Option<Column>, String)>
             serde_json::Value::Null => None,
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
+            // A list of licences, as well as one string of them.
+            serde_json::Value::Array(items) if c == Column::Licences => {
+                let mut ids = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => ids.push(s.as_str()),
+                        other => {
+                            return Err((Some(c), format!("{other} is not a licence id")));
+                        }
+                    }
+                }
+                Some(ids.join(";"))
+            }
             other => {
                 return Err((Some(c), format!("{other} is not a string or a number")));
             }

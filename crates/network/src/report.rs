@@ -58,10 +58,11 @@ pub fn build(
     input: ReportInput<'_>,
     mut resolve: impl FnMut(&GroupKey) -> Resolution,
 ) -> Result<NetworkReport, Error> {
-    let by_key: BTreeMap<(&str, Role), &Assessment> = input
+    // A class is assessed in its role under the licences its elements are used under.
+    let by_key: BTreeMap<(&str, Role, &[String]), &Assessment> = input
         .assessments
         .iter()
-        .map(|a| ((a.product.id.as_str(), a.role), a))
+        .map(|a| ((a.product.id.as_str(), a.role, &*a.licences), a))
         .collect();
     // Each class's product record, when it matched one and that product was assessed in the role.
     let mut products: BTreeMap<DeploymentClass, Option<String>> = BTreeMap::new();
@@ -69,10 +70,11 @@ pub fn build(
         input.groups,
         |k| {
             let r = resolve(k);
-            let assessment = r
-                .product
-                .as_deref()
-                .and_then(|p| by_key.get(&(p, k.class.role)).copied());
+            let assessment = r.product.as_deref().and_then(|p| {
+                by_key
+                    .get(&(p, k.class.role, &k.class.licences[..]))
+                    .copied()
+            });
             products.insert(k.class.clone(), assessment.map(|a| a.product.id.clone()));
             ClassStatus {
                 vendor: r.vendor,
@@ -84,13 +86,18 @@ pub fn build(
         },
         &input.horizon,
     );
-    // (product id, role) → elements, for the verdict table; classes without a product, counted.
-    let mut used: BTreeMap<(String, Role), u64> = BTreeMap::new();
+    // (product id, role, licences) → elements, for the verdict table; classes without a
+    // product, counted.
+    let mut used: BTreeMap<(String, Role, Vec<String>), u64> = BTreeMap::new();
     let mut unmatched: netvet_model::ClassCounts = BTreeMap::new();
     for (k, c, _) in &resolved.groups {
         let class = &k.class;
         match products.get(class).cloned().flatten() {
-            Some(p) => *used.entry((p, class.role)).or_default() += c.elements,
+            Some(p) => {
+                *used
+                    .entry((p, class.role, class.licences.clone()))
+                    .or_default() += c.elements
+            }
             None => {
                 *unmatched
                     .entry((
@@ -105,15 +112,16 @@ pub fn build(
     }
     let verdicts = used
         .iter()
-        .filter_map(|((p, role), n)| {
-            let a = by_key.get(&(p.as_str(), *role))?;
+        .filter_map(|((p, role, licences), n)| {
+            let a = by_key.get(&(p.as_str(), *role, &licences[..]))?;
             Some(verdict(a, *n))
         })
         .collect();
     let share_rules = share_rules(
         input.share_requirements,
-        used.keys()
-            .filter_map(|(p, role)| by_key.get(&(p.as_str(), *role)).copied()),
+        used.keys().filter_map(|(p, role, licences)| {
+            by_key.get(&(p.as_str(), *role, &licences[..])).copied()
+        }),
     );
     let plan = match input.plan {
         Some(settings) => {
@@ -176,6 +184,7 @@ fn verdict(a: &Assessment, elements: u64) -> ClassVerdict {
     ClassVerdict {
         product: (*a.product).clone(),
         role: a.role,
+        licences: a.licences.to_vec(),
         decision: a.verdict.decision,
         deadline: a.verdict.deadline,
         legal_basis: a.verdict.legal_basis.clone(),

@@ -21,10 +21,11 @@ pub enum Column {
     Version,
     InstallationDate,
     ReplacementCost,
+    Licences,
 }
 
 /// Every column in the documented order.
-pub const COLUMNS: [Column; 11] = [
+pub const COLUMNS: [Column; 12] = [
     Column::Operator,
     Column::ElementId,
     Column::Site,
@@ -36,6 +37,7 @@ pub const COLUMNS: [Column; 11] = [
     Column::Version,
     Column::InstallationDate,
     Column::ReplacementCost,
+    Column::Licences,
 ];
 
 impl Column {
@@ -53,12 +55,13 @@ impl Column {
             Column::Version => "version",
             Column::InstallationDate => "installation_date",
             Column::ReplacementCost => "replacement_cost",
+            Column::Licences => "licences",
         }
     }
 
-    /// Only the replacement cost may be left out.
+    /// Only the replacement cost and the licences may be left out.
     pub fn required(self) -> bool {
-        self != Column::ReplacementCost
+        !matches!(self, Column::ReplacementCost | Column::Licences)
     }
 
     /// Other names operators' exports give the column (normalised as [`normalise`] does).
@@ -105,6 +108,7 @@ impl Column {
                 "deployment_date",
             ],
             Column::ReplacementCost => &["cost"],
+            Column::Licences => &["licence", "license", "licenses", "spectrum_licence"],
         }
     }
 
@@ -244,6 +248,10 @@ pub(crate) fn element<'r>(
             }
         },
     };
+    let licences = match get(Column::Licences) {
+        None => Vec::new(),
+        Some(v) => licences(v).map_err(|e| (Some(Column::Licences), e))?,
+    };
     Ok(InventoryElement {
         operator: text(Column::Operator)?,
         element_id: text(Column::ElementId)?,
@@ -256,7 +264,29 @@ pub(crate) fn element<'r>(
         version: text(Column::Version)?,
         installation_date,
         replacement_cost,
+        licences,
     })
+}
+
+/// The licence ids of a `licences` value: separated by `;`, `,` or white space, lower case,
+/// sorted, each once. An id is letters, digits, `-` and `.` (as catalogues declare them).
+fn licences(v: &str) -> Result<Vec<String>, String> {
+    let mut out = std::collections::BTreeSet::new();
+    for id in v.split(|c: char| c == ';' || c == ',' || c.is_whitespace()) {
+        if id.is_empty() {
+            continue;
+        }
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+        {
+            return Err(format!(
+                "{id:?} is not a licence id (letters, digits, - and .)"
+            ));
+        }
+        out.insert(id.to_ascii_lowercase());
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// Delimiters an inventory export may use: comma, semicolon (spreadsheets in locales with a
@@ -420,4 +450,20 @@ fn resume_after_line<R: Read + Seek>(
         .set_line(at.line() + u64::from(found))
         .set_record(at.record() + 1);
     csv.seek(pos).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod licence_tests {
+    use super::licences;
+
+    #[test]
+    fn licence_ids_are_split_lowered_sorted_and_checked() {
+        assert_eq!(
+            licences("SE-PTS-3.5GHZ-2021; se-pts-2.3ghz-2021,se-pts-3.5ghz-2021  ").unwrap(),
+            ["se-pts-2.3ghz-2021", "se-pts-3.5ghz-2021"]
+        );
+        assert!(licences("").unwrap().is_empty());
+        let e = licences("se-pts/3.5").unwrap_err();
+        assert!(e.contains("\"se-pts/3.5\" is not a licence id"), "{e}");
+    }
 }

@@ -374,3 +374,39 @@ fn json_keys_are_matched_like_csv_headers_and_numbers_are_text() {
         vec![(1, Some("element_id"), "[\"x\"] is not a string or a number")]
     );
 }
+
+/// The licences an element is used under: a CSV cell of ids, or a JSON list; a bad id is a
+/// row error on the `licences` field.
+#[test]
+fn licences_are_read_from_csv_cells_and_json_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = file(
+        dir.path(),
+        "inv.csv",
+        "operator,element_id,site,region,domain,function,vendor,product,version,installation_date,Licence\n\
+         Op A,gnb-1,S,N,RAN,gNB,Huawei,Huawei 5G gNodeB,V1,2021-03-01,\"SE-PTS-3.5GHZ-2021; se-pts-2.3ghz-2021\"\n\
+         Op A,gnb-2,S,N,RAN,gNB,Huawei,Huawei 5G gNodeB,V1,2021-03-01,\n\
+         Op A,gnb-3,S,N,RAN,gNB,Huawei,Huawei 5G gNodeB,V1,2021-03-01,se/pts\n",
+    );
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!((s.accepted, s.rejected), (2, 1));
+    assert_eq!(
+        rows[0].licences,
+        ["se-pts-2.3ghz-2021", "se-pts-3.5ghz-2021"]
+    );
+    assert!(rows[1].licences.is_empty());
+    assert_eq!(rows[0].class().licences, rows[0].licences);
+    let e = errors(&s);
+    assert_eq!(e[0].0, 4);
+    assert_eq!(e[0].1, Some("licences"));
+    let p = file(
+        dir.path(),
+        "inv.json",
+        r#"[{"operator":"Op A","element_id":"gnb-1","site":"S","region":"N","domain":"RAN","function":"gNB","vendor":"Huawei","product":"P","version":"1","installation_date":"2021-03-01","licences":["se-pts-3.5ghz-2021"]},
+            {"operator":"Op A","element_id":"gnb-2","site":"S","region":"N","domain":"RAN","function":"gNB","vendor":"Huawei","product":"P","version":"1","installation_date":"2021-03-01","licences":[7]}]"#,
+    );
+    let (rows, s) = read(&p, false).expect("reads");
+    assert_eq!((s.accepted, s.rejected), (1, 1));
+    assert_eq!(rows[0].licences, ["se-pts-3.5ghz-2021"]);
+    assert_eq!(errors(&s)[0].1, Some("licences"));
+}

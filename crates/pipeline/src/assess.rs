@@ -11,7 +11,7 @@ use netvet_network::exposure::Horizon;
 use netvet_network::plan::PlanConfig;
 use netvet_network::report::{PlanSettings, ReportInput, Resolution, ShareRequirement, build};
 use netvet_policy::impact::{InventoryInput, compare};
-use netvet_policy::{Catalogue, Evaluator, Job, Limits, ProductSet, jobs};
+use netvet_policy::{Catalogue, Evaluator, Job, Licences, Limits, ProductSet, jobs, licences_of};
 
 use crate::error::Error;
 use crate::inputs::{Inventory, PolicyData};
@@ -47,9 +47,36 @@ pub struct Selection {
     pub products: Vec<String>,
     /// Vendor (dossier) ids.
     pub vendors: Vec<String>,
+    /// The licences to assess products as used under (ids the catalogue declares); `None`:
+    /// every licence the catalogue declares.
+    pub licences: Option<Vec<String>>,
 }
 
 impl Selection {
+    /// The licences to assess under: those selected, each one the catalogue declares, or
+    /// every licence it declares.
+    fn licences(&self, catalogue: &Catalogue) -> crate::Result<Licences> {
+        let declared = catalogue.licences();
+        let Some(chosen) = &self.licences else {
+            return Ok(declared);
+        };
+        let chosen = licences_of(chosen);
+        for id in chosen.iter() {
+            if declared.binary_search(id).is_err() {
+                return Err(Error::Usage(format!(
+                    "catalogue {} declares no licence {id:?} (declared: {})",
+                    catalogue.info.id,
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
+                )));
+            }
+        }
+        Ok(chosen)
+    }
+
     /// Keeps only the jobs of the products selected; an unknown product id is an error.
     fn apply(&self, products: &ProductSet, jobs: &mut Vec<Job>) -> crate::Result<()> {
         for id in &self.products {
@@ -79,7 +106,11 @@ pub fn assess(
     limits: &Limits,
 ) -> crate::Result<AssessmentReport> {
     let inputs = data.inputs(inventory);
-    let mut jobs = jobs(&data.products, inputs.shares);
+    let mut jobs = jobs(
+        &data.products,
+        inputs.shares,
+        &selection.licences(catalogue)?,
+    );
     selection.apply(&data.products, &mut jobs)?;
     let assessments = Evaluator::new(catalogue, limits)?.run(&inputs, &jobs)?;
     Ok(netvet_policy::assess::report(
@@ -170,7 +201,11 @@ pub fn network(
     limits: &Limits,
 ) -> crate::Result<NetworkReport> {
     let inputs = data.inputs(Some(inventory));
-    let jobs = jobs(&data.products, Some(&inventory.shares));
+    let jobs = jobs(
+        &data.products,
+        Some(&inventory.shares),
+        &catalogue.licences(),
+    );
     let assessments = Evaluator::new(catalogue, limits)?.run(&inputs, &jobs)?;
     let share_requirements: Vec<ShareRequirement> = catalogue
         .requirements
@@ -186,6 +221,7 @@ pub fn network(
         })
         .collect();
     let mut warnings = netvet_policy::assess::evidence_warnings(&inputs);
+    warnings.extend(licence_warnings(catalogue, inventory));
     if inventory.rejected > 0 {
         warnings.push(format!(
             "{}: {} of {} rows rejected (see the warnings above)",
@@ -234,4 +270,45 @@ pub fn network(
         }
     })?;
     Ok(report)
+}
+
+/// What an inventory says of the catalogue's licences: licences it names that the catalogue
+/// does not declare (their elements are judged as under no licence), and licence conditions
+/// that bind no element because no row names their licence.
+fn licence_warnings(catalogue: &Catalogue, inventory: &Inventory) -> Vec<String> {
+    let declared = catalogue.licences();
+    let mut named: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for (class, per_operator) in &inventory.shares.classes {
+        let n: u64 = per_operator.values().map(|c| c.elements).sum();
+        for l in &class.licences {
+            *named.entry(l.as_str()).or_default() += n;
+        }
+    }
+    let mut out = Vec::new();
+    for (l, n) in &named {
+        if declared.binary_search_by(|d| d.as_str().cmp(l)).is_err() {
+            out.push(format!(
+                "{}: {n} elements name licence {l:?}, which catalogue {} does not declare (declared: {}); its conditions are not judged",
+                inventory.file,
+                catalogue.info.id,
+                if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+            ));
+        }
+    }
+    for l in declared.iter() {
+        let bound: Vec<&str> = catalogue
+            .requirements
+            .values()
+            .filter(|r| r.requirement.scope.licences.contains(l))
+            .map(|r| r.requirement.id.as_str())
+            .collect();
+        if !bound.is_empty() && !named.contains_key(l.as_str()) {
+            out.push(format!(
+                "{}: no element names licence {l:?} (column `licences`), so its conditions ({}) bind none",
+                inventory.file,
+                bound.join(", ")
+            ));
+        }
+    }
+    out
 }

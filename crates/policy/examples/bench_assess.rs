@@ -79,7 +79,7 @@ fn main() {
         if let Some(dir) = &write {
             write_inputs(Path::new(dir), &products, &texts).unwrap_or_else(|e| fail(e));
         }
-        let jobs = netvet_policy::jobs(&products, None);
+        let jobs = netvet_policy::jobs(&products, None, &Default::default());
         (products, evidence, jobs)
     } else {
         identical_products(&dossiers, n)
@@ -166,9 +166,12 @@ fn identical_products(dossiers: &DossierSet, n: usize) -> (ProductSet, Evidence,
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let roles: Vec<Role> = Role::all().take(nroles).collect();
+    let roles: Vec<netvet_policy::Placement> = Role::all()
+        .take(nroles)
+        .map(netvet_policy::Placement::plain)
+        .collect();
     let functions: Vec<NetworkFunction> = {
-        let mut f: Vec<NetworkFunction> = roles.iter().map(|r| r.function).collect();
+        let mut f: Vec<NetworkFunction> = roles.iter().map(|r| r.role.function).collect();
         f.dedup();
         f
     };

@@ -8,8 +8,10 @@
 #                    of the input (data.netvet.catalogue.per_vendor, found when the catalogue
 #                    loads by following every rule and function the rules use);
 #   product_decided  once per product: every other requirement;
-#   verdicts         once per distinct set of results: input.decided holds each requirement's
-#                    status and reason messages, input.signatures the signatures to compose.
+#   verdict          once per distinct set of results: input.decided holds the status and
+#                    reason messages of each requirement that applies (where a product is
+#                    used: its role and the licences it is used under); the others are
+#                    outside their scope.
 package netvet.assessment
 
 requirements := data.netvet.catalogue.requirements
@@ -60,9 +62,10 @@ signatures := data.netvet.catalogue.signatures
 
 role_signature := data.netvet.catalogue.role_signature
 
-verdicts := {sig: data.netvet.verdict.verdict(results_in(input.decided, signatures[sig])) |
-	some sig in input.signatures
-}
+verdict := data.netvet.verdict.verdict(object.union(all_outside, input.decided))
 
-# For tests: the status of a requirement in a role given as `domain:function`.
+# For tests: the status of a requirement in a role given as `domain:function`, used under no
+# licence, and used under every licence the catalogue declares.
 status(id, key) := results(signatures[role_signature[key]])[id].status
+
+status_licensed(id, key) := results(signatures[data.netvet.catalogue.role_signature_licensed[key]])[id].status

@@ -156,3 +156,9 @@ carried(scheme, from_release, expiry, from_sha, to_sha, by, outcome) := object.u
 status(id, key, inp) := s if {
 	s := data.netvet.assessment.status(id, key) with input as inp
 }
+
+# The status of requirement `id` in role `key` for input `inp`, the product used under every
+# licence the catalogue declares (so its licence conditions apply).
+status_licensed(id, key, inp) := s if {
+	s := data.netvet.assessment.status_licensed(id, key) with input as inp
+}

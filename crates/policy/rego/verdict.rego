@@ -18,7 +18,7 @@
 #
 # Requirement metadata comes from data.netvet.catalogue.requirements: `effective` is the
 # requirement's deadline, else the catalogue's effective date; `deadline` is null when the
-# requirement has none. (The catalogue is passed down as an argument: regorus' VM reads a
+# requirement has none; `licences` the licences whose conditions it is (empty for most). (The catalogue is passed down as an argument: regorus' VM reads a
 # variable much faster than it re-reads a rule.)
 package netvet.verdict
 
@@ -63,11 +63,13 @@ compose(results, cat) := v if {
 # Which statuses of a requirement with a given consequence keep a verdict from `allow`.
 conditions_on := {"prohibit": {"unknown"}, "condition": {"unknown", "fail"}, "advisory": set()}
 
+# A requirement scoped to licences names them: failing it breaches their conditions.
 ground(id, r, reqs) := {
 	"requirement": id,
 	"status": r.status,
 	"legal_basis": reqs[id].legal_basis,
 	"effective": reqs[id].effective,
+	"licences": reqs[id].licences,
 }
 
 messages(r) := concat("; ", [m.message | some m in r.reasons])

@@ -48,17 +48,49 @@ pub struct Inputs<'a> {
     pub as_of: Date,
 }
 
-/// One product (an index into the product set) and the roles to assess it in.
+/// The licences a product is assessed as used under: sorted, distinct ids.
+pub type Licences = Arc<[String]>;
+
+/// A role a product is assessed in, and the licences it is used under there.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Placement {
+    pub role: Role,
+    pub licences: Licences,
+}
+
+impl Placement {
+    /// The role under no licence.
+    pub fn plain(role: Role) -> Placement {
+        Placement {
+            role,
+            licences: Arc::from([]),
+        }
+    }
+}
+
+/// Licence ids as the inventory or the user writes them: trimmed, lower case, sorted, once.
+pub fn licences_of<S: AsRef<str>>(ids: &[S]) -> Licences {
+    let set: BTreeSet<String> = ids
+        .iter()
+        .map(|s| s.as_ref().trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    set.into_iter().collect()
+}
+
+/// One product (an index into the product set) and where to assess it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     pub product: usize,
-    pub roles: Vec<Role>,
+    pub roles: Vec<Placement>,
 }
 
-/// Each product in the roles of its declared functions and, with an inventory, in every role
-/// the inventory places it in.
-pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
-    let mut roles: Vec<BTreeSet<Role>> = products
+/// Each product in the roles of its declared functions, used under `licences` (for a
+/// catalogue with licence conditions, every licence it declares: would the product be
+/// allowed under them), and, with an inventory, in every role the inventory places it in,
+/// under the licences the inventory names for those elements.
+pub fn jobs(products: &ProductSet, shares: Option<&Shares>, licences: &Licences) -> Vec<Job> {
+    let mut roles: Vec<BTreeSet<Placement>> = products
         .products
         .iter()
         .map(|p| {
@@ -66,13 +98,20 @@ pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
                 .functions
                 .iter()
                 .flat_map(|&f| Role::all_of(f))
+                .map(|role| Placement {
+                    role,
+                    licences: licences.clone(),
+                })
                 .collect()
         })
         .collect();
     if let Some(shares) = shares {
         for class in shares.classes.keys() {
             if let Some(i) = shares.product_of(products, class) {
-                roles[i].insert(class.role);
+                roles[i].insert(Placement {
+                    role: class.role,
+                    licences: licences_of(&class.licences),
+                });
             }
         }
     }
@@ -90,32 +129,47 @@ pub fn jobs(products: &ProductSet, shares: Option<&Shares>) -> Vec<Job> {
 struct Signatures {
     /// Signature id → requirement ids, sorted.
     applicable: BTreeMap<String, Vec<String>>,
-    /// Role → signature id.
+    /// Role → signature id, used under no licence.
     of_role: BTreeMap<Role, String>,
+    /// Role → signature id, used under every licence the catalogue declares (for the
+    /// catalogue's tests; other sets of licences are resolved as products are assessed).
+    of_role_licensed: BTreeMap<Role, String>,
 }
 
 impl Signatures {
     fn new(c: &Catalogue) -> Signatures {
         let mut ids: BTreeMap<Vec<String>, String> = BTreeMap::new();
-        let mut of_role = BTreeMap::new();
-        for role in Role::all() {
-            let critical = c.is_critical(role);
-            let set: Vec<String> = c
-                .requirements
-                .values()
-                .filter(|r| r.requirement.scope.covers(role, critical))
-                .map(|r| r.requirement.id.clone())
-                .collect();
-            let next = format!("s{}", ids.len());
-            let sig = ids.entry(set).or_insert(next).clone();
-            of_role.insert(role, sig);
-        }
+        let all: Licences = c.info.licences.iter().map(|l| l.id.clone()).collect();
+        let mut of = |licences: &[String]| -> BTreeMap<Role, String> {
+            Role::all()
+                .map(|role| {
+                    let set = applicable(c, role, licences);
+                    let next = format!("s{}", ids.len());
+                    (role, ids.entry(set).or_insert(next).clone())
+                })
+                .collect()
+        };
+        let of_role = of(&[]);
+        let of_role_licensed = of(&all);
         let applicable = ids.into_iter().map(|(set, sig)| (sig, set)).collect();
         Signatures {
             applicable,
             of_role,
+            of_role_licensed,
         }
     }
+}
+
+/// The requirements that apply to a product in `role` used under `licences`, sorted.
+fn applicable(c: &Catalogue, role: Role, licences: &[String]) -> Vec<String> {
+    let critical = c.is_critical(role);
+    c.requirements
+        .values()
+        .filter(|r| {
+            r.requirement.scope.covers(role, critical) && r.requirement.scope.under(licences)
+        })
+        .map(|r| r.requirement.id.clone())
+        .collect()
 }
 
 /// What netvet puts in the input of a vendor's evaluation. A requirement whose rules read
@@ -144,7 +198,7 @@ pub fn per_vendor(r: &CatalogueRequirement) -> bool {
 /// The entry points of `assessment.rego`, one per step.
 const VENDOR_ENTRY: &str = "data.netvet.assessment.vendor_decided";
 const PRODUCT_ENTRY: &str = "data.netvet.assessment.product_decided";
-const VERDICT_ENTRY: &str = "data.netvet.assessment.verdicts";
+const VERDICT_ENTRY: &str = "data.netvet.assessment.verdict";
 /// All requirements at once, for the interpreter (which checks the split into steps).
 const DECIDED_ENTRY: &str = "data.netvet.assessment.decided";
 const OUTSIDE_RULE: &str = "data.netvet.assessment.outside";
@@ -184,8 +238,8 @@ struct ResultOutput {
 /// in a signature. Products and roles with equal keys get the same verdict, composed once:
 /// a composition reads the results and the catalogue alone (`verdict.rego`), so two
 /// signatures whose applicable requirements have the same results share the verdict too.
-/// `signature` names the signature the key was first made for (the verdict step's input
-/// needs one); it is not part of the key.
+/// `signature` names the signature the key was first made for (for messages); it is not
+/// part of the key.
 #[derive(Clone)]
 struct VerdictKey {
     signature: String,
@@ -234,7 +288,7 @@ impl VerdictKey {
         }
     }
 
-    /// The verdict step's input: `decided` with each reason's message, and the signature.
+    /// The verdict step's input: `decided` with each reason's message.
     /// Built as a regorus value directly: through JSON it cost a fifth of composing.
     fn input(&self) -> Value {
         let decided: BTreeMap<Value, Value> = self
@@ -252,13 +306,7 @@ impl VerdictKey {
                 (Value::from(id.as_str()), result)
             })
             .collect();
-        object([
-            ("decided", Value::from(decided)),
-            (
-                "signatures",
-                Value::from(vec![Value::from(self.signature.as_str())]),
-            ),
-        ])
+        object([("decided", Value::from(decided))])
     }
 }
 
@@ -513,7 +561,9 @@ impl Evaluator {
         for r in results {
             out.extend(r?);
         }
-        out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
+        out.sort_by(|a, b| {
+            (&a.product.id, a.role, &a.licences).cmp(&(&b.product.id, b.role, &b.licences))
+        });
         Ok(out)
     }
 
@@ -545,7 +595,9 @@ impl Evaluator {
             })?;
             out.extend(self.assemble(inputs, p, &job.roles, outputs));
         }
-        out.sort_by(|a, b| (&a.product.id, a.role).cmp(&(&b.product.id, b.role)));
+        out.sort_by(|a, b| {
+            (&a.product.id, a.role, &a.licences).cmp(&(&b.product.id, b.role, &b.licences))
+        });
         Ok(out)
     }
 
@@ -598,47 +650,65 @@ impl Evaluator {
     }
 
     fn verdict_of(&self, value: &Value, key: &VerdictKey, product: &str) -> Result<Arc<Verdict>> {
-        let mut verdicts: BTreeMap<String, Verdict> = self.parse(value, product)?;
-        verdicts.remove(&key.signature).map(Arc::new).ok_or_else(|| Error::Evaluation {
-            product: product.to_string(),
-            diagnostic: Diagnostic::new(
-                &self.catalogue.root,
-                None,
-                format!(
-                    "no verdict for signature {}: netvet.verdict.verdict(results) is undefined for it",
-                    key.signature
+        if *value == Value::Undefined {
+            return Err(Error::Evaluation {
+                product: product.to_string(),
+                diagnostic: Diagnostic::new(
+                    &self.catalogue.root,
+                    None,
+                    format!(
+                        "no verdict for signature {}: netvet.verdict.verdict(results) is undefined for it",
+                        key.signature
+                    ),
                 ),
-            ),
-        })
+            });
+        }
+        self.parse(value, product).map(Arc::new)
     }
 
-    /// Each role's results and verdict from a product's decided requirements. Roles with the
-    /// same signature share one result list and one verdict.
+    /// Each placement's results and verdict from a product's decided requirements.
+    /// Placements with the same applicable requirements share one result list and one verdict.
     fn expand(
         &self,
         decided: &BTreeMap<&str, &ResultOutput>,
         product: &str,
-        roles: &[Role],
+        roles: &[Placement],
         mut verdict: impl FnMut(&VerdictKey) -> Result<Arc<Verdict>>,
     ) -> Result<Vec<RoleOutput>> {
         let fail = |message: String| Error::Evaluation {
             product: product.to_string(),
             diagnostic: Diagnostic::new(&self.catalogue.root, None, message),
         };
-        let mut shared: BTreeMap<&str, RoleOutput> = BTreeMap::new();
+        let mut shared: BTreeMap<std::borrow::Cow<'_, [String]>, RoleOutput> = BTreeMap::new();
         roles
             .iter()
-            .map(|role| {
+            .map(|placement| {
+                let role = placement.role;
                 let key = role.key();
                 let sig = self
                     .signatures
                     .of_role
-                    .get(role)
+                    .get(&role)
                     .ok_or_else(|| fail(format!("role {key} is not in the vocabulary")))?;
-                if let Some(o) = shared.get(sig.as_str()) {
+                // Under licences, the requirements scoped to them join the role's own.
+                let (sig, applicable) = if placement.licences.is_empty() {
+                    (
+                        std::borrow::Cow::Borrowed(sig.as_str()),
+                        std::borrow::Cow::Borrowed(self.signatures.applicable[sig].as_slice()),
+                    )
+                } else {
+                    (
+                        std::borrow::Cow::Owned(format!("{sig}+{}", placement.licences.join("+"))),
+                        std::borrow::Cow::Owned(applicable(
+                            &self.catalogue,
+                            role,
+                            &placement.licences,
+                        )),
+                    )
+                };
+                if let Some(o) = shared.get(&applicable) {
                     return Ok(o.clone());
                 }
-                let applicable = &self.signatures.applicable[sig];
                 let requirements = self
                     .catalogue
                     .requirements
@@ -661,11 +731,14 @@ impl Evaluator {
                     .collect::<Result<Arc<[_]>>>()?;
                 let o = RoleOutput {
                     requirements,
-                    verdict: verdict(&VerdictKey::new(sig, applicable, decided, |id, status| {
-                        self.reads_message(id, status)
-                    }))?,
+                    verdict: verdict(&VerdictKey::new(
+                        &sig,
+                        &applicable,
+                        decided,
+                        |id, status| self.reads_message(id, status),
+                    ))?,
                 };
-                shared.insert(sig, o.clone());
+                shared.insert(applicable, o.clone());
                 Ok(o)
             })
             .collect()
@@ -675,7 +748,7 @@ impl Evaluator {
         &self,
         inputs: &Inputs,
         product: &Product,
-        roles: &[Role],
+        roles: &[Placement],
         outputs: Vec<RoleOutput>,
     ) -> Vec<Assessment> {
         let vendor_name = inputs
@@ -695,10 +768,11 @@ impl Evaluator {
         roles
             .iter()
             .zip(outputs)
-            .map(|(&role, out)| Assessment {
+            .map(|(placement, out)| Assessment {
                 product: product_ref.clone(),
-                role,
-                critical: self.catalogue.is_critical(role),
+                role: placement.role,
+                licences: placement.licences.clone(),
+                critical: self.catalogue.is_critical(placement.role),
                 verdict: out.verdict,
                 requirements: out.requirements,
             })
@@ -709,7 +783,7 @@ impl Evaluator {
 /// Assesses every product in the roles of its declared functions.
 pub fn assess(catalogue: &Catalogue, inputs: &Inputs, limits: &Limits) -> Result<AssessmentReport> {
     let evaluator = Evaluator::new(catalogue, limits)?;
-    let jobs = jobs(inputs.products, inputs.shares);
+    let jobs = jobs(inputs.products, inputs.shares, &catalogue.licences());
     let assessments = evaluator.run(inputs, &jobs)?;
     Ok(report(catalogue, inputs, assessments))
 }
@@ -778,6 +852,7 @@ fn catalogue_data(
                 "consequence": q.consequence,
                 "legal_basis": q.legal_basis,
                 "scope": q.scope,
+                "licences": q.scope.licences,
                 "params": q.params,
                 "package": r.package.rsplit('.').next().unwrap_or_default(),
             });
@@ -796,6 +871,7 @@ fn catalogue_data(
         "requirements": requirements,
         "signatures": sigs.applicable,
         "role_signature": sigs.of_role.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
+        "role_signature_licensed": sigs.of_role_licensed.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
         "per_vendor": per_vendor,
     })
 }
@@ -971,7 +1047,7 @@ impl<'a> InputBuilder<'a> {
         Value::from(obj)
     }
 
-    fn input(&self, p: &Product, roles: &[Role]) -> Value {
+    fn input(&self, p: &Product, placements: &[Placement]) -> Value {
         let certifications: Vec<serde_json::Value> = p
             .certifications
             .iter()
@@ -1004,7 +1080,8 @@ impl<'a> InputBuilder<'a> {
             }
         }
         obj.insert(key("scans"), Value::from(scans));
-        let roles: Vec<Value> = roles
+        let distinct: BTreeSet<Role> = placements.iter().map(|p| p.role).collect();
+        let roles: Vec<Value> = distinct
             .iter()
             .map(|r| {
                 self.roles

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use netvet_model::catalogue::requirement_package;
-use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Date, Requirement, Role};
+use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Date, Licence, Requirement, Role};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -112,6 +112,11 @@ enum Origin {
 }
 
 impl Catalogue {
+    /// The ids of the licences whose conditions the catalogue encodes, sorted.
+    pub fn licences(&self) -> crate::assess::Licences {
+        self.info.licences.iter().map(|l| l.id.clone()).collect()
+    }
+
     /// The ids of the built-in catalogues.
     pub fn builtin_ids() -> Vec<String> {
         FileSet::builtin_children("catalogue")
@@ -371,6 +376,30 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
             "legal_basis is empty",
         ));
     }
+    let mut seen = BTreeSet::new();
+    for l in &info.licences {
+        let ok = !l.id.is_empty()
+            && l.id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'));
+        if !ok {
+            diags.push(Diagnostic::new(
+                &cat_file.name,
+                key_line(cat_file, "licence"),
+                format!(
+                    "licence id {:?} must be lowercase letters, digits, - and .",
+                    l.id
+                ),
+            ));
+        }
+        if !seen.insert(l.id.as_str()) {
+            diags.push(Diagnostic::new(
+                &cat_file.name,
+                key_line(cat_file, "licence"),
+                format!("licence {:?} is declared twice", l.id),
+            ));
+        }
+    }
     if let Some(until) = info.valid_until
         && until < info.valid_from()
     {
@@ -589,6 +618,7 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     let mut legal_basis: Vec<String> = Vec::new();
     let mut params = BTreeMap::new();
     let mut criticality: Option<Criticality> = None;
+    let mut licences: BTreeMap<String, Licence> = BTreeMap::new();
     for (layer, _) in chain {
         for id in &layer.info.remove {
             match requirements.remove(id) {
@@ -612,6 +642,9 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
             }
         }
         params.extend(layer.info.params.clone());
+        for l in &layer.info.licences {
+            licences.insert(l.id.clone(), l.clone());
+        }
         if let Some(c) = &layer.info.criticality {
             criticality = Some(c.clone());
         }
@@ -658,6 +691,22 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
                     r.requirement.id, r.package
                 ),
             ));
+        }
+    }
+    // A requirement scoped to licences names licences the catalogue declares.
+    for r in requirements.values() {
+        for l in &r.requirement.scope.licences {
+            if !licences.contains_key(l) {
+                let known: Vec<&str> = licences.keys().map(String::as_str).collect();
+                diags.push(Diagnostic::new(
+                    &r.file,
+                    Some(r.line),
+                    format!(
+                        "scope names licence {l:?}, which no [[licence]] of the catalogue declares (declared: {})",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    ),
+                ));
+            }
         }
     }
     // Builtins and recursion, over the catalogue's modules and netvet's own.
@@ -713,6 +762,7 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     let mut info = top.info.clone();
     info.legal_basis = legal_basis;
     info.params = params;
+    info.licences = licences.into_values().collect();
     info.criticality = Some(criticality.clone());
     Ok(Catalogue {
         info,

@@ -34,18 +34,21 @@ pub fn compare(
     inventory: Option<&InventoryInput>,
     limits: &Limits,
 ) -> Result<ImpactReport> {
-    let jobs = jobs(inputs.products, inventory.map(|i| i.shares));
+    // Both catalogues assess the same placements: declared roles under the licences either
+    // declares, so a placement is compared with itself.
+    let licences = crate::assess::licences_of(&[from.licences(), to.licences()].concat());
+    let jobs = jobs(inputs.products, inventory.map(|i| i.shares), &licences);
     let before = Evaluator::new(from, limits)?.run(inputs, &jobs)?;
     let after = Evaluator::new(to, limits)?.run(inputs, &jobs)?;
     Ok(report(from, to, inputs, inventory, &before, &after))
 }
 
-type Key<'a> = (&'a str, Role);
+type Key<'a> = (&'a str, Role, crate::assess::Licences);
 
 fn index(assessments: &[Assessment]) -> BTreeMap<Key<'_>, &Assessment> {
     assessments
         .iter()
-        .map(|a| ((a.product.id.as_str(), a.role), a))
+        .map(|a| ((a.product.id.as_str(), a.role, a.licences.clone()), a))
         .collect()
 }
 
@@ -62,7 +65,7 @@ fn report(
     let mut changes = Vec::new();
     let mut exclusions: BTreeMap<(String, Role), Exclusion> = BTreeMap::new();
     for a in after {
-        let Some(b) = old.get(&(a.product.id.as_str(), a.role)) else {
+        let Some(b) = old.get(&(a.product.id.as_str(), a.role, a.licences.clone())) else {
             continue;
         };
         summary.assessed += 1;
@@ -170,10 +173,11 @@ fn inventory_impact(
     for (class, per_operator) in &inv.shares.classes {
         let verdicts = inv.shares.product_of(products, class).and_then(|i| {
             let id = products.products[i].product.id.as_str();
+            let licences = crate::assess::licences_of(&class.licences);
             Some((
                 id,
-                before.get(&(id, class.role))?,
-                after.get(&(id, class.role))?,
+                before.get(&(id, class.role, licences.clone()))?,
+                after.get(&(id, class.role, licences))?,
             ))
         });
         let Some((id, b, a)) = verdicts else {

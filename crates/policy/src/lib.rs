@@ -25,7 +25,7 @@ pub mod shares;
 pub mod testing;
 mod value_de;
 
-pub use assess::{Evaluator, Inputs, Job, assess, jobs};
+pub use assess::{Evaluator, Inputs, Job, Licences, Placement, assess, jobs, licences_of};
 pub use catalogue::Catalogue;
 pub use dossiers::DossierSet;
 pub use error::{Diagnostic, Error, Result};

@@ -49,6 +49,7 @@ impl Shares {
             product: e.product,
             version: e.version,
             role,
+            licences: e.licences,
         };
         self.add_count(&e.operator, class, &count, dossiers);
     }

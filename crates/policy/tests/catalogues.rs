@@ -257,7 +257,9 @@ fn rego_v1_imports_regex_and_semver_builtins_work_and_regex_replace_is_refused()
         };
         let evidence = Evidence::default();
         let inputs = inputs(&dossiers, &products, &evidence);
-        let a = e.run(&inputs, &jobs(&products, None)).expect("evaluates");
+        let a = e
+            .run(&inputs, &jobs(&products, None, &Default::default()))
+            .expect("evaluates");
         statuses.push(a[0].requirements[0].status);
     }
     assert_eq!(statuses, [Status::Pass, Status::Fail]);
@@ -386,7 +388,7 @@ fn an_unknown_catalogue_lists_the_built_in_ones() {
     let e = Catalogue::load("fr-2030", &limits()).expect_err("unknown");
     assert_eq!(
         e.to_string(),
-        "no catalogue \"fr-2030\": not a directory and not a built-in catalogue (de-2019, de-2024, de-2025, uk-2022)"
+        "no catalogue \"fr-2030\": not a directory and not a built-in catalogue (de-2019, de-2024, de-2025, se-2020, uk-2022)"
     );
 }
 
@@ -449,7 +451,7 @@ accepted_status = ["SOURCED", "SOURCED-2"]
     let evidence = Evidence::default();
     let inputs = inputs(&dossiers, &products, &evidence);
     let only = |p: &ProductSet, id: &str| {
-        let mut j = jobs(p, None);
+        let mut j = jobs(p, None, &Default::default());
         j.retain(|j| p.products[j.product].product.id == id);
         j
     };
@@ -493,6 +495,7 @@ accepted_status = ["SOURCED", "SOURCED-2"]
                 version: "V1".into(),
                 installation_date: as_of(),
                 replacement_cost: None,
+                licences: vec![],
             },
             &dossiers,
         );

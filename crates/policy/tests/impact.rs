@@ -29,6 +29,7 @@ fn element(
         version: "V100R001".into(),
         installation_date: as_of(),
         replacement_cost: cost,
+        licences: vec![],
     }
 }
 

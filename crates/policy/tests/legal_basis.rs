@@ -119,6 +119,7 @@ fn every_builtin_catalogue_has_a_validity_period() {
         (date("2024-07-11"), Some(date("2025-12-05")), true)
     );
     assert_eq!(periods["de-2025"], (date("2025-12-06"), None, true));
+    assert_eq!(periods["se-2020"], (date("2021-01-19"), None, true));
     assert_eq!(periods["uk-2022"], (date("2022-10-13"), None, true));
 }
 
@@ -136,6 +137,8 @@ fn picks_the_catalogue_in_force_on_a_date() {
     assert_eq!(pick("GB", "2024-01-01").as_deref(), Some("uk-2022"));
     assert_eq!(pick("GB", "2022-10-12"), None);
     assert_eq!(pick("FR", "2024-01-01"), None);
+    assert_eq!(pick("SE", "2024-01-01").as_deref(), Some("se-2020"));
+    assert_eq!(pick("SE", "2021-01-18"), None);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use netvet_policy::{Catalogue, Limits, run_tests};
 fn every_builtin_catalogue_passes_its_rego_tests_and_tests_every_requirement() {
     let limits = Limits::default();
     let ids = Catalogue::builtin_ids();
-    assert_eq!(ids, ["de-2019", "de-2024", "de-2025", "uk-2022"]);
+    assert_eq!(ids, ["de-2019", "de-2024", "de-2025", "se-2020", "uk-2022"]);
     let mut failures = Vec::new();
     let mut total = 0;
     for id in &ids {

@@ -217,6 +217,7 @@ fn prohibited(p: ProductRef, r: &str, deadline: &str, elements: u64) -> ClassVer
     ClassVerdict {
         product: p,
         role: role(r),
+        licences: vec![],
         decision: Decision::Prohibit,
         deadline: Some(date(deadline)),
         legal_basis: vec![
@@ -228,6 +229,7 @@ fn prohibited(p: ProductRef, r: &str, deadline: &str, elements: u64) -> ClassVer
             status: Status::Fail,
             legal_basis: "BSIG §41(2)".to_owned(),
             effective: date(deadline),
+            licences: vec![],
         }],
         conditions: vec![],
         evidence_needed: vec![],
@@ -249,6 +251,7 @@ fn allowed(p: ProductRef, r: &str, elements: u64) -> ClassVerdict {
     ClassVerdict {
         product: p,
         role: role(r),
+        licences: vec![],
         decision: Decision::Allow,
         deadline: None,
         legal_basis: vec![],
@@ -265,6 +268,7 @@ fn conditional(p: ProductRef, r: &str, elements: u64) -> ClassVerdict {
     ClassVerdict {
         product: p,
         role: role(r),
+        licences: vec![],
         decision: Decision::AllowWithConditions,
         deadline: None,
         legal_basis: vec!["TKG §165(4)".to_owned()],
@@ -273,6 +277,7 @@ fn conditional(p: ProductRef, r: &str, elements: u64) -> ClassVerdict {
             status: Status::Unknown,
             legal_basis: "TKG §165(4)".to_owned(),
             effective: date("2026-01-01"),
+            licences: vec![],
         }],
         conditions: vec![Condition {
             requirement: "nesas-certificate".to_owned(),

@@ -28,6 +28,11 @@ pub struct Args {
     /// Only this vendor's products (by dossier id; repeatable).
     #[arg(long = "vendor", value_name = "ID")]
     only_vendors: Vec<String>,
+    /// Assess products as used under this licence (an id the catalogue's `[[licence]]`
+    /// tables declare; repeatable). Without it, under every licence the catalogue declares,
+    /// so its licence conditions apply.
+    #[arg(long = "licence", visible_alias = "license", value_name = "ID")]
+    licences: Vec<String>,
     /// Explain one requirement: its sources, scope and rule, and its result for every product
     /// and role.
     #[arg(long, value_name = "REQUIREMENT")]
@@ -60,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let selection = Selection {
         products: args.only_products.clone(),
         vendors: args.only_vendors.clone(),
+        licences: (!args.licences.is_empty()).then(|| args.licences.clone()),
     };
     let report = assess::assess(&catalogue, &data, inventory.as_ref(), &selection, &limits)?;
     for w in &report.warnings {

@@ -58,6 +58,8 @@ struct Document<'a> {
 #[derive(Serialize)]
 struct Row<'a> {
     critical: bool,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    licences: &'a [String],
     product: &'a str,
     requirements: Vec<u32>,
     role: Role,
@@ -136,6 +138,7 @@ impl<'a> Document<'a> {
             };
             rows.push(Row {
                 critical: a.critical,
+                licences: &a.licences,
                 product: &p.id,
                 requirements,
                 role: a.role,
@@ -199,6 +202,9 @@ struct OwnedRow {
     /// The id of an entry of `products`.
     product: String,
     role: Role,
+    /// The licences the product was assessed as used under, when any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    licences: Vec<String>,
     /// Whether the catalogue counts the role as critical.
     critical: bool,
     /// Position in `verdicts`.
@@ -273,6 +279,7 @@ impl OwnedDocument {
             assessments.push(Assessment {
                 product,
                 role: row.role,
+                licences: row.licences.into(),
                 critical: row.critical,
                 verdict,
                 requirements,
@@ -352,6 +359,7 @@ mod tests {
                 assessments.push(Assessment {
                     product: p.clone(),
                     role: role.parse().expect("role"),
+                    licences: Arc::from([]),
                     critical: decision == Decision::Prohibit,
                     // A verdict equal to another one but not shared is written once too.
                     verdict: verdict(decision),
