@@ -295,20 +295,22 @@ fn licence_warnings(catalogue: &Catalogue, inventory: &Inventory) -> Vec<String>
             ));
         }
     }
-    for l in declared.iter() {
-        let bound: Vec<&str> = catalogue
-            .requirements
-            .values()
-            .filter(|r| r.requirement.scope.licences.contains(l))
-            .map(|r| r.requirement.id.as_str())
-            .collect();
-        if !bound.is_empty() && !named.contains_key(l.as_str()) {
-            out.push(format!(
-                "{}: no element names licence {l:?} (column `licences`), so its conditions ({}) bind none",
-                inventory.file,
-                bound.join(", ")
-            ));
-        }
+    // A licence condition binds nothing when no element names any of its licences.
+    let unbound: Vec<&str> = catalogue
+        .requirements
+        .values()
+        .filter(|r| {
+            let ls = &r.requirement.scope.licences;
+            !ls.is_empty() && !ls.iter().any(|l| named.contains_key(l.as_str()))
+        })
+        .map(|r| r.requirement.id.as_str())
+        .collect();
+    if !unbound.is_empty() {
+        out.push(format!(
+            "{}: no element names a licence of the licence conditions {} (column `licences`), so they bind none",
+            inventory.file,
+            unbound.join(", ")
+        ));
     }
     out
 }
