@@ -1,6 +1,7 @@
 # SE.PTS.LOCALISE: a condition on the licensee for every central function used under the
 # licence. netvet has no evidence of where an operator's staff and functions are, so the
-# condition is always imposed; the vendor's home jurisdiction is named when it is not Sweden.
+# condition is always reported (an advisory: the licensee's duty, not the product's); the
+# vendor's home jurisdiction is named when it is not Sweden.
 package netvet.requirements.se_pts_localise
 
 import data.netvet.lib

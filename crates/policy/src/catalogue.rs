@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use netvet_model::catalogue::requirement_package;
-use netvet_model::{CatalogueInfo, CatalogueRef, Criticality, Date, Licence, Requirement, Role};
+use netvet_model::{
+    CatalogueInfo, CatalogueRef, Consequence, Criticality, Date, Licence, Requirement, Role,
+};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -479,11 +481,14 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
                 ));
             }
         }
-        if req.evidence.is_empty() {
+        // A duty of the operator whatever the product reads no evidence: only an advisory
+        // may name none (its rule is checked to read no input).
+        if req.evidence.is_empty() && req.consequence != Consequence::Advisory {
             diags.push(Diagnostic::new(
                 &f.name,
                 key_line(f, "evidence"),
-                "evidence is empty: name the evidence the rule reads",
+                "evidence is empty: name the evidence the rule reads (only an advisory, such as \
+                 a duty of the operator whose rule reads no input, may name none)",
             ));
         }
         if req.sources.is_empty() {
@@ -739,6 +744,26 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
                     "the verdict composition reads {what} (directly or through the rules it \
                      uses): verdict(results) may depend only on the results and \
                      data.netvet.catalogue"
+                ),
+            ));
+        }
+    }
+    for r in requirements.values() {
+        if !r.requirement.evidence.is_empty() {
+            continue;
+        }
+        let reads = rego_scan::input_reads(&scanned, &r.package);
+        if reads.as_ref().is_none_or(|reads| !reads.is_empty()) {
+            let what = match reads {
+                Some(reads) => reads.into_iter().collect::<Vec<_>>().join(", "),
+                None => "input".to_string(),
+            };
+            diags.push(Diagnostic::new(
+                &r.file,
+                Some(r.line),
+                format!(
+                    "requirement {} names no evidence, but its rule reads {what}: name the evidence",
+                    r.requirement.id
                 ),
             ));
         }

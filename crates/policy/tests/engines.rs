@@ -71,19 +71,33 @@ fn vm_and_interpreter_give_the_same_assessments() {
             let e = Evaluator::new(&c, &limits()).expect("compiles");
             let per_vendor: Vec<&str> = e.per_vendor().iter().map(String::as_str).collect();
             let want: &[&str] = match id.as_str() {
-                "de-2019" => &["DE.KAT.DIVERSITY", "DE.KAT.TRUST"],
+                "de-2019" => &[
+                    "DE.KAT.DATA",
+                    "DE.KAT.DIVERSITY",
+                    "DE.KAT.MONITOR",
+                    "DE.KAT.STAFF",
+                    "DE.KAT.TRUST",
+                ],
                 "de-2024" => &[
                     "DE.2024.CORE",
                     "DE.2024.MGMT",
                     "DE.BSIG.9b.2",
                     "DE.BSIG.9b.3",
+                    "DE.KAT.DATA",
                     "DE.KAT.DIVERSITY",
+                    "DE.KAT.INTEGRITY",
+                    "DE.KAT.MONITOR",
+                    "DE.KAT.STAFF",
                 ],
                 "de-2025" => &[
                     "DE.2024.CORE",
                     "DE.2024.MGMT",
                     "DE.BSIG.41",
+                    "DE.KAT.DATA",
                     "DE.KAT.DIVERSITY",
+                    "DE.KAT.INTEGRITY",
+                    "DE.KAT.MONITOR",
+                    "DE.KAT.STAFF",
                 ],
                 "se-2020" => &["SE.PTS.LOCALISE", "SE.PTS.NEW", "SE.PTS.PHASEOUT"],
                 "uk-2022" => &[
