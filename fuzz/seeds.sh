@@ -3,7 +3,7 @@
 # the fuzzers start from valid images instead of having to find each format's magic and
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
-#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs python3 rpm db5.3-util
+#        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs p7zip-full python3 rpm db5.3-util
 #        umoci skopeo fdisk gdisk qemu-utils openssl openssh-client.
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
@@ -107,6 +107,12 @@ seed container "$tmp/img-docker.tar" docker
 (cd "$root" && zip -qry "$tmp/deflate.zip" . && zip -qry0 "$tmp/store.zip" .)
 seed zip "$tmp/deflate.zip" deflate
 seed zip "$tmp/store.zip" store
+(cd "$root" && 7z a -t7z -snl -bd "$tmp/lzma2.7z" . >/dev/null \
+  && 7z a -t7z -snl -bd -m0=BCJ -m1=LZMA -mhc=off "$tmp/bcj.7z" . >/dev/null \
+  && 7z a -t7z -snl -bd -m0=Copy -ms=off "$tmp/copy.7z" . >/dev/null)
+seed sevenz "$tmp/lzma2.7z" lzma2
+seed sevenz "$tmp/bcj.7z" bcj
+seed sevenz "$tmp/copy.7z" copy
 # Without its central directory: recovered from the local headers.
 cd_at=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I",d,len(d)-6)[0])' "$tmp/deflate.zip")
 head -c "$((cd_at + 20))" "$tmp/deflate.zip" > "$tmp/cut.zip" && seed zip "$tmp/cut.zip" cut

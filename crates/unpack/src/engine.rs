@@ -1299,7 +1299,7 @@ fn failure_is_total(warnings: &[Warning]) -> bool {
 fn is_archive(f: &dyn Format) -> bool {
     matches!(
         f.id(),
-        "squashfs" | "ext" | "ubifs" | "jffs2" | "cramfs" | "cpio" | "tar" | "zip"
+        "squashfs" | "ext" | "ubifs" | "jffs2" | "cramfs" | "cpio" | "tar" | "zip" | "7z"
     )
 }
 

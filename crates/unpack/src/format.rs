@@ -232,6 +232,7 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &container::ContainerImage,
         &tar::Tar,
         &zip::Zip,
+        &sevenz::SevenZip,
         &uimage::UImage,
         &fit::Fit,
         &trx::Trx,

@@ -10,6 +10,7 @@ pub mod partitions;
 mod problems;
 pub mod qcow2;
 pub mod romfs;
+pub mod sevenz;
 pub mod squashfs;
 pub mod squashfs3;
 pub mod streams;
