@@ -113,6 +113,17 @@ seed zip "$tmp/store.zip" store
 seed sevenz "$tmp/lzma2.7z" lzma2
 seed sevenz "$tmp/bcj.7z" bcj
 seed sevenz "$tmp/copy.7z" copy
+# Arcadyan's obfuscated lzma: a 4-byte prefix and an lzma-alone stream, scrambled.
+(cd "$root" && tar -cf - . | lzma -c > "$tmp/root.lzma")
+python3 - "$tmp/root.lzma" "$tmp/arcadyan.bin" <<'PY'
+import sys
+d = bytearray(b"\x30\x05\x11\x20" + open(sys.argv[1], "rb").read())
+b = bytes(((x << 4) | (x >> 4)) & 0xff for x in d[4:36])
+b = bytes(b[i ^ 1] for i in range(32))
+d[4:36], d[0x68:0x88] = d[0x68:0x88], b
+open(sys.argv[2], "wb").write(d)
+PY
+seed arcadyan "$tmp/arcadyan.bin" lzma
 # Without its central directory: recovered from the local headers.
 cd_at=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I",d,len(d)-6)[0])' "$tmp/deflate.zip")
 head -c "$((cd_at + 20))" "$tmp/deflate.zip" > "$tmp/cut.zip" && seed zip "$tmp/cut.zip" cut

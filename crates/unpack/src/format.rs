@@ -247,6 +247,7 @@ pub fn registry() -> Vec<&'static dyn Format> {
         &streams::Bzip2,
         &streams::Lz4,
         &streams::Lzma,
+        &streams::Arcadyan,
         &partitions::Mbr,
     ]
 }

@@ -1,4 +1,5 @@
-//! Compressed streams: gzip, xz, zstd, bzip2, lz4 (frame) and legacy lzma ("lzma alone").
+//! Compressed streams: gzip, xz, zstd, bzip2, lz4 (frame), legacy lzma ("lzma alone"), and
+//! Arcadyan's obfuscated lzma (routers' images whose lzma header is scrambled).
 //!
 //! Each probe checks the header and decodes a few KiB, so random bytes that happen to start
 //! with a magic are rejected. Decoders read from a `BufRead` and consume exactly the bytes of
@@ -186,6 +187,91 @@ impl Format for Lzma {
             .map_err(|e| Error::corrupt("lzma", 0, e.to_string()))?;
         Ok(Box::new(liblzma::bufread::XzDecoder::new_stream(
             input, stream,
+        )))
+    }
+}
+
+/// Arcadyan's obfuscated lzma: a 4-byte prefix, then an lzma-alone stream whose bytes 0–31
+/// (image offsets 4–35) were swapped with image offsets 0x68–0x87 after each byte's nibbles
+/// and each pair of bytes were swapped. The scrambled lzma header (`5d 00 00 80` reads
+/// `00 d5 08 00`) sits at offset 0x68 of the image.
+pub struct Arcadyan;
+
+/// Where the two 32-byte blocks of an Arcadyan image lie.
+const ARC_BLOCK1: usize = 4;
+const ARC_BLOCK2: usize = 0x68;
+const ARC_BLOCK: usize = 32;
+/// The header the transformation touches: through the end of the second block.
+pub(crate) const ARC_HEADER: usize = ARC_BLOCK2 + ARC_BLOCK;
+
+/// Undoes (and, being an involution with the same block swap, also applies) Arcadyan's
+/// scrambling of an image's first [`ARC_HEADER`] bytes.
+pub(crate) fn arcadyan_unscramble(h: &mut [u8; ARC_HEADER]) {
+    let mut b1 = [0u8; ARC_BLOCK];
+    b1.copy_from_slice(&h[ARC_BLOCK1..ARC_BLOCK1 + ARC_BLOCK]);
+    h.copy_within(ARC_BLOCK2..ARC_BLOCK2 + ARC_BLOCK, ARC_BLOCK1);
+    h[ARC_BLOCK2..ARC_BLOCK2 + ARC_BLOCK].copy_from_slice(&b1);
+    let block = &mut h[ARC_BLOCK1..ARC_BLOCK1 + ARC_BLOCK];
+    for b in block.iter_mut() {
+        *b = b.rotate_left(4);
+    }
+    for pair in block.chunks_exact_mut(2) {
+        pair.swap(0, 1);
+    }
+}
+
+impl Format for Arcadyan {
+    fn id(&self) -> &'static str {
+        "arcadyan"
+    }
+    fn extension(&self) -> &'static str {
+        "bin"
+    }
+    fn magics(&self) -> &'static [Magic] {
+        const {
+            &[Magic {
+                at: ARC_BLOCK2 as u64,
+                bytes: b"\x00\xd5\x08\x00",
+                align: 1,
+            }]
+        }
+    }
+    fn probe(&self, src: &dyn Source, offset: u64) -> Option<Probe> {
+        let mut h = [0u8; ARC_HEADER];
+        src.read_exact_at(offset, &mut h).ok()?;
+        arcadyan_unscramble(&mut h);
+        let l = &h[ARC_BLOCK1..];
+        let size = le64(l, 5);
+        if l[0] >= 225 || !plausible_dict(le32(l, 1)) || (size != u64::MAX && size > 1 << 36) {
+            return None;
+        }
+        stream_probe(self, src, offset, "Arcadyan obfuscated lzma stream")
+    }
+    fn open(&self, src: SourceRef, _ctx: &mut OpenCtx<'_>) -> Result<Opened> {
+        let mut h = [0u8; ARC_HEADER];
+        src.read_exact_at(0, &mut h)
+            .map_err(|e| Error::read("arcadyan", 0, e))?;
+        arcadyan_unscramble(&mut h);
+        Ok(Opened::Stream {
+            description: format!(
+                "Arcadyan obfuscated lzma stream, dictionary {} KiB",
+                le32(&h[ARC_BLOCK1..], 1) / 1024
+            ),
+            name: None,
+        })
+    }
+    fn decoder<'a>(&self, input: &'a mut SourceReader) -> Result<Box<dyn Read + 'a>> {
+        let mut h = [0u8; ARC_HEADER];
+        input
+            .read_exact(&mut h)
+            .map_err(|e| Error::read("arcadyan", 0, e))?;
+        arcadyan_unscramble(&mut h);
+        let head = std::io::Cursor::new(h[ARC_BLOCK1..].to_vec());
+        let stream = liblzma::stream::Stream::new_lzma_decoder(1 << 30)
+            .map_err(|e| Error::corrupt("arcadyan", 0, e.to_string()))?;
+        Ok(Box::new(liblzma::bufread::XzDecoder::new_stream(
+            head.chain(input),
+            stream,
         )))
     }
 }
