@@ -188,9 +188,30 @@ impl Secrets {
                     false,
                 ),
                 p(
+                    &SNMP_WRITE,
+                    "snmp-server-community-rw",
+                    r"(?im)^\s*snmp-server\s+community\s+(\S+)(?:\s+view\s+\S+)?\s+RW\b",
+                    1,
+                    false,
+                ),
+                p(
                     &SNMP_DEFAULT,
                     "snmp-public",
                     r"(?m)^\s*rocommunity6?\s+(public)\b",
+                    1,
+                    false,
+                ),
+                p(
+                    &SNMP_DEFAULT,
+                    "snmp-com2sec-public",
+                    r"(?m)^\s*com2sec6?\s+\S+\s+\S+\s+(public)\b",
+                    1,
+                    false,
+                ),
+                p(
+                    &SNMP_DEFAULT,
+                    "snmp-server-community-public",
+                    r"(?im)^\s*snmp-server\s+community\s+(public)\b",
                     1,
                     false,
                 ),
@@ -205,6 +226,20 @@ impl Secrets {
                     &WIFI_KEY,
                     "wpa-psk",
                     r#"(?m)^\s*psk\s*=\s*"?([^"\s]{8,})"#,
+                    1,
+                    false,
+                ),
+                p(
+                    &WIFI_KEY,
+                    "wpa-psk-hex",
+                    r"(?m)^\s*wpa_psk\s*=\s*([0-9A-Fa-f]{64})\b",
+                    1,
+                    false,
+                ),
+                p(
+                    &WIFI_KEY,
+                    "nvram-wpa-psk",
+                    r"(?m)^\s*wl\d*(?:\.\d+)?_wpa_psk\s*=\s*(\S{8,})",
                     1,
                     false,
                 ),
@@ -234,6 +269,57 @@ impl Secrets {
     }
 }
 
+/// A `config com2sec` section of OpenWrt's snmpd configuration, as read so far.
+#[derive(Default)]
+struct Com2sec {
+    secname: Option<String>,
+    /// The community and its line.
+    community: Option<(String, usize)>,
+}
+
+impl Com2sec {
+    /// What the section grants: a security name `rw` is write access; a `public` community
+    /// is the default. (info, kind, community, line).
+    fn hit(self) -> Option<(&'static CheckInfo, &'static str, String, usize)> {
+        let (community, line) = self.community?;
+        if self.secname?.eq_ignore_ascii_case("rw") {
+            Some((&SNMP_WRITE, "uci-com2sec-rw", community, line))
+        } else if community == "public" {
+            Some((&SNMP_DEFAULT, "uci-com2sec-public", community, line))
+        } else {
+            None
+        }
+    }
+}
+
+/// OpenWrt's snmpd configuration names communities in `com2sec` sections.
+fn uci_com2sec(text: &str) -> Vec<(&'static CheckInfo, &'static str, String, usize)> {
+    let unquote = |v: &str| v.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
+    let mut out = Vec::new();
+    let mut section: Option<Com2sec> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(rest) = line.strip_prefix("config ") {
+            out.extend(section.take().and_then(Com2sec::hit));
+            if rest.split_whitespace().next().map(unquote).as_deref() == Some("com2sec") {
+                section = Some(Com2sec::default());
+            }
+        } else if let Some(s) = section.as_mut() {
+            let mut words = line.split_whitespace();
+            if words.next() != Some("option") {
+                continue;
+            }
+            match (words.next(), words.next()) {
+                (Some("secname"), Some(v)) => s.secname = Some(unquote(v)),
+                (Some("community"), Some(v)) => s.community = Some((unquote(v), i + 1)),
+                _ => {}
+            }
+        }
+    }
+    out.extend(section.and_then(Com2sec::hit));
+    out
+}
+
 impl Check for Secrets {
     fn area(&self) -> &'static str {
         "secrets"
@@ -257,6 +343,20 @@ impl Check for Secrets {
         match ctx.kind {
             ContentKind::Text => {
                 let text = String::from_utf8_lossy(ctx.data);
+                if text.contains("com2sec") {
+                    for (info, kind, community, line) in uci_com2sec(&text) {
+                        sink.hit(mark(
+                            Hit::new(
+                                info,
+                                &ctx.entry.path,
+                                format!("{kind}:{line}"),
+                                format!("{kind}: {}", redact(&community)),
+                            )
+                            .line(line)
+                            .detail("kind", kind),
+                        ));
+                    }
+                }
                 for p in &self.patterns {
                     for c in p.re.captures_iter(&text).take(20) {
                         let Some(m) = c.get(p.group) else { continue };
