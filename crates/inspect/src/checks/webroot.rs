@@ -96,7 +96,7 @@ fn debug_name() -> &'static Regex {
 fn command_eval() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"(?m)(?:\beval\s+["']?\$(?:QUERY_STRING|\{QUERY_STRING\}|FORM_\w+|POST_\w+)|\bsystem\s*\(\s*\$_(?:GET|POST|REQUEST)|\b(?:shell_exec|passthru|exec|popen)\s*\(\s*\$_(?:GET|POST|REQUEST)|os\.execute\s*\([^)]*(?:formvalue|QUERY_STRING|getenv\(\s*["']QUERY_STRING)|`\$_(?:GET|POST)|\$\(\s*echo\s+"?\$QUERY_STRING)"#)
+        Regex::new(r#"(?m)(?:\beval\s+["']?\$(?:QUERY_STRING|\{QUERY_STRING\}|FORM_\w+|POST_\w+)|\bsh\s+-c\s+["']?\$\{?(?:QUERY_STRING|FORM_\w+|POST_\w+)|\bsystem\s*\(\s*\$_(?:GET|POST|REQUEST)|\b(?:shell_exec|passthru|exec|popen)\s*\(\s*\$_(?:GET|POST|REQUEST)|(?:os\.execute|io\.popen)\s*\([^)]*(?:formvalue|QUERY_STRING|getenv\(\s*["']QUERY_STRING)|\b(?:system|exec)\s*\(?\s*\$\w+->param\s*\(|`\$_(?:GET|POST)|\$\(\s*echo\s+"?\$QUERY_STRING)"#)
             .expect("valid regex")
     })
 }
