@@ -544,6 +544,23 @@ fn decode_b64(lines: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
+/// Whether a certificate is signed with SHA-1 (RSA, DSA or ECDSA).
+fn sha1_signed(cert: &x509_parser::certificate::X509Certificate<'_>) -> bool {
+    matches!(
+        cert.signature_algorithm.algorithm.to_id_string().as_str(),
+        "1.2.840.113549.1.1.5" | "1.2.840.10040.4.3" | "1.2.840.10045.4.1"
+    )
+}
+
+/// Whether `data` is exactly one DER certificate (nothing after it).
+fn is_der_certificate(data: &[u8]) -> bool {
+    data.len() < 64 << 10
+        && matches!(
+            x509_parser::parse_x509_certificate(data),
+            Ok((rest, _)) if rest.is_empty()
+        )
+}
+
 /// Every PEM block in text: (label, offset, body lines, header lines present).
 fn pem_blocks(text: &str) -> Vec<(String, usize, String, bool)> {
     let mut out = Vec::new();
@@ -1062,6 +1079,50 @@ impl Crypto {
         }
     }
 
+    /// PEM certificates inside a binary (a program's compiled-in TLS certificate, a
+    /// configuration store), each parsed where it starts.
+    fn embedded_certificates(&self, ctx: &FileCtx<'_>, sink: &Sink, store: Option<&str>) {
+        const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+        const END: &[u8] = b"-----END CERTIFICATE-----";
+        let data = ctx.data;
+        let mut from = 0;
+        for _ in 0..64 {
+            let Some(i) = memchr::memmem::find(&data[from..], BEGIN).map(|i| from + i) else {
+                break;
+            };
+            let body_start = i + BEGIN.len();
+            // A certificate's PEM stays well under 64 KiB.
+            let window = &data[body_start..data.len().min(body_start + (64 << 10))];
+            let Some(len) = memchr::memmem::find(window, END) else {
+                break;
+            };
+            // Compiled-in strings keep their line ends as bytes; anything but base64 and
+            // white space between the markers is not a PEM body.
+            let raw = &window[..len];
+            let body: Option<String> = raw
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .map(|&b| {
+                    (b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+                        .then_some(b as char)
+                })
+                .collect();
+            from = body_start + len + END.len();
+            // A sound CA certificate compiled into a program is a root it trusts (a cloud
+            // service's root CA), nothing to report; a weak or expired one, or the device's own
+            // certificate, is examined like any other.
+            if let Some(der) = body.as_deref().and_then(decode_b64)
+                && let Ok((_, cert)) = x509_parser::parse_x509_certificate(&der)
+                && !(cert.is_ca()
+                    && weak_root(&cert).is_none()
+                    && !sha1_signed(&cert)
+                    && cert.validity().not_after.timestamp() >= self.now)
+            {
+                self.certificate(ctx, sink, &der, i, store);
+            }
+        }
+    }
+
     fn encoded_keys(&self, ctx: &FileCtx<'_>, sink: &Sink) {
         let mut found = Vec::new();
         keys_in_encodings(ctx.data, &[], &mut found);
@@ -1169,14 +1230,22 @@ impl Check for Crypto {
                 if let Some(k) = k {
                     self.key_hit(ctx, sink, k, 0);
                 } else if ctx.data.first() == Some(&0x30)
-                    && (name.ends_with(".crt") || name.ends_with(".cer") || name.ends_with(".der"))
+                    && (name.ends_with(".crt")
+                        || name.ends_with(".cer")
+                        || name.ends_with(".der")
+                        || is_der_certificate(ctx.data))
                 {
+                    // By name, or (under any name) when the whole file is one certificate.
                     self.certificate(ctx, sink, ctx.data, 0, store.as_deref());
                 } else {
                     self.embedded_keys(ctx, sink);
+                    self.embedded_certificates(ctx, sink, store.as_deref());
                 }
             }
-            ContentKind::Binary | ContentKind::Elf => self.embedded_keys(ctx, sink),
+            ContentKind::Binary | ContentKind::Elf => {
+                self.embedded_keys(ctx, sink);
+                self.embedded_certificates(ctx, sink, store.as_deref());
+            }
             _ => {}
         }
     }
