@@ -56,10 +56,8 @@ fn a_weak_expired_self_signed_certificate_is_found_in_every_form() {
     elf.extend_from_slice(&[0u8; 200]);
     elf.extend_from_slice(CERT.as_bytes());
     elf.extend_from_slice(&[0u8; 100]);
-    let chain = format!(
-        "# intermediate first\n{}{CERT}",
-        CERT.replace("MII", "MII") // the same certificate twice: a chain of two
-    );
+    // A chain file: a comment, then the certificate twice (the device certificate second).
+    let chain = format!("# chain\n{CERT}{CERT}");
     let variants: Vec<(&str, &str, Vec<u8>)> = vec![
         (
             "PEM with its key",
