@@ -473,7 +473,7 @@ pub fn network(r: &netvet_model::NetworkReport, currency: &str) -> String {
                 "| {} {} | {} | {} | {} | {} | {} | {} |",
                 esc(&v.product.name),
                 esc(&v.product.version),
-                v.role,
+                esc(&crate::network_summary::role_under_licences(v)),
                 v.decision.as_str(),
                 date_or_dash(v.deadline),
                 count(v.elements),

@@ -292,3 +292,13 @@ mod tests {
         assert_eq!(shortfall(&crews, "GBP"), "Op A: 40 elements a quarter");
     }
 }
+
+/// A class's role, and the licences its elements are used under when it names any
+/// (`RAN:gNB under se-pts-3.5ghz-2021`): the licences' conditions bind it.
+pub fn role_under_licences(v: &netvet_model::ClassVerdict) -> String {
+    if v.licences.is_empty() {
+        v.role.to_string()
+    } else {
+        format!("{} under {}", v.role, v.licences.join(", "))
+    }
+}

@@ -683,7 +683,7 @@ pub(super) fn verdicts(o: &mut String, r: &NetworkReport, cx: &Context) -> fmt::
             } else {
                 ""
             },
-            v.role,
+            Esc(&crate::network_summary::role_under_licences(v)),
             v.decision,
             v.deadline.map(|d| d.to_string()).unwrap_or_default()
         )?;

@@ -46,21 +46,27 @@ fn header(report: &AssessmentReport) -> String {
     )
 }
 
-/// Every product and role with its verdict, deadline and grounds.
+/// Every product and role with its verdict, deadline and grounds (and, for a catalogue with
+/// licence conditions, the licences each was assessed as used under).
 pub fn assessments(report: &AssessmentReport, style: &Style) -> String {
     let mut out = header(report);
-    let mut rows = vec![
-        [
-            "PRODUCT", "VENDOR", "ROLE", "VERDICT", "DEADLINE", "GROUNDS",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let licensed = report.assessments.iter().any(|a| !a.licences.is_empty());
+    let mut head = vec!["PRODUCT", "VENDOR", "ROLE"];
+    if licensed {
+        head.push("LICENCES");
+    }
+    head.extend(["VERDICT", "DEADLINE", "GROUNDS"]);
+    let mut rows = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
     for a in &report.assessments {
-        rows.push(vec![
-            product_text(a),
-            a.product.vendor.clone(),
-            role_text(a),
+        let mut row = vec![product_text(a), a.product.vendor.clone(), role_text(a)];
+        if licensed {
+            row.push(if a.licences.is_empty() {
+                "-".to_string()
+            } else {
+                a.licences.join(", ")
+            });
+        }
+        row.extend([
             a.verdict.decision.to_string(),
             a.verdict
                 .deadline
@@ -68,6 +74,7 @@ pub fn assessments(report: &AssessmentReport, style: &Style) -> String {
                 .unwrap_or_else(|| "-".into()),
             grounds_text(a),
         ]);
+        rows.push(row);
     }
     out.push_str(&style.columns(&rows));
     let s = &report.summary;
