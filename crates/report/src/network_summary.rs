@@ -218,6 +218,16 @@ pub fn headline(r: &NetworkReport, currency: &str) -> Vec<String> {
     lines
 }
 
+/// A class's role, and the licences its elements are used under when it names any
+/// (`RAN:gNB under se-pts-3.5ghz-2021`): the licences' conditions bind it.
+pub fn role_under_licences(v: &netvet_model::ClassVerdict) -> String {
+    if v.licences.is_empty() {
+        v.role.to_string()
+    } else {
+        format!("{} under {}", v.role, v.licences.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,15 +300,5 @@ mod tests {
             ..s
         };
         assert_eq!(shortfall(&crews, "GBP"), "Op A: 40 elements a quarter");
-    }
-}
-
-/// A class's role, and the licences its elements are used under when it names any
-/// (`RAN:gNB under se-pts-3.5ghz-2021`): the licences' conditions bind it.
-pub fn role_under_licences(v: &netvet_model::ClassVerdict) -> String {
-    if v.licences.is_empty() {
-        v.role.to_string()
-    } else {
-        format!("{} under {}", v.role, v.licences.join(", "))
     }
 }
