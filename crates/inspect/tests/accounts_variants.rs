@@ -8,71 +8,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use netvet_forge::tree::FsTree;
-use netvet_inspect::{CheckOptions, CheckSet};
-use netvet_model::Finding;
+mod common;
 
-fn scan(files: &[(&str, String)]) -> (Vec<Finding>, Vec<String>) {
-    let mut t = FsTree::new();
-    for (path, text) in files {
-        if let Some((dir, _)) = path.rsplit_once('/') {
-            t.dir(dir, 0o755);
-        }
-        t.file(path, 0o644, text.clone().into_bytes());
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("fw.tar");
-    std::fs::write(&p, netvet_forge::tar::write(&t)).unwrap();
-    let image = netvet_unpack::open_path(&p, &netvet_unpack::Options::default()).unwrap();
-    let set = CheckSet::new(CheckOptions {
-        tags: Some(vec!["accounts".into()]),
-        builtin_rules: false,
-        ..CheckOptions::default()
-    })
-    .unwrap();
-    // The single pass hands every file to the checks; here, every file of the tree.
-    let run = set.start();
-    for e in image.entries() {
-        if e.is_file() {
-            let data = image.read(e).unwrap();
-            run.file(e, &data);
-        }
-    }
-    let r = run.finish(&image);
-    (r.findings, r.errors)
-}
-
-/// One variant: the files, and the (check, path end, line, account) it must be found as.
-struct Variant {
-    name: &'static str,
-    files: Vec<(&'static str, String)>,
-    want: (&'static str, &'static str, u32, &'static str),
-}
+use common::{Variant, check_all as check_variants, scan_text};
 
 fn check_all(variants: Vec<Variant>) {
-    assert!(variants.len() >= 5, "at least five variants per class");
-    for v in variants {
-        let (findings, errors) = scan(&v.files);
-        let (check, path, line, account) = v.want;
-        let f = findings
-            .iter()
-            .find(|f| {
-                f.check == check
-                    && f.location.path.ends_with(path)
-                    && f.details.get("account").and_then(|a| a.as_str()) == Some(account)
-            })
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: no {check} for {account} in {path}; found {:#?}; errors {errors:?}",
-                    v.name,
-                    findings
-                        .iter()
-                        .map(|f| (&f.check, &f.location.path, f.location.line, &f.details))
-                        .collect::<Vec<_>>()
-                )
-            });
-        assert_eq!(f.location.line, Some(line), "{}: line", v.name);
-    }
+    check_variants("accounts", "account", variants);
+}
+
+fn scan(files: &[(&str, String)]) -> (Vec<netvet_model::Finding>, Vec<String>) {
+    scan_text("accounts", files)
 }
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\n";

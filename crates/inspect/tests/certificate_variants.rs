@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use netvet_forge::tree::FsTree;
-use netvet_inspect::{CheckOptions, CheckSet};
 use netvet_model::Finding;
 
 const CERT: &str = include_str!("../../pipeline/tests/corpus/weak-selfsigned.crt");
@@ -20,34 +20,8 @@ fn der() -> Vec<u8> {
 }
 
 fn scan(path: &str, data: Vec<u8>) -> Vec<Finding> {
-    let mut t = FsTree::new();
-    for d in ["etc", "bin", "usr"] {
-        t.dir(d, 0o755);
-    }
-    if let Some((dir, _)) = path.rsplit_once('/') {
-        t.dir(dir, 0o755);
-    }
-    t.file(path, 0o644, data);
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("fw.tar");
-    std::fs::write(&p, netvet_forge::tar::write(&t)).unwrap();
-    let image = netvet_unpack::open_path(&p, &netvet_unpack::Options::default()).unwrap();
-    let set = CheckSet::new(CheckOptions {
-        tags: Some(vec!["crypto".into()]),
-        builtin_rules: false,
-        // 2026-12-07: after the certificate's end of validity.
-        now: 1_796_601_600,
-        ..CheckOptions::default()
-    })
-    .unwrap();
-    let run = set.start();
-    for e in image.entries() {
-        if e.is_file() {
-            let data = image.read(e).unwrap();
-            run.file(e, &data);
-        }
-    }
-    run.finish(&image).findings
+    // 2026-12-07: after the certificate's end of validity.
+    common::scan("crypto", &[(path, data)], Some(1_796_601_600)).0
 }
 
 #[test]

@@ -5,32 +5,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use netvet_forge::tree::FsTree;
-use netvet_inspect::{CheckOptions, CheckSet};
+mod common;
+
 use netvet_model::Finding;
 
 fn scan(files: &[(&str, &str)]) -> Vec<Finding> {
-    let mut t = FsTree::new();
-    for d in ["etc", "bin", "usr"] {
-        t.dir(d, 0o755);
-    }
-    for (path, text) in files {
-        if let Some((dir, _)) = path.rsplit_once('/') {
-            t.dir(dir, 0o755);
-        }
-        t.file(path, 0o755, text.as_bytes().to_vec());
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("fw.tar");
-    std::fs::write(&p, netvet_forge::tar::write(&t)).unwrap();
-    let image = netvet_unpack::open_path(&p, &netvet_unpack::Options::default()).unwrap();
-    let set = CheckSet::new(CheckOptions {
-        tags: Some(vec!["web".into()]),
-        builtin_rules: false,
-        ..CheckOptions::default()
-    })
-    .unwrap();
-    set.start().finish(&image).findings
+    let bytes: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(p, t)| (*p, t.as_bytes().to_vec()))
+        .collect();
+    common::scan("web", &bytes, None).0
 }
 
 fn found(findings: &[Finding], check: &str, path: &str) -> Option<Finding> {
