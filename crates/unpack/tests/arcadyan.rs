@@ -5,11 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::Write;
-use std::sync::Arc;
 
 use netvet_forge::tree::FsTree;
-use netvet_unpack::{MemSource, Options};
 
 /// An lzma-alone stream of `data`.
 fn lzma_alone(data: &[u8]) -> Vec<u8> {
@@ -56,12 +56,7 @@ fn an_obfuscated_image_is_unscrambled_and_its_payload_opened() {
     let img = scramble(*b"\x30\x05\x11\x20", &lzma_alone(&tar));
     // The scrambled lzma header is where the vendor's images have it.
     assert_eq!(&img[0x68..0x6c], b"\x00\xd5\x08\x00");
-    let tree = netvet_unpack::open_source(
-        "fw.bin",
-        Arc::new(MemSource::new(img.clone())),
-        &Options::default(),
-        None,
-    );
+    let tree = common::open_bytes("fw.bin", img.clone());
     let r = tree.report();
     let formats: Vec<&str> = r.layers.iter().map(|l| l.format.as_str()).collect();
     assert_eq!(formats, ["arcadyan", "tar"], "{:#?}", r.layers);
@@ -87,12 +82,7 @@ fn carved_after_a_bootloader() {
     let mut flash = vec![0xffu8; 0x4000];
     flash.extend_from_slice(&img);
     flash.resize(flash.len() + 0x1000, 0xff);
-    let tree = netvet_unpack::open_source(
-        "flash.bin",
-        Arc::new(MemSource::new(flash)),
-        &Options::default(),
-        None,
-    );
+    let tree = common::open_bytes("flash.bin", flash);
     let r = tree.report();
     let layer = r
         .layers
@@ -114,12 +104,7 @@ fn a_plain_lzma_stream_or_noise_with_the_magic_is_not_taken_for_one() {
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
     noise[0x68..0x6c].copy_from_slice(b"\x00\xd5\x08\x00");
-    let tree = netvet_unpack::open_source(
-        "noise.bin",
-        Arc::new(MemSource::new(noise)),
-        &Options::default(),
-        None,
-    );
+    let tree = common::open_bytes("noise.bin", noise);
     assert!(
         tree.report().layers.iter().all(|l| l.format != "arcadyan"),
         "{:#?}",

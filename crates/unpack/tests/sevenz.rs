@@ -9,11 +9,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use common::{Caps, assert_matches, open, reference_tree, tool_in};
 use netvet_model::WarningCode;
-use netvet_unpack::{MemSource, Options, Tree};
+use netvet_unpack::Tree;
 
 /// What 7z stores of the reference tree: Unix modes (in the attributes' high half) and
 /// modification times, no owners, no extended attributes, no device nodes; a hard link is
@@ -141,12 +140,7 @@ fn carved_from_flash() {
     let mut flash = common::noise(0x5000, 3);
     flash.extend(&img);
     flash.resize(flash.len() + 0x3000, 0xff);
-    let tree = netvet_unpack::open_source(
-        "flash.bin",
-        Arc::new(MemSource::new(flash)),
-        &Options::default(),
-        None,
-    );
+    let tree = common::open_bytes("flash.bin", flash);
     let r = tree.report();
     let layer = r
         .layers
@@ -180,12 +174,7 @@ fn a_damaged_file_fails_its_crc_and_the_others_still_read() {
     .unwrap();
     let at = img.windows(64).position(|w| w == [b'b'; 64]).unwrap();
     img[at + 10] = b'X';
-    let tree = netvet_unpack::open_source(
-        "s.7z",
-        Arc::new(MemSource::new(img)),
-        &Options::default(),
-        None,
-    );
+    let tree = common::open_bytes("s.7z", img);
     let a = tree.get("s.7z!/etc/a").unwrap();
     assert_eq!(tree.read(a).unwrap(), vec![b'a'; 5000]);
     let b = tree.get("s.7z!/etc/b").unwrap();

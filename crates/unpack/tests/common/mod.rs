@@ -237,6 +237,16 @@ pub fn tool_in<A: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
     );
 }
 
+/// Unpacks bytes held in memory (named `name`) with default options.
+pub fn open_bytes(name: &str, data: Vec<u8>) -> Tree {
+    netvet_unpack::open_source(
+        name,
+        std::sync::Arc::new(netvet_unpack::MemSource::new(data)),
+        &Options::default(),
+        None,
+    )
+}
+
 /// Unpacks an image file with default options.
 pub fn open(path: &Path) -> Tree {
     netvet_unpack::open_path(path, &Options::default()).expect("input readable")
