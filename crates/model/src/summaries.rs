@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::CatalogueRef;
-use crate::catalogue::Consequence;
+use crate::catalogue::{Consequence, Licence};
 use crate::date::Date;
 use crate::dossier::SourceStatus;
 
@@ -44,6 +44,9 @@ pub struct CatalogueCheck {
 pub struct CatalogueSummary {
     pub reference: CatalogueRef,
     pub legal_basis: Vec<String>,
+    /// The licences whose conditions the catalogue encodes, when it has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<Licence>,
     pub requirements: Vec<RequirementSummary>,
 }
 
@@ -64,6 +67,10 @@ pub struct RequirementSummary {
     /// What its rules can read of the input; absent when they may read any of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_reads: Option<Vec<String>>,
+    /// The licences whose conditions it is (a licence condition applies only where the
+    /// product is used under one of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<String>,
 }
 
 /// The Rego tests of a catalogue and of each catalogue it extends.

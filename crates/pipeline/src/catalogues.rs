@@ -19,6 +19,7 @@ pub fn summarise(c: &Catalogue) -> CatalogueSummary {
     CatalogueSummary {
         reference: c.reference(),
         legal_basis: c.info.legal_basis.clone(),
+        licences: c.info.licences.clone(),
         requirements: c
             .requirements
             .values()
@@ -36,6 +37,7 @@ pub fn summarise(c: &Catalogue) -> CatalogueSummary {
                 }
                 .to_string(),
                 input_reads: r.input_reads.as_ref().map(|s| s.iter().cloned().collect()),
+                licences: r.requirement.scope.licences.clone(),
             })
             .collect(),
     }

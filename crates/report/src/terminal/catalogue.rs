@@ -51,6 +51,24 @@ pub fn check(c: &CatalogueCheck, style: &Style) -> String {
         r.jurisdiction,
         r.layers.join(" → ")
     );
+    // Licence conditions bind only what is used under the licences the catalogue names.
+    for l in &s.licences {
+        let _ = writeln!(
+            text,
+            "licence {}: {} ({}{})",
+            l.id,
+            l.title,
+            l.authority,
+            if l.holders.is_empty() {
+                String::new()
+            } else {
+                format!("; held by {}", l.holders.join(", "))
+            }
+        );
+    }
+    if !s.licences.is_empty() {
+        text.push('\n');
+    }
     let mut rows = vec![header(&[
         "REQUIREMENT",
         "CONSEQUENCE",
