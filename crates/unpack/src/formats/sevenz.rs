@@ -301,6 +301,20 @@ impl<'a> Bytes<'a> {
         }
     }
 
+    /// Which of `n` files a property defines, then the "external" byte: the values must
+    /// follow in the header (`what` names them for the error).
+    fn defined_inline(&mut self, n: usize, what: &str) -> Result<Vec<bool>> {
+        let defined = self.defined(n)?;
+        if self.byte()? != 0 {
+            return Err(Error::unsupported(
+                F,
+                self.at(),
+                format!("{what} stored outside the header"),
+            ));
+        }
+        Ok(defined)
+    }
+
     fn digests(&mut self, n: usize) -> Result<Vec<Option<u32>>> {
         let defined = self.defined(n)?;
         defined
@@ -698,30 +712,14 @@ fn parse_files(r: &mut Bytes<'_>) -> Result<Vec<FileInfo>> {
                 }
             }
             K_MTIME => {
-                let defined = p.defined(n)?;
-                if p.byte()? != 0 {
-                    return Err(Error::unsupported(
-                        F,
-                        p.at(),
-                        "times stored outside the header",
-                    ));
-                }
-                for (f, d) in files.iter_mut().zip(defined) {
+                for (f, d) in files.iter_mut().zip(p.defined_inline(n, "times")?) {
                     if d {
                         f.mtime = Some(p.u64()?);
                     }
                 }
             }
             K_WIN_ATTRIBUTES => {
-                let defined = p.defined(n)?;
-                if p.byte()? != 0 {
-                    return Err(Error::unsupported(
-                        F,
-                        p.at(),
-                        "attributes stored outside the header",
-                    ));
-                }
-                for (f, d) in files.iter_mut().zip(defined) {
+                for (f, d) in files.iter_mut().zip(p.defined_inline(n, "attributes")?) {
                     if d {
                         f.attrib = Some(p.u32()?);
                     }
@@ -1167,6 +1165,8 @@ fn raw_decoder<R: io::BufRead + Send + 'static>(
 /// Bytes wrapped as stored (uncompressed) LZMA2 chunks with an end marker.
 struct StoredLzma2<R> {
     inner: R,
+    /// The chunk being read from `inner`, reused for every chunk.
+    chunk: Box<[u8]>,
     buf: Vec<u8>,
     pos: usize,
     first: bool,
@@ -1177,6 +1177,7 @@ impl<R: Read> StoredLzma2<R> {
     fn new(inner: R) -> io::BufReader<StoredLzma2<R>> {
         io::BufReader::new(StoredLzma2 {
             inner,
+            chunk: vec![0u8; 1 << 16].into_boxed_slice(),
             buf: Vec::with_capacity(3 + (1 << 16)),
             pos: 0,
             first: true,
@@ -1187,10 +1188,9 @@ impl<R: Read> StoredLzma2<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.buf.clear();
         self.pos = 0;
-        let mut chunk = vec![0u8; 1 << 16];
         let mut n = 0;
-        while n < chunk.len() {
-            match self.inner.read(&mut chunk[n..])? {
+        while n < self.chunk.len() {
+            match self.inner.read(&mut self.chunk[n..])? {
                 0 => break,
                 k => n += k,
             }
@@ -1204,7 +1204,7 @@ impl<R: Read> StoredLzma2<R> {
         self.buf.push(if self.first { 0x01 } else { 0x02 });
         self.first = false;
         self.buf.extend_from_slice(&((n - 1) as u16).to_be_bytes());
-        self.buf.extend_from_slice(&chunk[..n]);
+        self.buf.extend_from_slice(&self.chunk[..n]);
         Ok(())
     }
 }
