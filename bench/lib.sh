@@ -39,17 +39,48 @@ UNPACKED=$(du -sb "$WORK/root" | cut -f1)
 FILES=$(find "$WORK/root" -type f | wc -l)
 LARGEST=$(find "$WORK/root" -type f -printf '%s\n' | sort -n | tail -1)
 
-declare -A TIMES RSS
-# run NAME CMD...: one timed run (wall seconds and peak RSS KB appended to TIMES/RSS).
+declare -A TIMES RSS ERRS
+mkdir -p "$WORK/logs"
+# Cache state for every timed run: warm (default; the image is read once before the runs, so
+# every run reads it from the page cache) or cold (COLD=1: the page cache is dropped before
+# each run, which needs root).
+if [ "${COLD:-0}" = 1 ]; then
+  if [ -w /proc/sys/vm/drop_caches ]; then
+    CACHE="cold (page cache dropped before each run)"
+  else
+    echo "COLD=1 needs root (writing /proc/sys/vm/drop_caches)" >&2; exit 2
+  fi
+else
+  cat "$IMAGE" > /dev/null
+  CACHE="warm (image in the page cache before each run)"
+fi
+# run NAME CMD...: one timed run (wall seconds and peak RSS KB appended to TIMES/RSS). The
+# command's standard error is kept in $WORK/logs/NAME.err; a failure or any error output is
+# shown, not discarded (see `errors`).
 run() {
   local name=$1; shift
-  local f rc=0 t
+  local f rc=0 t err="$WORK/logs/$name.err"
   f=$(mktemp)
-  /usr/bin/time -o "$f" -f "%e %M" "$@" >/dev/null 2>&1 || rc=$?
+  if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
+  /usr/bin/time -o "$f" -f "%e %M" "$@" >/dev/null 2>"$err" || rc=$?
   t=$(tail -1 "$f"); rm -f "$f"
-  if [ "$rc" != 0 ]; then echo "warning: $name exited with $rc" >&2; fi
+  if [ "$rc" != 0 ]; then
+    echo "warning: $name exited with $rc; its last errors:" >&2
+    tail -5 "$err" | sed 's/^/  | /' >&2
+  fi
   TIMES[$name]+="${t%% *} "
   RSS[$name]+="${t##* } "
+  ERRS[$name]=$(grep -c . "$err" || true)
+}
+# errors NAME...: what each command wrote to standard error in its last run.
+errors() {
+  local name n
+  for name in "$@"; do
+    n=${ERRS[$name]:-0}
+    [ "$n" = 0 ] && continue
+    echo "$name wrote $n line(s) to standard error in its last run (all in $WORK/logs/$name.err); the most frequent:"
+    sort "$WORK/logs/$name.err" | uniq -c | sort -rn | head -5 | sed 's/^/  | /'
+  done
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -1,35 +1,66 @@
 #!/usr/bin/env bash
-# Benchmark: `netvet scan` against the chain analysts run today — binwalk -Me, then yara -r
-# with the same rule pack, then checksec --dir — on the image of bench/unpack.sh, side by side
-# in one run. Prints times, the ratio and netvet's peak RSS.
+# Benchmark: `netvet scan` (unpack, every check, YARA-X, SBOM and hardening) against plain
+# `unsquashfs` of the same image (the target: scan <= 1.5x unsquashfs), and against the tools
+# analysts chain today when they are installed, each timed on its own: binwalk -Me, yara -r
+# with netvet's rule pack over the unsquashfs tree, checksec --dir over it. Side by side in one
+# run; each peer's errors are shown, and the cache state is stated.
 #
-#   bench/scan.sh              # RUNS=3 by default
+#   bench/scan.sh              # RUNS=3, warm page cache
+#   COLD=1 bench/scan.sh       # drop the page cache before every run (root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-need yara yara
-need checksec checksec
+need unsquashfs squashfs-tools
 echo "image: $(du -b "$IMAGE" | cut -f1) bytes squashfs (xz); unpacked $UNPACKED bytes in $FILES files; $(nproc) cores"
+echo "cache: $CACHE; unsquashfs writes to $WORK (disk), netvet scan writes only its report"
 
-chain() {
-  local out="$WORK/out-chain"
-  rm -rf "$out"
-  binwalk -q -Me --run-as=root -C "$out" "$IMAGE" >/dev/null 2>&1 || true
-  yara -r -w rules/backdoors.yar rules/heuristics.yar "$out" >/dev/null 2>&1 || true
-  checksec --dir="$out" --output=json >/dev/null 2>&1 || true
-  rm -rf "$out"
-}
-export -f chain
-export WORK IMAGE
-
+PEERS=()
+command -v binwalk >/dev/null && PEERS+=(binwalk)
+command -v yara >/dev/null && PEERS+=(yara)
+command -v checksec >/dev/null && PEERS+=(checksec)
+TREE="$WORK/out-tree"
 for i in $(seq "$RUNS"); do
   run netvet "$NETVET" scan "$IMAGE" --format json
-  run chain bash -c chain
+  rm -rf "$WORK/out-unsquashfs"
+  run unsquashfs unsquashfs -q -n -f -d "$WORK/out-unsquashfs" "$IMAGE"
+  rm -rf "$WORK/out-unsquashfs"
+  for p in "${PEERS[@]}"; do
+    case $p in
+      binwalk) rm -rf "$WORK/out-binwalk"
+               run binwalk binwalk -q -Me --run-as=root -C "$WORK/out-binwalk" "$IMAGE"
+               rm -rf "$WORK/out-binwalk";;
+      yara) [ -d "$TREE" ] || unsquashfs -q -n -f -d "$TREE" "$IMAGE" >/dev/null
+            run yara yara -r -w rules/backdoors.yar rules/heuristics.yar "$TREE";;
+      checksec) [ -d "$TREE" ] || unsquashfs -q -n -f -d "$TREE" "$IMAGE" >/dev/null
+                run checksec checksec --dir="$TREE" --output=json;;
+    esac
+  done
 done
-tn=$(echo "${TIMES[netvet]}" | median); rn=$(echo "${RSS[netvet]}" | median)
-tc=$(echo "${TIMES[chain]}" | median)
-printf '\n%-44s %10s %12s\n' "tool" "median s" "peak RSS MB"
-printf '%-44s %10s %12s\n' "netvet scan (unpack, all checks, YARA-X)" "$tn" "$((rn / 1024))"
-printf '%-44s %10s %12s\n' "binwalk -Me + yara -r + checksec --dir" "$tc" "-"
+rm -rf "$TREE"
+
+printf '\n%-52s %10s %12s\n' "tool" "median s" "peak RSS MB"
+for name in netvet unsquashfs "${PEERS[@]}"; do
+  t=$(echo "${TIMES[$name]}" | median); r=$(echo "${RSS[$name]}" | median)
+  case $name in
+    netvet) label="netvet scan (unpack, every check, YARA-X, SBOM)";;
+    unsquashfs) label="unsquashfs -d (extraction only, $(nproc) threads)";;
+    binwalk) label="binwalk -Me";;
+    yara) label="yara -r, netvet's rules, over the unpacked tree";;
+    checksec) label="checksec --dir over the unpacked tree";;
+  esac
+  printf '%-52s %10s %12s\n' "$label" "$t" "$((r / 1024))"
+  declare "T_$name=$t"
+done
 echo
-echo "netvet / chain time: $(ratio "$tn" "$tc") (target <= 0.20); netvet peak RSS $((rn / 1024)) MB (target < 1024)"
+echo "netvet scan / unsquashfs time: $(ratio "$T_netvet" "$T_unsquashfs") (target <= 1.50); netvet peak RSS $(( $(echo "${RSS[netvet]}" | median) / 1024 )) MB (target < 1024)"
+CHAIN=()
+for p in "${PEERS[@]}"; do [ "$p" = binwalk ] || CHAIN+=("$p"); done
+if [ ${#CHAIN[@]} = 0 ]; then
+  echo "yara and checksec are not installed: no analysis chain to compare with"
+else
+  chain=$T_unsquashfs
+  for p in "${CHAIN[@]}"; do v="T_$p"; chain=$(awk -v a="$chain" -v b="${!v}" 'BEGIN { print a + b }'); done
+  echo "netvet scan / (unsquashfs + ${CHAIN[*]}) time: $(ratio "$T_netvet" "$chain")"
+fi
+[ -z "${T_binwalk:-}" ] || echo "netvet scan / binwalk -Me time: $(ratio "$T_netvet" "$T_binwalk")"
+errors netvet unsquashfs "${PEERS[@]}"

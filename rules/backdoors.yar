@@ -12,6 +12,10 @@
  *   vendor, product, source
  *   references  requirement clauses the finding bears on (comma separated)
  *
+ * Passwords and account names are also matched in UTF-16 (`wide`) and base64 (`_b64`
+ * companions: a web page's Basic-auth header, a JSON or shell value), where they are long
+ * enough (8 characters or more) for the encoded forms to be distinctive.
+ *
  * Entries with no static indicator are not rules (said here so the gap is visible):
  *   #2  CVE-2015-7756 Juniper ScreenOS Dual_EC Q: the replaced Q values were not captured.
  *   #18 CVE-2023-20198 Cisco IOS XE "BadCandy": detectable only on a running device.
@@ -67,7 +71,8 @@ rule zyxel_zyfwp_account {
     source = "EYE research (Niels Teusink), December 2020"
     references = "3gpp:33.117:4.2.3.4.2.3"
   strings:
-    $pw = "PrOw!aN_fXp"
+    $pw = "PrOw!aN_fXp" ascii wide
+    $pw_b64 = "PrOw!aN_fXp" base64 base64wide
     $user = "zyfwp"
   condition:
     any of them
@@ -85,10 +90,14 @@ rule zyxel_pk5001z_su_password {
     source = "NVD CVE-2016-10401; Greenbone NASL"
     references = "3gpp:33.117:4.2.3.4.2.3"
   strings:
-    $su = "zyad5001"
-    $t1 = "CenturyL1nk"
-    $t2 = "QwestM0dem"
-    $t3 = "CentryL1nk"
+    $su = "zyad5001" ascii wide
+    $t1 = "CenturyL1nk" ascii wide
+    $t2 = "QwestM0dem" ascii wide
+    $t3 = "CentryL1nk" ascii wide
+    $su_b64 = "zyad5001" base64 base64wide
+    $t1_b64 = "CenturyL1nk" base64 base64wide
+    $t2_b64 = "QwestM0dem" base64 base64wide
+    $t3_b64 = "CentryL1nk" base64 base64wide
   condition:
     any of them
 }
@@ -105,9 +114,10 @@ rule zyxel_nas_rescue_account {
     source = "Outpost24 (Timothy Hjort), 2024"
     references = "3gpp:33.117:4.2.3.4.2.3,3gpp:33.117:4.2.3.4.1.1"
   strings:
-    $acct = "NsaRescueAngel"
+    $acct = "NsaRescueAngel" ascii wide
+    $acct_b64 = "NsaRescueAngel" base64 base64wide
   condition:
-    $acct
+    any of them
 }
 
 rule dlink_alpha_thttpd_user_agent {
@@ -269,10 +279,12 @@ rule huawei_ont_telecomadmin {
     source = "Widely listed ISP default; botnet credential lists"
     references = "3gpp:33.117:4.2.3.4.2.3"
   strings:
-    $user = "telecomadmin"
-    $pw = "admintelecom"
+    $user = "telecomadmin" ascii wide
+    $pw = "admintelecom" ascii wide
+    $user_b64 = "telecomadmin" base64 base64wide
+    $pw_b64 = "admintelecom" base64 base64wide
   condition:
-    $user and $pw
+    any of ($user*) and any of ($pw*)
 }
 
 rule cisco_iosxe_cisco_privilege15 {
@@ -381,9 +393,10 @@ rule tenda_ac15_telnet_password {
     source = "Independent Security Evaluators (2020) via The Daily Swig; password unverified"
     references = "3gpp:33.117:4.2.3.4.2.3"
   strings:
-    $pw = "Fireitup"
+    $pw = "Fireitup" ascii wide
+    $pw_b64 = "Fireitup" base64 base64wide
   condition:
-    $pw
+    any of them
 }
 
 rule netgear_r7000_httpd_cgi_injection {

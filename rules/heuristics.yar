@@ -26,7 +26,7 @@ rule backdoor_word {
 rule shell_spawned_for_network_peer {
   meta:
     id = "NV-HX-0002"
-    description = "A program embeds a command that hands a shell to a network peer (telnetd -l /bin/sh, nc -e /bin/sh)"
+    description = "A program embeds a command that hands a shell to a network peer (telnetd -l /bin/sh, nc -e, ncat --exec, socat EXEC:sh, a FIFO between sh and nc)"
     severity = "high"
     confidence = "medium"
     cve = "none"
@@ -35,8 +35,14 @@ rule shell_spawned_for_network_peer {
     source = "netvet heuristic; pattern of firmware.md §7 entries 8-10 and 25"
     references = "3gpp:33.117:4.2.3.4.1.1"
   strings:
-    $telnet = /telnetd\s+(-[a-zA-Z]+\s+)*-l\s*\/bin\/(ba|a)?sh/
-    $nc = /\bnc(at)?\s+(-[a-zA-Z]+\s+)*-[a-z]*e\s*\/bin\/(ba|a)?sh/
+    // telnetd or utelnetd with its options in any order (`-p 2323`, `-F`) and -l naming a shell
+    $telnet = /telnetd(\s+-[a-zA-Z]+(\s+[^-\s\x00][^\s\x00]*)?)*\s+-l\s*['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/
+    // nc, ncat or netcat running a shell for the peer: -e / -c / --exec / --sh-exec
+    $nc = /\bn(c|cat|etcat)(\s+[^\s\x00]+){0,6}\s+(-[a-zA-Z]*[ec]|--exec|--sh-exec)\s*['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/
+    // socat listening or connecting with a shell on the other side
+    $socat = /socat\s[^\n\x00]{0,120}(exec|system):['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/ nocase
+    // the FIFO reverse shell: sh's input and output joined to nc through a named pipe
+    $fifo = /\/bin\/(ba|a|da)?sh\s+-i[^\n\x00]{0,20}\|\s*(busybox\s+)?(nc|ncat|telnet)\s/
   condition:
     uint32(0) == 0x464c457f and any of them
 }

@@ -10,6 +10,16 @@ use netvet_model::Finding;
 /// `/etc`, `/bin` and `/usr`, so the image is a system root), every file handed to the checks
 /// as the single pass does. `now` is the time certificates are judged against.
 pub fn scan(tag: &str, files: &[(&str, Vec<u8>)], now: Option<i64>) -> (Vec<Finding>, Vec<String>) {
+    scan_opts(tag, files, now, false)
+}
+
+/// [`scan`] with netvet's built-in YARA rule packs compiled in when `builtin_rules`.
+pub fn scan_opts(
+    tag: &str,
+    files: &[(&str, Vec<u8>)],
+    now: Option<i64>,
+    builtin_rules: bool,
+) -> (Vec<Finding>, Vec<String>) {
     let mut t = FsTree::new();
     for d in ["etc", "bin", "usr"] {
         t.dir(d, 0o755);
@@ -26,7 +36,7 @@ pub fn scan(tag: &str, files: &[(&str, Vec<u8>)], now: Option<i64>) -> (Vec<Find
     let image = netvet_unpack::open_path(&p, &netvet_unpack::Options::default()).unwrap();
     let mut opts = CheckOptions {
         tags: Some(vec![tag.into()]),
-        builtin_rules: false,
+        builtin_rules,
         ..CheckOptions::default()
     };
     if let Some(now) = now {
