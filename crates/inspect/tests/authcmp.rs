@@ -2,9 +2,10 @@
 //! with a back-door password are built by the system's C compiler in several forms (PIE and
 //! not, `-O0` and `-O2`, through the PLT and without it, each comparison function), and each
 //! must give its literal with the login string beside it; programs that compare only switches
-//! and method names next to the same login strings must give nothing. AArch64 and 32-bit
-//! MIPS (little- and big-endian) forms are built when Debian's cross compilers
-//! (`aarch64-linux-gnu-gcc`, `mipsel-linux-gnu-gcc`, `mips-linux-gnu-gcc`) are installed, and
+//! and method names next to the same login strings must give nothing. AArch64, 32-bit MIPS
+//! (little- and big-endian), ARM and 32-bit PowerPC forms are built when Debian's cross
+//! compilers (`aarch64-linux-gnu-gcc`, `mipsel-linux-gnu-gcc`, `mips-linux-gnu-gcc`,
+//! `arm-linux-gnueabihf-gcc`, `powerpc-linux-gnu-gcc`) are installed, and
 //! must be when `NETVET_REQUIRE_CROSS` is set (as `.ci/run` sets it).
 //!
 //! Without a C compiler the test says so and passes (this machine and CI have gcc).
@@ -197,6 +198,15 @@ fn backdoor_passwords_are_found_in_every_form_and_switches_are_not() {
             "arm-linux-gnueabihf-gcc",
             "gcc-arm-linux-gnueabihf",
             &["-marm"],
+        ),
+        // 32-bit PowerPC: secure-PLT (Debian's default), the small-model PIE GOT (`bl` to
+        // the GOT's `blrl`) and the old BSS-PLT (calls straight into a writable PLT).
+        ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu", &[]),
+        ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu", &["-fpie"]),
+        (
+            "powerpc-linux-gnu-gcc",
+            "gcc-powerpc-linux-gnu",
+            &["-mbss-plt"],
         ),
     ] {
         if has(cc) {

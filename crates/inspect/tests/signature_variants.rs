@@ -248,7 +248,10 @@ fn shells_handed_to_peers_are_found_in_programs_and_harmless_uses_are_not() {
     // A shell command in a script is the services check's to judge (it knows what starts
     // the script); the program heuristic needs a program.
     let got = rules_in(
-        &[("etc/init.d/S50x", b"#!/bin/sh\ntelnetd -l /bin/sh\n".to_vec())],
+        &[(
+            "etc/init.d/S50x",
+            b"#!/bin/sh\ntelnetd -l /bin/sh\n".to_vec(),
+        )],
         "S50x",
     );
     assert!(got.is_empty(), "{got:?}");

@@ -20,15 +20,22 @@
 //! For 32-bit ARM (little-endian), in Thumb-2 and in ARM code alike (without mapping symbols
 //! the code is read both ways): `bl`/`blx` to a PLT stub (`add ip, pc; add ip, ip; ldr pc,
 //! [ip, #off]!`) or symbol, with `r0`/`r1` from a PC-relative literal (`ldr rN, [pc, #off]`,
-//! plus `add rN, pc` in position-independent code) or `movw`/`movt`. PowerPC is not decoded;
-//! no finding is made for it rather than a guess.
+//! plus `add rN, pc` in position-independent code) or `movw`/`movt`. For 32-bit PowerPC
+//! (big-endian, as in carrier routers' e500 and e6500 parts running 32-bit code): `bl` to a
+//! call stub (`lwz r11, off(r30)` or `lis r11`/`addis r11, r30` then `lwz r11`; `mtctr r11;
+//! bctr`: secure-PLT, position-independent or not) or straight into the PLT (BSS-PLT) or to a
+//! symbol, or `bctrl` after loading the GOT entry into CTR (`-fno-plt`), with `r3`/`r4` built
+//! by `lis`/`addi` or loaded from the GOT through `r30` (set by `bcl 20,31` and `mflr r30`,
+//! or by `bl` to the GOT's `blrl`), the GOT words relocated with their `R_PPC_RELATIVE`
+//! addends. 64-bit PowerPC and big-endian ARM are not decoded; no finding is made for them
+//! rather than a guess.
 //!
 //! Bounded: at most `MAX_CODE` bytes of code are swept, `MAX_SITES` results kept.
 
 use std::collections::{BTreeMap, HashMap};
 
 use goblin::elf::Elf;
-use goblin::elf::header::{EM_AARCH64, EM_ARM, EM_MIPS, EM_X86_64};
+use goblin::elf::header::{EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_X86_64};
 use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
 
 /// Comparison functions whose literal argument is reported.
@@ -63,7 +70,7 @@ pub struct Compared {
     pub offset: u64,
     /// The login or password string used near the call.
     pub context: String,
-    /// `x86-64`, `aarch64`, `mips` or `arm`.
+    /// `x86-64`, `aarch64`, `mips`, `arm` or `ppc`.
     pub arch: &'static str,
 }
 
@@ -80,6 +87,9 @@ struct Image<'a> {
     data: &'a [u8],
     segments: Vec<Segment>,
     big_endian: bool,
+    /// Words the dynamic loader sets to the object's address plus an addend (PowerPC's
+    /// `R_PPC_RELATIVE`), by their address: the file holds no useful value there.
+    relative: HashMap<u64, u64>,
 }
 
 impl Image<'_> {
@@ -121,6 +131,16 @@ impl Image<'_> {
         } else {
             u32::from_le_bytes(b)
         })
+    }
+
+    /// The word the program sees at address `va` once loaded: a relocated value, else the
+    /// file's.
+    fn loaded_word(&self, va: u64) -> Option<u64> {
+        if let Some(&v) = self.relative.get(&va) {
+            return Some(v);
+        }
+        let (off, _) = self.file_offset(va)?;
+        self.u32_at(off).map(u64::from)
     }
 
     fn i32_at(&self, off: usize) -> Option<i64> {
@@ -266,8 +286,8 @@ fn credential_like(s: &str) -> bool {
     !lower || (ident(b"") && core.bytes().filter(u8::is_ascii_digit).count() >= 2)
 }
 
-/// Literals compared at call sites near login or password strings, in an x86-64, AArch64
-/// or 32-bit MIPS ELF file (other files and architectures give none).
+/// Literals compared at call sites near login or password strings, in an x86-64, AArch64,
+/// 32-bit MIPS, ARM or PowerPC ELF file (other files and architectures give none).
 pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
     let Ok(elf) = Elf::parse(data) else {
         return Vec::new();
@@ -277,6 +297,7 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
         (EM_AARCH64, true, true) => "aarch64",
         (EM_MIPS, false, _) => "mips",
         (EM_ARM, false, true) => "arm",
+        (EM_PPC, false, false) => "ppc",
         _ => return Vec::new(),
     };
     let segments = elf
@@ -291,10 +312,20 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
             writable: p.p_flags & PF_W != 0,
         })
         .collect();
+    let relative = if arch == "ppc" {
+        elf.dynrelas
+            .iter()
+            .filter(|r| r.r_type == R_PPC_RELATIVE)
+            .filter_map(|r| Some((r.r_offset, u64::try_from(r.r_addend?).ok()?)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let img = Image {
         data,
         segments,
         big_endian: !elf.little_endian,
+        relative,
     };
     let (mut slots, direct) = targets(&elf);
     if arch == "mips" {
@@ -308,6 +339,7 @@ pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
         "x86-64" => x86_64(&img, &slots, &direct),
         "aarch64" => aarch64(&img, &slots, &direct),
         "arm" => arm32(&img, &slots, &direct),
+        "ppc" => ppc32(&img, &slots, &direct),
         _ => mips(&img, mips_gp(&elf), &slots, &direct),
     };
     // A literal compared in a chain of comparisons with other literals is a keyword being
@@ -1162,6 +1194,244 @@ fn arm32(
                     i,
                 );
                 regs = [None; 16];
+            }
+            i += 4;
+        }
+    }
+    (sites, refs)
+}
+
+/// `R_PPC_RELATIVE`: the word is the object's load address plus the addend.
+const R_PPC_RELATIVE: u32 = 22;
+
+/// PowerPC instruction words matched whole.
+const PPC_BCL_NEXT: u32 = 0x429f_0005; // bcl 20,31,.+4: LR = the next instruction
+const PPC_BLRL: u32 = 0x4e80_0021;
+const PPC_BCTR: u32 = 0x4e80_0420;
+const PPC_BCTRL: u32 = 0x4e80_0421;
+const PPC_MTCTR_R11: u32 = 0x7d69_03a6;
+/// PowerPC's GOT pointer in position-independent code.
+const PPC_GOT: usize = 30;
+
+/// What one PowerPC register is known to hold.
+#[derive(Clone, Copy, Default)]
+struct PpcReg {
+    /// A value, and where it was set.
+    value: Option<(u64, u64)>,
+    /// A comparison function (its GOT entry was loaded).
+    function: Option<&'static str>,
+}
+
+fn ppc_simm(w: u32) -> u64 {
+    i64::from((w & 0xffff) as u16 as i16) as u64
+}
+
+/// The comparison function a call stub at `target` jumps to, given the caller's `r30`:
+/// `lwz r11, d(r30)`, `addis r11, r30, hi; lwz r11, lo(r11)` or `lis r11, hi; lwz r11,
+/// lo(r11)`, then `mtctr r11; bctr`.
+fn ppc_stub(
+    img: &Image<'_>,
+    slots: &HashMap<u64, &'static str>,
+    target: u64,
+    r30: Option<u64>,
+) -> Option<&'static str> {
+    let (off, _) = img.file_offset(target)?;
+    let w: Vec<u32> = (0..4).filter_map(|k| img.u32_at(off + 4 * k)).collect();
+    let slot = match w[..] {
+        [a, PPC_MTCTR_R11, PPC_BCTR, ..] if a & 0xffff_0000 == 0x817e_0000 => {
+            r30?.wrapping_add(ppc_simm(a))
+        }
+        [a, b, PPC_MTCTR_R11, PPC_BCTR] if b & 0xffff_0000 == 0x816b_0000 => {
+            let base = match a & 0xffff_0000 {
+                0x3d7e_0000 => r30?,
+                0x3d60_0000 => 0,
+                _ => return None,
+            };
+            base.wrapping_add(ppc_simm(a) << 16)
+                .wrapping_add(ppc_simm(b))
+        }
+        _ => return None,
+    };
+    slots.get(&(slot & 0xffff_ffff)).copied()
+}
+
+/// Whether a PowerPC instruction of primary opcode 31 with extended opcode `xo` writes no
+/// general register (compares, stores, cache and sync operations, `mtspr`, `mtcrf`).
+fn ppc_x_writes_none(xo: u32) -> bool {
+    matches!(
+        xo,
+        0 | 4
+            | 32
+            | 54
+            | 86
+            | 144
+            | 150
+            | 151
+            | 215
+            | 246
+            | 278
+            | 407
+            | 467
+            | 598
+            | 662
+            | 854
+            | 918
+            | 982
+            | 1014
+    )
+}
+
+fn ppc32(
+    img: &Image<'_>,
+    slots: &HashMap<u64, &'static str>,
+    direct: &HashMap<u64, &'static str>,
+) -> Decoded {
+    let code = img.code();
+    let mut refs = BTreeMap::new();
+    let mut sites = Vec::new();
+    for &(start, end, va0) in &code {
+        let mut regs = [PpcReg::default(); 32];
+        let mut lr: Option<u64> = None;
+        let mut ctr: Option<&'static str> = None;
+        let mut i = start + (4 - (start % 4)) % 4;
+        while i + 4 <= end {
+            let pc = va0 + (i - start) as u64;
+            let Some(w) = img.u32_at(i) else { break };
+            let op = w >> 26;
+            let rd = ((w >> 21) & 31) as usize;
+            let ra = ((w >> 16) & 31) as usize;
+            let known = |regs: &[PpcReg; 32], r: usize| regs[r].value.map(|v| v.1);
+            let mut call: Option<Option<&'static str>> = None;
+            // Registers the instruction writes with nothing known of the result.
+            let mut forget: [Option<usize>; 2] = [None, None];
+            match op {
+                // addi / addis rd, ra, simm (ra = 0: li / lis)
+                14 | 15 => {
+                    let imm = if op == 15 {
+                        ppc_simm(w) << 16
+                    } else {
+                        ppc_simm(w)
+                    };
+                    let base = if ra == 0 { Some(0) } else { known(&regs, ra) };
+                    regs[rd] = PpcReg {
+                        value: base.map(|b| {
+                            let t = b.wrapping_add(imm) & 0xffff_ffff;
+                            if op == 14 && ra != 0 {
+                                refs.insert(pc, t);
+                            }
+                            (pc, t)
+                        }),
+                        function: None,
+                    };
+                }
+                // lwz rd, d(ra): a GOT entry (an address, or a comparison function's slot)
+                32 => {
+                    let at = known(&regs, ra).map(|b| b.wrapping_add(ppc_simm(w)) & 0xffff_ffff);
+                    let mut reg = PpcReg::default();
+                    if let Some(at) = at {
+                        if let Some(&f) = slots.get(&at) {
+                            reg.function = Some(f);
+                        } else if let Some(v) = img.loaded_word(at) {
+                            refs.insert(pc, v);
+                            reg.value = Some((pc, v));
+                        }
+                    }
+                    regs[rd] = reg;
+                }
+                // b / bl
+                18 => {
+                    if w & 3 == 1 {
+                        let li = ((w & 0x03ff_fffc) << 6) as i32 >> 6;
+                        let target = pc.wrapping_add(i64::from(li) as u64) & 0xffff_ffff;
+                        let blrl = img.file_offset(target).and_then(|(o, _)| img.u32_at(o))
+                            == Some(PPC_BLRL);
+                        if blrl {
+                            // `bl` to the GOT's `blrl`: LR is the GOT's address.
+                            lr = Some(target + 4);
+                        } else {
+                            call = Some(
+                                direct
+                                    .get(&target)
+                                    .or_else(|| slots.get(&target))
+                                    .copied()
+                                    .or_else(|| {
+                                        ppc_stub(img, slots, target, known(&regs, PPC_GOT))
+                                    }),
+                            );
+                        }
+                    }
+                }
+                16 if w == PPC_BCL_NEXT => lr = Some(pc + 4),
+                19 if w == PPC_BCTRL => call = Some(ctr),
+                // Other loads (and update forms) write rd; update forms write ra too.
+                33..=35 | 40..=43 => {
+                    forget = [Some(rd), (op % 2 == 1).then_some(ra)];
+                }
+                // lmw: rd to r31.
+                46 => {
+                    for r in &mut regs[rd..] {
+                        *r = PpcReg::default();
+                    }
+                }
+                // Stores with update, and floating-point loads and stores with update, write ra.
+                37 | 39 | 45 | 49 | 51 | 53 | 55 => forget = [Some(ra), None],
+                // mulli, subfic, addic(.)
+                7 | 8 | 12 | 13 => forget = [Some(rd), None],
+                // Logical immediates and rotates write ra.
+                20 | 21 | 23 | 24..=29 => forget = [Some(ra), None],
+                31 => {
+                    let xo = (w >> 1) & 0x3ff;
+                    let rb = ((w >> 11) & 31) as usize;
+                    if w & 0xfc1f_ffff == 0x7c08_02a6 {
+                        // mflr rd
+                        regs[rd] = PpcReg {
+                            value: lr.map(|v| (pc, v)),
+                            function: None,
+                        };
+                    } else if w & 0xfc1f_ffff == 0x7c09_03a6 {
+                        // mtctr rs
+                        ctr = regs[rd].function;
+                    } else if xo == 444 && rd == rb {
+                        // mr ra, rs
+                        regs[ra] = regs[rd];
+                    } else if xo & 0x1ff == 266 {
+                        // add rd, ra, rb
+                        let v = known(&regs, ra)
+                            .zip(known(&regs, rb))
+                            .map(|(a, b)| (pc, a.wrapping_add(b) & 0xffff_ffff));
+                        regs[rd] = PpcReg {
+                            value: v,
+                            function: None,
+                        };
+                    } else if !ppc_x_writes_none(xo) {
+                        forget = [Some(rd), Some(ra)];
+                    }
+                }
+                _ => {}
+            }
+            for r in forget.into_iter().flatten() {
+                regs[r] = PpcReg::default();
+            }
+            if let Some(function) = call {
+                if let Some(function) = function {
+                    let args = [3usize, 4]
+                        .iter()
+                        .filter_map(|&r| regs[r].value.filter(|(at, _)| pc - at <= 96).map(|v| v.1))
+                        .collect();
+                    sites.push(Site {
+                        function,
+                        call_at: pc,
+                        offset: i as u64,
+                        args,
+                        inline: None,
+                    });
+                }
+                // The call clobbers r0 and r3 to r12 (volatile) and CTR; r30 survives.
+                regs[0] = PpcReg::default();
+                for r in &mut regs[3..=12] {
+                    *r = PpcReg::default();
+                }
+                ctr = None;
             }
             i += 4;
         }
