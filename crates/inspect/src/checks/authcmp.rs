@@ -1338,27 +1338,23 @@ fn ppc32(
                     }
                     regs[rd] = reg;
                 }
-                // b / bl
-                18 => {
-                    if w & 3 == 1 {
-                        let li = ((w & 0x03ff_fffc) << 6) as i32 >> 6;
-                        let target = pc.wrapping_add(i64::from(li) as u64) & 0xffff_ffff;
-                        let blrl = img.file_offset(target).and_then(|(o, _)| img.u32_at(o))
-                            == Some(PPC_BLRL);
-                        if blrl {
-                            // `bl` to the GOT's `blrl`: LR is the GOT's address.
-                            lr = Some(target + 4);
-                        } else {
-                            call = Some(
-                                direct
-                                    .get(&target)
-                                    .or_else(|| slots.get(&target))
-                                    .copied()
-                                    .or_else(|| {
-                                        ppc_stub(img, slots, target, known(&regs, PPC_GOT))
-                                    }),
-                            );
-                        }
+                // bl
+                18 if w & 3 == 1 => {
+                    let li = ((w & 0x03ff_fffc) << 6) as i32 >> 6;
+                    let target = pc.wrapping_add(i64::from(li) as u64) & 0xffff_ffff;
+                    let blrl =
+                        img.file_offset(target).and_then(|(o, _)| img.u32_at(o)) == Some(PPC_BLRL);
+                    if blrl {
+                        // `bl` to the GOT's `blrl`: LR is the GOT's address.
+                        lr = Some(target + 4);
+                    } else {
+                        call = Some(
+                            direct
+                                .get(&target)
+                                .or_else(|| slots.get(&target))
+                                .copied()
+                                .or_else(|| ppc_stub(img, slots, target, known(&regs, PPC_GOT))),
+                        );
                     }
                 }
                 16 if w == PPC_BCL_NEXT => lr = Some(pc + 4),
