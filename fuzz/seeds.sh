@@ -4,7 +4,8 @@
 # structure by chance. Seeds are kept small (a few KiB) so mutations stay fast.
 # Needs: squashfs-tools mtd-utils e2fsprogs u-boot-tools device-tree-compiler cpio zip
 #        zstd xz-utils bzip2 lz4 util-linux (mkfs.cramfs) genromfs p7zip-full python3 rpm db5.3-util
-#        umoci skopeo fdisk gdisk qemu-utils openssl openssh-client.
+#        umoci skopeo fdisk gdisk qemu-utils openssl openssh-client; optionally Debian's cross
+#        compilers (gcc-{mipsel,mips,powerpc,aarch64}-linux-gnu, gcc-arm-linux-gnueabihf).
 # Usage: fuzz/seeds.sh            (writes fuzz/corpus/*/seed-*; existing seeds are replaced)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -419,6 +420,13 @@ seed checks "$tmp/c-keys" keys
 seed checks "$tmp/c-secrets" secrets
 piece 6 /bin/true > "$tmp/c-elf"
 seed checks "$tmp/c-elf" elf
+# A program comparing a password at a call site, for each cross compiler installed (the
+# authcmp decoders: MIPS both byte orders, ARM, AArch64, PowerPC).
+printf '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts("Password: "); return c > 1 && strcmp(v[1], "Xr7!backd00r") == 0; }\n' > "$tmp/pw.c"
+for cc in mipsel-linux-gnu-gcc mips-linux-gnu-gcc arm-linux-gnueabihf-gcc aarch64-linux-gnu-gcc powerpc-linux-gnu-gcc; do
+  command -v "$cc" >/dev/null || continue
+  "$cc" -Os -s -o "$tmp/pw-$cc" "$tmp/pw.c" && piece 6 "$tmp/pw-$cc" > "$tmp/c-pw-$cc" && seed checks "$tmp/c-pw-$cc" "authcmp-${cc%%-*}"
+done
 head -c 6000 /bin/true > "$tmp/elf-head"
 { piece 16 "$tmp/elf-head"; brk; piece 13 "$root/etc/init.d/rcS"; } > "$tmp/c-elf-cut"
 seed checks "$tmp/c-elf-cut" elf-cut
