@@ -840,13 +840,35 @@ const MIPS_A1: usize = 5;
 const MIPS_GP: u32 = 28;
 const MIPS_RA: u32 = 31;
 
-/// What one MIPS register is known to hold.
+/// What one MIPS or PowerPC register is known to hold.
 #[derive(Clone, Copy, Default)]
-struct MipsReg {
+struct Reg {
     /// An address, and where it was set.
     value: Option<(u64, u64)>,
     /// A comparison function (its GOT entry was loaded).
     function: Option<&'static str>,
+}
+
+/// A call to `function` at `pc` (file offset `off`), its arguments the addresses `args` hold
+/// when they were set within `window` bytes before `before`.
+fn reg_site(
+    function: &'static str,
+    args: [&Reg; 2],
+    pc: u64,
+    off: usize,
+    before: u64,
+    window: u64,
+) -> Site {
+    Site {
+        function,
+        call_at: pc,
+        offset: off as u64,
+        args: args
+            .iter()
+            .filter_map(|r| r.value.filter(|(at, _)| before - at <= window).map(|v| v.1))
+            .collect(),
+        inline: None,
+    }
 }
 
 /// Applies the effect of MIPS instruction `w` at `pc` on the registers: the address loads
@@ -855,7 +877,7 @@ fn mips_step(
     img: &Image<'_>,
     gp: Option<(u64, u64, u64)>,
     slots: &HashMap<u64, &'static str>,
-    regs: &mut [MipsReg; 32],
+    regs: &mut [Reg; 32],
     refs: &mut BTreeMap<u64, u64>,
     w: u32,
     pc: u64,
@@ -869,7 +891,7 @@ fn mips_step(
         // lui rt, imm
         0x0f => Some((
             rt,
-            MipsReg {
+            Reg {
                 value: Some((pc, u64::from(w & 0xffff) << 16)),
                 function: None,
             },
@@ -883,7 +905,7 @@ fn mips_step(
             });
             Some((
                 rt,
-                MipsReg {
+                Reg {
                     value,
                     function: None,
                 },
@@ -891,7 +913,7 @@ fn mips_step(
         }
         // lw rt, off(rs): from the GOT through $gp, a local page address or a global entry.
         0x23 => {
-            let mut reg = MipsReg::default();
+            let mut reg = Reg::default();
             if let Some((gpv, got, local)) = gp
                 && rs as u32 == MIPS_GP
             {
@@ -909,7 +931,7 @@ fn mips_step(
             Some((rt, reg))
         }
         // Other immediate arithmetic and loads write rt.
-        0x08 | 0x0a..=0x0e | 0x20..=0x22 | 0x24..=0x27 => Some((rt, MipsReg::default())),
+        0x08 | 0x0a..=0x0e | 0x20..=0x22 | 0x24..=0x27 => Some((rt, Reg::default())),
         // SPECIAL: `move` (or/addu with $zero) copies; other ALU results forget rd.
         0x00 => {
             let funct = w & 0x3f;
@@ -918,7 +940,7 @@ fn mips_step(
                 Some((rd, regs[src]))
             } else if !matches!(funct, 0x08 | 0x09 | 0x0c | 0x0d | 0x18..=0x1b) {
                 // Not jr/jalr/syscall/break/mult/div: an ALU op writing rd.
-                Some((rd, MipsReg::default()))
+                Some((rd, Reg::default()))
             } else {
                 None
             }
@@ -943,7 +965,7 @@ fn mips(
     let mut refs = BTreeMap::new();
     let mut sites = Vec::new();
     for &(start, end, va0) in &code {
-        let mut regs = [MipsReg::default(); 32];
+        let mut regs = [Reg::default(); 32];
         let mut i = start + (4 - (start % 4)) % 4;
         while i + 4 <= end {
             let pc = va0 + (i - start) as u64;
@@ -966,25 +988,11 @@ fn mips(
                     None
                 };
                 if let Some(function) = function {
-                    let args = [MIPS_A0, MIPS_A1]
-                        .iter()
-                        .filter_map(|&r| {
-                            regs[r]
-                                .value
-                                .filter(|(at, _)| pc + 4 - at <= 96)
-                                .map(|v| v.1)
-                        })
-                        .collect();
-                    sites.push(Site {
-                        function,
-                        call_at: pc,
-                        offset: i as u64,
-                        args,
-                        inline: None,
-                    });
+                    let args = [&regs[MIPS_A0], &regs[MIPS_A1]];
+                    sites.push(reg_site(function, args, pc, i, pc + 4, 96));
                 }
                 // The call clobbers the registers; the delay slot was consumed.
-                regs = [MipsReg::default(); 32];
+                regs = [Reg::default(); 32];
                 i += 8;
                 continue;
             }
@@ -1213,15 +1221,6 @@ const PPC_MTCTR_R11: u32 = 0x7d69_03a6;
 /// PowerPC's GOT pointer in position-independent code.
 const PPC_GOT: usize = 30;
 
-/// What one PowerPC register is known to hold.
-#[derive(Clone, Copy, Default)]
-struct PpcReg {
-    /// A value, and where it was set.
-    value: Option<(u64, u64)>,
-    /// A comparison function (its GOT entry was loaded).
-    function: Option<&'static str>,
-}
-
 fn ppc_simm(w: u32) -> u64 {
     i64::from((w & 0xffff) as u16 as i16) as u64
 }
@@ -1290,7 +1289,7 @@ fn ppc32(
     let mut refs = BTreeMap::new();
     let mut sites = Vec::new();
     for &(start, end, va0) in &code {
-        let mut regs = [PpcReg::default(); 32];
+        let mut regs = [Reg::default(); 32];
         let mut lr: Option<u64> = None;
         let mut ctr: Option<&'static str> = None;
         let mut i = start + (4 - (start % 4)) % 4;
@@ -1300,7 +1299,7 @@ fn ppc32(
             let op = w >> 26;
             let rd = ((w >> 21) & 31) as usize;
             let ra = ((w >> 16) & 31) as usize;
-            let known = |regs: &[PpcReg; 32], r: usize| regs[r].value.map(|v| v.1);
+            let known = |regs: &[Reg; 32], r: usize| regs[r].value.map(|v| v.1);
             let mut call: Option<Option<&'static str>> = None;
             // Registers the instruction writes with nothing known of the result.
             let mut forget: [Option<usize>; 2] = [None, None];
@@ -1313,7 +1312,7 @@ fn ppc32(
                         ppc_simm(w)
                     };
                     let base = if ra == 0 { Some(0) } else { known(&regs, ra) };
-                    regs[rd] = PpcReg {
+                    regs[rd] = Reg {
                         value: base.map(|b| {
                             let t = b.wrapping_add(imm) & 0xffff_ffff;
                             if op == 14 && ra != 0 {
@@ -1327,7 +1326,7 @@ fn ppc32(
                 // lwz rd, d(ra): a GOT entry (an address, or a comparison function's slot)
                 32 => {
                     let at = known(&regs, ra).map(|b| b.wrapping_add(ppc_simm(w)) & 0xffff_ffff);
-                    let mut reg = PpcReg::default();
+                    let mut reg = Reg::default();
                     if let Some(at) = at {
                         if let Some(&f) = slots.get(&at) {
                             reg.function = Some(f);
@@ -1366,7 +1365,7 @@ fn ppc32(
                 // lmw: rd to r31.
                 46 => {
                     for r in &mut regs[rd..] {
-                        *r = PpcReg::default();
+                        *r = Reg::default();
                     }
                 }
                 // Stores with update, and floating-point loads and stores with update, write ra.
@@ -1380,7 +1379,7 @@ fn ppc32(
                     let rb = ((w >> 11) & 31) as usize;
                     if w & 0xfc1f_ffff == 0x7c08_02a6 {
                         // mflr rd
-                        regs[rd] = PpcReg {
+                        regs[rd] = Reg {
                             value: lr.map(|v| (pc, v)),
                             function: None,
                         };
@@ -1395,7 +1394,7 @@ fn ppc32(
                         let v = known(&regs, ra)
                             .zip(known(&regs, rb))
                             .map(|(a, b)| (pc, a.wrapping_add(b) & 0xffff_ffff));
-                        regs[rd] = PpcReg {
+                        regs[rd] = Reg {
                             value: v,
                             function: None,
                         };
@@ -1406,26 +1405,16 @@ fn ppc32(
                 _ => {}
             }
             for r in forget.into_iter().flatten() {
-                regs[r] = PpcReg::default();
+                regs[r] = Reg::default();
             }
             if let Some(function) = call {
                 if let Some(function) = function {
-                    let args = [3usize, 4]
-                        .iter()
-                        .filter_map(|&r| regs[r].value.filter(|(at, _)| pc - at <= 96).map(|v| v.1))
-                        .collect();
-                    sites.push(Site {
-                        function,
-                        call_at: pc,
-                        offset: i as u64,
-                        args,
-                        inline: None,
-                    });
+                    sites.push(reg_site(function, [&regs[3], &regs[4]], pc, i, pc, 96));
                 }
                 // The call clobbers r0 and r3 to r12 (volatile) and CTR; r30 survives.
-                regs[0] = PpcReg::default();
+                regs[0] = Reg::default();
                 for r in &mut regs[3..=12] {
-                    *r = PpcReg::default();
+                    *r = Reg::default();
                 }
                 ctr = None;
             }
