@@ -48,7 +48,7 @@ for name in netvet unsquashfs "${PEERS[@]}"; do
     yara) label="yara -r, netvet's rules, over the unpacked tree";;
     checksec) label="checksec --dir over the unpacked tree";;
   esac
-  printf '%-52s %10s %12s\n' "$label" "$t" "$((r / 1024))"
+  printf '%-52s %10s %12s   runs: %s\n' "$label" "$t" "$((r / 1024))" "${TIMES[$name]}"
   declare "T_$name=$t"
 done
 echo

@@ -289,6 +289,15 @@ fn credential_like(s: &str) -> bool {
 /// Literals compared at call sites near login or password strings, in an x86-64, AArch64,
 /// 32-bit MIPS, ARM or PowerPC ELF file (other files and architectures give none).
 pub fn compared_literals(data: &[u8]) -> Vec<Compared> {
+    // Every result needs a login or password string beside its call (`is_context`): a file
+    // without one of those words anywhere is not decoded (most libraries and tools).
+    static CONTEXT_WORD: std::sync::LazyLock<Option<regex::bytes::Regex>> =
+        std::sync::LazyLock::new(|| {
+            regex::bytes::Regex::new("(?i)pass(word|wd|phrase)|login").ok()
+        });
+    if !CONTEXT_WORD.as_ref().is_none_or(|re| re.is_match(data)) {
+        return Vec::new();
+    }
     let Ok(elf) = Elf::parse(data) else {
         return Vec::new();
     };
@@ -471,46 +480,9 @@ fn x86_64(
             }
         }
     }
-    let mut refs = BTreeMap::new();
+    // Calls to the comparison functions, and comparisons inlined as immediates.
     let mut sites = Vec::new();
     for &(start, end, va0) in &code {
-        // Loads of addresses: `lea r64, [rip+disp32]` (REX.W 8d /r, mod 00 r/m 101) and
-        // `mov r32, imm32` (b8+r) into the argument registers, and register copies
-        // (`mov r64, r64`, as -O0 code passes a literal through another register), by
-        // instruction address.
-        let mut loads: BTreeMap<u64, Load> = BTreeMap::new();
-        for i in start..end.saturating_sub(7) {
-            let va = va0 + (i - start) as u64;
-            let rex = d[i];
-            if (rex == 0x48 || rex == 0x4c) && d[i + 1] == 0x8d && d[i + 2] & 0xc7 == 0x05 {
-                let Some(disp) = img.i32_at(i + 3) else {
-                    continue;
-                };
-                let target = (va as i64 + 7 + disp) as u64;
-                let reg = ((d[i + 2] >> 3) & 7) + if rex == 0x4c { 8 } else { 0 };
-                loads.insert(va, Load::Addr(reg, target));
-                refs.insert(va, target);
-            } else if rex & 0xf8 == 0x48
-                && (d[i + 1] == 0x89 || d[i + 1] == 0x8b)
-                && d[i + 2] >= 0xc0
-            {
-                let m = d[i + 2];
-                let reg = ((m >> 3) & 7) + if rex & 4 != 0 { 8 } else { 0 };
-                let rm = (m & 7) + if rex & 1 != 0 { 8 } else { 0 };
-                let (dst, src) = if d[i + 1] == 0x89 {
-                    (rm, reg)
-                } else {
-                    (reg, rm)
-                };
-                loads.insert(va, Load::Copy(dst, src));
-            } else if rex == 0xbe || rex == 0xbf {
-                let Some(imm) = img.u32_at(i + 1) else {
-                    continue;
-                };
-                loads.insert(va, Load::Addr(rex - 0xb8, u64::from(imm)));
-                refs.insert(va, u64::from(imm));
-            }
-        }
         for i in start..end.saturating_sub(6) {
             let va = va0 + (i - start) as u64;
             let f = match d[i] {
@@ -522,25 +494,105 @@ fn x86_64(
                     .and_then(|disp| slots.get(&((va as i64 + 6 + disp) as u64)).copied()),
                 _ => None,
             };
-            let Some(function) = f else { continue };
-            // What rdi (7) and rsi (6) hold at the call, from the 48 bytes before it.
-            let args = [7u8, 6]
-                .iter()
-                .filter_map(|&r| resolve(&loads, r, va, va.saturating_sub(48), 3))
-                .collect();
-            sites.push(Site {
-                function,
-                call_at: va,
-                offset: i as u64,
-                args,
-                inline: None,
-            });
+            if let Some(function) = f {
+                sites.push(Site {
+                    function,
+                    call_at: va,
+                    offset: i as u64,
+                    args: Vec::new(),
+                    inline: None,
+                });
+            }
         }
-    }
-    for &(start, end, va0) in &code {
         sites.extend(inline_comparisons(d, start, end, va0));
     }
+    // Address loads are decoded only where they are read: around each site, for its
+    // arguments (the 48 bytes before a call) and the login strings beside it.
+    let mut loads: BTreeMap<u64, Load> = BTreeMap::new();
+    let mut refs = BTreeMap::new();
+    for &(start, end, va0) in &code {
+        let mut windows: Vec<(usize, usize)> = sites
+            .iter()
+            .filter_map(|s| usize::try_from(s.offset).ok())
+            .filter(|&o| (start..end).contains(&o))
+            .map(|o| {
+                let r = CONTEXT as usize;
+                (o.saturating_sub(r).max(start), (o + r).min(end))
+            })
+            .collect();
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (a, b) in windows {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        for (a, b) in merged {
+            x86_loads(
+                img,
+                a..b.min(end.saturating_sub(7)),
+                start,
+                va0,
+                &mut loads,
+                &mut refs,
+            );
+        }
+    }
+    for site in sites.iter_mut().filter(|s| s.inline.is_none()) {
+        // What rdi (7) and rsi (6) hold at the call.
+        let va = site.call_at;
+        site.args = [7u8, 6]
+            .iter()
+            .filter_map(|&r| resolve(&loads, r, va, va.saturating_sub(48), 3))
+            .collect();
+    }
     (sites, refs)
+}
+
+/// Loads of addresses at the code offsets `range` of a segment starting at file offset
+/// `start` and address `va0`: `lea r64, [rip+disp32]` (REX.W 8d /r, mod 00 r/m 101) and
+/// `mov r32, imm32` (b8+r) into the argument registers, and register copies (`mov r64, r64`,
+/// as -O0 code passes a literal through another register), by instruction address; every
+/// address loaded also goes to `refs`.
+fn x86_loads(
+    img: &Image<'_>,
+    range: std::ops::Range<usize>,
+    start: usize,
+    va0: u64,
+    loads: &mut BTreeMap<u64, Load>,
+    refs: &mut BTreeMap<u64, u64>,
+) {
+    let d = img.data;
+    for i in range {
+        let va = va0 + (i - start) as u64;
+        let rex = d[i];
+        if (rex == 0x48 || rex == 0x4c) && d[i + 1] == 0x8d && d[i + 2] & 0xc7 == 0x05 {
+            let Some(disp) = img.i32_at(i + 3) else {
+                continue;
+            };
+            let target = (va as i64 + 7 + disp) as u64;
+            let reg = ((d[i + 2] >> 3) & 7) + if rex == 0x4c { 8 } else { 0 };
+            loads.insert(va, Load::Addr(reg, target));
+            refs.insert(va, target);
+        } else if rex & 0xf8 == 0x48 && (d[i + 1] == 0x89 || d[i + 1] == 0x8b) && d[i + 2] >= 0xc0 {
+            let m = d[i + 2];
+            let reg = ((m >> 3) & 7) + if rex & 4 != 0 { 8 } else { 0 };
+            let rm = (m & 7) + if rex & 1 != 0 { 8 } else { 0 };
+            let (dst, src) = if d[i + 1] == 0x89 {
+                (rm, reg)
+            } else {
+                (reg, rm)
+            };
+            loads.insert(va, Load::Copy(dst, src));
+        } else if rex == 0xbe || rex == 0xbf {
+            let Some(imm) = img.u32_at(i + 1) else {
+                continue;
+            };
+            loads.insert(va, Load::Addr(rex - 0xb8, u64::from(imm)));
+            refs.insert(va, u64::from(imm));
+        }
+    }
 }
 
 /// A memory operand `[base + disp]` after an opcode: its base register, displacement and
