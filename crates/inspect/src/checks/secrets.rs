@@ -105,6 +105,10 @@ struct Pattern {
 /// The secrets check with its compiled patterns.
 pub struct Secrets {
     patterns: Vec<Pattern>,
+    /// Any of the binary patterns, over raw bytes: a file where it finds nothing has no string
+    /// they can match (a match inside a printable string is a match in the bytes around it),
+    /// so its strings are not extracted and searched one by one.
+    binary_any: Option<regex::bytes::Regex>,
 }
 
 impl Default for Secrets {
@@ -122,149 +126,156 @@ impl Secrets {
             group,
             binary,
         };
+        let patterns = vec![
+            p(
+                &CLOUD_KEY,
+                "aws-access-key-id",
+                r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b",
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "aws-secret-access-key",
+                r#"(?i)aws_?secret_?access_?key\s*[=:]\s*["']?([A-Za-z0-9/+=]{40})\b"#,
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "github-token",
+                r"\b(gh[pousr]_[A-Za-z0-9]{36,})\b",
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "slack-token",
+                r"\b(xox[abprs]-[A-Za-z0-9-]{10,})\b",
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "google-api-key",
+                r"\b(AIza[0-9A-Za-z_-]{35})\b",
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "azure-storage-key",
+                r"AccountKey=([A-Za-z0-9+/]{86}==)",
+                1,
+                true,
+            ),
+            p(
+                &CLOUD_KEY,
+                "generic-api-token",
+                r#"(?i)\b(?:api[_-]?key|api[_-]?token|access[_-]?token|auth[_-]?token|client[_-]?secret)\b\s*[=:]\s*["']?([A-Za-z0-9_\-./+]{20,})"#,
+                1,
+                false,
+            ),
+            p(
+                &SNMP_WRITE,
+                "snmp-rwcommunity",
+                r"(?m)^\s*rwcommunity6?\s+(\S+)",
+                1,
+                false,
+            ),
+            p(
+                &SNMP_WRITE,
+                "snmp-com2sec-write",
+                r#"(?m)^\s*option\s+(?:rw|write)community\s+'?([^'\s]+)"#,
+                1,
+                false,
+            ),
+            p(
+                &SNMP_WRITE,
+                "snmp-server-community-rw",
+                r"(?im)^\s*snmp-server\s+community\s+(\S+)(?:\s+view\s+\S+)?\s+RW\b",
+                1,
+                false,
+            ),
+            p(
+                &SNMP_DEFAULT,
+                "snmp-public",
+                r"(?m)^\s*rocommunity6?\s+(public)\b",
+                1,
+                false,
+            ),
+            p(
+                &SNMP_DEFAULT,
+                "snmp-com2sec-public",
+                r"(?m)^\s*com2sec6?\s+\S+\s+\S+\s+(public)\b",
+                1,
+                false,
+            ),
+            p(
+                &SNMP_DEFAULT,
+                "snmp-server-community-public",
+                r"(?im)^\s*snmp-server\s+community\s+(public)\b",
+                1,
+                false,
+            ),
+            p(
+                &WIFI_KEY,
+                "wpa-passphrase",
+                r"(?m)^\s*wpa_passphrase\s*=\s*(\S+)",
+                1,
+                false,
+            ),
+            p(
+                &WIFI_KEY,
+                "wpa-psk",
+                r#"(?m)^\s*psk\s*=\s*"?([^"\s]{8,})"#,
+                1,
+                false,
+            ),
+            p(
+                &WIFI_KEY,
+                "wpa-psk-hex",
+                r"(?m)^\s*wpa_psk\s*=\s*([0-9A-Fa-f]{64})\b",
+                1,
+                false,
+            ),
+            p(
+                &WIFI_KEY,
+                "nvram-wpa-psk",
+                r"(?m)^\s*wl\d*(?:\.\d+)?_wpa_psk\s*=\s*(\S{8,})",
+                1,
+                false,
+            ),
+            p(
+                &WIFI_KEY,
+                "uci-wifi-key",
+                r#"(?m)^\s*option\s+key\s+'([^']{8,})'"#,
+                1,
+                false,
+            ),
+            p(
+                &CONFIG_PASSWORD,
+                "xml-password",
+                r"(?i)<(?:password|passwd|adminpassword|userpassword)>([^<\s]{4,})</",
+                1,
+                false,
+            ),
+            p(
+                &CONFIG_PASSWORD,
+                "uci-password",
+                r#"(?m)^\s*option\s+(?:password|passwd)\s+'([^']{4,})'"#,
+                1,
+                false,
+            ),
+        ];
+        let any: Vec<String> = patterns
+            .iter()
+            .filter(|p| p.binary)
+            .map(|p| format!("(?:{})", p.re.as_str()))
+            .collect();
         Secrets {
-            patterns: vec![
-                p(
-                    &CLOUD_KEY,
-                    "aws-access-key-id",
-                    r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b",
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "aws-secret-access-key",
-                    r#"(?i)aws_?secret_?access_?key\s*[=:]\s*["']?([A-Za-z0-9/+=]{40})\b"#,
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "github-token",
-                    r"\b(gh[pousr]_[A-Za-z0-9]{36,})\b",
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "slack-token",
-                    r"\b(xox[abprs]-[A-Za-z0-9-]{10,})\b",
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "google-api-key",
-                    r"\b(AIza[0-9A-Za-z_-]{35})\b",
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "azure-storage-key",
-                    r"AccountKey=([A-Za-z0-9+/]{86}==)",
-                    1,
-                    true,
-                ),
-                p(
-                    &CLOUD_KEY,
-                    "generic-api-token",
-                    r#"(?i)\b(?:api[_-]?key|api[_-]?token|access[_-]?token|auth[_-]?token|client[_-]?secret)\b\s*[=:]\s*["']?([A-Za-z0-9_\-./+]{20,})"#,
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_WRITE,
-                    "snmp-rwcommunity",
-                    r"(?m)^\s*rwcommunity6?\s+(\S+)",
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_WRITE,
-                    "snmp-com2sec-write",
-                    r#"(?m)^\s*option\s+(?:rw|write)community\s+'?([^'\s]+)"#,
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_WRITE,
-                    "snmp-server-community-rw",
-                    r"(?im)^\s*snmp-server\s+community\s+(\S+)(?:\s+view\s+\S+)?\s+RW\b",
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_DEFAULT,
-                    "snmp-public",
-                    r"(?m)^\s*rocommunity6?\s+(public)\b",
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_DEFAULT,
-                    "snmp-com2sec-public",
-                    r"(?m)^\s*com2sec6?\s+\S+\s+\S+\s+(public)\b",
-                    1,
-                    false,
-                ),
-                p(
-                    &SNMP_DEFAULT,
-                    "snmp-server-community-public",
-                    r"(?im)^\s*snmp-server\s+community\s+(public)\b",
-                    1,
-                    false,
-                ),
-                p(
-                    &WIFI_KEY,
-                    "wpa-passphrase",
-                    r"(?m)^\s*wpa_passphrase\s*=\s*(\S+)",
-                    1,
-                    false,
-                ),
-                p(
-                    &WIFI_KEY,
-                    "wpa-psk",
-                    r#"(?m)^\s*psk\s*=\s*"?([^"\s]{8,})"#,
-                    1,
-                    false,
-                ),
-                p(
-                    &WIFI_KEY,
-                    "wpa-psk-hex",
-                    r"(?m)^\s*wpa_psk\s*=\s*([0-9A-Fa-f]{64})\b",
-                    1,
-                    false,
-                ),
-                p(
-                    &WIFI_KEY,
-                    "nvram-wpa-psk",
-                    r"(?m)^\s*wl\d*(?:\.\d+)?_wpa_psk\s*=\s*(\S{8,})",
-                    1,
-                    false,
-                ),
-                p(
-                    &WIFI_KEY,
-                    "uci-wifi-key",
-                    r#"(?m)^\s*option\s+key\s+'([^']{8,})'"#,
-                    1,
-                    false,
-                ),
-                p(
-                    &CONFIG_PASSWORD,
-                    "xml-password",
-                    r"(?i)<(?:password|passwd|adminpassword|userpassword)>([^<\s]{4,})</",
-                    1,
-                    false,
-                ),
-                p(
-                    &CONFIG_PASSWORD,
-                    "uci-password",
-                    r#"(?m)^\s*option\s+(?:password|passwd)\s+'([^']{4,})'"#,
-                    1,
-                    false,
-                ),
-            ],
+            binary_any: regex::bytes::Regex::new(&any.join("|")).ok(),
+            patterns,
         }
     }
 }
@@ -402,6 +413,13 @@ impl Check for Secrets {
                             .detail("confidence", "call site decoded"),
                         ));
                     }
+                }
+                if self
+                    .binary_any
+                    .as_ref()
+                    .is_some_and(|re| !re.is_match(ctx.data))
+                {
+                    return;
                 }
                 for (off, s) in strings(ctx.data, 16).take(200_000) {
                     for p in self.patterns.iter().filter(|p| p.binary) {
