@@ -138,13 +138,7 @@ pub struct Hit {
 #[derive(Clone, Debug)]
 pub struct Classifiers {
     list: Vec<Classifier>,
-    /// The evidence of the classifiers a content match alone can identify, searched in every
-    /// file at once; `in_set` maps the set's patterns to `list`.
     set: RegexSet,
-    in_set: Vec<usize>,
-    /// Classifiers that need the file's name (`content = false`): their evidence is searched
-    /// only in files whose name or SONAME matches, as nothing else can give a hit.
-    by_name_only: Vec<usize>,
 }
 
 impl Classifiers {
@@ -254,19 +248,12 @@ impl Classifiers {
                 samples: e.samples,
             });
         }
-        let (in_set, by_name_only): (Vec<usize>, Vec<usize>) =
-            (0..list.len()).partition(|&i| list[i].content);
-        let set = RegexSetBuilder::new(in_set.iter().map(|&i| list[i].evidence.as_str()))
+        let set = RegexSetBuilder::new(list.iter().map(|c| c.evidence.as_str()))
             .unicode(false)
             .size_limit(REGEX_SIZE_LIMIT * 64)
             .build()
             .map_err(|e| err(format!("regex set: {e}")))?;
-        let this = Classifiers {
-            list,
-            set,
-            in_set,
-            by_name_only,
-        };
+        let this = Classifiers { list, set };
         for c in &this.list {
             for s in &c.samples {
                 let name = s.file.clone().unwrap_or_else(|| sample_name(c));
@@ -313,28 +300,12 @@ impl Classifiers {
     pub fn classify(&self, file_name: &str, content: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
         let mut soname: Option<Option<&[u8]>> = None;
-        let mut named = |c: &Classifier| {
-            c.names.iter().any(|r| r.is_match(file_name.as_bytes())) || {
+        for i in self.set.matches(content).iter() {
+            let c = &self.list[i];
+            let by_name = c.names.iter().any(|r| r.is_match(file_name.as_bytes())) || {
                 let so = *soname.get_or_insert_with(|| elf_soname(content));
                 so.is_some_and(|so| c.names.iter().any(|r| r.is_match(so)))
-            }
-        };
-        let mut candidates: Vec<usize> = self
-            .set
-            .matches(content)
-            .iter()
-            .map(|k| self.in_set[k])
-            .collect();
-        for &i in &self.by_name_only {
-            let c = &self.list[i];
-            if named(c) && c.evidence.is_match(content) {
-                candidates.push(i);
-            }
-        }
-        candidates.sort_unstable();
-        for i in candidates {
-            let c = &self.list[i];
-            let by_name = named(c);
+            };
             if !by_name && !c.content {
                 continue;
             }
