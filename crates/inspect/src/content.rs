@@ -50,6 +50,8 @@ pub struct FileCtx<'a> {
     pub kind: ContentKind,
     /// Whether `data` is the whole file.
     pub complete: bool,
+    /// `data` as text, made once for every check that reads it (see [`FileCtx::lossy`]).
+    pub lossy: std::cell::OnceCell<std::borrow::Cow<'a, str>>,
 }
 
 impl<'a> FileCtx<'a> {
@@ -66,9 +68,11 @@ impl<'a> FileCtx<'a> {
         fs_path(&self.entry.path)
     }
 
-    /// The file's text, when it is text (invalid UTF-8 replaced).
-    pub fn text(&self) -> Option<std::borrow::Cow<'a, str>> {
-        (self.kind == ContentKind::Text).then(|| String::from_utf8_lossy(self.data))
+    /// The file's content as text, invalid UTF-8 replaced (checked and converted once per
+    /// file, whichever check asks first).
+    pub fn lossy(&self) -> &str {
+        self.lossy
+            .get_or_init(|| String::from_utf8_lossy(self.data))
     }
 }
 
@@ -81,24 +85,38 @@ pub fn fs_path(vpath: &str) -> &str {
 }
 
 /// Printable ASCII runs of at least `min` bytes in binary data, with their offsets.
+///
+/// A run of `min` bytes or more that starts at or after `i` holds byte `i + min - 1` when it
+/// starts no later than that, so where that byte is not printable the search skips `min`
+/// bytes at once: in code and compressed data most bytes are looked at once or not at all.
 pub fn strings(data: &[u8], min: usize) -> impl Iterator<Item = (usize, &str)> {
-    let mut i = 0;
+    let min = min.max(1);
+    let printable = |b: u8| (0x20..0x7f).contains(&b);
+    // `i` is 0 or follows a byte that is not printable.
+    let mut i: usize = 0;
     std::iter::from_fn(move || {
-        while i < data.len() {
-            let start = i;
-            while i < data.len() && (0x20..0x7f).contains(&data[i]) {
-                i += 1;
+        loop {
+            let j = i.checked_add(min - 1).filter(|&j| j < data.len())?;
+            if !printable(data[j]) {
+                i = j + 1;
+                continue;
             }
-            let end = i;
-            i += 1;
+            let mut start = j;
+            while start > i && printable(data[start - 1]) {
+                start -= 1;
+            }
+            let mut end = j + 1;
+            while end < data.len() && printable(data[end]) {
+                end += 1;
+            }
+            i = end + 1;
             if end - start >= min {
                 // Printable ASCII is valid UTF-8.
-                return std::str::from_utf8(&data[start..end])
-                    .ok()
-                    .map(|s| (start, s));
+                if let Ok(s) = std::str::from_utf8(&data[start..end]) {
+                    return Some((start, s));
+                }
             }
         }
-        None
     })
 }
 
@@ -115,6 +133,51 @@ mod tests {
             ContentKind::Text
         );
         assert_eq!(ContentKind::of(b"ab\0cd"), ContentKind::Binary);
+    }
+
+    /// Every maximal printable run of `min` bytes or more, one byte at a time.
+    fn strings_naive(data: &[u8], min: usize) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 0..=data.len() {
+            if i == data.len() || !(0x20..0x7f).contains(&data[i]) {
+                if i - start >= min.max(1) {
+                    out.push((start, String::from_utf8(data[start..i].to_vec()).unwrap()));
+                }
+                start = i + 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_search_finds_what_a_byte_by_byte_one_does() {
+        // A small deterministic generator: runs of every length among binary bytes.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..200 {
+            let len = (next() % 600) as usize;
+            let data: Vec<u8> = (0..len)
+                .map(|_| match next() % 4 {
+                    0 => (next() % 256) as u8,
+                    _ => 0x20 + (next() % 0x5f) as u8,
+                })
+                .collect();
+            for min in [0, 1, 2, 4, 7, 16, 40] {
+                let fast: Vec<(usize, String)> = strings(&data, min)
+                    .map(|(o, s)| (o, s.to_string()))
+                    .collect();
+                assert_eq!(fast, strings_naive(&data, min), "round {round} min {min}");
+            }
+        }
+        assert_eq!(strings(b"", 4).count(), 0);
+        assert_eq!(strings(b"abc", 4).count(), 0);
+        assert_eq!(strings(b"abcd", 4).collect::<Vec<_>>(), [(0, "abcd")]);
     }
 
     #[test]

@@ -200,6 +200,7 @@ impl CheckRun<'_> {
             data,
             kind: ContentKind::of(data),
             complete: data.len() as u64 >= entry.size,
+            lossy: std::cell::OnceCell::new(),
         };
         for c in &self.checks {
             if let Err(panic) = catch_unwind(AssertUnwindSafe(|| c.file(&ctx, &self.sink))) {

@@ -1146,9 +1146,9 @@ impl Check for Crypto {
         let store = trust_store(&ctx.entry.path, ctx.fs_path());
         match ctx.kind {
             ContentKind::Text => {
-                let text = String::from_utf8_lossy(ctx.data);
+                let text = ctx.lossy();
                 if text.contains("-----BEGIN ") {
-                    for (label, offset, body, headers) in pem_blocks(&text) {
+                    for (label, offset, body, headers) in pem_blocks(text) {
                         let Some(der) = decode_b64(&body) else {
                             sink.error(format!(
                                 "{}: PEM block {label} at offset {offset} is not base64",

@@ -299,8 +299,8 @@ impl Check for Network {
         let mut found = Vec::new();
         match ctx.kind {
             ContentKind::Text => {
-                let text = String::from_utf8_lossy(ctx.data);
-                self.scan_text(&text, None, &mut budget, &mut found);
+                let text = ctx.lossy();
+                self.scan_text(text, None, &mut budget, &mut found);
             }
             ContentKind::Elf | ContentKind::Binary => {
                 for (off, s) in strings(ctx.data, 7).take(500_000) {

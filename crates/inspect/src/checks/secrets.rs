@@ -353,9 +353,9 @@ impl Check for Secrets {
         };
         match ctx.kind {
             ContentKind::Text => {
-                let text = String::from_utf8_lossy(ctx.data);
+                let text = ctx.lossy();
                 if text.contains("com2sec") {
-                    for (info, kind, community, line) in uci_com2sec(&text) {
+                    for (info, kind, community, line) in uci_com2sec(text) {
                         sink.hit(mark(
                             Hit::new(
                                 info,
@@ -369,7 +369,7 @@ impl Check for Secrets {
                     }
                 }
                 for p in &self.patterns {
-                    for c in p.re.captures_iter(&text).take(20) {
+                    for c in p.re.captures_iter(text).take(20) {
                         let Some(m) = c.get(p.group) else { continue };
                         let line = text[..m.start()].matches('\n').count() + 1;
                         let secret = m.as_str();

@@ -76,8 +76,8 @@ impl Check for Updates {
         if !named && !shebang {
             return;
         }
-        let text = String::from_utf8_lossy(ctx.data);
-        if let Some(found) = analyse(&text) {
+        let text = ctx.lossy();
+        if let Some(found) = analyse(text) {
             sink.hit(
                 Hit::new(
                     &UNVERIFIED_FLASH,
