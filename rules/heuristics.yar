@@ -40,9 +40,9 @@ rule shell_spawned_for_network_peer {
     // nc, ncat or netcat running a shell for the peer: -e / -c / --exec / --sh-exec
     $nc = /\bn(c|cat|etcat)(\s+[^\s\x00]+){0,6}\s+(-[a-zA-Z]*[ec]|--exec|--sh-exec)\s*['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/
     // socat listening or connecting with a shell on the other side
-    $socat = /socat\s[^\n\x00]{0,120}(exec|system):['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/ nocase
+    $socat = /socat\s[^\n\x00]{0,120}(exec|EXEC|Exec|system|SYSTEM|System):['"]?(\/usr)?(\/bin\/)?(ba|a|da)?sh\b/
     // the FIFO reverse shell: sh's input and output joined to nc through a named pipe
-    $fifo = /\/bin\/(ba|a|da)?sh\s+-i[^\n\x00]{0,20}\|\s*(busybox\s+)?(nc|ncat|telnet)\s/
+    $fifo = /\b(ba|a|da)?sh -i[^\n\x00]{0,20}\|\s*(busybox\s+)?(nc|ncat|telnet)\s/
   condition:
     uint32(0) == 0x464c457f and any of them
 }
