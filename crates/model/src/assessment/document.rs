@@ -39,9 +39,7 @@ use super::{
 use crate::date::Date;
 use crate::network::Role;
 
-/// The document as written. Fields are declared in sorted order, so the canonical writer
-/// writes it in one pass.
-#[derive(Serialize)]
+/// The document as written; its fields, in sorted order, are [`FIELDS`].
 struct Document<'a> {
     as_of: Date,
     assessments: Vec<Row<'a>>,
@@ -162,9 +160,67 @@ impl<'a> Document<'a> {
     }
 }
 
+/// The document's fields in sorted order, so the canonical writer writes it in one pass.
+const FIELDS: [&str; 9] = [
+    "as_of",
+    "assessments",
+    "catalogue",
+    "products",
+    "results",
+    "schema",
+    "summary",
+    "verdicts",
+    "warnings",
+];
+
 impl Serialize for AssessmentReport {
+    /// The tables are built when the first field's value is written, once: a writer that
+    /// asks only for the field names (the canonical writer looks at an object's keys before
+    /// writing it) builds nothing.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        Document::new(self).map_err(S::Error::custom)?.serialize(s)
+        use serde::ser::SerializeStruct;
+        let doc = std::cell::OnceCell::new();
+        let mut st = s.serialize_struct("AssessmentReport", FIELDS.len())?;
+        for name in FIELDS {
+            st.serialize_field(
+                name,
+                &Field {
+                    doc: &doc,
+                    report: self,
+                    name,
+                },
+            )?;
+        }
+        st.end()
+    }
+}
+
+/// One field of the document of `report`, built in `doc` by whichever field is written first.
+struct Field<'d, 'a> {
+    doc: &'d std::cell::OnceCell<Result<Document<'a>, String>>,
+    report: &'a AssessmentReport,
+    name: &'static str,
+}
+
+impl Serialize for Field<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let doc = self
+            .doc
+            .get_or_init(|| Document::new(self.report))
+            .as_ref()
+            .map_err(S::Error::custom)?;
+        match self.name {
+            "as_of" => doc.as_of.serialize(s),
+            "assessments" => doc.assessments.serialize(s),
+            "catalogue" => doc.catalogue.serialize(s),
+            "products" => doc.products.serialize(s),
+            "results" => doc.results.serialize(s),
+            "schema" => doc.schema.serialize(s),
+            "summary" => doc.summary.serialize(s),
+            "verdicts" => doc.verdicts.serialize(s),
+            "warnings" => doc.warnings.serialize(s),
+            other => Err(S::Error::custom(format!("no document field {other}"))),
+        }
     }
 }
 
