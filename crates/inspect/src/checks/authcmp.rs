@@ -1287,12 +1287,15 @@ fn ppc_stub(
     r30: Option<u64>,
 ) -> Option<&'static str> {
     let (off, _) = img.file_offset(target)?;
-    let w: Vec<u32> = (0..4).filter_map(|k| img.u32_at(off + 4 * k)).collect();
-    let slot = match w[..] {
-        [a, PPC_MTCTR_R11, PPC_BCTR, ..] if a & 0xffff_0000 == 0x817e_0000 => {
+    // Four words, without allocating: this runs for every `bl` in PowerPC code.
+    let w = [0, 1, 2, 3].map(|k| img.u32_at(off + 4 * k));
+    let slot = match w {
+        [Some(a), Some(PPC_MTCTR_R11), Some(PPC_BCTR), _] if a & 0xffff_0000 == 0x817e_0000 => {
             r30?.wrapping_add(ppc_simm(a))
         }
-        [a, b, PPC_MTCTR_R11, PPC_BCTR] if b & 0xffff_0000 == 0x816b_0000 => {
+        [Some(a), Some(b), Some(PPC_MTCTR_R11), Some(PPC_BCTR)]
+            if b & 0xffff_0000 == 0x816b_0000 =>
+        {
             let base = match a & 0xffff_0000 {
                 0x3d7e_0000 => r30?,
                 0x3d60_0000 => 0,
