@@ -7,7 +7,9 @@
 #   vendor_decided   once per vendor: the requirements whose rules read only the vendor's side
 #                    of the input (data.netvet.catalogue.per_vendor, found when the catalogue
 #                    loads by following every rule and function the rules use);
-#   product_decided  once per product: every other requirement;
+#   product_decided  once per product: every other requirement (once for all products alike
+#                    in what those requirements read, when they use the product's id only
+#                    through data.netvet.lib.product_ref);
 #   verdict          once per distinct set of results: input.decided holds the status and
 #                    reason messages of each requirement that applies (where a product is
 #                    used: its role and the licences it is used under); the others are

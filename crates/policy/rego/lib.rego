@@ -19,6 +19,12 @@ param(id, name) := catalogue.requirements[id].params[name]
 
 product := input.product
 
+# The product's citation, for a reason's evidence. Cite it, compare it with other references,
+# or put it in a message; do not take it apart. A requirement that reads the product's id only
+# through product_ref is decided once for all products alike in everything else it reads, with
+# a stand-in id that netvet replaces by each product's id in the reasons (a result in which
+# a piece of the stand-in is left is decided again for the product alone). To test the id
+# itself, read input.product.id: the requirement is then decided for each product.
 product_ref := sprintf("product:%s", [input.product.id])
 
 # A certificate or evaluation covers this record's release (or the record is a product line).

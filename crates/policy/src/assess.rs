@@ -6,9 +6,13 @@
 //! 1. requirements whose rules read only the vendor's side of the input ([`per_vendor`]) are
 //!    decided once per vendor;
 //! 2. the others once per product, covering all of its roles (a requirement's result does not
-//!    depend on the role; its scope is applied per role);
+//!    depend on the role; its scope is applied per role). When those requirements use the
+//!    product's id only to cite it (`data.netvet.lib.product_ref`), products equal in every
+//!    part of the input the requirements read are decided once, with a stand-in for the id
+//!    that each product's own id then replaces ([`Evaluator::decide_products`]);
 //! 3. verdicts once per distinct signature (the set of requirements that apply in a role) and
-//!    statuses and messages of those requirements, shared by every product and role with them.
+//!    statuses and messages of those requirements, shared by every product and role with them;
+//!    natively ([`crate::compose`]) when the catalogue keeps netvet's composition.
 //!
 //! Every execution is bounded by regorus' time and instruction limits.
 
@@ -29,6 +33,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::catalogue::{BUILTIN_MODULES, Catalogue, CatalogueRequirement};
+use crate::compose::DefaultVerdict;
 use crate::dossiers::DossierSet;
 use crate::error::{Diagnostic, Error, Result, rego_diagnostic};
 use crate::evidence::Evidence;
@@ -195,6 +200,114 @@ pub fn per_vendor(r: &CatalogueRequirement) -> bool {
     })
 }
 
+/// The parts of the input the requirements decided per product read (paths below `input`,
+/// none inside another), when every one of them uses the product's id only to cite it
+/// (through `data.netvet.lib.product_ref`); `None` when one may read the id otherwise, or may
+/// read any part of the input.
+fn product_reads(c: &Catalogue, per_vendor: &BTreeSet<String>) -> Option<Vec<Vec<Value>>> {
+    let under = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    let mut paths = BTreeSet::new();
+    for r in c.requirements.values() {
+        if per_vendor.contains(&r.requirement.id) {
+            continue;
+        }
+        let reads = r.reads_beside_product_ref.as_ref()?;
+        if reads.iter().any(|p| under("input.product.id", p)) {
+            return None;
+        }
+        paths.extend(reads.iter().map(String::as_str));
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for p in paths {
+        // Sorted, so a path's prefixes come before it.
+        if !kept.iter().any(|k| under(p, k)) {
+            kept.push(p);
+        }
+    }
+    kept.iter()
+        .map(|p| {
+            let rest = p.strip_prefix("input.")?;
+            Some(rest.split('.').map(Value::from).collect())
+        })
+        .collect()
+}
+
+/// The marker of the stand-in for a product's id (a private-use character, outside the
+/// characters of product ids).
+const STAND_IN_MARKER: char = '\u{E000}';
+
+/// A stand-in for a product's id, new in every run so that no input can hold it.
+fn stand_in() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("{STAND_IN_MARKER}product-{random:016x}{STAND_IN_MARKER}")
+}
+
+/// The values of an input at `paths`.
+fn project(input: &Value, paths: &[Vec<Value>]) -> Vec<Value> {
+    paths
+        .iter()
+        .map(|path| path.iter().fold(input, |v, k| &v[k]).clone())
+        .collect()
+}
+
+/// A product step's results decided with `stand_in` for the product's id, with `id` in its
+/// place and each result's reasons sorted again; `None` when a string of the results still
+/// holds the stand-in's marker after that.
+fn restore(decided: &Value, stand_in: &str, id: &str) -> Option<Value> {
+    fn replace(v: &Value, from: &str, to: &str) -> Option<Value> {
+        Some(match v {
+            Value::String(s) => {
+                let r = if s.contains(from) {
+                    s.replace(from, to)
+                } else {
+                    s.to_string()
+                };
+                if r.contains(STAND_IN_MARKER) {
+                    return None;
+                }
+                Value::from(r)
+            }
+            Value::Array(a) => Value::from(
+                a.iter()
+                    .map(|x| replace(x, from, to))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            Value::Set(set) => Value::from(
+                set.iter()
+                    .map(|x| replace(x, from, to))
+                    .collect::<Option<BTreeSet<_>>>()?,
+            ),
+            Value::Object(o) => Value::from(
+                o.iter()
+                    .map(|(k, x)| Some((replace(k, from, to)?, replace(x, from, to)?)))
+                    .collect::<Option<BTreeMap<_, _>>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+    let mut out = BTreeMap::new();
+    for (requirement, result) in decided.as_object().ok()?.iter() {
+        let mut result = replace(result, stand_in, id)?;
+        let reasons_key = Value::from("reasons");
+        if let Ok(fields) = result.as_object_mut()
+            && let Some(Value::Array(reasons)) = fields.get(&reasons_key)
+        {
+            let mut sorted: Vec<Value> = reasons.iter().cloned().collect();
+            sorted.sort();
+            sorted.dedup();
+            fields.insert(reasons_key, Value::from(sorted));
+        }
+        out.insert(requirement.clone(), result);
+    }
+    Some(Value::from(out))
+}
+
 /// The entry points of `assessment.rego`, one per step.
 const VENDOR_ENTRY: &str = "data.netvet.assessment.vendor_decided";
 const PRODUCT_ENTRY: &str = "data.netvet.assessment.product_decided";
@@ -216,11 +329,17 @@ pub struct Evaluator {
     signatures: Signatures,
     /// Requirements decided once per vendor.
     per_vendor: BTreeSet<String>,
+    /// When every other requirement uses the product's id only to cite it: the parts of the
+    /// input they read (paths below `input`). Products equal in those parts are decided once,
+    /// with a stand-in for the id (see [`Evaluator::decide_products`]).
+    product_reads: Option<Vec<Vec<Value>>>,
     /// The result of a requirement outside its scope (`data.netvet.assessment.outside`).
     outside: ResultOutput,
     /// Whether the catalogue composes verdicts itself (package `netvet.verdict`); netvet's
     /// own composition reads only some results' messages (see [`Evaluator::reads_message`]).
     own_verdict: bool,
+    /// netvet's own composition done natively, when the catalogue does not replace it.
+    native: Option<DefaultVerdict>,
     limits: Limits,
 }
 
@@ -413,6 +532,9 @@ impl Evaluator {
         let vendor_program = compile(VENDOR_ENTRY)?;
         let product_program = compile(PRODUCT_ENTRY)?;
         let verdict_program = compile(VERDICT_ENTRY)?;
+        let product_reads = product_reads(catalogue, &per_vendor);
+        let native = (!overrides_verdict)
+            .then(|| DefaultVerdict::new(&data[&Value::from("netvet")][&Value::from("catalogue")]));
         let evaluator = Evaluator {
             engine,
             vendor_program,
@@ -422,8 +544,10 @@ impl Evaluator {
             catalogue: Arc::new(catalogue.clone()),
             signatures,
             per_vendor,
+            product_reads,
             outside,
             own_verdict: overrides_verdict,
+            native,
             limits: limits.clone(),
         };
         // Runs every rule and every composition once on an empty product, so broken policies
@@ -497,6 +621,12 @@ impl Evaluator {
         &self.engine
     }
 
+    /// Whether products equal in what the per-product requirements read are decided once
+    /// (every such requirement uses the product's id only to cite it).
+    pub fn decides_alike_products_once(&self) -> bool {
+        self.product_reads.is_some()
+    }
+
     /// The requirements decided once per vendor.
     pub fn per_vendor(&self) -> &BTreeSet<String> {
         &self.per_vendor
@@ -526,20 +656,16 @@ impl Evaluator {
                 )
                 .collect::<Result<_>>()?
         };
+        let decided_products = self.decide_products(&builder, inputs, jobs)?;
         let verdicts = Verdicts::default();
         let results: Vec<Result<Vec<Assessment>>> = jobs
             .par_iter()
+            .zip(decided_products)
             .map_init(
-                || self.vms(),
-                |vms, job| {
-                    let vms = vms.as_mut().map_err(|e| self.worker_error(e))?;
+                || self.vm(&self.verdict_program),
+                |vm, (job, own)| {
+                    let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
                     let p = product(job);
-                    let own = self.decide(
-                        &mut vms.product,
-                        PRODUCT_ENTRY,
-                        builder.input(p, &job.roles),
-                        &p.id,
-                    )?;
                     let mut decided: BTreeMap<&str, &ResultOutput> =
                         own.iter().map(|(k, v)| (k.as_str(), v)).collect();
                     if let Some(v) = by_vendor.get(p.vendor.as_str()) {
@@ -549,7 +675,7 @@ impl Evaluator {
                         if let Some(v) = verdicts.get(key) {
                             return Ok(v);
                         }
-                        let v = self.compose(&mut vms.verdict, key, &p.id)?;
+                        let v = self.compose(vm, key, &p.id)?;
                         verdicts.insert(key.clone(), v.clone());
                         Ok(v)
                     })?;
@@ -624,10 +750,100 @@ impl Evaluator {
         })
     }
 
+    /// The requirements decided per product, for each job's product, in the jobs' order.
+    ///
+    /// When the requirements use a product's id only to cite it (`product_reads`), products
+    /// equal in what the requirements read are decided once: with a stand-in for the id, which
+    /// is then replaced by each product's id in the results, whose reasons are sorted again
+    /// (they are a sorted set, and the id can change their order). A product whose results
+    /// still hold a piece of the stand-in (a rule took the citation apart) or whose input holds
+    /// the stand-in's marker is decided on its own.
+    fn decide_products(
+        &self,
+        builder: &InputBuilder,
+        inputs: &Inputs,
+        jobs: &[Job],
+    ) -> Result<Vec<Decided>> {
+        let product = |job: &Job| &inputs.products.products[job.product].product;
+        let Some(paths) = &self.product_reads else {
+            return jobs
+                .par_iter()
+                .map_init(
+                    || self.vm(&self.product_program),
+                    |vm, job| {
+                        let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                        let p = product(job);
+                        self.decide(vm, PRODUCT_ENTRY, builder.input(p, &job.roles), &p.id)
+                    },
+                )
+                .collect();
+        };
+        let stand_in = stand_in();
+        let keyed: Vec<(Vec<Value>, Value)> = jobs
+            .par_iter()
+            .map(|job| {
+                let input = builder.input_as(product(job), &job.roles, &stand_in);
+                (project(&input, paths), input)
+            })
+            .collect();
+        let mut classes: BTreeMap<&[Value], usize> = BTreeMap::new();
+        let mut firsts = Vec::new();
+        let class_of: Vec<usize> = keyed
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| {
+                let next = classes.len();
+                let class = *classes.entry(key.as_slice()).or_insert(next);
+                if class == next {
+                    firsts.push(i);
+                }
+                class
+            })
+            .collect();
+        tracing::debug!(
+            products = jobs.len(),
+            distinct = firsts.len(),
+            "per-product requirements decided once per distinct input"
+        );
+        let raw: Vec<Value> = firsts
+            .par_iter()
+            .map_init(
+                || self.vm(&self.product_program),
+                |vm, &i| {
+                    let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                    self.execute(vm, keyed[i].1.clone(), &product(&jobs[i]).id)
+                },
+            )
+            .collect::<Result<_>>()?;
+        drop(classes);
+        drop(keyed);
+        jobs.par_iter()
+            .zip(class_of)
+            .map_init(
+                || self.vm(&self.product_program),
+                |vm, (job, class)| {
+                    let p = product(job);
+                    match restore(&raw[class], &stand_in, &p.id) {
+                        Some(v) => self.read_decided(&v, PRODUCT_ENTRY, &p.id),
+                        None => {
+                            let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                            self.decide(vm, PRODUCT_ENTRY, builder.input(p, &job.roles), &p.id)
+                        }
+                    }
+                },
+            )
+            .collect()
+    }
+
     /// Runs one deciding step (`entry` names it, for messages) and reads its results.
     fn decide(&self, vm: &mut RegoVM, entry: &str, input: Value, product: &str) -> Result<Decided> {
         let value = self.execute(vm, input, product)?;
-        self.parse(&value, product).map_err(|e| match e {
+        self.read_decided(&value, entry, product)
+    }
+
+    /// Reads a deciding step's results.
+    fn read_decided(&self, value: &Value, entry: &str, product: &str) -> Result<Decided> {
+        self.parse(value, product).map_err(|e| match e {
             Error::Evaluation {
                 product,
                 diagnostic,
@@ -643,10 +859,22 @@ impl Evaluator {
         })
     }
 
-    /// Composes the verdict of one key with the verdict step.
+    /// Composes the verdict of one key: natively when the catalogue keeps netvet's
+    /// composition, else with the verdict step.
     fn compose(&self, vm: &mut RegoVM, key: &VerdictKey, product: &str) -> Result<Arc<Verdict>> {
-        let value = self.execute(vm, key.input(), product)?;
+        let value = match &self.native {
+            Some(native) => native.compose(&key.results),
+            None => self.execute(vm, key.input(), product)?,
+        };
         self.verdict_of(&value, key, product)
+    }
+
+    /// Composes with the verdict step in the VM, whatever the catalogue (for tests comparing
+    /// the native composition with it).
+    #[cfg(test)]
+    fn compose_in_vm(&self, vm: &mut RegoVM, key: &VerdictKey) -> Result<Arc<Verdict>> {
+        let value = self.execute(vm, key.input(), "(test)")?;
+        self.verdict_of(&value, key, "(test)")
     }
 
     fn verdict_of(&self, value: &Value, key: &VerdictKey, product: &str) -> Result<Arc<Verdict>> {
@@ -977,7 +1205,7 @@ impl<'a> InputBuilder<'a> {
     /// image, and an equivalence check or a diff goes from it to the shipped one. Each carries
     /// the comparison (`by`, `verdict` or `summary`, `proof`); the catalogue's rules decide
     /// whether it counts.
-    fn carried(&self, p: &Product) -> Vec<serde_json::Value> {
+    fn carried(&self, p: &Product, id: &str) -> Vec<serde_json::Value> {
         let comparisons = &self.inputs.evidence.comparisons;
         if comparisons.is_empty() {
             return Vec::new();
@@ -1006,9 +1234,11 @@ impl<'a> InputBuilder<'a> {
                     {
                         continue;
                     }
-                    let mut v = with_ref(c, format!("product:{}:certification:{i}", q.id));
+                    // The product's own id as the input gives it (see `input`).
+                    let q_id = if std::ptr::eq(q, p) { id } else { &q.id };
+                    let mut v = with_ref(c, format!("product:{q_id}:certification:{i}"));
                     if let serde_json::Value::Object(m) = &mut v {
-                        m.insert("from_product".into(), q.id.clone().into());
+                        m.insert("from_product".into(), q_id.into());
                         m.insert("from_release".into(), q.version.clone().into());
                         m.insert("from_sha256".into(), cmp.from_sha256.clone().into());
                         m.insert("to_sha256".into(), cmp.to_sha256.clone().into());
@@ -1047,19 +1277,26 @@ impl<'a> InputBuilder<'a> {
         Value::from(obj)
     }
 
+    /// The input of a product's evaluation.
     fn input(&self, p: &Product, placements: &[Placement]) -> Value {
+        self.input_as(p, placements, &p.id)
+    }
+
+    /// The input of a product's evaluation with `id` as the product's id, wherever the input
+    /// holds it (its id, and the references of its certifications).
+    fn input_as(&self, p: &Product, placements: &[Placement], id: &str) -> Value {
         let certifications: Vec<serde_json::Value> = p
             .certifications
             .iter()
             .enumerate()
-            .map(|(i, c)| with_ref(c, format!("product:{}:certification:{i}", p.id)))
+            .map(|(i, c)| with_ref(c, format!("product:{id}:certification:{i}")))
             .collect();
         let mut product = json!({
-            "id": p.id, "vendor": p.vendor, "name": p.name, "version": p.version,
+            "id": id, "vendor": p.vendor, "name": p.name, "version": p.version,
             "functions": p.functions, "fictional": p.fictional,
             "certifications": certifications, "services": p.services, "firmware": p.firmware,
             "predecessor": p.predecessor,
-            "carried_certifications": self.carried(p),
+            "carried_certifications": self.carried(p, id),
         });
         strip_nulls(&mut product);
         let mut obj = BTreeMap::new();
@@ -1160,4 +1397,68 @@ fn scan_json(r: &ScanReport) -> serde_json::Value {
     });
     strip_nulls(&mut v);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift), so failures repeat.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// The native default composition gives what `verdict.rego` gives in the VM, on random
+    /// results over every built-in catalogue's requirements: every status, messages or none,
+    /// and now and then a requirement the catalogue does not have.
+    #[test]
+    fn native_composition_matches_verdict_rego() {
+        let statuses = [
+            Status::Pass,
+            Status::Fail,
+            Status::NotApplicable,
+            Status::Unknown,
+        ];
+        let messages = ["no scan", "a; b", "expired on 2024-01-01", "é ü"];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut seen = BTreeSet::new();
+        for id in Catalogue::builtin_ids() {
+            let c = Catalogue::load(&id, &Limits::default()).expect("built-in catalogue");
+            let e = Evaluator::new(&c, &Limits::default()).expect("compiles");
+            assert!(e.native.is_some(), "{id} keeps netvet's composition");
+            let mut vm = e.vm(&e.verdict_program).expect("vm");
+            let mut ids: Vec<String> = c.requirements.keys().cloned().collect();
+            ids.push("NOT.IN.CATALOGUE".into());
+            for _ in 0..400 {
+                let mut results: Vec<(String, Status, Vec<String>)> = Vec::new();
+                for r in &ids {
+                    if rng.below(3) == 0 {
+                        continue;
+                    }
+                    let n = rng.below(3);
+                    let m = (0..n)
+                        .map(|_| messages[rng.below(messages.len())].to_string())
+                        .collect();
+                    results.push((r.clone(), statuses[rng.below(4)], m));
+                }
+                results.sort();
+                let key = VerdictKey {
+                    signature: "test".into(),
+                    results,
+                };
+                let native = e.compose(&mut vm, &key, "(test)").expect("native");
+                let rego = e.compose_in_vm(&mut vm, &key).expect("rego");
+                assert_eq!(native, rego, "{id}: {:?}", key.results);
+                seen.insert(format!("{:?}", native.decision));
+            }
+        }
+        assert_eq!(seen.len(), 3, "every decision was composed: {seen:?}");
+    }
 }

@@ -42,6 +42,9 @@ pub(crate) const TESTING_MODULE: (&str, &str) = (
     include_str!("../rego/testing.rego"),
 );
 
+/// The rule that cites the product under assessment (`data.netvet.lib.product_ref`).
+pub const PRODUCT_REF: (&str, &str) = ("netvet.lib", "product_ref");
+
 /// A requirement with where it was defined.
 #[derive(Clone, Debug)]
 pub struct CatalogueRequirement {
@@ -56,6 +59,9 @@ pub struct CatalogueRequirement {
     /// [`rego_scan::input_reads`] when the catalogue is composed; `None` when they may read
     /// any of it.
     pub input_reads: Option<BTreeSet<String>>,
+    /// What its rules read apart from `data.netvet.lib.product_ref` (the product's citation):
+    /// without `input.product.id`, they use the product's id only to cite it.
+    pub reads_beside_product_ref: Option<BTreeSet<String>>,
 }
 
 /// A Rego module of a catalogue.
@@ -520,6 +526,7 @@ fn parse_layer(files: &FileSet) -> Result<Layer> {
             line,
             layer: info.id.clone(),
             input_reads: None,
+            reads_beside_product_ref: None,
         });
     }
 
@@ -776,6 +783,8 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     // Requirement parameters fall back to catalogue-wide ones.
     for r in requirements.values_mut() {
         r.input_reads = rego_scan::input_reads(&scanned, &r.package);
+        r.reads_beside_product_ref =
+            rego_scan::input_reads_beside(&scanned, &r.package, &[PRODUCT_REF]);
         for (k, v) in &params {
             r.requirement
                 .params

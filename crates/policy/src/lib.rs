@@ -13,6 +13,7 @@
 
 pub mod assess;
 pub mod catalogue;
+mod compose;
 pub mod dossiers;
 pub mod error;
 pub mod evidence;

@@ -484,6 +484,17 @@ fn edges(
 /// `None` when they may read any of it — `input` read whole or by a computed key
 /// (`input[k]`), a module that imports `input`, or `data` read whole (it holds every rule).
 pub fn input_reads(modules: &[(String, ModuleInfo)], package: &str) -> Option<BTreeSet<String>> {
+    input_reads_beside(modules, package, &[])
+}
+
+/// [`input_reads`], not following the rules in `beside` (package, rule name): what the rules
+/// of `package` read apart from what those rules read. netvet uses it with
+/// `data.netvet.lib.product_ref` to find requirements that use the product's id only to cite it.
+pub fn input_reads_beside(
+    modules: &[(String, ModuleInfo)],
+    package: &str,
+    beside: &[(&str, &str)],
+) -> Option<BTreeSet<String>> {
     let rules = rule_index(modules);
     let edges = edges(modules, &rules, |_, _| {});
     let mut direct: BTreeMap<Node, BTreeSet<&str>> = BTreeMap::new();
@@ -509,6 +520,7 @@ pub fn input_reads(modules: &[(String, ModuleInfo)], package: &str) -> Option<BT
         .map(|(p, r)| (p.to_string(), r.to_string()))
         .collect();
     let mut seen: BTreeSet<Node> = todo.iter().cloned().collect();
+    seen.extend(beside.iter().map(|(p, r)| (p.to_string(), r.to_string())));
     let mut reads = BTreeSet::new();
     while let Some(n) = todo.pop() {
         if whole.contains(&n) {
@@ -821,6 +833,30 @@ mod tests {
                 "input.scans".to_string()
             ]),
             "through the import alias"
+        );
+        let beside = |package| {
+            input_reads_beside(&modules(&srcs), package, &[("netvet.lib", "product_ref")])
+                .map(|r| r.into_iter().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            beside("netvet.requirements.p"),
+            Some(vec!["input.scans".to_string()]),
+            "the id only through product_ref"
+        );
+        let direct = (
+            "d.rego",
+            "package netvet.requirements.d\n\nfail contains data.netvet.lib.product_ref if startswith(input.product.id, \"x\")\n",
+        );
+        let srcs = [lib, direct];
+        assert_eq!(
+            input_reads_beside(
+                &modules(&srcs),
+                "netvet.requirements.d",
+                &[("netvet.lib", "product_ref")]
+            )
+            .map(|r| r.into_iter().collect::<Vec<_>>()),
+            Some(vec!["input.product.id".to_string()]),
+            "the id read directly too"
         );
     }
 

@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use netvet_model::{Domain, InventoryElement, NetworkFunction};
+use netvet_policy::products::ProductSet;
 use netvet_policy::{Catalogue, Evaluator, Inputs, Shares, jobs};
 
 fn element(
@@ -122,5 +123,112 @@ fn vm_and_interpreter_give_the_same_assessments() {
                 assert_eq!(a, b, "{id}: {} in {}", a.product.id, a.role);
             }
         }
+    }
+}
+
+/// Copies of every example product under new ids that sort before, between and after the
+/// originals, so products alike but for their id are decided together with a stand-in id.
+fn copies(set: &ProductSet) -> ProductSet {
+    let mut products = set.products.clone();
+    for lp in &set.products {
+        for prefix in ["a-", "m-", "zz-"] {
+            let mut c = lp.clone();
+            c.product.id = format!("{prefix}{}", lp.product.id);
+            c.file = format!("{}.toml", c.product.id);
+            products.push(c);
+        }
+    }
+    products.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+    ProductSet {
+        root: set.root.clone(),
+        products,
+    }
+}
+
+/// Products alike but for their id are decided once, and each gets results citing its own id,
+/// in the order a decision for it alone gives: the same assessments as the interpreter's.
+#[test]
+fn products_decided_together_get_their_own_ids() {
+    let dossiers = builtin_dossiers();
+    let products = copies(&builtin_products(&dossiers));
+    let evidence = example_evidence();
+    let inputs = inputs(&dossiers, &products, &evidence);
+    for id in Catalogue::builtin_ids() {
+        let c = Catalogue::load(&id, &limits()).expect("built-in catalogue");
+        let e = Evaluator::new(&c, &limits()).expect("compiles");
+        assert!(e.decides_alike_products_once(), "{id}");
+        let jobs = jobs(&products, None, &c.licences());
+        let vm = e.run(&inputs, &jobs).expect("VM");
+        let interpreted = e.run_interpreted(&inputs, &jobs).expect("interpreter");
+        assert_eq!(vm.len(), interpreted.len());
+        for (a, b) in vm.iter().zip(&interpreted) {
+            assert_eq!(a, b, "{id}: {} in {}", a.product.id, a.role);
+        }
+    }
+}
+
+/// A rule that cites the product among other references (its reasons are sorted by them), one
+/// that takes the citation apart, and one that reads the id itself.
+#[test]
+fn rules_that_use_the_id_otherwise_are_decided_per_product() {
+    let citing = r#"package netvet.requirements.t_cite
+
+fail contains data.netvet.lib.reason("this product", [data.netvet.lib.product_ref])
+
+fail contains data.netvet.lib.reason("a product named m", ["product:m"])
+
+fail contains data.netvet.lib.reason(upper(data.netvet.lib.product_ref), []) if input.product.version == "2.0"
+"#;
+    let direct = r#"package netvet.requirements.t_direct
+
+fail contains data.netvet.lib.reason("an a product", [data.netvet.lib.product_ref]) if startswith(input.product.id, "a-")
+
+pass contains data.netvet.lib.reason("not an a product", [data.netvet.lib.product_ref]) if not startswith(input.product.id, "a-")
+"#;
+    let dossiers = builtin_dossiers();
+    let mut set = Vec::new();
+    for (i, id) in ["a-1", "m-2", "zz-3", "a-4", "b-5"].iter().enumerate() {
+        let mut p = common::product(id, "acme", true, &[NetworkFunction::Amf], &sha(1));
+        if i % 2 == 1 {
+            p.product.version = "2.0".into();
+        }
+        set.push(p);
+    }
+    set.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+    let products = ProductSet {
+        root: "test".into(),
+        products: set,
+    };
+    let evidence = example_evidence();
+    let inputs = inputs(&dossiers, &products, &evidence);
+    for (rego, together) in [(citing, true), (direct, false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rid = if together { "T.CITE" } else { "T.DIRECT" };
+        write(dir.path(), "catalogue.toml", CATALOGUE_TOML);
+        write(
+            dir.path(),
+            &format!("requirements/{rid}.toml"),
+            &requirement_toml(rid, ""),
+        );
+        write(dir.path(), "policy/one.rego", rego);
+        let c = Catalogue::load(dir.path().to_str().expect("utf-8"), &limits()).expect("valid");
+        let e = Evaluator::new(&c, &limits()).expect("compiles");
+        assert_eq!(e.decides_alike_products_once(), together, "{rego}");
+        let jobs = jobs(&products, None, &c.licences());
+        let vm = e.run(&inputs, &jobs).expect("VM");
+        let interpreted = e.run_interpreted(&inputs, &jobs).expect("interpreter");
+        assert_eq!(vm, interpreted, "{rego}");
+        let cited: Vec<Vec<String>> = vm
+            .iter()
+            .filter(|a| a.product.id == "a-1")
+            .flat_map(|a| a.requirements.iter().filter(|r| r.id == rid))
+            .map(|r| r.reasons.iter().flat_map(|x| x.evidence.clone()).collect())
+            .collect();
+        assert!(
+            cited
+                .iter()
+                .all(|c| c.first().map(String::as_str) == Some("product:a-1")),
+            "{cited:?}"
+        );
     }
 }
