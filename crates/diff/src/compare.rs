@@ -547,7 +547,7 @@ fn vulnerabilities(o: &ScanReport, n: &ScanReport) -> VulnerabilityChanges {
             .iter()
             .map(|v| VulnerabilityRef {
                 id: v.id.clone(),
-                component: v.component.clone(),
+                component: v.component.to_string(),
                 severity: v.severity,
                 known_exploited: v.known_exploited,
             })

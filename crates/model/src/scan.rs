@@ -3,6 +3,7 @@
 //! reads (`netvet assess --evidence DIR` takes files of this schema).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -227,6 +228,9 @@ pub struct ComponentEvidence {
     pub confidence: f64,
 }
 
+// The strings many matches have in common (the component, the advisory's summary, the
+// lookup, scheme and source of the evidence) are shared (`Arc<str>`, serialised as strings):
+// 10,000 components can match 180,000 times.
 /// A known vulnerability matched to a component.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Vulnerability {
@@ -235,7 +239,7 @@ pub struct Vulnerability {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// The component's PURL or `name@version`.
-    pub component: String,
+    pub component: Arc<str>,
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvss: Option<f64>,
@@ -248,7 +252,7 @@ pub struct Vulnerability {
     pub matched_by: String,
     /// The advisory's one-line summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<Arc<str>>,
     /// What was searched and what matched, for explaining (and disputing) the match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<MatchEvidence>,
@@ -308,14 +312,14 @@ pub struct FeedAge {
 pub struct MatchEvidence {
     /// The lookup: `osv Debian:12 openssl 3.0.11-1~deb12u2` or a CPE such as
     /// `cpe:2.3:a:openssl:openssl:1.0.1e:*:*:*:*:*:*:*`.
-    pub searched: String,
+    pub searched: Arc<str>,
     /// The advisory's range or version that contained the component's version:
     /// `>=1.0.1, <1.0.1g` or `=1.0.1e`.
     pub matched: String,
     /// The version scheme that compared them: `dpkg`, `apk`, `semver`, `generic`.
-    pub scheme: String,
+    pub scheme: Arc<str>,
     /// Where the advisory came from (the imported file or `builtin:...`).
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 /// Hardening of the ELF binaries of one filesystem: counts, and each binary's properties.

@@ -31,7 +31,7 @@ impl<'a> Paths<'a> {
 
     /// The path of the component `v` is about (empty when unknown).
     pub fn of(&self, v: &Vulnerability) -> &'a str {
-        self.0.get(&v.component).copied().unwrap_or("")
+        self.0.get(&*v.component).copied().unwrap_or("")
     }
 }
 

@@ -18,6 +18,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use netvet_model::{Component, MatchEvidence, Severity, Vulnerability};
 
@@ -59,7 +60,7 @@ pub struct MatchReport {
 struct Prepared {
     /// Rowid of the advisory (its header is fetched when the range matches).
     advisory: i64,
-    source: String,
+    source: Arc<str>,
     range: CpeRange,
     exact: Option<GenericVersion>,
     start_including: Option<GenericVersion>,
@@ -71,7 +72,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(advisory: i64, source: String, range: CpeRange) -> Prepared {
+    fn new(advisory: i64, source: Arc<str>, range: CpeRange) -> Prepared {
         let mut unparseable = false;
         let mut p = |v: &Option<String>| {
             v.as_deref().and_then(|v| {
@@ -240,7 +241,7 @@ impl Ranges {
 }
 
 /// (advisory rowid, source file, affected entry) of an ecosystem package.
-type PackageRange = (i64, String, Affected);
+type PackageRange = (i64, Arc<str>, Affected);
 
 /// Components from which [`Matcher::match_all`] uses several workers.
 const PARALLEL_MIN: usize = 2_000;
@@ -249,9 +250,9 @@ const MAX_WORKERS: usize = 4;
 /// Ranges (CPE and package) a worker keeps cached; past it the cache starts again. Components
 /// are matched in key order, so those of one product come together and a cache of the recent
 /// products serves them; without a bound the caches end up holding most of the index.
-const CACHED_RANGES: usize = 50_000;
+const CACHED_RANGES: usize = 10_000;
 /// Advisory headers a worker keeps cached; past it the cache starts again.
-const CACHED_HEADERS: usize = 20_000;
+const CACHED_HEADERS: usize = 5_000;
 
 /// Matches components against an index.
 pub struct Matcher<'i> {
@@ -267,6 +268,8 @@ pub struct Matcher<'i> {
     range_budget: usize,
     header_budget: usize,
     kev: Option<std::collections::HashSet<String>>,
+    /// Advisory sources and scheme names, each held once and shared by every match.
+    names: std::collections::HashSet<Arc<str>>,
 }
 
 /// How a component's key is printed in a Vulnerability.
@@ -302,6 +305,7 @@ impl<'i> Matcher<'i> {
             range_budget: CACHED_RANGES,
             header_budget: CACHED_HEADERS,
             kev: None,
+            names: std::collections::HashSet::new(),
         }
     }
 
@@ -393,6 +397,12 @@ impl<'i> Matcher<'i> {
             }
             parts
         });
+        // The caches are no longer needed: freed before the merged array is allocated, the
+        // peak is lower.
+        self.cpe_cache = HashMap::new();
+        self.package_cache = HashMap::new();
+        self.headers = HashMap::new();
+        self.cached_ranges = 0;
         let mut report = MatchReport::default();
         // Room for every match at once: growing by doubling would hold the old and new
         // buffers of the largest array of the run together.
@@ -463,10 +473,10 @@ impl<'i> Matcher<'i> {
         platforms: &BTreeSet<String>,
         report: &mut MatchReport,
     ) -> Result<()> {
-        let key = component_key(c);
+        let key: Arc<str> = component_key(c).into();
         let Some(version) = c.version.as_deref() else {
             report.not_comparable.push(NotComparable {
-                component: key,
+                component: key.to_string(),
                 version: String::new(),
                 reason: "no version found".to_string(),
             });
@@ -474,9 +484,10 @@ impl<'i> Matcher<'i> {
         };
         if let Some(eco) = &c.ecosystem {
             let scheme = Scheme::for_ecosystem(eco);
+            let scheme_name = self.shared(scheme.as_str());
             if !scheme.valid(version) {
                 report.not_comparable.push(NotComparable {
-                    component: key,
+                    component: key.to_string(),
                     version: version.to_string(),
                     reason: format!("not a {} version", scheme.as_str()),
                 });
@@ -501,10 +512,16 @@ impl<'i> Matcher<'i> {
                     report.lookups += 1;
                     let lookup = (eco.clone(), name.clone());
                     if !self.package_cache.contains_key(&lookup) {
-                        let rows = self.index.package_ranges(eco, name)?;
+                        let rows: Vec<PackageRange> = self
+                            .index
+                            .package_ranges(eco, name)?
+                            .into_iter()
+                            .map(|(rowid, source, aff)| (rowid, self.shared(&source), aff))
+                            .collect();
                         self.make_room(rows.len());
                         self.package_cache.insert(lookup.clone(), rows);
                     }
+                    let mut searched: Option<Arc<str>> = None;
                     for (rowid, source, aff) in &self.package_cache[&lookup] {
                         if let Some((matched, fixed)) =
                             affects(aff, scheme, version, &mut report.bad_ranges)
@@ -520,9 +537,13 @@ impl<'i> Matcher<'i> {
                                 fixed,
                                 format!("osv {eco} {name} {version} in {matched}"),
                                 MatchEvidence {
-                                    searched: format!("osv {eco} {name} {version}"),
+                                    searched: searched
+                                        .get_or_insert_with(|| {
+                                            format!("osv {eco} {name} {version}").into()
+                                        })
+                                        .clone(),
                                     matched,
-                                    scheme: scheme.as_str().to_string(),
+                                    scheme: scheme_name.clone(),
                                     source: source.clone(),
                                 },
                             ));
@@ -538,7 +559,7 @@ impl<'i> Matcher<'i> {
         }
         if !Scheme::Generic.valid(up) {
             report.not_comparable.push(NotComparable {
-                component: key,
+                component: key.to_string(),
                 version: version.to_string(),
                 reason: format!("upstream version {up:?} is not comparable (generic scheme)"),
             });
@@ -561,11 +582,13 @@ impl<'i> Matcher<'i> {
                 let rows = self.index.cpe_ranges(&vp.0, &vp.1)?;
                 let prepared: Vec<Prepared> = rows
                     .into_iter()
-                    .map(|(a, s, r)| Prepared::new(a, s, r))
+                    .map(|(a, s, r)| Prepared::new(a, self.shared(&s), r))
                     .collect();
                 self.make_room(prepared.len());
                 self.cpe_cache.insert(vp.clone(), Ranges::new(prepared));
             }
+            let generic_name = self.shared(Scheme::Generic.as_str());
+            let mut searched: Option<Arc<str>> = None;
             let ranges = &self.cpe_cache[&vp];
             report.bad_ranges += ranges.unparseable;
             for i in ranges.containing(&parsed_version) {
@@ -582,7 +605,11 @@ impl<'i> Matcher<'i> {
                     report.dropped_platform += 1;
                     continue;
                 }
-                let searched = format!("cpe:2.3:{}:{}:{}:{}", parsed.part, vp.0, vp.1, up);
+                let searched = searched
+                    .get_or_insert_with(|| {
+                        format!("cpe:2.3:{}:{}:{}:{}", parsed.part, vp.0, vp.1, up).into()
+                    })
+                    .clone();
                 let fixed = range.end_excluding.clone();
                 report.vulnerabilities.push(vulnerability(
                     adv,
@@ -592,7 +619,7 @@ impl<'i> Matcher<'i> {
                     MatchEvidence {
                         searched,
                         matched,
-                        scheme: Scheme::Generic.as_str().to_string(),
+                        scheme: generic_name.clone(),
                         source: p.source.clone(),
                     },
                 ));
@@ -603,6 +630,16 @@ impl<'i> Matcher<'i> {
 }
 
 impl Matcher<'_> {
+    /// `name`, shared.
+    fn shared(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.names.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = name.into();
+        self.names.insert(n.clone());
+        n
+    }
+
     /// Empties the range caches when `more` ranges would take them past their bound, and the
     /// header cache when it is full.
     fn make_room(&mut self, more: usize) {
@@ -637,7 +674,7 @@ fn header(
 
 fn vulnerability(
     adv: &AdvisoryRow,
-    key: &str,
+    key: &Arc<str>,
     fixed: Option<String>,
     matched_by: String,
     evidence: MatchEvidence,
@@ -645,7 +682,7 @@ fn vulnerability(
     Vulnerability {
         id: adv.id.clone(),
         aliases: adv.aliases.clone(),
-        component: key.to_string(),
+        component: key.clone(),
         severity: adv.severity.unwrap_or(Severity::Medium),
         cvss: adv.cvss,
         fixed_in: fixed,
@@ -791,7 +828,7 @@ fn in_range(
 /// Whether an NVD CPE match contains upstream version `v`; returns the range described.
 /// A bound (or `v`) the generic scheme cannot parse counts in `bad` and never matches.
 pub fn cpe_affects(r: &CpeRange, v: &str, bad: &mut u64) -> Option<String> {
-    let p = Prepared::new(0, String::new(), r.clone());
+    let p = Prepared::new(0, Arc::from(""), r.clone());
     if p.unparseable {
         *bad += 1;
         return None;
@@ -996,11 +1033,11 @@ mod tests {
                 5 => cpe(None, None, None, None, None),
                 _ => cpe(None, Some("not a version!"), None, None, Some(&hi)),
             };
-            rows.push(Prepared::new(i, String::new(), r));
+            rows.push(Prepared::new(i, Arc::from(""), r));
         }
         let linear: Vec<Prepared> = rows
             .iter()
-            .map(|p| Prepared::new(p.advisory, String::new(), p.range.clone()))
+            .map(|p| Prepared::new(p.advisory, Arc::from(""), p.range.clone()))
             .collect();
         let tree = Ranges::new(rows);
         assert_eq!(

@@ -49,7 +49,8 @@ CREATE TABLE kev(cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, name TEXT NOT N
 pub struct AdvisoryRow {
     pub id: String,
     pub aliases: Vec<String>,
-    pub summary: Option<String>,
+    /// Shared with every match of the advisory.
+    pub summary: Option<std::sync::Arc<str>>,
     pub severity: Option<Severity>,
     pub cvss: Option<f64>,
     pub url: Option<String>,
@@ -175,10 +176,10 @@ impl Index {
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(db_err(&p))?;
-        // Pages are read into a page cache of at most 16 MiB per connection, not mapped: a
+        // Pages are read into a page cache of at most 8 MiB per connection, not mapped: a
         // mapped index of 200,000 advisories (170 MB) counts, once touched, in the memory of a
         // process that runs up to four matching connections.
-        conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -16384;")
+        conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -8192;")
             .map_err(db_err(&p))?;
         let idx = Index {
             conn,
@@ -522,7 +523,7 @@ impl Index {
             AdvisoryRow {
                 id: r.get(0)?,
                 aliases: serde_json::from_str(&aliases).unwrap_or_default(),
-                summary: r.get(2)?,
+                summary: r.get::<_, Option<String>>(2)?.map(Into::into),
                 severity: severity.and_then(|s| s.parse().ok()),
                 cvss: r.get(4)?,
                 url: r.get(5)?,
@@ -669,7 +670,7 @@ impl Index {
         Ok(row.map(|(a, _)| Advisory {
             id: a.id,
             aliases: a.aliases,
-            summary: a.summary,
+            summary: a.summary.map(|s| s.to_string()),
             severity: a.severity,
             cvss: a.cvss,
             url: a.url,

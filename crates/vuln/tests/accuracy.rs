@@ -108,7 +108,7 @@ fn matched(
     for v in &report.vulnerabilities {
         let name = components
             .iter()
-            .find(|c| netvet_vuln::matcher::component_key(c) == v.component)
+            .find(|c| netvet_vuln::matcher::component_key(c) == *v.component)
             .map(|c| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
             .unwrap();
         by.entry(name).or_default().insert(v.id.clone());
@@ -181,10 +181,10 @@ fn sample_radio_unit_matches_exactly_its_labels() {
         .find(|v| v.id == "CVE-2014-0160")
         .unwrap();
     let ev = heartbleed.evidence.as_ref().unwrap();
-    assert_eq!(ev.searched, "cpe:2.3:a:openssl:openssl:1.0.1e");
+    assert_eq!(&*ev.searched, "cpe:2.3:a:openssl:openssl:1.0.1e");
     assert_eq!(ev.matched, ">=1.0.1, <1.0.1g");
-    assert_eq!(ev.scheme, "generic");
-    assert_eq!(ev.source, "builtin:nvd/openssl.json");
+    assert_eq!(&*ev.scheme, "generic");
+    assert_eq!(&*ev.source, "builtin:nvd/openssl.json");
     assert_eq!(heartbleed.fixed_in.as_deref(), Some("1.0.1g"));
 }
 

@@ -100,7 +100,7 @@ fn matches(cs: &[Component], index: &Index) -> BTreeMap<String, BTreeSet<String>
     for v in &report.vulnerabilities {
         let c = cs
             .iter()
-            .find(|c| netvet_vuln::matcher::component_key(c) == v.component)
+            .find(|c| netvet_vuln::matcher::component_key(c) == *v.component)
             .unwrap();
         let key = format!("{}@{}", c.name, c.version.as_deref().unwrap());
         out.entry(key).or_default().insert(v.id.clone());
@@ -192,9 +192,9 @@ fn rocky_packages_match_their_advisories_and_fixed_ones_do_not() {
         .find(|v| v.id == "RLSA-2099:0001")
         .unwrap();
     let ev = v.evidence.as_ref().unwrap();
-    assert_eq!(ev.searched, "osv Rocky Linux:9 openssl 1:3.0.7-24.el9");
+    assert_eq!(&*ev.searched, "osv Rocky Linux:9 openssl 1:3.0.7-24.el9");
     assert_eq!(ev.matched, "<1:3.0.7-25.el9_3");
-    assert_eq!(ev.scheme, "rpm");
+    assert_eq!(&*ev.scheme, "rpm");
     assert_eq!(v.fixed_in.as_deref(), Some("1:3.0.7-25.el9_3"));
 
     // The fixed versions, and later ones, match nothing; the Rocky 8 advisory never applied.

@@ -294,7 +294,7 @@ pub fn summary(r: &ScanReport) -> String {
         let n = r
             .vulnerabilities
             .iter()
-            .filter(|v| v.component == key)
+            .filter(|v| *v.component == *key)
             .count();
         let _ = writeln!(
             out,
