@@ -7,9 +7,11 @@
 #   vendor_decided   once per vendor: the requirements whose rules read only the vendor's side
 #                    of the input (data.netvet.catalogue.per_vendor, found when the catalogue
 #                    loads by following every rule and function the rules use);
-#   product_decided  once per product: every other requirement (once for all products alike
-#                    in what those requirements read, when they use the product's id only
-#                    through data.netvet.lib.product_ref);
+#   group_decided    every other requirement, in groups of those that read the same parts of
+#                    the input: once per product, or once for all products alike in those
+#                    parts when the group's rules use the product's id only through
+#                    data.netvet.lib.product_ref (product_decided: all of them at once, for
+#                    the interpreter);
 #   verdict          once per distinct set of results: input.decided holds the status and
 #                    reason messages of each requirement that applies (where a product is
 #                    used: its role and the licences it is used under); the others are
@@ -43,6 +45,12 @@ product_decided := {id: result(id) |
 	some id, _ in requirements
 	not id in per_vendor
 }
+
+# One group of the requirements decided per product, named by input.netvet_group
+# (data.netvet.catalogue.product_groups: netvet groups those that read the same parts of the
+# input, and decides a group once for the products alike in those parts when its rules use the
+# product's id only through data.netvet.lib.product_ref).
+group_decided := {id: result(id) | some id in data.netvet.catalogue.product_groups[input.netvet_group]}
 
 # Every requirement's result for the product in `input` (the results do not depend on the
 # role).

@@ -6,10 +6,11 @@
 //! 1. requirements whose rules read only the vendor's side of the input ([`per_vendor`]) are
 //!    decided once per vendor;
 //! 2. the others once per product, covering all of its roles (a requirement's result does not
-//!    depend on the role; its scope is applied per role). When those requirements use the
-//!    product's id only to cite it (`data.netvet.lib.product_ref`), products equal in every
-//!    part of the input the requirements read are decided once, with a stand-in for the id
-//!    that each product's own id then replaces ([`Evaluator::decide_products`]);
+//!    depend on the role; its scope is applied per role), in groups of requirements that read
+//!    the same parts of the input. A group whose rules use the product's id only to cite it
+//!    (`data.netvet.lib.product_ref`) is decided once for the products equal in those parts,
+//!    with a stand-in for the id that each product's own id then replaces
+//!    ([`Evaluator::decide_products`]);
 //! 3. verdicts once per distinct signature (the set of requirements that apply in a role) and
 //!    statuses and messages of those requirements, shared by every product and role with them;
 //!    natively ([`crate::compose`]) when the catalogue keeps netvet's composition.
@@ -200,39 +201,67 @@ pub fn per_vendor(r: &CatalogueRequirement) -> bool {
     })
 }
 
-/// The parts of the input the requirements decided per product read (paths below `input`,
-/// none inside another), when every one of them uses the product's id only to cite it
-/// (through `data.netvet.lib.product_ref`); `None` when one may read the id otherwise, or may
-/// read any part of the input.
-fn product_reads(c: &Catalogue, per_vendor: &BTreeSet<String>) -> Option<Vec<Vec<Value>>> {
+/// Requirements decided per product that read the same parts of the input.
+struct ProductGroup {
+    ids: Vec<String>,
+    /// What they read (paths below `input`, none inside another), when they use the
+    /// product's id only to cite it (through `data.netvet.lib.product_ref`): products equal in
+    /// those parts are decided once. `None`: they may read the id otherwise, or any part of
+    /// the input; they are decided for each product on its own input.
+    paths: Option<Vec<Vec<Value>>>,
+}
+
+/// The requirements not decided per vendor, grouped by what they read.
+fn product_groups(c: &Catalogue, per_vendor: &BTreeSet<String>) -> Vec<ProductGroup> {
     let under = |path: &str, prefix: &str| {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     };
-    let mut paths = BTreeSet::new();
+    let shared = |reads: &BTreeSet<String>| -> Option<Vec<String>> {
+        if reads.iter().any(|p| under("input.product.id", p)) {
+            return None;
+        }
+        let mut kept: Vec<&str> = Vec::new();
+        // Sorted, so a path's prefixes come before it.
+        for p in reads {
+            if !kept.iter().any(|k| under(p, k)) {
+                kept.push(p);
+            }
+        }
+        kept.iter()
+            .map(|p| p.strip_prefix("input.").map(str::to_string))
+            .collect()
+    };
+    let mut groups: BTreeMap<Option<Vec<String>>, Vec<String>> = BTreeMap::new();
     for r in c.requirements.values() {
         if per_vendor.contains(&r.requirement.id) {
             continue;
         }
-        let reads = r.reads_beside_product_ref.as_ref()?;
-        if reads.iter().any(|p| under("input.product.id", p)) {
-            return None;
-        }
-        paths.extend(reads.iter().map(String::as_str));
+        let key = r.reads_beside_product_ref.as_ref().and_then(shared);
+        groups
+            .entry(key)
+            .or_default()
+            .push(r.requirement.id.clone());
     }
-    let mut kept: Vec<&str> = Vec::new();
-    for p in paths {
-        // Sorted, so a path's prefixes come before it.
-        if !kept.iter().any(|k| under(p, k)) {
-            kept.push(p);
-        }
-    }
-    kept.iter()
-        .map(|p| {
-            let rest = p.strip_prefix("input.")?;
-            Some(rest.split('.').map(Value::from).collect())
+    groups
+        .into_iter()
+        .map(|(paths, ids)| ProductGroup {
+            ids,
+            paths: paths.map(|ps| {
+                ps.iter()
+                    .map(|p| p.split('.').map(Value::from).collect())
+                    .collect()
+            }),
         })
         .collect()
+}
+
+/// `input` with `input.netvet_group` set to group `g` (the group the step decides).
+fn with_group(mut input: Value, g: usize) -> Value {
+    if let Ok(o) = input.as_object_mut() {
+        o.insert(Value::from("netvet_group"), Value::from(g as u64));
+    }
+    input
 }
 
 /// The marker of the stand-in for a product's id (a private-use character, outside the
@@ -310,7 +339,7 @@ fn restore(decided: &Value, stand_in: &str, id: &str) -> Option<Value> {
 
 /// The entry points of `assessment.rego`, one per step.
 const VENDOR_ENTRY: &str = "data.netvet.assessment.vendor_decided";
-const PRODUCT_ENTRY: &str = "data.netvet.assessment.product_decided";
+const GROUP_ENTRY: &str = "data.netvet.assessment.group_decided";
 const VERDICT_ENTRY: &str = "data.netvet.assessment.verdict";
 /// All requirements at once, for the interpreter (which checks the split into steps).
 const DECIDED_ENTRY: &str = "data.netvet.assessment.decided";
@@ -322,17 +351,17 @@ pub struct Evaluator {
     engine: regorus::Engine,
     /// One VM program per step: requirements decided per vendor, per product, verdicts.
     vendor_program: Arc<Program>,
-    product_program: Arc<Program>,
+    /// Decides one group of the per-product requirements (`input.netvet_group`).
+    group_program: Arc<Program>,
     verdict_program: Arc<Program>,
     data: Value,
     catalogue: Arc<Catalogue>,
     signatures: Signatures,
     /// Requirements decided once per vendor.
     per_vendor: BTreeSet<String>,
-    /// When every other requirement uses the product's id only to cite it: the parts of the
-    /// input they read (paths below `input`). Products equal in those parts are decided once,
-    /// with a stand-in for the id (see [`Evaluator::decide_products`]).
-    product_reads: Option<Vec<Vec<Value>>>,
+    /// The other requirements, grouped by what they read (see [`Evaluator::decide_products`]);
+    /// `data.netvet.catalogue.product_groups` lists them.
+    groups: Vec<ProductGroup>,
     /// The result of a requirement outside its scope (`data.netvet.assessment.outside`).
     outside: ResultOutput,
     /// Whether the catalogue composes verdicts itself (package `netvet.verdict`); netvet's
@@ -503,10 +532,13 @@ impl Evaluator {
             .filter(|r| per_vendor(r))
             .map(|r| r.requirement.id.clone())
             .collect();
+        let groups = product_groups(catalogue, &per_vendor);
+        let group_ids: Vec<&[String]> = groups.iter().map(|g| g.ids.as_slice()).collect();
         let data = Value::from(json!({"netvet": {"catalogue": catalogue_data(
             catalogue,
             &signatures,
-            &per_vendor
+            &per_vendor,
+            &group_ids,
         )}}));
         engine
             .add_data(data.clone())
@@ -530,21 +562,20 @@ impl Evaluator {
             })
         };
         let vendor_program = compile(VENDOR_ENTRY)?;
-        let product_program = compile(PRODUCT_ENTRY)?;
+        let group_program = compile(GROUP_ENTRY)?;
         let verdict_program = compile(VERDICT_ENTRY)?;
-        let product_reads = product_reads(catalogue, &per_vendor);
         let native = (!overrides_verdict)
             .then(|| DefaultVerdict::new(&data[&Value::from("netvet")][&Value::from("catalogue")]));
         let evaluator = Evaluator {
             engine,
             vendor_program,
-            product_program,
+            group_program,
             verdict_program,
             data,
             catalogue: Arc::new(catalogue.clone()),
             signatures,
             per_vendor,
-            product_reads,
+            groups,
             outside,
             own_verdict: overrides_verdict,
             native,
@@ -560,12 +591,14 @@ impl Evaluator {
             warm_up_input(catalogue),
             label,
         )?;
-        decided.extend(evaluator.decide(
-            &mut vms.product,
-            PRODUCT_ENTRY,
-            warm_up_input(catalogue),
-            label,
-        )?);
+        for g in 0..evaluator.groups.len() {
+            decided.extend(evaluator.decide(
+                &mut vms.product,
+                GROUP_ENTRY,
+                with_group(warm_up_input(catalogue), g),
+                label,
+            )?);
+        }
         let decided: BTreeMap<&str, &ResultOutput> =
             decided.iter().map(|(k, v)| (k.as_str(), v)).collect();
         for (sig, applicable) in &evaluator.signatures.applicable {
@@ -591,7 +624,7 @@ impl Evaluator {
     fn vms(&self) -> Result<Vms> {
         Ok(Vms {
             vendor: self.vm(&self.vendor_program)?,
-            product: self.vm(&self.product_program)?,
+            product: self.vm(&self.group_program)?,
             verdict: self.vm(&self.verdict_program)?,
         })
     }
@@ -621,10 +654,10 @@ impl Evaluator {
         &self.engine
     }
 
-    /// Whether products equal in what the per-product requirements read are decided once
-    /// (every such requirement uses the product's id only to cite it).
+    /// Whether every requirement decided per product is decided once for the products equal
+    /// in what it reads (it uses the product's id only to cite it).
     pub fn decides_alike_products_once(&self) -> bool {
-        self.product_reads.is_some()
+        self.groups.iter().all(|g| g.paths.is_some())
     }
 
     /// The requirements decided once per vendor.
@@ -752,12 +785,13 @@ impl Evaluator {
 
     /// The requirements decided per product, for each job's product, in the jobs' order.
     ///
-    /// When the requirements use a product's id only to cite it (`product_reads`), products
-    /// equal in what the requirements read are decided once: with a stand-in for the id, which
-    /// is then replaced by each product's id in the results, whose reasons are sorted again
-    /// (they are a sorted set, and the id can change their order). A product whose results
-    /// still hold a piece of the stand-in (a rule took the citation apart) or whose input holds
-    /// the stand-in's marker is decided on its own.
+    /// They are decided in groups of those that read the same parts of the input. A group
+    /// that uses the product's id only to cite it is decided once for the products equal in
+    /// what it reads: with a stand-in for the id, which is then replaced by each product's id
+    /// in the results, whose reasons are sorted again (they are a sorted set, and the id can
+    /// change their order). A product whose results still hold a piece of the stand-in (a rule
+    /// took the citation apart) or whose input holds the stand-in's marker is decided on its
+    /// own, as are the groups that may read the id otherwise.
     fn decide_products(
         &self,
         builder: &InputBuilder,
@@ -765,74 +799,83 @@ impl Evaluator {
         jobs: &[Job],
     ) -> Result<Vec<Decided>> {
         let product = |job: &Job| &inputs.products.products[job.product].product;
-        let Some(paths) = &self.product_reads else {
-            return jobs
-                .par_iter()
-                .map_init(
-                    || self.vm(&self.product_program),
-                    |vm, job| {
-                        let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
-                        let p = product(job);
-                        self.decide(vm, PRODUCT_ENTRY, builder.input(p, &job.roles), &p.id)
-                    },
-                )
-                .collect();
+        let alone = |g: usize, job: &Job, vm: &mut Result<RegoVM>| -> Result<Decided> {
+            let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+            let p = product(job);
+            let input = with_group(builder.input(p, &job.roles), g);
+            self.decide(vm, GROUP_ENTRY, input, &p.id)
         };
         let stand_in = stand_in();
-        let keyed: Vec<(Vec<Value>, Value)> = jobs
-            .par_iter()
-            .map(|job| {
-                let input = builder.input_as(product(job), &job.roles, &stand_in);
-                (project(&input, paths), input)
-            })
-            .collect();
-        let mut classes: BTreeMap<&[Value], usize> = BTreeMap::new();
-        let mut firsts = Vec::new();
-        let class_of: Vec<usize> = keyed
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| {
-                let next = classes.len();
-                let class = *classes.entry(key.as_slice()).or_insert(next);
-                if class == next {
-                    firsts.push(i);
+        let stand_in_inputs: Vec<Value> = if self.groups.iter().any(|g| g.paths.is_some()) {
+            jobs.par_iter()
+                .map(|job| builder.input_as(product(job), &job.roles, &stand_in))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out: Vec<Decided> = vec![Decided::new(); jobs.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            let decided: Vec<Decided> = match &group.paths {
+                None => jobs
+                    .par_iter()
+                    .map_init(|| self.vm(&self.group_program), |vm, job| alone(g, job, vm))
+                    .collect::<Result<_>>()?,
+                Some(paths) => {
+                    let keys: Vec<Vec<Value>> = stand_in_inputs
+                        .par_iter()
+                        .map(|input| project(input, paths))
+                        .collect();
+                    let mut classes: BTreeMap<&[Value], usize> = BTreeMap::new();
+                    let mut firsts = Vec::new();
+                    let class_of: Vec<usize> = keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, key)| {
+                            let next = classes.len();
+                            let class = *classes.entry(key.as_slice()).or_insert(next);
+                            if class == next {
+                                firsts.push(i);
+                            }
+                            class
+                        })
+                        .collect();
+                    tracing::debug!(
+                        requirements = ?group.ids,
+                        products = jobs.len(),
+                        distinct = firsts.len(),
+                        "decided once per distinct part of the input they read"
+                    );
+                    let raw: Vec<Value> = firsts
+                        .par_iter()
+                        .map_init(
+                            || self.vm(&self.group_program),
+                            |vm, &i| {
+                                let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                                let input = with_group(stand_in_inputs[i].clone(), g);
+                                self.execute(vm, input, &product(&jobs[i]).id)
+                            },
+                        )
+                        .collect::<Result<_>>()?;
+                    jobs.par_iter()
+                        .zip(class_of)
+                        .map_init(
+                            || self.vm(&self.group_program),
+                            |vm, (job, class)| {
+                                let id = &product(job).id;
+                                match restore(&raw[class], &stand_in, id) {
+                                    Some(v) => self.read_decided(&v, GROUP_ENTRY, id),
+                                    None => alone(g, job, vm),
+                                }
+                            },
+                        )
+                        .collect::<Result<_>>()?
                 }
-                class
-            })
-            .collect();
-        tracing::debug!(
-            products = jobs.len(),
-            distinct = firsts.len(),
-            "per-product requirements decided once per distinct input"
-        );
-        let raw: Vec<Value> = firsts
-            .par_iter()
-            .map_init(
-                || self.vm(&self.product_program),
-                |vm, &i| {
-                    let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
-                    self.execute(vm, keyed[i].1.clone(), &product(&jobs[i]).id)
-                },
-            )
-            .collect::<Result<_>>()?;
-        drop(classes);
-        drop(keyed);
-        jobs.par_iter()
-            .zip(class_of)
-            .map_init(
-                || self.vm(&self.product_program),
-                |vm, (job, class)| {
-                    let p = product(job);
-                    match restore(&raw[class], &stand_in, &p.id) {
-                        Some(v) => self.read_decided(&v, PRODUCT_ENTRY, &p.id),
-                        None => {
-                            let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
-                            self.decide(vm, PRODUCT_ENTRY, builder.input(p, &job.roles), &p.id)
-                        }
-                    }
-                },
-            )
-            .collect()
+            };
+            for (o, d) in out.iter_mut().zip(decided) {
+                o.extend(d);
+            }
+        }
+        Ok(out)
     }
 
     /// Runs one deciding step (`entry` names it, for messages) and reads its results.
@@ -1068,6 +1111,7 @@ fn catalogue_data(
     c: &Catalogue,
     sigs: &Signatures,
     per_vendor: &BTreeSet<String>,
+    product_groups: &[&[String]],
 ) -> serde_json::Value {
     let requirements: serde_json::Map<String, serde_json::Value> = c
         .requirements
@@ -1101,6 +1145,7 @@ fn catalogue_data(
         "role_signature": sigs.of_role.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
         "role_signature_licensed": sigs.of_role_licensed.iter().map(|(r, s)| (r.key(), s.clone())).collect::<BTreeMap<_, _>>(),
         "per_vendor": per_vendor,
+        "product_groups": product_groups,
     })
 }
 

@@ -201,16 +201,28 @@ pass contains data.netvet.lib.reason("not an a product", [data.netvet.lib.produc
     };
     let evidence = example_evidence();
     let inputs = inputs(&dossiers, &products, &evidence);
-    for (rego, together) in [(citing, true), (direct, false)] {
+    let cases: [(&[(&str, &str)], bool); 3] = [
+        (&[("T.CITE", citing)], true),
+        (&[("T.DIRECT", direct)], false),
+        // Both in one catalogue: each group decided as its rules allow.
+        (&[("T.CITE", citing), ("T.DIRECT", direct)], false),
+    ];
+    for (requirements, together) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
-        let rid = if together { "T.CITE" } else { "T.DIRECT" };
         write(dir.path(), "catalogue.toml", CATALOGUE_TOML);
-        write(
-            dir.path(),
-            &format!("requirements/{rid}.toml"),
-            &requirement_toml(rid, ""),
-        );
-        write(dir.path(), "policy/one.rego", rego);
+        for (rid, rego) in requirements {
+            write(
+                dir.path(),
+                &format!("requirements/{rid}.toml"),
+                &requirement_toml(rid, ""),
+            );
+            write(dir.path(), &format!("policy/{rid}.rego"), rego);
+        }
+        let rego = requirements
+            .iter()
+            .map(|(r, _)| *r)
+            .collect::<Vec<_>>()
+            .join("+");
         let c = Catalogue::load(dir.path().to_str().expect("utf-8"), &limits()).expect("valid");
         let e = Evaluator::new(&c, &limits()).expect("compiles");
         assert_eq!(e.decides_alike_products_once(), together, "{rego}");
@@ -221,9 +233,14 @@ pass contains data.netvet.lib.reason("not an a product", [data.netvet.lib.produc
         let cited: Vec<Vec<String>> = vm
             .iter()
             .filter(|a| a.product.id == "a-1")
-            .flat_map(|a| a.requirements.iter().filter(|r| r.id == rid))
+            .flat_map(|a| {
+                a.requirements
+                    .iter()
+                    .filter(|r| r.id.as_str() == requirements[0].0)
+            })
             .map(|r| r.reasons.iter().flat_map(|x| x.evidence.clone()).collect())
             .collect();
+        assert!(!cited.is_empty(), "{rego}: a-1 is assessed");
         assert!(
             cited
                 .iter()
