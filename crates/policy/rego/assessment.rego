@@ -46,11 +46,14 @@ product_decided := {id: result(id) |
 	not id in per_vendor
 }
 
-# One group of the requirements decided per product, named by input.netvet_group
+# Groups of the requirements decided per product, named by input.netvet_groups
 # (data.netvet.catalogue.product_groups: netvet groups those that read the same parts of the
 # input, and decides a group once for the products alike in those parts when its rules use the
 # product's id only through data.netvet.lib.product_ref).
-group_decided := {id: result(id) | some id in data.netvet.catalogue.product_groups[input.netvet_group]}
+group_decided := {id: result(id) |
+	some g in input.netvet_groups
+	some id in data.netvet.catalogue.product_groups[g]
+}
 
 # Every requirement's result for the product in `input` (the results do not depend on the
 # role).

@@ -256,10 +256,11 @@ fn product_groups(c: &Catalogue, per_vendor: &BTreeSet<String>) -> Vec<ProductGr
         .collect()
 }
 
-/// `input` with `input.netvet_group` set to group `g` (the group the step decides).
-fn with_group(mut input: Value, g: usize) -> Value {
+/// `input` with `input.netvet_groups` set to `groups` (the groups the step decides).
+fn with_groups(mut input: Value, groups: &[usize]) -> Value {
+    let list: Vec<Value> = groups.iter().map(|&g| Value::from(g as u64)).collect();
     if let Ok(o) = input.as_object_mut() {
-        o.insert(Value::from("netvet_group"), Value::from(g as u64));
+        o.insert(Value::from("netvet_groups"), Value::from(list));
     }
     input
 }
@@ -351,7 +352,7 @@ pub struct Evaluator {
     engine: regorus::Engine,
     /// One VM program per step: requirements decided per vendor, per product, verdicts.
     vendor_program: Arc<Program>,
-    /// Decides one group of the per-product requirements (`input.netvet_group`).
+    /// Decides groups of the per-product requirements (`input.netvet_groups`).
     group_program: Arc<Program>,
     verdict_program: Arc<Program>,
     data: Value,
@@ -591,14 +592,13 @@ impl Evaluator {
             warm_up_input(catalogue),
             label,
         )?;
-        for g in 0..evaluator.groups.len() {
-            decided.extend(evaluator.decide(
-                &mut vms.product,
-                GROUP_ENTRY,
-                with_group(warm_up_input(catalogue), g),
-                label,
-            )?);
-        }
+        let all: Vec<usize> = (0..evaluator.groups.len()).collect();
+        decided.extend(evaluator.decide(
+            &mut vms.product,
+            GROUP_ENTRY,
+            with_groups(warm_up_input(catalogue), &all),
+            label,
+        )?);
         let decided: BTreeMap<&str, &ResultOutput> =
             decided.iter().map(|(k, v)| (k.as_str(), v)).collect();
         for (sig, applicable) in &evaluator.signatures.applicable {
@@ -785,13 +785,13 @@ impl Evaluator {
 
     /// The requirements decided per product, for each job's product, in the jobs' order.
     ///
-    /// They are decided in groups of those that read the same parts of the input. A group
-    /// that uses the product's id only to cite it is decided once for the products equal in
-    /// what it reads: with a stand-in for the id, which is then replaced by each product's id
-    /// in the results, whose reasons are sorted again (they are a sorted set, and the id can
-    /// change their order). A product whose results still hold a piece of the stand-in (a rule
-    /// took the citation apart) or whose input holds the stand-in's marker is decided on its
-    /// own, as are the groups that may read the id otherwise.
+    /// A group of requirements that use the product's id only to cite it is decided once for
+    /// the products equal in what it reads (a class): with a stand-in for the id, which is
+    /// then replaced by each product's id in the results, whose reasons are sorted again (they
+    /// are a sorted set, and the id can change their order). Groups that split the products
+    /// into the same classes are decided together. A product whose results still hold a piece
+    /// of the stand-in (a rule took the citation apart) or whose input holds the stand-in's
+    /// marker is decided on its own, as are the groups that may read the id otherwise.
     fn decide_products(
         &self,
         builder: &InputBuilder,
@@ -799,81 +799,102 @@ impl Evaluator {
         jobs: &[Job],
     ) -> Result<Vec<Decided>> {
         let product = |job: &Job| &inputs.products.products[job.product].product;
-        let alone = |g: usize, job: &Job, vm: &mut Result<RegoVM>| -> Result<Decided> {
+        let alone = |groups: &[usize], job: &Job, vm: &mut Result<RegoVM>| -> Result<Decided> {
             let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
             let p = product(job);
-            let input = with_group(builder.input(p, &job.roles), g);
+            let input = with_groups(builder.input(p, &job.roles), groups);
             self.decide(vm, GROUP_ENTRY, input, &p.id)
         };
-        let stand_in = stand_in();
-        let stand_in_inputs: Vec<Value> = if self.groups.iter().any(|g| g.paths.is_some()) {
-            jobs.par_iter()
-                .map(|job| builder.input_as(product(job), &job.roles, &stand_in))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let (shared, own): (Vec<usize>, Vec<usize>) =
+            (0..self.groups.len()).partition(|&g| self.groups[g].paths.is_some());
         let mut out: Vec<Decided> = vec![Decided::new(); jobs.len()];
-        for (g, group) in self.groups.iter().enumerate() {
-            let decided: Vec<Decided> = match &group.paths {
-                None => jobs
-                    .par_iter()
-                    .map_init(|| self.vm(&self.group_program), |vm, job| alone(g, job, vm))
-                    .collect::<Result<_>>()?,
-                Some(paths) => {
-                    let keys: Vec<Vec<Value>> = stand_in_inputs
-                        .par_iter()
-                        .map(|input| project(input, paths))
-                        .collect();
-                    let mut classes: BTreeMap<&[Value], usize> = BTreeMap::new();
-                    let mut firsts = Vec::new();
-                    let class_of: Vec<usize> = keys
-                        .iter()
-                        .enumerate()
-                        .map(|(i, key)| {
-                            let next = classes.len();
-                            let class = *classes.entry(key.as_slice()).or_insert(next);
-                            if class == next {
-                                firsts.push(i);
-                            }
-                            class
-                        })
-                        .collect();
-                    tracing::debug!(
-                        requirements = ?group.ids,
-                        products = jobs.len(),
-                        distinct = firsts.len(),
-                        "decided once per distinct part of the input they read"
-                    );
-                    let raw: Vec<Value> = firsts
-                        .par_iter()
-                        .map_init(
-                            || self.vm(&self.group_program),
-                            |vm, &i| {
-                                let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
-                                let input = with_group(stand_in_inputs[i].clone(), g);
-                                self.execute(vm, input, &product(&jobs[i]).id)
-                            },
-                        )
-                        .collect::<Result<_>>()?;
-                    jobs.par_iter()
-                        .zip(class_of)
-                        .map_init(
-                            || self.vm(&self.group_program),
-                            |vm, (job, class)| {
-                                let id = &product(job).id;
-                                match restore(&raw[class], &stand_in, id) {
-                                    Some(v) => self.read_decided(&v, GROUP_ENTRY, id),
-                                    None => alone(g, job, vm),
-                                }
-                            },
-                        )
-                        .collect::<Result<_>>()?
-                }
-            };
+        let mut merge = |decided: Vec<Decided>| {
             for (o, d) in out.iter_mut().zip(decided) {
                 o.extend(d);
             }
+        };
+        if !own.is_empty() {
+            merge(
+                jobs.par_iter()
+                    .map_init(
+                        || self.vm(&self.group_program),
+                        |vm, job| alone(&own, job, vm),
+                    )
+                    .collect::<Result<_>>()?,
+            );
+        }
+        if shared.is_empty() {
+            return Ok(out);
+        }
+        let stand_in = stand_in();
+        let stand_in_inputs: Vec<Value> = jobs
+            .par_iter()
+            .map(|job| builder.input_as(product(job), &job.roles, &stand_in))
+            .collect();
+        // Each shared group's classes: the class of each product (numbered in order of first
+        // appearance, so equal partitions give equal vectors) and each class's first product.
+        let mut partitions: BTreeMap<Vec<usize>, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for &g in &shared {
+            let Some(paths) = &self.groups[g].paths else {
+                continue;
+            };
+            let keys: Vec<Vec<Value>> = stand_in_inputs
+                .par_iter()
+                .map(|input| project(input, paths))
+                .collect();
+            let mut classes: BTreeMap<&[Value], usize> = BTreeMap::new();
+            let mut firsts = Vec::new();
+            let class_of: Vec<usize> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, key)| {
+                    let next = classes.len();
+                    let class = *classes.entry(key.as_slice()).or_insert(next);
+                    if class == next {
+                        firsts.push(i);
+                    }
+                    class
+                })
+                .collect();
+            partitions
+                .entry(class_of)
+                .or_insert_with(|| (Vec::new(), firsts))
+                .0
+                .push(g);
+        }
+        for (class_of, (groups, firsts)) in partitions {
+            tracing::debug!(
+                requirements = ?groups.iter().flat_map(|&g| &self.groups[g].ids).collect::<Vec<_>>(),
+                products = jobs.len(),
+                distinct = firsts.len(),
+                "decided once per distinct part of the input they read"
+            );
+            let raw: Vec<Value> = firsts
+                .par_iter()
+                .map_init(
+                    || self.vm(&self.group_program),
+                    |vm, &i| {
+                        let vm = vm.as_mut().map_err(|e| self.worker_error(e))?;
+                        let input = with_groups(stand_in_inputs[i].clone(), &groups);
+                        self.execute(vm, input, &product(&jobs[i]).id)
+                    },
+                )
+                .collect::<Result<_>>()?;
+            merge(
+                jobs.par_iter()
+                    .zip(class_of)
+                    .map_init(
+                        || self.vm(&self.group_program),
+                        |vm, (job, class)| {
+                            let id = &product(job).id;
+                            match restore(&raw[class], &stand_in, id) {
+                                Some(v) => self.read_decided(&v, GROUP_ENTRY, id),
+                                None => alone(&groups, job, vm),
+                            }
+                        },
+                    )
+                    .collect::<Result<_>>()?,
+            );
         }
         Ok(out)
     }
