@@ -732,13 +732,14 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
         scanned.push((file.to_string(), rego_scan::scan(text)));
         scanned.extend(top.tests.iter().map(|m| (m.file.clone(), m.info.clone())));
     }
+    let index = rego_scan::Reads::new(&scanned);
     for p in rego_scan::check(&scanned) {
         diags.push(Diagnostic::new(p.file, Some(p.line), p.message));
     }
     // netvet composes each distinct set of results once (see assessment.rego), so a verdict
     // may depend on nothing else.
     if let Some(m) = modules.iter().find(|m| m.package == "netvet.verdict") {
-        let reads = rego_scan::input_reads(&scanned, "netvet.verdict");
+        let reads = index.of("netvet.verdict", &[]);
         if reads.as_ref().is_none_or(|r| !r.is_empty()) {
             let what = match reads {
                 Some(r) => r.into_iter().collect::<Vec<_>>().join(", "),
@@ -759,7 +760,7 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
         if !r.requirement.evidence.is_empty() {
             continue;
         }
-        let reads = rego_scan::input_reads(&scanned, &r.package);
+        let reads = index.of(&r.package, &[]);
         if reads.as_ref().is_none_or(|reads| !reads.is_empty()) {
             let what = match reads {
                 Some(reads) => reads.into_iter().collect::<Vec<_>>().join(", "),
@@ -782,9 +783,8 @@ fn compose(chain: &[(Layer, String)]) -> Result<Catalogue> {
     }
     // Requirement parameters fall back to catalogue-wide ones.
     for r in requirements.values_mut() {
-        r.input_reads = rego_scan::input_reads(&scanned, &r.package);
-        r.reads_beside_product_ref =
-            rego_scan::input_reads_beside(&scanned, &r.package, &[PRODUCT_REF]);
+        r.input_reads = index.of(&r.package, &[]);
+        r.reads_beside_product_ref = index.of(&r.package, &[PRODUCT_REF]);
         for (k, v) in &params {
             r.requirement
                 .params

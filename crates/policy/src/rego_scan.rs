@@ -484,7 +484,7 @@ fn edges(
 /// `None` when they may read any of it — `input` read whole or by a computed key
 /// (`input[k]`), a module that imports `input`, or `data` read whole (it holds every rule).
 pub fn input_reads(modules: &[(String, ModuleInfo)], package: &str) -> Option<BTreeSet<String>> {
-    input_reads_beside(modules, package, &[])
+    Reads::new(modules).of(package, &[])
 }
 
 /// [`input_reads`], not following the rules in `beside` (package, rule name): what the rules
@@ -495,47 +495,73 @@ pub fn input_reads_beside(
     package: &str,
     beside: &[(&str, &str)],
 ) -> Option<BTreeSet<String>> {
-    let rules = rule_index(modules);
-    let edges = edges(modules, &rules, |_, _| {});
-    let mut direct: BTreeMap<Node, BTreeSet<&str>> = BTreeMap::new();
-    let mut whole: BTreeSet<Node> = BTreeSet::new();
-    for (_, m) in modules {
-        if m.imports_input {
-            whole.extend(m.rules.iter().map(|r| (m.package.clone(), r.name.clone())));
-        }
-        for r in &m.references {
-            let Some(caller) = &r.caller else { continue };
-            let from = (m.package.clone(), caller.clone());
-            if r.name == "input" || r.name == "data" {
-                whole.insert(from);
-            } else if r.name.starts_with("input.") {
-                direct.entry(from).or_default().insert(&r.name);
+    Reads::new(modules).of(package, beside)
+}
+
+/// The rules of a set of modules, what each reads of `input` directly and which rules it
+/// refers to: built once, then asked for the reads of many packages ([`Reads::of`]).
+pub struct Reads<'m> {
+    rules: RuleIndex<'m>,
+    edges: BTreeMap<Node, BTreeSet<Node>>,
+    direct: BTreeMap<Node, BTreeSet<&'m str>>,
+    whole: BTreeSet<Node>,
+}
+
+impl<'m> Reads<'m> {
+    pub fn new(modules: &'m [(String, ModuleInfo)]) -> Reads<'m> {
+        let rules = rule_index(modules);
+        let edges = edges(modules, &rules, |_, _| {});
+        let mut direct: BTreeMap<Node, BTreeSet<&str>> = BTreeMap::new();
+        let mut whole: BTreeSet<Node> = BTreeSet::new();
+        for (_, m) in modules {
+            if m.imports_input {
+                whole.extend(m.rules.iter().map(|r| (m.package.clone(), r.name.clone())));
+            }
+            for r in &m.references {
+                let Some(caller) = &r.caller else { continue };
+                let from = (m.package.clone(), caller.clone());
+                if r.name == "input" || r.name == "data" {
+                    whole.insert(from);
+                } else if r.name.starts_with("input.") {
+                    direct.entry(from).or_default().insert(&r.name);
+                }
             }
         }
+        Reads {
+            rules,
+            edges,
+            direct,
+            whole,
+        }
     }
-    let sub = format!("{package}.");
-    let mut todo: Vec<Node> = rules
-        .keys()
-        .filter(|(p, _)| *p == package || p.starts_with(&sub))
-        .map(|(p, r)| (p.to_string(), r.to_string()))
-        .collect();
-    let mut seen: BTreeSet<Node> = todo.iter().cloned().collect();
-    seen.extend(beside.iter().map(|(p, r)| (p.to_string(), r.to_string())));
-    let mut reads = BTreeSet::new();
-    while let Some(n) = todo.pop() {
-        if whole.contains(&n) {
-            return None;
-        }
-        if let Some(paths) = direct.get(&n) {
-            reads.extend(paths.iter().map(|p| p.to_string()));
-        }
-        for next in edges.get(&n).into_iter().flatten() {
-            if seen.insert(next.clone()) {
-                todo.push(next.clone());
+
+    /// [`input_reads_beside`] of `package`.
+    pub fn of(&self, package: &str, beside: &[(&str, &str)]) -> Option<BTreeSet<String>> {
+        let sub = format!("{package}.");
+        let mut todo: Vec<Node> = self
+            .rules
+            .keys()
+            .filter(|(p, _)| *p == package || p.starts_with(&sub))
+            .map(|(p, r)| (p.to_string(), r.to_string()))
+            .collect();
+        let mut seen: BTreeSet<Node> = todo.iter().cloned().collect();
+        seen.extend(beside.iter().map(|(p, r)| (p.to_string(), r.to_string())));
+        let mut reads = BTreeSet::new();
+        while let Some(n) = todo.pop() {
+            if self.whole.contains(&n) {
+                return None;
+            }
+            if let Some(paths) = self.direct.get(&n) {
+                reads.extend(paths.iter().map(|p| p.to_string()));
+            }
+            for next in self.edges.get(&n).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
             }
         }
+        Some(reads)
     }
-    Some(reads)
 }
 
 /// Checks a set of modules (file name, scan) for calls to builtins outside
