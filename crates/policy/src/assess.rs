@@ -192,13 +192,17 @@ const VENDOR_INPUT: &[&str] = &[
 /// Whether a requirement is decided once per vendor: its rules read only [`VENDOR_INPUT`].
 pub fn per_vendor(r: &CatalogueRequirement) -> bool {
     r.input_reads.as_ref().is_some_and(|reads| {
-        reads.iter().all(|path| {
-            VENDOR_INPUT.iter().any(|v| {
-                path.strip_prefix(v)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-            })
-        })
+        reads
+            .iter()
+            .all(|path| VENDOR_INPUT.iter().any(|v| under(path, v)))
     })
+}
+
+/// Whether input path `path` is `prefix` or inside it (`input.product.id` is under
+/// `input.product`, `input.products` is not).
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// Requirements decided per product that read the same parts of the input.
@@ -213,10 +217,6 @@ struct ProductGroup {
 
 /// The requirements not decided per vendor, grouped by what they read.
 fn product_groups(c: &Catalogue, per_vendor: &BTreeSet<String>) -> Vec<ProductGroup> {
-    let under = |path: &str, prefix: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-    };
     let shared = |reads: &BTreeSet<String>| -> Option<Vec<String>> {
         if reads.iter().any(|p| under("input.product.id", p)) {
             return None;
@@ -294,14 +294,14 @@ fn restore(decided: &Value, stand_in: &str, id: &str) -> Option<Value> {
         Some(match v {
             Value::String(s) => {
                 let r = if s.contains(from) {
-                    s.replace(from, to)
+                    Value::from(s.replace(from, to))
                 } else {
-                    s.to_string()
+                    v.clone()
                 };
-                if r.contains(STAND_IN_MARKER) {
+                if r.as_string().is_ok_and(|t| t.contains(STAND_IN_MARKER)) {
                     return None;
                 }
-                Value::from(r)
+                r
             }
             Value::Array(a) => Value::from(
                 a.iter()
@@ -365,10 +365,9 @@ pub struct Evaluator {
     groups: Vec<ProductGroup>,
     /// The result of a requirement outside its scope (`data.netvet.assessment.outside`).
     outside: ResultOutput,
-    /// Whether the catalogue composes verdicts itself (package `netvet.verdict`); netvet's
-    /// own composition reads only some results' messages (see [`Evaluator::reads_message`]).
-    own_verdict: bool,
-    /// netvet's own composition done natively, when the catalogue does not replace it.
+    /// netvet's own composition done natively; `None` when the catalogue composes verdicts
+    /// itself (package `netvet.verdict`). netvet's composition reads only some results'
+    /// messages (see [`Evaluator::reads_message`]).
     native: Option<DefaultVerdict>,
     limits: Limits,
 }
@@ -460,7 +459,7 @@ impl VerdictKey {
 }
 
 /// A regorus object of string keys.
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+pub(crate) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
     Value::from(
         fields
             .into_iter()
@@ -490,13 +489,6 @@ impl Verdicts {
 struct RoleOutput {
     requirements: Arc<[RequirementResult]>,
     verdict: Arc<Verdict>,
-}
-
-/// A worker's VMs, one per step.
-struct Vms {
-    vendor: RegoVM,
-    product: RegoVM,
-    verdict: RegoVM,
 }
 
 /// RVM instructions one execution may use (a product with all its roles needs well under a
@@ -578,34 +570,33 @@ impl Evaluator {
             per_vendor,
             groups,
             outside,
-            own_verdict: overrides_verdict,
             native,
             limits: limits.clone(),
         };
         // Runs every rule and every composition once on an empty product, so broken policies
         // fail here.
-        let mut vms = evaluator.vms()?;
         let label = "(empty test product)";
         let mut decided = evaluator.decide(
-            &mut vms.vendor,
+            &mut evaluator.vm(&evaluator.vendor_program)?,
             VENDOR_ENTRY,
             warm_up_input(catalogue),
             label,
         )?;
         let all: Vec<usize> = (0..evaluator.groups.len()).collect();
         decided.extend(evaluator.decide(
-            &mut vms.product,
+            &mut evaluator.vm(&evaluator.group_program)?,
             GROUP_ENTRY,
             with_groups(warm_up_input(catalogue), &all),
             label,
         )?);
         let decided: BTreeMap<&str, &ResultOutput> =
             decided.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let mut verdict_vm = evaluator.vm(&evaluator.verdict_program)?;
         for (sig, applicable) in &evaluator.signatures.applicable {
             let key = VerdictKey::new(sig, applicable, &decided, |id, status| {
                 evaluator.reads_message(id, status)
             });
-            evaluator.compose(&mut vms.verdict, &key, label)?;
+            evaluator.compose(&mut verdict_vm, &key, label)?;
         }
         Ok(evaluator)
     }
@@ -621,14 +612,6 @@ impl Evaluator {
         Ok(vm)
     }
 
-    fn vms(&self) -> Result<Vms> {
-        Ok(Vms {
-            vendor: self.vm(&self.vendor_program)?,
-            product: self.vm(&self.group_program)?,
-            verdict: self.vm(&self.verdict_program)?,
-        })
-    }
-
     /// Whether composing a verdict reads the reason messages of requirement `id`'s result
     /// when its status is `status`. A catalogue's own composition may read any; netvet's
     /// (`verdict.rego`) reads them only for the conditions imposed (a failed `condition`
@@ -636,7 +619,7 @@ impl Evaluator {
     /// `tests/engines.rs` checks the VM's shared compositions against the interpreter's, which
     /// composes every verdict from the full results.
     fn reads_message(&self, id: &str, status: Status) -> bool {
-        if self.own_verdict {
+        if self.native.is_none() {
             return true;
         }
         let Some(r) = self.catalogue.requirements.get(id) else {

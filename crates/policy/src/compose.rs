@@ -9,15 +9,17 @@
 //! values from the catalogue data the policies see (`data.netvet.catalogue`) and orders them
 //! with regorus' own ordering, as the module's `sort` and `min` do.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use netvet_model::Status;
 use regorus::Value;
 
+use crate::assess::object;
+
 /// One requirement's metadata as `verdict.rego` reads it from `data.netvet.catalogue`.
 struct Meta {
     consequence: String,
-    title: Value,
+    title: String,
     legal_basis: Value,
     effective: Value,
     deadline: Value,
@@ -35,15 +37,6 @@ fn key(s: &str) -> Value {
     Value::from(s)
 }
 
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::from(
-        fields
-            .into_iter()
-            .map(|(k, v)| (key(k), v))
-            .collect::<BTreeMap<Value, Value>>(),
-    )
-}
-
 fn text(v: &Value) -> String {
     v.as_string().map(|s| s.to_string()).unwrap_or_default()
 }
@@ -59,7 +52,7 @@ impl DefaultVerdict {
                     id.to_string(),
                     Meta {
                         consequence: text(&r[&key("consequence")]),
-                        title: r[&key("title")].clone(),
+                        title: text(&r[&key("title")]),
                         legal_basis: r[&key("legal_basis")].clone(),
                         effective: r[&key("effective")].clone(),
                         deadline: r[&key("deadline")].clone(),
@@ -145,7 +138,7 @@ impl DefaultVerdict {
                 .iter()
                 .filter(|(_, s, _, m)| want(*s, &m.consequence))
                 .map(|(id, _, messages, m)| {
-                    let t = format!("{lead}{}: {}", text(&m.title), messages.join("; "));
+                    let t = format!("{lead}{}: {}", m.title, messages.join("; "));
                     object([
                         ("requirement", key(id)),
                         ("text", Value::from(t)),

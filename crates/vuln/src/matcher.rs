@@ -484,7 +484,6 @@ impl<'i> Matcher<'i> {
         };
         if let Some(eco) = &c.ecosystem {
             let scheme = Scheme::for_ecosystem(eco);
-            let scheme_name = self.shared(scheme.as_str());
             if !scheme.valid(version) {
                 report.not_comparable.push(NotComparable {
                     component: key.to_string(),
@@ -493,6 +492,7 @@ impl<'i> Matcher<'i> {
                 });
                 return Ok(());
             }
+            let scheme_name = self.shared(scheme.as_str());
             // Maven advisories name `groupId:artifactId`, which the PURL carries.
             let maven = (eco.as_str() == netvet_sbom::java::ECOSYSTEM)
                 .then(|| c.purl.as_deref().and_then(netvet_sbom::java::osv_name))
@@ -568,6 +568,7 @@ impl<'i> Matcher<'i> {
         let Some(parsed_version) = generic::parse(up) else {
             return Ok(());
         };
+        let generic_name = self.shared(Scheme::Generic.as_str());
         let mut seen = BTreeSet::new();
         for name in &c.cpes {
             let Some(parsed) = cpe::parse(name) else {
@@ -587,7 +588,6 @@ impl<'i> Matcher<'i> {
                 self.make_room(prepared.len());
                 self.cpe_cache.insert(vp.clone(), Ranges::new(prepared));
             }
-            let generic_name = self.shared(Scheme::Generic.as_str());
             let mut searched: Option<Arc<str>> = None;
             let ranges = &self.cpe_cache[&vp];
             report.bad_ranges += ranges.unparseable;
