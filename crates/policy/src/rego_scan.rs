@@ -508,6 +508,7 @@ pub struct Reads<'m> {
 }
 
 impl<'m> Reads<'m> {
+    /// The index of `modules` (file name, scan).
     pub fn new(modules: &'m [(String, ModuleInfo)]) -> Reads<'m> {
         let rules = rule_index(modules);
         let edges = edges(modules, &rules, |_, _| {});
